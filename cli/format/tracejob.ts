@@ -1,0 +1,52 @@
+// tracejob: a job's events as PBS's tracejob prints log lines (`MM/DD/YYYY HH:MM:SS.mmm  S    text`).
+import { formatDuration } from '../../core/duration.js';
+import type { TimedEvent } from '../../core/lifecycle.js';
+import type { JobRecord } from '../../core/types.js';
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+export function logStamp(ms: number): string {
+  const d = new Date(ms);
+  return `${pad(d.getMonth() + 1)}/${pad(d.getDate())}/${d.getFullYear()} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}
+
+/** The log source letter (S server, M the node's agent) and the text of one event. */
+export function describeEvent(e: TimedEvent, job: JobRecord): [string, string] {
+  switch (e.type) {
+    case 'queued':
+      return ['S', `Job Queued at request of ${job.owner}, owner = ${job.owner}, job name = ${e.name}, queue = ${job.queue}`];
+    case 'held':
+      return ['S', `Holds ${e.types} set at request of ${e.by}`];
+    case 'released':
+      return ['S', `Holds ${e.types} released at request of ${e.by}`];
+    case 'eligible':
+      return ['S', 'Job eligible: execution time reached'];
+    case 'altered':
+      return ['S', `Job attributes altered at request of ${e.by}: ${Object.keys(e.changes).join(', ')}`];
+    case 'run':
+      return ['S', `Job Run at request of Scheduler on exec_vnode ${e.execVnode} (attempt ${e.attempt})`];
+    case 'started':
+      return ['M', `Started, pid = ${e.sessionId} (attempt ${e.attempt})`];
+    case 'requeued':
+      return ['S', `Job requeued (attempt ${e.attempt}): ${e.reason}`];
+    case 'delete_requested':
+      return ['S', `Job to be deleted at request of ${e.by}`];
+    case 'deleted':
+      return ['S', `Job deleted at request of ${e.by}`];
+    case 'exited': {
+      const u = e.usage;
+      const usage = u ? ` resources_used.cput=${formatDuration(u.cput)} resources_used.mem=${Math.ceil(u.mem / 1024)}kb resources_used.walltime=${formatDuration(u.walltime)}` : '';
+      return ['M', `Exit_status=${e.status}${e.reason ? ` (${e.reason} exceeded)` : ''}${usage} (attempt ${e.attempt})`];
+    }
+    case 'finished':
+      return ['S', `Job finished, output delivered (attempt ${e.attempt})`];
+  }
+}
+
+export function formatTrace(job: JobRecord, events: TimedEvent[]): string {
+  const lines = events.map((e) => {
+    const [source, text] = describeEvent(e, job);
+    return `${logStamp(e.at)}  ${source}    ${text}`;
+  });
+  return `\nJob: ${job.id}\n\n${lines.join('\n')}\n`;
+}

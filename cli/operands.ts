@@ -1,0 +1,32 @@
+// Commands that act on job ids (qdel, qhold, qrls, qalter): one request for all operands, then
+// PBS's message for each failure; the exit status is that of the last failure.
+import type { ErrorCode } from '../core/types.js';
+import { api } from './client.js';
+import { codeExit, printError, report } from './command.js';
+
+export interface OperandResult {
+  operand: string;
+  id?: string;
+  error?: { code: ErrorCode; message: string };
+}
+
+export type MessageFor = (result: OperandResult & { error: { code: ErrorCode; message: string } }) => string;
+
+export async function actOnJobs(cmd: string, path: string, body: object, messageFor: MessageFor): Promise<number> {
+  const reply = await api<{ results: OperandResult[] }>('POST', path, body);
+  if (!reply.ok) return report(cmd, reply.error);
+  let rc = 0;
+  for (const r of reply.body.results) {
+    if (!r.error) continue;
+    printError(cmd, messageFor(r as Parameters<MessageFor>[0]));
+    rc = codeExit(r.error.code);
+  }
+  return rc;
+}
+
+/** qhold/qrls wording: the expanded id, and no id for a finished job (pbs-spec.md §7). */
+export const holdMessage: MessageFor = (r) => {
+  if (r.error.code === 'UNKNOWN_JOB') return `Unknown Job Id ${r.id ?? r.operand}`;
+  if (r.error.code === 'JOB_FINISHED') return 'Job has finished';
+  return `${r.error.message} ${r.id ?? r.operand}`;
+};

@@ -1,0 +1,140 @@
+// qstat: jobs (default table, alternate table, -f, -f -F json), queues (-Q) and the server (-B).
+import { sameServer } from '../core/jobid.js';
+import type { JobRecord, QueueRecord, ServerRecord } from '../core/types.js';
+import { api } from './client.js';
+import { codeExit, printError, report, runCommand } from './command.js';
+import { formatFull, formatFullJson } from './format/qstat-full.js';
+import { formatQueues, formatQueuesFull, formatQueuesJson, formatServer, formatServerFull, formatServerJson } from './format/qstat-server.js';
+import { formatAlternate, formatDefault } from './format/qstat-table.js';
+import type { OperandResult } from './operands.js';
+import { classifyOperand, parseQstatCommandLine, QSTAT_USAGE, type QstatOptions } from './qstat-options.js';
+
+interface Query {
+  server: string;
+  jobs: JobRecord[];
+  results: OperandResult[];
+}
+
+async function serverInfo(): Promise<{ server: ServerRecord; queues: QueueRecord[] }> {
+  const reply = await api<{ server: ServerRecord; queues: QueueRecord[] }>('GET', '/v1/server');
+  if (!reply.ok) throw new Error(reply.error.message);
+  return reply.body;
+}
+
+async function showServer(opts: QstatOptions): Promise<number> {
+  const { server } = await serverInfo();
+  if (opts.json) process.stdout.write(formatServerJson(server));
+  else process.stdout.write(opts.full ? formatServerFull(server) : formatServer(server));
+  return 0;
+}
+
+async function showQueues(opts: QstatOptions): Promise<number> {
+  const { server, queues } = await serverInfo();
+  let rc = 0;
+  let shown = queues;
+  if (opts.operands.length > 0) {
+    shown = [];
+    for (const name of opts.operands) {
+      const q = queues.find((x) => x.name === name.split('@')[0]);
+      if (q) shown.push(q);
+      else {
+        printError('qstat', `Unknown queue ${name}`);
+        rc = codeExit('UNKNOWN_QUEUE');
+      }
+    }
+  }
+  const meta = { name: server.name, version: server.version, now: server.now };
+  if (opts.json) process.stdout.write(formatQueuesJson(shown, meta));
+  else if (opts.full) process.stdout.write(formatQueuesFull(shown));
+  else if (shown.length > 0) process.stdout.write(formatQueues(shown));
+  return rc;
+}
+
+/** Gather the jobs the operands name, in operand order, with PBS's message for each miss. */
+async function collect(opts: QstatOptions): Promise<{ jobs: JobRecord[]; rc: number; server: string }> {
+  const wanted = opts.operands.map((o) => ({ text: o, kind: classifyOperand(o) }));
+  const ids = wanted.filter((w) => w.kind.ok && w.kind.value.kind === 'job').map((w) => w.text);
+  const needAll = ids.length < wanted.length || wanted.length === 0;
+  const [byId, all] = await Promise.all([
+    ids.length > 0 ? query({ operands: ids, history: true }) : undefined,
+    needAll ? query({ history: opts.history }) : undefined,
+  ]);
+  const server = (byId ?? all)!.server;
+  if (wanted.length === 0) return { jobs: all!.jobs, rc: 0, server };
+  let rc = 0;
+  const jobs: JobRecord[] = [];
+  const fail = (message: string, code: Parameters<typeof codeExit>[0]) => {
+    printError('qstat', message);
+    rc = codeExit(code);
+  };
+  let next = 0;
+  for (const w of wanted) {
+    if (!w.kind.ok) {
+      fail(w.kind.error.message, w.kind.error.code);
+      continue;
+    }
+    const operand = w.kind.value;
+    if (operand.kind === 'destination') {
+      if (operand.server && !sameServer(operand.server, server)) {
+        fail(`illegally formed destination: ${w.text}`, 'FAILED');
+        continue;
+      }
+      jobs.push(...all!.jobs.filter((j) => operand.queue === undefined || j.queue === operand.queue));
+      continue;
+    }
+    const result = byId!.results[next]!;
+    const job = byId!.jobs.find((j) => j.id === result.id);
+    next += 1;
+    if (result.error) {
+      const id = result.id ?? w.text;
+      if (result.error.code === 'UNKNOWN_JOB') fail(`Unknown Job Id ${id}`, 'UNKNOWN_JOB');
+      else fail(result.error.message, result.error.code);
+    } else if (job && job.state === 'F' && !opts.history) {
+      fail(`${job.id} Job has finished, use -x or -H to obtain historical job information`, 'JOB_FINISHED');
+    } else if (job) jobs.push(job);
+  }
+  return { jobs, rc, server };
+}
+
+async function query(body: { operands?: string[]; history: boolean }): Promise<Query> {
+  const reply = await api<Query>('POST', '/v1/jobs/query', body);
+  if (!reply.ok) throw new Error(reply.error.message);
+  return reply.body;
+}
+
+function select(jobs: JobRecord[], opts: QstatOptions): JobRecord[] {
+  return jobs.filter(
+    (j) =>
+      (opts.history || opts.operands.length > 0 || j.state !== 'F') &&
+      (opts.states === undefined || opts.states.includes(j.state)) &&
+      (opts.users === undefined || opts.users.includes(j.owner.split('@')[0]!)),
+  );
+}
+
+async function main(argv: string[]): Promise<number> {
+  const parsed = parseQstatCommandLine(argv);
+  if (!parsed.ok) return report('qstat', parsed.error, QSTAT_USAGE);
+  const opts = parsed.value;
+  if (opts.version) {
+    process.stdout.write('pbs_version = 0.1.0\n');
+    return 0;
+  }
+  if (opts.view === 'server') return showServer(opts);
+  if (opts.view === 'queues') return showQueues(opts);
+  const { jobs: found, rc, server } = await collect(opts);
+  const jobs = select(found, opts);
+  let text: string;
+  if (opts.view === 'full' && opts.json) {
+    text = formatFullJson(jobs, { name: server, version: '0.1.0', now: Math.floor(Date.now() / 1000) });
+  } else if (opts.view === 'full') text = formatFull(jobs, { wide: opts.wide || opts.oneLine });
+  else if (opts.view === 'alternate') {
+    text =
+      jobs.length === 0
+        ? ''
+        : formatAlternate(jobs, { server, nodes: opts.nodes, comments: opts.comments, oneLine: opts.oneLine, estimated: opts.estimated });
+  } else text = formatDefault(jobs, { wide: opts.wide });
+  process.stdout.write(text);
+  return rc;
+}
+
+runCommand('qstat', main);

@@ -1,0 +1,81 @@
+// qsub: parse the command line and the script's #PBS directives (core/qsub), read the script
+// content now (the file may be deleted right after), submit, print exactly the job id.
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { buildJobSpec, parseQsubCommandLine, QSUB_USAGE } from '../core/qsub.js';
+import type { Refusal } from '../core/types.js';
+import { api } from './client.js';
+import { report, runCommand, whoami } from './command.js';
+
+const SYS_ERRORS: Record<string, string> = {
+  ENOENT: 'No such file or directory',
+  EACCES: 'Permission denied',
+  EISDIR: 'Is a directory',
+};
+
+function readScript(path: string): { script: string } | { error: Refusal } {
+  try {
+    if (!statSync(path).isFile()) return { error: { code: 'FAILED', message: 'script not a file' } };
+    return { script: readFileSync(path, 'utf8') };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    return { error: { code: 'FAILED', message: `script file:: ${SYS_ERRORS[code] ?? (e as Error).message}` } };
+  }
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) process.stdout.write('Job script will be read from standard input. Submit with CTRL+D.\n');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const cmdline = parseQsubCommandLine(argv);
+  if (!cmdline.ok) return report('qsub', cmdline.error, QSUB_USAGE);
+  if (cmdline.value.version) {
+    process.stdout.write('pbs_version = 0.1.0\n');
+    return 0;
+  }
+  const source = cmdline.value.source;
+  let script: string | undefined;
+  let scriptName = 'STDIN';
+  if (source.kind === 'file') {
+    const read = readScript(source.path);
+    if ('error' in read) return report('qsub', read.error);
+    script = read.script;
+    scriptName = basename(source.path);
+  } else if (source.kind === 'stdin') {
+    script = await readStdin();
+  }
+  const me = whoami();
+  const spec = buildJobSpec({
+    cmdline: cmdline.value,
+    ...(script !== undefined ? { script } : {}),
+    scriptName,
+    env: process.env,
+    cwd: process.env.PWD && samePlace(process.env.PWD) ? process.env.PWD : process.cwd(),
+    host: me.host,
+    user: me.user,
+    now: Math.floor(Date.now() / 1000),
+    argv,
+  });
+  if (!spec.ok) return report('qsub', spec.error, QSUB_USAGE);
+  const reply = await api<{ id: string }>('POST', '/v1/jobs', { spec: spec.value });
+  if (!reply.ok) return report('qsub', reply.error);
+  if (!cmdline.value.suppressId) process.stdout.write(`${reply.body.id}\n`);
+  return 0;
+}
+
+/** PBS_O_WORKDIR is $PWD when it names the current directory (keeps symlinked paths). */
+function samePlace(pwd: string): boolean {
+  try {
+    const a = statSync(pwd);
+    const b = statSync('.');
+    return a.ino === b.ino && a.dev === b.dev;
+  } catch {
+    return false;
+  }
+}
+
+runCommand('qsub', main);

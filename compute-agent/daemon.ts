@@ -1,0 +1,127 @@
+// The compute agent daemon: owns the job processes of one node and speaks the head↔agent
+// protocol on a Unix socket in its state directory (architecture.md §5).
+import { chmodSync, closeSync, mkdirSync, rmSync, writeSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+import { cpus, hostname, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { type AgentMessage, encode, type HeadMessage, LineDecoder, PROTOCOL_VERSION } from '../core/protocol.js';
+import { JobRunner } from './job-runner.js';
+import { Journal } from './journal.js';
+import { acquire, release } from './pidlock.js';
+
+export interface AgentOptions {
+  stateDir: string;
+  killDelayMs: number;
+  usageIntervalMs: number;
+  tmpRoot: string;
+  ngpus: number;
+  /** an inherited pipe to report `ready` (or `running PID`) on, for whoever started us */
+  readyFd?: number;
+}
+
+function tell(fd: number | undefined, text: string): void {
+  if (fd === undefined) return;
+  try {
+    writeSync(fd, `${text}\n`);
+    closeSync(fd);
+  } catch {
+    // nobody listens any more
+  }
+}
+
+export function agentPaths(stateDir: string) {
+  return { socket: join(stateDir, 'agent.sock'), pid: join(stateDir, 'agent.pid'), log: join(stateDir, 'agent.log') };
+}
+
+export async function runAgent(opts: AgentOptions): Promise<number> {
+  const log = pino({ name: 'drover-agent' });
+  mkdirSync(opts.stateDir, { recursive: true, mode: 0o755 });
+  const paths = agentPaths(opts.stateDir);
+  const lock = acquire(paths.pid);
+  if (!lock.ok) {
+    log.info({ pid: lock.holder }, 'agent already running');
+    tell(opts.readyFd, `running ${lock.holder}`);
+    return 0;
+  }
+  const journal = new Journal(opts.stateDir);
+  let head: Socket | undefined;
+  const send = (m: AgentMessage) => head?.write(encode(m));
+  const runner = new JobRunner({
+    stateDir: opts.stateDir,
+    journal,
+    report: (entry) => send({ t: 'fact', entry }),
+    killDelayMs: opts.killDelayMs,
+    tmpRoot: opts.tmpRoot,
+    agentEnv: process.env,
+  });
+  const node = { hostname: hostname().split('.')[0]!, ncpus: cpus().length, mem: totalmem(), ngpus: opts.ngpus, agentPid: process.pid, version: PROTOCOL_VERSION };
+
+  const handle = (m: HeadMessage) => {
+    switch (m.t) {
+      case 'hello':
+        send({ t: 'welcome', node, jobs: runner.summaries() });
+        for (const entry of journal.unacked()) send({ t: 'fact', entry });
+        return;
+      case 'run': {
+        const r = runner.run(m.job);
+        if (r.refused) send({ t: 'refused', jobId: m.job.jobId, attempt: m.job.attempt, reason: r.refused });
+        return;
+      }
+      case 'signal':
+        return runner.signal(m.jobId, m.attempt);
+      case 'ack':
+        return journal.ack(m.seq);
+      case 'fetch':
+        return send({ t: 'output', jobId: m.jobId, attempt: m.attempt, files: runner.output(m.jobId, m.attempt) });
+      case 'cleanup':
+        return runner.cleanup(m.jobId, m.attempt);
+      case 'usage?':
+        return send({ t: 'usage', jobs: runner.sample() });
+    }
+  };
+
+  rmSync(paths.socket, { force: true });
+  const server = createServer((socket) => {
+    head?.destroy(); // one head at a time: the newest connection wins
+    head = socket;
+    socket.setEncoding('utf8');
+    const decoder = new LineDecoder<HeadMessage>();
+    socket.on('data', (chunk: string) => {
+      try {
+        for (const m of decoder.push(chunk)) handle(m);
+      } catch (e) {
+        log.error({ err: e }, 'bad message from head; closing the connection');
+        socket.destroy();
+      }
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      if (head === socket) head = undefined;
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(paths.socket, resolve));
+  chmodSync(paths.socket, 0o600);
+  log.info({ socket: paths.socket, pid: process.pid }, 'agent listening');
+  tell(opts.readyFd, 'ready');
+
+  const usageTimer = setInterval(() => {
+    if (head && runner.runningCount() > 0) send({ t: 'usage', jobs: runner.sample() });
+  }, opts.usageIntervalMs);
+
+  return new Promise<number>((resolve) => {
+    const stop = async (killJobs: boolean) => {
+      clearInterval(usageTimer);
+      server.close();
+      if (killJobs) await runner.stopAll();
+      head?.end();
+      journal.close();
+      rmSync(paths.socket, { force: true });
+      release(paths.pid);
+      log.info('agent stopped');
+      resolve(0);
+    };
+    process.once('SIGTERM', () => void stop(true));
+    process.once('SIGINT', () => void stop(false));
+  });
+}

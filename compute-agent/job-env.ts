@@ -1,0 +1,45 @@
+// The environment of a running job, built as PBS's MoM builds it (pbs-spec.md §4.1):
+// the agent's own PATH/LANG/TZ, then Variable_List and the head's job-level variables, then the
+// fixed per-host list, which overrides user values.
+import type { RunRequest } from '../core/protocol.js';
+import type { Account } from './users.js';
+
+export interface HostPaths {
+  nodefile: string;
+  tmpdir: string;
+}
+
+const INHERITED = ['PATH', 'LANG', 'LC_ALL', 'TZ'];
+
+export function jobEnvironment(
+  req: RunRequest,
+  account: Account,
+  shell: string,
+  paths: HostPaths,
+  agentEnv: Record<string, string | undefined>,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of INHERITED) {
+    const value = agentEnv[name];
+    if (value !== undefined) env[name] = value;
+  }
+  if (env.PATH === undefined) env.PATH = '/usr/local/bin:/usr/bin:/bin';
+  for (const [name, value] of req.env) env[name] = value;
+  Object.assign(env, {
+    HOME: account.home,
+    LOGNAME: account.name,
+    USER: account.name,
+    SHELL: shell,
+    PBS_ENVIRONMENT: 'PBS_BATCH',
+    ENVIRONMENT: 'BATCH',
+    PBS_NODEFILE: paths.nodefile,
+    PBS_NODENUM: '0',
+    PBS_TASKNUM: '1',
+    PBS_JOBDIR: account.home,
+    NCPUS: String(req.ncpus),
+    OMP_NUM_THREADS: String(req.ncpus),
+    TMPDIR: paths.tmpdir,
+  });
+  if (req.gpus.length > 0) env.CUDA_VISIBLE_DEVICES = req.gpus.join(',');
+  return env;
+}

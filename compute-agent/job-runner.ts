@@ -1,0 +1,239 @@
+// Runs job attempts on this node as PBS's MoM does (pbs-spec.md §4): a login shell reading the
+// stored script's path on stdin, in its own session, started in $HOME, stdout/stderr spooled.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chownSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { constants } from 'node:os';
+import { basename, join } from 'node:path';
+import { formatDuration } from '../core/duration.js';
+import type { AgentJobSummary, Fact, JournalEntry, OutputFile, RunRequest } from '../core/protocol.js';
+import { EXIT } from '../core/states.js';
+import type { ResourceUsage } from '../core/types.js';
+import { jobEnvironment } from './job-env.js';
+import type { Journal } from './journal.js';
+import { foldUsage, sampleSessions } from './usage.js';
+import { type Account, jobAccount } from './users.js';
+
+export interface RunnerOptions {
+  stateDir: string;
+  journal: Journal;
+  /** called with every journaled fact, to send it to the head when connected */
+  report: (entry: JournalEntry) => void;
+  /** grace between SIGTERM and SIGKILL */
+  killDelayMs: number;
+  tmpRoot: string;
+  agentEnv: Record<string, string | undefined>;
+}
+
+interface LiveJob {
+  req: RunRequest;
+  dir: string;
+  child?: ChildProcess;
+  session: number;
+  startedAt: number;
+  usage: ResourceUsage;
+  killReason?: 'walltime' | 'delete';
+  timers: NodeJS.Timeout[];
+}
+
+export class JobRunner {
+  private live = new Map<string, LiveJob>();
+  private known = new Map<string, AgentJobSummary>();
+  private readonly jobsDir: string;
+  private readonly auxDir: string;
+
+  constructor(private readonly opts: RunnerOptions) {
+    this.jobsDir = join(opts.stateDir, 'jobs');
+    this.auxDir = join(opts.stateDir, 'aux');
+    mkdirSync(this.jobsDir, { recursive: true, mode: 0o711 });
+    mkdirSync(this.auxDir, { recursive: true, mode: 0o755 });
+    for (const name of readdirSync(this.jobsDir)) {
+      const file = join(this.jobsDir, name, 'run.json');
+      if (!existsSync(file)) continue;
+      const req = JSON.parse(readFileSync(file, 'utf8')) as RunRequest;
+      this.known.set(req.jobId, { jobId: req.jobId, attempt: req.attempt, running: false });
+    }
+  }
+
+  summaries(): AgentJobSummary[] {
+    return [...this.known.values()];
+  }
+
+  runningCount(): number {
+    return this.live.size;
+  }
+
+  /** Start an attempt unless this node already knows it (a repeated `run` never starts twice). */
+  run(req: RunRequest): { refused?: string } {
+    const seen = this.known.get(req.jobId);
+    if (seen && seen.attempt >= req.attempt) return {};
+    if (seen) return { refused: `attempt ${seen.attempt} of ${req.jobId} is still on this node` };
+    const account = jobAccount(req.user);
+    if (!account) return { refused: `no account for user ${req.user} on this node` };
+    const dir = join(this.jobsDir, req.jobId);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeDurably(join(dir, 'run.json'), JSON.stringify(req));
+    this.known.set(req.jobId, { jobId: req.jobId, attempt: req.attempt, running: true });
+    this.start(req, account, dir);
+    return {};
+  }
+
+  private start(req: RunRequest, account: Account, dir: string): void {
+    const shell = req.shell ?? account.shell;
+    const nodefile = join(this.auxDir, req.jobId);
+    writeFileSync(nodefile, req.nodefile.map((h) => `${h}\n`).join(''), { mode: 0o644 });
+    const tmpdir = join(this.opts.tmpRoot, `pbs.${req.jobId}`);
+    mkdirSync(tmpdir, { recursive: true, mode: 0o700 });
+    const scriptPath = join(dir, `${req.jobId}.SC`);
+    if (req.script !== undefined) writeFileSync(scriptPath, req.script, { mode: 0o700 });
+    const owned = [dir, tmpdir, ...(req.script !== undefined ? [scriptPath] : [])];
+    if (process.getuid?.() === 0) for (const p of owned) chownSync(p, account.uid, account.gid);
+    const out = openSync(join(dir, 'stdout'), 'w', 0o600);
+    const err = req.join === 'n' ? openSync(join(dir, 'stderr'), 'w', 0o600) : out;
+    const env = jobEnvironment(req, account, shell, { nodefile, tmpdir }, this.opts.agentEnv);
+    const common = {
+      cwd: account.home,
+      env,
+      detached: true,
+      ...(process.getuid?.() === 0 ? { uid: account.uid, gid: account.gid } : {}),
+    };
+    const child = req.executable
+      ? spawn(req.executable, req.argv ?? [], { ...common, stdio: ['ignore', out, err] })
+      : spawn(shell, [], { ...common, argv0: `-${basename(shell)}`, stdio: ['pipe', out, err] });
+    closeSync(out);
+    if (err !== out) closeSync(err);
+    const job: LiveJob = { req, dir, child, session: child.pid ?? 0, startedAt: Date.now(), usage: zeroUsage(req.ncpus), timers: [] };
+    this.live.set(req.jobId, job);
+    child.stdin?.on('error', () => {}); // a shell that exits at once closes its stdin
+    child.stdin?.end(`${shellQuote(scriptPath)}\n`);
+    let done = false;
+    const finish = (status: number, failure?: string) => {
+      if (done) return;
+      done = true;
+      this.exited(job, status, failure);
+    };
+    child.on('error', (e) => finish(EXIT.startFailed, `cannot start job: ${e.message}`));
+    child.on('exit', (code, signal) => finish(signal ? EXIT.signalBase + constants.signals[signal] : (code ?? 0)));
+    if (child.pid !== undefined) {
+      this.emit({ kind: 'started', jobId: req.jobId, attempt: req.attempt, sessionId: child.pid, at: Date.now() });
+    }
+    if (req.walltime !== undefined) {
+      job.timers.push(setTimeout(() => this.kill(job, 'walltime'), req.walltime * 1000));
+    }
+  }
+
+  private emit(fact: Fact): void {
+    this.opts.report(this.opts.journal.append(fact));
+  }
+
+  /** SIGTERM to the job's process group, SIGKILL after the grace period. */
+  private kill(job: LiveJob, reason: 'walltime' | 'delete'): void {
+    if (job.killReason) return;
+    job.killReason = reason;
+    signalGroup(job.session, 'SIGTERM');
+    job.timers.push(setTimeout(() => signalGroup(job.session, 'SIGKILL'), this.opts.killDelayMs));
+  }
+
+  signal(jobId: string, attempt: number): void {
+    const job = this.live.get(jobId);
+    if (job && job.req.attempt === attempt) this.kill(job, 'delete');
+  }
+
+  private exited(job: LiveJob, natural: number, failure?: string): void {
+    for (const t of job.timers) clearTimeout(t);
+    signalGroup(job.session, 'SIGKILL'); // what the job left behind ends with it
+    this.sample();
+    const walltime = Math.round((Date.now() - job.startedAt) / 1000);
+    const usage = { ...job.usage, walltime };
+    let status = natural;
+    let reason: string | undefined;
+    if (job.killReason === 'walltime') {
+      status = EXIT.walltime;
+      reason = 'walltime';
+      const limit = formatDuration(job.req.walltime ?? 0);
+      this.appendNotice(job, `=>> PBS: job killed: walltime ${formatDuration(walltime)} exceeded limit ${limit}`);
+    }
+    if (failure) this.appendNotice(job, `=>> PBS: ${failure}`);
+    rmSync(join(this.opts.tmpRoot, `pbs.${job.req.jobId}`), { recursive: true, force: true });
+    this.live.delete(job.req.jobId);
+    const summary = this.known.get(job.req.jobId);
+    if (summary) summary.running = false;
+    this.emit({ kind: 'exited', jobId: job.req.jobId, attempt: job.req.attempt, status, usage, at: Date.now(), ...(reason ? { reason } : {}) });
+  }
+
+  /** A line from PBS at the end of the job's stderr (the merged file when joined). */
+  private appendNotice(job: LiveJob, line: string): void {
+    const fd = openSync(join(job.dir, job.req.join === 'n' ? 'stderr' : 'stdout'), 'a');
+    writeSync(fd, `${line}\n`);
+    closeSync(fd);
+  }
+
+  /** Refresh the usage of every running job from /proc. */
+  sample(): { jobId: string; attempt: number; usage: ResourceUsage }[] {
+    const bySession = sampleSessions(new Set([...this.live.values()].map((j) => j.session)));
+    return [...this.live.values()].map((job) => {
+      job.usage = foldUsage(job.usage, bySession.get(job.session), Math.round((Date.now() - job.startedAt) / 1000));
+      return { jobId: job.req.jobId, attempt: job.req.attempt, usage: job.usage };
+    });
+  }
+
+  /** The spooled output of a finished attempt, addressed to its destinations. */
+  output(jobId: string, attempt: number): OutputFile[] {
+    const dir = join(this.jobsDir, jobId);
+    const file = join(dir, 'run.json');
+    if (!existsSync(file)) return [];
+    const req = JSON.parse(readFileSync(file, 'utf8')) as RunRequest;
+    if (req.attempt !== attempt) return [];
+    const files: OutputFile[] = [];
+    const add = (spool: string, path: string) => {
+      const p = join(dir, spool);
+      if (existsSync(p)) files.push({ path, data: readFileSync(p).toString('base64') });
+    };
+    if (req.join !== 'eo') add('stdout', req.stdoutPath);
+    if (req.join === 'eo') add('stdout', req.stderrPath);
+    if (req.join === 'n') add('stderr', req.stderrPath);
+    return files;
+  }
+
+  /** The head has recorded the attempt as finished: forget it. */
+  cleanup(jobId: string, attempt: number): void {
+    const seen = this.known.get(jobId);
+    if (!seen || seen.attempt !== attempt || this.live.has(jobId)) return;
+    rmSync(join(this.jobsDir, jobId), { recursive: true, force: true });
+    rmSync(join(this.auxDir, jobId), { force: true });
+    this.known.delete(jobId);
+  }
+
+  /** Stop every running job (agent shutdown) and wait for their exits to be journaled. */
+  async stopAll(): Promise<void> {
+    const waits = [...this.live.values()].map(
+      (job) => new Promise<void>((resolve) => job.child?.once('exit', () => setImmediate(resolve))),
+    );
+    for (const job of this.live.values()) this.kill(job, 'delete');
+    await Promise.all(waits);
+  }
+}
+
+function zeroUsage(ncpus: number): ResourceUsage {
+  return { cput: 0, mem: 0, vmem: 0, walltime: 0, cpupercent: 0, ncpus };
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  if (pgid <= 0) return;
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // the group is already gone
+  }
+}
+
+function writeDurably(path: string, text: string): void {
+  const fd = openSync(path, 'w', 0o600);
+  writeSync(fd, text);
+  fsyncSync(fd);
+  closeSync(fd);
+}
+
+/** Quote a path for the job shell's stdin (our own path, never user text). */
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,238 @@
+// The job lifecycle: one pure reducer over the append-only event log (architecture.md §3).
+// Everything that changes a job goes through applyEvent; replaying a job's events from
+// `initialRow` reproduces its row.
+import { refuse, ok } from './errors.js';
+import { EXIT, type JobState, SUBSTATE } from './states.js';
+import type { JobSpec, ResourceUsage, Result } from './types.js';
+
+/** Fields of a job that its events decide. Times are epoch seconds. */
+export interface JobRow {
+  state: JobState;
+  substate: number;
+  holdTypes: string;
+  name: string;
+  priority: number;
+  executionTime?: number;
+  resources: JobSpec['resources'];
+  qtime: number;
+  mtime: number;
+  etime?: number;
+  stime?: number;
+  obittime?: number;
+  node?: string;
+  attempt: number;
+  runCount: number;
+  execHost?: string;
+  execVnode?: string;
+  sessionId?: number;
+  exitStatus?: number;
+  comment?: string;
+  /** who asked for a running job to be deleted (`user@host`) */
+  deleteRequestedBy?: string;
+  usage?: ResourceUsage;
+}
+
+/** The changes `qalter` may make to a queued job. */
+export interface JobChanges {
+  name?: string;
+  priority?: number;
+  executionTime?: number | null;
+  resources?: JobSpec['resources'];
+}
+
+export type JobEvent =
+  | { type: 'queued'; hold: boolean; name: string; priority: number; executionTime?: number; resources: JobSpec['resources'] }
+  | { type: 'held'; types: string; by: string }
+  | { type: 'released'; types: string; by: string }
+  | { type: 'eligible' }
+  | { type: 'altered'; changes: JobChanges; by: string }
+  | { type: 'run'; node: string; attempt: number; execHost: string; execVnode: string }
+  | { type: 'started'; attempt: number; sessionId: number }
+  | { type: 'requeued'; attempt: number; reason: string }
+  | { type: 'delete_requested'; by: string }
+  | { type: 'deleted'; by: string }
+  | { type: 'exited'; attempt: number; status: number; usage?: ResourceUsage; reason?: string }
+  | { type: 'finished'; attempt: number };
+
+/** An event with the time it happened (epoch milliseconds). */
+export type TimedEvent = JobEvent & { at: number };
+
+const sec = (ms: number) => Math.floor(ms / 1000);
+
+/** The row a `queued` event creates. */
+export function initialRow(event: Extract<TimedEvent, { type: 'queued' }>): JobRow {
+  const now = sec(event.at);
+  const row: JobRow = {
+    state: 'Q',
+    substate: SUBSTATE.Q!,
+    holdTypes: event.hold ? 'u' : 'n',
+    name: event.name,
+    priority: event.priority,
+    resources: event.resources,
+    qtime: now,
+    mtime: now,
+    attempt: 0,
+    runCount: 0,
+  };
+  if (event.executionTime !== undefined) row.executionTime = event.executionTime;
+  return settle(row, now);
+}
+
+/** Q, H or W for a job that is not running: held beats waiting (pbs-spec §6). */
+function settle(row: JobRow, now: number): JobRow {
+  let state: JobState = 'Q';
+  if (row.holdTypes !== 'n') state = 'H';
+  else if (row.executionTime !== undefined && row.executionTime > now) state = 'W';
+  const next = { ...row, state, substate: SUBSTATE[state]! };
+  if (state === 'Q' && row.state !== 'Q') next.etime = now;
+  return next;
+}
+
+const addHolds = (have: string, add: string) => {
+  const set = new Set((have === 'n' ? '' : have) + add);
+  return ['u', 'o', 's', 'p'].filter((h) => set.has(h)).join('') || 'n';
+};
+const removeHolds = (have: string, remove: string) =>
+  have === 'n' ? 'n' : [...have].filter((h) => !remove.includes(h)).join('') || 'n';
+
+const WAITING: readonly JobState[] = ['Q', 'H', 'W'];
+
+function refuseState(row: JobRow, type: string): Result<JobRow> {
+  return refuse('BAD_STATE', `Request invalid for state of job (${type} in state ${row.state})`);
+}
+
+/** Apply one event to a job's row, or refuse an illegal transition. */
+export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
+  const now = sec(event.at);
+  const base = { ...row, mtime: now };
+  switch (event.type) {
+    case 'queued':
+      return refuse('BAD_STATE', 'job already exists');
+    case 'held':
+      if (row.state === 'F' || row.state === 'E') return refuseState(row, event.type);
+      return ok(
+        WAITING.includes(row.state)
+          ? settle({ ...base, holdTypes: addHolds(row.holdTypes, event.types) }, now)
+          : { ...base, holdTypes: addHolds(row.holdTypes, event.types) },
+      );
+    case 'released':
+      if (row.state === 'F' || row.state === 'E') return refuseState(row, event.type);
+      return ok(
+        WAITING.includes(row.state)
+          ? settle({ ...base, holdTypes: removeHolds(row.holdTypes, event.types) }, now)
+          : { ...base, holdTypes: removeHolds(row.holdTypes, event.types) },
+      );
+    case 'eligible':
+      if (row.state !== 'W') return refuseState(row, event.type);
+      return ok(settle(base, now));
+    case 'altered':
+      return alter(base, event.changes, now);
+    case 'run':
+      if (row.state !== 'Q') return refuseState(row, event.type);
+      return ok(run(base, event, now));
+    case 'started':
+      if (row.state !== 'R' || row.attempt !== event.attempt) return refuseState(row, event.type);
+      return ok({ ...base, sessionId: event.sessionId });
+    case 'requeued':
+      if (row.state !== 'R' || row.attempt !== event.attempt) return refuseState(row, event.type);
+      return ok(settle(requeue(base, event.reason), now));
+    case 'delete_requested':
+      if (row.state !== 'R') return refuseState(row, event.type);
+      return ok({ ...base, deleteRequestedBy: event.by });
+    case 'deleted':
+      if (!WAITING.includes(row.state)) return refuseState(row, event.type);
+      return ok({ ...base, state: 'F', substate: SUBSTATE.terminated!, obittime: now });
+    case 'exited':
+      if (row.state !== 'R' || row.attempt !== event.attempt) return refuseState(row, event.type);
+      return ok(exited(base, event));
+    case 'finished':
+      if (row.state !== 'E' || row.attempt !== event.attempt) return refuseState(row, event.type);
+      return ok(finished(base, now));
+  }
+}
+
+function alter(row: JobRow, changes: JobChanges, now: number): Result<JobRow> {
+  if (!WAITING.includes(row.state)) {
+    return refuse('MODIFY_RUNNING', 'Cannot modify attribute while job running');
+  }
+  const next = { ...row };
+  if (changes.name !== undefined) next.name = changes.name;
+  if (changes.priority !== undefined) next.priority = changes.priority;
+  if (changes.resources !== undefined) next.resources = changes.resources;
+  if (changes.executionTime === null) delete next.executionTime;
+  else if (changes.executionTime !== undefined) next.executionTime = changes.executionTime;
+  return ok(settle(next, now));
+}
+
+function run(row: JobRow, event: Extract<JobEvent, { type: 'run' }>, now: number): JobRow {
+  const next: JobRow = {
+    ...row,
+    state: 'R',
+    substate: SUBSTATE.R!,
+    node: event.node,
+    attempt: event.attempt,
+    runCount: row.runCount + 1,
+    execHost: event.execHost,
+    execVnode: event.execVnode,
+    stime: now,
+    comment: `Job run at ${runStamp(now)} on ${event.execVnode}`,
+  };
+  delete next.exitStatus;
+  delete next.sessionId;
+  delete next.usage;
+  return next;
+}
+
+function requeue(row: JobRow, reason: string): JobRow {
+  const next: JobRow = { ...row, comment: `Job requeued: ${reason}` };
+  for (const key of ['node', 'execHost', 'execVnode', 'sessionId', 'stime', 'deleteRequestedBy'] as const) {
+    delete next[key];
+  }
+  return next;
+}
+
+function exited(row: JobRow, event: Extract<JobEvent, { type: 'exited' }>): JobRow {
+  const next: JobRow = { ...row, state: 'E', substate: SUBSTATE.E!, exitStatus: event.status };
+  if (event.usage) next.usage = event.usage;
+  return next;
+}
+
+/** How a run ended, as PBS words it at the end of the comment. */
+export function outcomeWords(row: Pick<JobRow, 'exitStatus' | 'deleteRequestedBy'>): string {
+  if (row.deleteRequestedBy) return `terminated by ${row.deleteRequestedBy}`;
+  if (row.exitStatus === EXIT.walltime) return 'exceeded resource walltime';
+  return row.exitStatus === 0 ? 'finished' : 'failed';
+}
+
+function finished(row: JobRow, now: number): JobRow {
+  const substate = row.deleteRequestedBy
+    ? SUBSTATE.terminated!
+    : row.exitStatus === 0
+      ? SUBSTATE.finished!
+      : SUBSTATE.failed!;
+  const runPart = row.stime !== undefined ? `Job run at ${runStamp(row.stime)} on ${row.execVnode}` : 'Job';
+  return { ...row, state: 'F', substate, obittime: now, comment: `${runPart} and ${outcomeWords(row)}` };
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const two = (n: number) => String(n).padStart(2, '0');
+
+/** `Www Mmm DD at HH:MM` in local time, as PBS writes it in run comments. */
+export function runStamp(epochSeconds: number): string {
+  const d = new Date(epochSeconds * 1000);
+  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${two(d.getDate())} at ${two(d.getHours())}:${two(d.getMinutes())}`;
+}
+
+/** Replay a job's events from the first (`queued`) one. */
+export function replay(events: TimedEvent[]): Result<JobRow> {
+  const [first, ...rest] = events;
+  if (!first || first.type !== 'queued') return refuse('BAD_STATE', 'a job history starts with queued');
+  let row = initialRow(first);
+  for (const event of rest) {
+    const next = applyEvent(row, event);
+    if (!next.ok) return next;
+    row = next.value;
+  }
+  return ok(row);
+}

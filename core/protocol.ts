@@ -1,0 +1,98 @@
+// Head ↔ agent messages: newline-delimited JSON, the same over the agent's Unix socket and over
+// SSH (architecture.md §5). The agent journals every fact before it sends it and replays the
+// facts the head has not acknowledged when the head (re)connects.
+import type { ResourceUsage } from './types.js';
+
+export const PROTOCOL_VERSION = 1;
+
+/** Everything an agent needs to start one attempt of a job. */
+export interface RunRequest {
+  jobId: string;
+  seq: number;
+  attempt: number;
+  user: string;
+  /** job script content (script and stdin jobs) */
+  script?: string;
+  /** `qsub -- exe args` */
+  executable?: string;
+  argv?: string[];
+  /** -S: shell path */
+  shell?: string;
+  /** Variable_List, then the PBS job-level variables (PBS_JOBID, PBS_JOBNAME, PBS_QUEUE, ...) */
+  env: [string, string][];
+  /** the lines of PBS_NODEFILE */
+  nodefile: string[];
+  /** NCPUS / OMP_NUM_THREADS on this host */
+  ncpus: number;
+  /** GPU indices for CUDA_VISIBLE_DEVICES */
+  gpus: number[];
+  /** seconds; undefined = unlimited */
+  walltime?: number;
+  join: 'oe' | 'eo' | 'n';
+  /** absolute destination paths of stdout and stderr on the submit host */
+  stdoutPath: string;
+  stderrPath: string;
+}
+
+export type Fact =
+  | { kind: 'started'; jobId: string; attempt: number; sessionId: number; at: number }
+  | { kind: 'exited'; jobId: string; attempt: number; status: number; usage: ResourceUsage; at: number; reason?: string };
+
+export interface JournalEntry {
+  seq: number;
+  fact: Fact;
+}
+
+export interface AgentJobSummary {
+  jobId: string;
+  attempt: number;
+  running: boolean;
+}
+
+export interface NodeInfo {
+  hostname: string;
+  ncpus: number;
+  /** bytes */
+  mem: number;
+  ngpus: number;
+  agentPid: number;
+  version: number;
+}
+
+export interface OutputFile {
+  /** destination path on the submit host */
+  path: string;
+  /** base64 content */
+  data: string;
+}
+
+export type HeadMessage =
+  | { t: 'hello'; version: number }
+  | { t: 'run'; job: RunRequest }
+  | { t: 'signal'; jobId: string; attempt: number; signal: 'SIGTERM' | 'SIGKILL'; reason: 'delete' }
+  | { t: 'ack'; seq: number }
+  | { t: 'fetch'; jobId: string; attempt: number }
+  | { t: 'cleanup'; jobId: string; attempt: number }
+  | { t: 'usage?' };
+
+export type AgentMessage =
+  | { t: 'welcome'; node: NodeInfo; jobs: AgentJobSummary[] }
+  | { t: 'fact'; entry: JournalEntry }
+  | { t: 'output'; jobId: string; attempt: number; files: OutputFile[] }
+  | { t: 'usage'; jobs: { jobId: string; attempt: number; usage: ResourceUsage }[] }
+  | { t: 'refused'; jobId: string; attempt: number; reason: string };
+
+/** Split a byte stream into messages, one JSON value a line. */
+export class LineDecoder<T> {
+  private buffer = '';
+  push(chunk: string): T[] {
+    this.buffer += chunk;
+    const lines = this.buffer.split('\n');
+    this.buffer = lines.pop() ?? '';
+    return lines.filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as T);
+  }
+}
+
+export function encode(message: HeadMessage | AgentMessage): string {
+  return `${JSON.stringify(message)}\n`;
+}

@@ -1,0 +1,203 @@
+// Shared data shapes of Drover's domain. No I/O, no behaviour: the contracts between the
+// commands (cli/), the head (head/) and the compute agent (compute-agent/).
+import type { JobState } from './states.js';
+
+/** Why a request was refused. `code` maps to an HTTP status and a PBS exit code (core/errors.ts). */
+export interface Refusal {
+  code: ErrorCode;
+  /** Text after the `cmd: ` prefix. May hold several lines; each is printed as `cmd: line`. */
+  message: string;
+  /** Print the command's usage text after the message. */
+  usage?: boolean;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: Refusal };
+
+export type ErrorCode =
+  | 'USAGE' // bad option or value on the command line: exit 2
+  | 'DIRECTIVE' // bad #PBS directive, unreadable script, CRLF: exit 1
+  | 'FAILED' // generic client-side failure: exit 1
+  | 'UNKNOWN_JOB' // 153
+  | 'JOB_FINISHED' // 35
+  | 'UNKNOWN_QUEUE' // 170
+  | 'QUEUE_DISABLED' // 173
+  | 'UNKNOWN_RESOURCE' // 187
+  | 'BAD_RESOURCE_VALUE' // 166
+  | 'EXCEEDS_LIMITS' // 188
+  | 'NODES_WITH_SELECT' // 6
+  | 'CHUNK_WITH_SELECT' // 5
+  | 'PLACE_WITHOUT_SELECT' // 7
+  | 'BAD_STATE' // 168: request invalid for state of job
+  | 'INVALID_REQUEST' // 156
+  | 'MODIFY_RUNNING' // 167
+  | 'UNAUTHORIZED' // 159
+  | 'UNKNOWN_NODE' // 1
+  | 'NOT_SUPPORTED' // 1: a feature Drover refuses for now, with a clear message
+  | 'NO_SERVER' // 111 (ECONNREFUSED-like): cannot connect to server
+  | 'BAD_REQUEST' // 15: malformed API request
+  | 'INTERNAL'; // 1
+
+/** One chunk of a `select=` statement (after defaults: ncpus=1, mpiprocs=1 when ncpus>0). */
+export interface Chunk {
+  count: number;
+  ncpus: number;
+  /** bytes */
+  mem?: number;
+  ngpus?: number;
+  mpiprocs: number;
+  ompthreads: number;
+  /** other chunk resources (node labels like `gpu=true`, `host=n1`, `arch=linux`) */
+  labels: Record<string, string>;
+}
+
+export type PlaceArrangement = 'free' | 'pack' | 'scatter' | 'vscatter';
+export type PlaceSharing = 'excl' | 'shared' | 'exclhost';
+
+export interface ResourceRequest {
+  chunks: Chunk[];
+  place: { arrangement: PlaceArrangement; sharing?: PlaceSharing; group?: string };
+  /** seconds */
+  walltime?: number;
+  /** seconds */
+  cput?: number;
+  /**
+   * Resource_List as PBS prints it, names sorted case-insensitively, values in PBS display form:
+   * e.g. { mem: '1gb', ncpus: '2', nodect: '1', place: 'pack', select: '1:ncpus=2:mem=1gb',
+   * walltime: '01:00:00' } (plus `nodes` when the old syntax was used).
+   */
+  list: Record<string, string>;
+}
+
+/** A job as qsub describes it: validated, defaults applied, paths absolute. */
+export interface JobSpec {
+  name: string;
+  /** destination queue named with -q; undefined = the server's default queue */
+  queue?: string;
+  resources: ResourceRequest;
+  /** `-o`: absolute path; a value ending in `/` is a directory (file `<jobid>.OU` inside) */
+  outputPath?: string;
+  errorPath?: string;
+  join: 'oe' | 'eo' | 'n';
+  keepFiles: string;
+  /** -h: start with a user hold */
+  hold: boolean;
+  /** -a: epoch seconds */
+  executionTime?: number;
+  priority: number;
+  /** Variable_List in PBS order: PBS_O_* first, then -v entries, then -V entries */
+  variables: [string, string][];
+  /** -S */
+  shell?: string;
+  account?: string;
+  project: string;
+  rerunable: boolean;
+  checkpoint: string;
+  mailPoints: string;
+  mailUsers?: string;
+  userList?: string;
+  /** -W depend= value as given (Drover refuses it for now) */
+  depend?: string;
+  /** stored script content (directive lines joined), for script and stdin jobs */
+  script?: string;
+  /** `qsub -- exe args`: no script, no shell */
+  executable?: string;
+  argv?: string[];
+  /** the literal qsub argv, joined by spaces, as PBS shows Submit_arguments */
+  submitArgs: string;
+  /** PBS_O_WORKDIR */
+  workdir: string;
+  /** PBS_O_HOST */
+  submitHost: string;
+  /** the user who submitted */
+  user: string;
+}
+
+export interface ResourceUsage {
+  /** seconds of CPU */
+  cput: number;
+  /** peak resident memory in bytes */
+  mem: number;
+  /** peak virtual memory in bytes */
+  vmem: number;
+  /** seconds since start */
+  walltime: number;
+  cpupercent: number;
+  ncpus: number;
+}
+
+/** A job as the head reports it to the commands. Times are epoch seconds. */
+export interface JobRecord {
+  id: string;
+  seq: number;
+  state: JobState;
+  substate: number;
+  /** user@host */
+  owner: string;
+  name: string;
+  queue: string;
+  server: string;
+  spec: JobSpec;
+  /** 'n' or a set of letters from 'uosp' */
+  holdTypes: string;
+  /** resolved `host:/path` of stdout and stderr */
+  outputPath: string;
+  errorPath: string;
+  ctime: number;
+  qtime: number;
+  mtime: number;
+  etime?: number;
+  stime?: number;
+  obittime?: number;
+  /** `n1/0*2+n2/0` */
+  execHost?: string;
+  /** `(n1:ncpus=2:mem=1048576kb)+(n2:ncpus=1)` */
+  execVnode?: string;
+  sessionId?: number;
+  exitStatus?: number;
+  comment?: string;
+  runCount: number;
+  usage?: ResourceUsage;
+}
+
+export type NodeStateWord = 'free' | 'job-busy' | 'offline' | 'down' | 'state-unknown';
+
+/** A compute node as the head reports it (pbsnodes). */
+export interface NodeRecord {
+  name: string;
+  host: string;
+  /** comma-joined PBS state words, e.g. `free`, `job-busy`, `offline,job-busy`, `down` */
+  state: string;
+  ncpus: number;
+  /** bytes */
+  mem: number;
+  ngpus: number;
+  assignedNcpus: number;
+  assignedMem: number;
+  assignedNgpus: number;
+  labels: Record<string, string>;
+  /** `12.svr/0, 12.svr/1` */
+  jobs: string[];
+  comment?: string;
+  lastStateChange: number;
+}
+
+export interface QueueRecord {
+  name: string;
+  type: 'Execution';
+  enabled: boolean;
+  started: boolean;
+  priority: number;
+  counts: Record<JobState, number>;
+  total: number;
+}
+
+export interface ServerRecord {
+  name: string;
+  defaultQueue: string;
+  version: string;
+  counts: Record<JobState, number>;
+  total: number;
+  status: string;
+  /** epoch seconds */
+  now: number;
+}

@@ -1,0 +1,135 @@
+// What the head does with each message from an agent. Facts are committed before they are
+// acknowledged; a fact about an attempt that is not the job's current one changes nothing.
+import type { Logger } from 'pino';
+import { EXIT } from '../core/states.js';
+import type { AgentJobSummary, AgentMessage, Fact, NodeInfo, OutputFile } from '../core/protocol.js';
+import type { Cluster } from './cluster.js';
+import type { Store } from './db/index.js';
+import type { StoredJob } from './db/jobs.js';
+import { deliverOutput } from './delivery.js';
+import { buildRunRequest } from './run-request.js';
+import { transition } from './transitions.js';
+
+export interface AgentContext {
+  store: Store;
+  cluster: Cluster;
+  log: Logger;
+  poke: () => void;
+  undeliveredDir: string;
+  /** capacity given by the admin; wins over what the agent discovers */
+  capacity: (node: string) => { ncpus?: number; mem?: number; ngpus?: number };
+}
+
+export const seqOf = (jobId: string) => Number(jobId.slice(0, jobId.indexOf('.')));
+
+export class AgentMessages {
+  /** exited facts waiting for their output: jobId → journal seq */
+  private awaiting = new Map<string, number>();
+
+  constructor(private readonly ctx: AgentContext) {}
+
+  handle(node: string, m: AgentMessage): void {
+    switch (m.t) {
+      case 'welcome':
+        return this.welcome(node, m.node, m.jobs);
+      case 'fact':
+        return this.fact(node, m.entry.seq, m.entry.fact);
+      case 'output':
+        return this.output(node, m.jobId, m.attempt, m.files);
+      case 'usage':
+        for (const u of m.jobs) {
+          const job = this.current(u.jobId, u.attempt);
+          if (job?.row.state === 'R') this.ctx.store.jobs.setUsage(job.seq, u.usage);
+        }
+        return;
+      case 'refused':
+        return this.refused(m.jobId, m.attempt, m.reason);
+    }
+  }
+
+  private current(jobId: string, attempt: number): StoredJob | undefined {
+    const job = this.ctx.store.jobs.get(seqOf(jobId));
+    return job && job.id === jobId && job.row.attempt === attempt ? job : undefined;
+  }
+
+  /** A (re)connected agent: record its capacity, then reconcile its jobs with ours. */
+  private welcome(node: string, info: NodeInfo, known: AgentJobSummary[]): void {
+    const { store, cluster } = this.ctx;
+    const given = this.ctx.capacity(node);
+    store.nodes.setCapacity(node, given.ncpus ?? info.ncpus, given.mem ?? info.mem, given.ngpus ?? info.ngpus);
+    this.awaiting.clear();
+    const agentJobs = new Map(known.map((k) => [k.jobId, k]));
+    for (const job of store.jobs.onNode(node)) {
+      if (job.row.state !== 'R') continue;
+      const k = agentJobs.get(job.id);
+      if (!k || k.attempt < job.row.attempt) {
+        const slots = store.allocations.ofJob(job.seq);
+        const req = buildRunRequest(job, slots, store.jobs.script(job.seq), (n) => cluster.hostOf(n));
+        cluster.send(node, { t: 'run', job: req });
+      } else if (k.running && job.row.deleteRequestedBy) {
+        cluster.send(node, { t: 'signal', jobId: job.id, attempt: k.attempt, signal: 'SIGTERM', reason: 'delete' });
+      }
+    }
+    for (const k of known) {
+      const job = store.jobs.get(seqOf(k.jobId));
+      const stale = !job || job.id !== k.jobId || job.row.attempt !== k.attempt || job.row.state === 'F';
+      if (stale && !k.running) cluster.send(node, { t: 'cleanup', jobId: k.jobId, attempt: k.attempt });
+    }
+    this.ctx.poke();
+  }
+
+  private fact(node: string, seq: number, fact: Fact): void {
+    const { store, cluster } = this.ctx;
+    const job = this.current(fact.jobId, fact.attempt);
+    if (fact.kind === 'started') {
+      if (job?.row.state === 'R') transition(store, job.seq, { type: 'started', attempt: fact.attempt, sessionId: fact.sessionId }, fact.at);
+      cluster.send(node, { t: 'ack', seq });
+      return;
+    }
+    let state = job?.row.state;
+    if (job && state === 'R') {
+      const r = transition(
+        store,
+        job.seq,
+        { type: 'exited', attempt: fact.attempt, status: fact.status, usage: fact.usage, ...(fact.reason ? { reason: fact.reason } : {}) },
+        fact.at,
+      );
+      if (r.ok) state = 'E';
+      this.ctx.poke();
+    }
+    if (state === 'E') {
+      this.awaiting.set(fact.jobId, seq);
+      cluster.send(node, { t: 'fetch', jobId: fact.jobId, attempt: fact.attempt });
+      return;
+    }
+    // a stale or already recorded attempt: nothing to change
+    cluster.send(node, { t: 'ack', seq });
+    if (!job || state === 'F') cluster.send(node, { t: 'cleanup', jobId: fact.jobId, attempt: fact.attempt });
+  }
+
+  /** The spooled output of an exited attempt arrived: deliver it, finish the job, acknowledge. */
+  private output(node: string, jobId: string, attempt: number, files: OutputFile[]): void {
+    const { store, cluster, log } = this.ctx;
+    const seq = this.awaiting.get(jobId);
+    const job = this.current(jobId, attempt);
+    if (seq === undefined || !job || job.row.state !== 'E') return;
+    const result = deliverOutput(files, job.spec.user, this.ctx.undeliveredDir);
+    for (const u of result.undelivered) log.warn({ job: jobId, ...u }, 'output not delivered; kept in undelivered');
+    transition(store, job.seq, { type: 'finished', attempt });
+    this.awaiting.delete(jobId);
+    cluster.send(node, { t: 'ack', seq });
+    cluster.send(node, { t: 'cleanup', jobId, attempt });
+  }
+
+  /** The agent could not start the attempt (e.g. no such user there): the job fails. */
+  private refused(jobId: string, attempt: number, reason: string): void {
+    const { store, log } = this.ctx;
+    const job = this.current(jobId, attempt);
+    if (!job || job.row.state !== 'R') return;
+    log.warn({ job: jobId, reason }, 'agent refused to start job');
+    const zero = { cput: 0, mem: 0, vmem: 0, walltime: 0, cpupercent: 0, ncpus: 0 };
+    transition(store, job.seq, { type: 'exited', attempt, status: EXIT.startFailed, usage: zero, reason });
+    transition(store, job.seq, { type: 'finished', attempt });
+    this.ctx.poke();
+  }
+}

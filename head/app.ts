@@ -1,0 +1,75 @@
+// buildApp(deps) builds the fastify app; head/main.ts is the only file that wires real resources.
+import Fastify, { type FastifyInstance } from 'fastify';
+import { httpStatus } from '../core/errors.js';
+import type { JobSpec, Refusal } from '../core/types.js';
+import type { Alteration, Operations } from './operations.js';
+import { alterBody, deleteBody, holdBody, nodesBody, queryBody, submitBody, traceBody } from './schemas.js';
+
+export interface AppDeps {
+  ops: Operations;
+  server: string;
+  logger?: boolean | object;
+}
+
+function refusal(error: Refusal) {
+  return { statusCode: httpStatus(error.code), code: error.code, message: error.message };
+}
+
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 64 * 1024 * 1024 });
+  const { ops } = deps;
+
+  app.setErrorHandler((err: { validation?: unknown; message: string; statusCode?: number }, _req, reply) => {
+    if (err.validation) {
+      return reply.code(400).send({ statusCode: 400, code: 'BAD_REQUEST', message: err.message });
+    }
+    const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 500;
+    return reply.code(status).send({ statusCode: status, code: status === 500 ? 'INTERNAL' : 'BAD_REQUEST', message: err.message });
+  });
+
+  app.post<{ Body: { spec: JobSpec } }>('/v1/jobs', { schema: { body: submitBody } }, (req, reply) => {
+    const r = ops.submit(req.body.spec);
+    if (!r.ok) return reply.code(httpStatus(r.error.code)).send(refusal(r.error));
+    return reply.code(201).send(r.value);
+  });
+
+  app.post<{ Body: { operands?: string[]; history?: boolean } }>('/v1/jobs/query', { schema: { body: queryBody } }, (req) => {
+    return { server: deps.server, ...ops.query(req.body.operands, req.body.history ?? false) };
+  });
+
+  app.post<{ Body: { operands: string[]; types: string; by: string } }>('/v1/jobs/hold', { schema: { body: holdBody } }, (req) => ({
+    results: ops.hold(req.body.operands, req.body.types, req.body.by),
+  }));
+
+  app.post<{ Body: { operands: string[]; types: string; by: string } }>('/v1/jobs/release', { schema: { body: holdBody } }, (req) => ({
+    results: ops.release(req.body.operands, req.body.types, req.body.by),
+  }));
+
+  app.post<{ Body: { operands: string[]; by: string } }>('/v1/jobs/delete', { schema: { body: deleteBody } }, (req) => ({
+    results: ops.delete(req.body.operands, req.body.by),
+  }));
+
+  app.post<{ Body: { operands: string[]; alteration: Alteration; by: string } }>('/v1/jobs/alter', { schema: { body: alterBody } }, (req) => ({
+    results: ops.alter(req.body.operands, req.body.alteration, req.body.by),
+  }));
+
+  app.post<{ Body: { operand: string } }>('/v1/jobs/trace', { schema: { body: traceBody } }, (req, reply) => {
+    const r = ops.trace(req.body.operand);
+    if (!r.ok) return reply.code(httpStatus(r.error.code)).send(refusal(r.error));
+    return r.value;
+  });
+
+  app.get('/v1/server', () => ({ server: ops.serverRecord(), queues: ops.queueRecords() }));
+
+  app.get('/v1/nodes', () => ({ server: ops.serverRecord(), nodes: ops.nodeRecords() }));
+
+  app.post<{ Body: { names: string[]; comment?: string } }>('/v1/nodes/offline', { schema: { body: nodesBody } }, (req) => ({
+    results: ops.setOffline(req.body.names, true, req.body.comment),
+  }));
+
+  app.post<{ Body: { names: string[] } }>('/v1/nodes/online', { schema: { body: nodesBody } }, (req) => ({
+    results: ops.setOffline(req.body.names, false, undefined),
+  }));
+
+  return app;
+}

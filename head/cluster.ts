@@ -1,0 +1,111 @@
+// The nodes as the head sees them: their links, whether each is up, their free resources
+// (from the allocations table) and the PBS node records pbsnodes prints.
+import type { HeadMessage } from '../core/protocol.js';
+import type { SchedNode } from '../core/scheduler.js';
+import type { NodeRecord } from '../core/types.js';
+import type { Store } from './db/index.js';
+import type { NodeLink } from './node-link.js';
+
+interface Liveness {
+  up: boolean;
+  reason?: string;
+  since: number;
+}
+
+export class Cluster {
+  private links = new Map<string, NodeLink>();
+  private liveness = new Map<string, Liveness>();
+
+  constructor(private readonly store: Store) {}
+
+  attach(link: NodeLink): void {
+    this.links.set(link.name, link);
+    this.liveness.set(link.name, { up: false, reason: 'connecting', since: Date.now() });
+  }
+
+  markUp(name: string): void {
+    this.liveness.set(name, { up: true, since: Date.now() });
+  }
+
+  markDown(name: string, reason: string): void {
+    const was = this.liveness.get(name);
+    if (was && !was.up && was.reason === reason) return;
+    this.liveness.set(name, { up: false, reason, since: Date.now() });
+  }
+
+  isUp(name: string): boolean {
+    return this.liveness.get(name)?.up ?? false;
+  }
+
+  send(node: string, message: HeadMessage): boolean {
+    return this.links.get(node)?.send(message) ?? false;
+  }
+
+  /** The host name jobs on other nodes use to reach `node` (PBS_NODEFILE lines). */
+  hostOf(node: string): string {
+    return (this.store.nodes.get(node)?.host ?? node).split('.')[0]!;
+  }
+
+  schedNodes(): SchedNode[] {
+    const use = this.store.allocations.use();
+    return this.store.nodes.all().map((n) => {
+      const u = use.get(n.name);
+      return {
+        name: n.name,
+        ncpus: n.ncpus,
+        mem: n.mem,
+        ngpus: n.ngpus,
+        labels: n.labels,
+        usedNcpus: u?.ncpus ?? 0,
+        usedMem: u?.mem ?? 0,
+        usedGpus: u?.gpus ?? [],
+        jobCount: u?.jobs ?? 0,
+        exclusive: u?.exclusive ?? false,
+        available: !n.offline && this.isUp(n.name),
+      };
+    });
+  }
+
+  records(): NodeRecord[] {
+    const use = this.store.allocations.use();
+    return this.store.nodes.all().map((n) => {
+      const u = use.get(n.name);
+      const live = this.liveness.get(n.name);
+      const words: string[] = [];
+      if (!live?.up) words.push('down');
+      if (n.offline) words.push('offline');
+      if (u && (u.ncpus >= n.ncpus || u.exclusive)) words.push(u.exclusive ? 'job-exclusive' : 'job-busy');
+      const slots = this.store.allocations.onNode(n.name);
+      const jobs: string[] = [];
+      const next = new Map<number, number>();
+      for (const s of slots) {
+        for (let i = 0; i < s.ncpus; i++) {
+          const cpu = next.get(0) ?? 0;
+          next.set(0, cpu + 1);
+          jobs.push(`${s.id}/${cpu}`);
+        }
+      }
+      const record: NodeRecord = {
+        name: n.name,
+        host: n.host,
+        state: words.length > 0 ? words.join(',') : 'free',
+        ncpus: n.ncpus,
+        mem: n.mem,
+        ngpus: n.ngpus,
+        assignedNcpus: u?.ncpus ?? 0,
+        assignedMem: u?.mem ?? 0,
+        assignedNgpus: u?.gpus.length ?? 0,
+        labels: n.labels,
+        jobs,
+        lastStateChange: Math.floor(Math.max(n.lastStateChange, live?.since ?? 0) / 1000),
+      };
+      const comment = n.comment ?? (live?.up ? undefined : live?.reason);
+      if (comment) record.comment = comment;
+      return record;
+    });
+  }
+
+  stop(): void {
+    for (const link of this.links.values()) link.stop();
+  }
+}

@@ -1,0 +1,28 @@
+// SQL of the meta table: the job sequence counter and server settings.
+import type { Db } from './connection.js';
+
+/** PBS wraps the sequence after max_job_sequence_id (pbs-spec.md §1). */
+export const MAX_JOB_SEQUENCE_ID = 9_999_999;
+
+export function metaSql(db: Db) {
+  const get = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
+  const set = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+  const exists = db.prepare('SELECT 1 FROM jobs WHERE seq = ?').pluck();
+  return {
+    get(key: string): string | undefined {
+      return get.get(key) as string | undefined;
+    },
+    set(key: string, value: string): void {
+      set.run(key, value);
+    },
+    /** Take the next free job sequence number (call inside the submit transaction). */
+    nextSeq(): number {
+      let seq = Number(get.get('next_seq') ?? 0);
+      for (let tries = 0; exists.get(seq) !== undefined && tries <= MAX_JOB_SEQUENCE_ID; tries++) {
+        seq = seq >= MAX_JOB_SEQUENCE_ID ? 0 : seq + 1;
+      }
+      set.run('next_seq', String(seq >= MAX_JOB_SEQUENCE_ID ? 0 : seq + 1));
+      return seq;
+    },
+  };
+}

@@ -1,0 +1,104 @@
+// Runs the scheduler when something changed (submit, exit, release, node up) and on a slow timer
+// for time-based work; applies the plan with a re-check, then tells the nodes to start the jobs.
+import type { Logger } from 'pino';
+import { schedule, type Placement, type SchedNode } from '../core/scheduler.js';
+import type { Cluster } from './cluster.js';
+import type { Store } from './db/index.js';
+import { buildRunRequest, execHost, execVnode } from './run-request.js';
+import { transition } from './transitions.js';
+
+export class Dispatcher {
+  private queued = false;
+  private reasons = new Map<number, string>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly cluster: Cluster,
+    private readonly log: Logger,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** Ask for a scheduling pass soon; many pokes in one turn of the event loop make one pass. */
+  poke(): void {
+    if (this.queued) return;
+    this.queued = true;
+    setImmediate(() => {
+      this.queued = false;
+      this.tick();
+    });
+  }
+
+  startTimer(intervalMs: number): void {
+    this.timer = setInterval(() => this.poke(), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  tick(): void {
+    const now = this.clock();
+    this.promoteWaiting(now);
+    const jobs = this.store.jobs.pending();
+    if (jobs.length === 0) return;
+    const plan = schedule({ now: Math.floor(now / 1000), jobs, nodes: this.cluster.schedNodes() });
+    for (const placement of plan.placements) this.apply(placement, now);
+    for (const { seq, reason } of plan.waiting) {
+      if (this.reasons.get(seq) === reason) continue;
+      this.reasons.set(seq, reason);
+      this.store.jobs.setSchedComment(seq, reason);
+    }
+  }
+
+  /** W jobs whose start time has come become Q. */
+  private promoteWaiting(now: number): void {
+    for (const job of this.store.jobs.inState('W')) {
+      if ((job.row.executionTime ?? 0) * 1000 <= now) transition(this.store, job.seq, { type: 'eligible' }, now);
+    }
+  }
+
+  /** Record one placement if the nodes still have room, then send `run` to the first node. */
+  private apply(p: Placement, now: number): void {
+    const recorded = this.store.transaction(() => {
+      if (!stillFits(p, this.cluster.schedNodes())) return undefined;
+      const job = this.store.jobs.get(p.seq);
+      if (!job || job.row.state !== 'Q') return undefined;
+      this.store.allocations.add(p.seq, p.slots, p.exclusive);
+      const event = {
+        type: 'run' as const,
+        node: p.slots[0]!.node,
+        attempt: job.row.attempt + 1,
+        execHost: execHost(p.slots),
+        execVnode: execVnode(p.slots),
+      };
+      const r = transition(this.store, p.seq, event, now);
+      if (!r.ok) throw new Error(r.error.message);
+      this.store.jobs.setSchedComment(p.seq, null);
+      return r.value;
+    });
+    if (!recorded) return;
+    this.reasons.delete(p.seq);
+    const req = buildRunRequest(recorded, p.slots, this.store.jobs.script(p.seq), (n) => this.cluster.hostOf(n));
+    if (!this.cluster.send(p.slots[0]!.node, { t: 'run', job: req })) {
+      this.log.warn({ job: req.jobId }, 'node link not connected; the run is resent when it reconnects');
+    }
+  }
+}
+
+function stillFits(p: Placement, nodes: SchedNode[]): boolean {
+  const need = new Map<string, { ncpus: number; mem: number; gpus: number[] }>();
+  for (const s of p.slots) {
+    const n = need.get(s.node) ?? { ncpus: 0, mem: 0, gpus: [] };
+    need.set(s.node, { ncpus: n.ncpus + s.ncpus, mem: n.mem + s.mem, gpus: [...n.gpus, ...s.gpus] });
+  }
+  for (const [name, n] of need) {
+    const node = nodes.find((x) => x.name === name);
+    if (!node || !node.available || node.exclusive) return false;
+    if (p.exclusive && node.jobCount > 0) return false;
+    if (node.ncpus - node.usedNcpus < n.ncpus || node.mem - node.usedMem < n.mem) return false;
+    if (n.gpus.some((g) => node.usedGpus.includes(g))) return false;
+  }
+  return true;
+}

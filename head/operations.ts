@@ -1,0 +1,198 @@
+// What the API can ask of the head: each operation takes job-id operands as users type them and
+// answers per operand, so that a command can print PBS's message for each one.
+import { refuse, ok } from '../core/errors.js';
+import { parseJobId } from '../core/jobid.js';
+import type { JobChanges, TimedEvent } from '../core/lifecycle.js';
+import { alterResources, type ResourceEntry } from '../core/resources.js';
+import { neverRunReason } from '../core/scheduler.js';
+import { emptyCounts } from '../core/states.js';
+import type { ErrorCode, JobRecord, JobSpec, NodeRecord, QueueRecord, Result, ServerRecord } from '../core/types.js';
+import type { Cluster } from './cluster.js';
+import type { Store } from './db/index.js';
+import type { StoredJob } from './db/jobs.js';
+import type { Dispatcher } from './dispatcher.js';
+import { toJobRecord } from './records.js';
+import { submitJob } from './submit.js';
+import { transition } from './transitions.js';
+
+export const VERSION = '0.1.0';
+
+export interface OperandResult {
+  operand: string;
+  id?: string;
+  error?: { code: ErrorCode; message: string };
+}
+
+export interface Alteration {
+  name?: string;
+  priority?: number;
+  hold?: string;
+  executionTime?: number;
+  resourceEntries?: ResourceEntry[];
+}
+
+export interface OperationsDeps {
+  store: Store;
+  cluster: Cluster;
+  dispatcher: Dispatcher;
+  server: string;
+  clock?: () => number;
+}
+
+type Found = { job: StoredJob; id: string };
+
+export class Operations {
+  constructor(private readonly d: OperationsDeps) {}
+
+  private now(): number {
+    return (this.d.clock ?? Date.now)();
+  }
+
+  private find(operand: string): Result<Found> {
+    const ref = parseJobId(operand, this.d.server);
+    if (!ref.ok) return ref;
+    const job = this.d.store.jobs.get(ref.value.seq);
+    if (!job || job.id !== ref.value.full) return refuse('UNKNOWN_JOB', `Unknown Job Id ${ref.value.full}`);
+    return ok({ job, id: job.id });
+  }
+
+  submit(spec: JobSpec): Result<{ id: string }> {
+    const r = submitJob({ store: this.d.store, server: this.d.server, nodes: () => this.d.cluster.schedNodes(), now: this.now() }, spec);
+    if (r.ok) this.d.dispatcher.poke();
+    return r;
+  }
+
+  query(operands: string[] | undefined, history: boolean): { jobs: JobRecord[]; results: OperandResult[] } {
+    const server = this.d.server;
+    if (!operands) {
+      return { jobs: this.d.store.jobs.list(history).map((j) => toJobRecord(j, server)), results: [] };
+    }
+    const jobs: JobRecord[] = [];
+    const results = operands.map((operand): OperandResult => {
+      const found = this.find(operand);
+      if (!found.ok) return { operand, ...idOf(operand, server), error: found.error };
+      jobs.push(toJobRecord(found.value.job, server));
+      return { operand, id: found.value.id };
+    });
+    return { jobs, results };
+  }
+
+  private each(operands: string[], act: (found: Found) => Result<unknown>): OperandResult[] {
+    const results = operands.map((operand): OperandResult => {
+      const found = this.find(operand);
+      if (!found.ok) return { operand, ...idOf(operand, this.d.server), error: found.error };
+      const r = act(found.value);
+      return r.ok ? { operand, id: found.value.id } : { operand, id: found.value.id, error: r.error };
+    });
+    this.d.dispatcher.poke();
+    return results;
+  }
+
+  private apply(job: StoredJob, event: Parameters<typeof transition>[2]): Result<unknown> {
+    if (job.row.state === 'F') return refuse('JOB_FINISHED', 'Job has finished');
+    return transition(this.d.store, job.seq, event, this.now());
+  }
+
+  hold(operands: string[], types: string, by: string): OperandResult[] {
+    return this.each(operands, ({ job }) => this.apply(job, { type: 'held', types, by }));
+  }
+
+  release(operands: string[], types: string, by: string): OperandResult[] {
+    return this.each(operands, ({ job }) => this.apply(job, { type: 'released', types, by }));
+  }
+
+  delete(operands: string[], by: string): OperandResult[] {
+    return this.each(operands, ({ job }) => {
+      const state = job.row.state;
+      if (state === 'F') return refuse('JOB_FINISHED', 'Job has finished');
+      if (state === 'E') return refuse('BAD_STATE', 'Request invalid for state of job');
+      if (state !== 'R') return this.apply(job, { type: 'deleted', by });
+      if (job.row.deleteRequestedBy) return ok(undefined);
+      const r = this.apply(job, { type: 'delete_requested', by });
+      if (r.ok) {
+        this.d.cluster.send(job.row.node!, { t: 'signal', jobId: job.id, attempt: job.row.attempt, signal: 'SIGTERM', reason: 'delete' });
+      }
+      return r;
+    });
+  }
+
+  alter(operands: string[], alteration: Alteration, by: string): OperandResult[] {
+    return this.each(operands, ({ job }) => this.alterOne(job, alteration, by));
+  }
+
+  private alterOne(job: StoredJob, a: Alteration, by: string): Result<unknown> {
+    if (job.row.state === 'F') return refuse('JOB_FINISHED', 'Job has finished');
+    const changes: JobChanges = {};
+    if (a.name !== undefined) changes.name = a.name;
+    if (a.priority !== undefined) changes.priority = a.priority;
+    if (a.executionTime !== undefined) changes.executionTime = a.executionTime;
+    if (a.resourceEntries) {
+      const r = alterResources(job.row.resources, a.resourceEntries);
+      if (!r.ok) return r;
+      const never = neverRunReason(r.value, this.d.cluster.schedNodes());
+      if (never) return refuse('EXCEEDS_LIMITS', `Job violates queue and/or server resource limits (${never})`);
+      changes.resources = r.value;
+    }
+    return this.d.store.transaction(() => {
+      if (Object.keys(changes).length > 0) {
+        const r = this.apply(job, { type: 'altered', changes, by });
+        if (!r.ok) return r;
+      }
+      if (a.hold === undefined) return ok(undefined);
+      const fresh = this.d.store.jobs.get(job.seq)!;
+      if (a.hold === 'n') return this.apply(fresh, { type: 'released', types: 'uosp', by });
+      return this.apply(fresh, { type: 'held', types: a.hold, by });
+    });
+  }
+
+  trace(operand: string): Result<{ job: JobRecord; events: TimedEvent[] }> {
+    const found = this.find(operand);
+    if (!found.ok) return found;
+    return ok({ job: toJobRecord(found.value.job, this.d.server), events: this.d.store.events.forJob(found.value.job.seq) });
+  }
+
+  serverRecord(): ServerRecord {
+    const counts = emptyCounts();
+    for (const c of this.d.store.jobs.counts()) if (c.state !== 'F') counts[c.state] += c.n;
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    return {
+      name: this.d.server,
+      defaultQueue: this.d.store.meta.get('default_queue') ?? 'workq',
+      version: VERSION,
+      counts,
+      total,
+      status: 'Active',
+      now: Math.floor(this.now() / 1000),
+    };
+  }
+
+  queueRecords(): QueueRecord[] {
+    const rows = this.d.store.jobs.counts();
+    return this.d.store.queues.all().map((q) => {
+      const counts = emptyCounts();
+      for (const c of rows) if (c.queue === q.name && c.state !== 'F') counts[c.state] += c.n;
+      const total = Object.values(counts).reduce((a, b) => a + b, 0);
+      return { name: q.name, type: 'Execution', enabled: q.enabled, started: q.started, priority: q.priority, counts, total };
+    });
+  }
+
+  nodeRecords(): NodeRecord[] {
+    return this.d.cluster.records();
+  }
+
+  setOffline(names: string[], offline: boolean, comment?: string): { name: string; error?: { code: ErrorCode; message: string } }[] {
+    const results = names.map((name) => {
+      if (!this.d.store.nodes.get(name)) return { name, error: { code: 'UNKNOWN_NODE' as const, message: `Unknown node ${name}` } };
+      this.d.store.nodes.setOffline(name, offline, comment, this.now());
+      return { name };
+    });
+    this.d.dispatcher.poke();
+    return results;
+  }
+}
+
+/** The expanded id of an operand, when it parses. */
+function idOf(operand: string, server: string): { id?: string } {
+  const ref = parseJobId(operand, server);
+  return ref.ok ? { id: ref.value.full } : {};
+}

@@ -1,0 +1,34 @@
+// A stored job as the commands see it (core/types.ts JobRecord).
+import type { JobRecord } from '../core/types.js';
+import type { StoredJob } from './db/jobs.js';
+
+export function toJobRecord(job: StoredJob, server: string): JobRecord {
+  const row = job.row;
+  const record: JobRecord = {
+    id: job.id,
+    seq: job.seq,
+    state: row.state,
+    substate: row.substate,
+    owner: job.owner,
+    name: row.name,
+    queue: job.queue,
+    server,
+    spec: { ...job.spec, name: row.name, priority: row.priority, resources: row.resources },
+    holdTypes: row.holdTypes,
+    outputPath: job.outputPath,
+    errorPath: job.errorPath,
+    ctime: job.ctime,
+    qtime: row.qtime,
+    mtime: row.mtime,
+    runCount: row.runCount,
+  };
+  if (row.executionTime !== undefined) record.spec.executionTime = row.executionTime;
+  else delete record.spec.executionTime;
+  const optional = { etime: row.etime, stime: row.stime, obittime: row.obittime, execHost: row.execHost, execVnode: row.execVnode, sessionId: row.sessionId, exitStatus: row.exitStatus };
+  for (const [k, v] of Object.entries(optional)) if (v !== undefined) (record as unknown as Record<string, unknown>)[k] = v;
+  const comment = row.state === 'Q' && job.schedComment ? job.schedComment : row.comment;
+  if (comment !== undefined) record.comment = comment;
+  const usage = job.usage ?? row.usage;
+  if (usage && (row.state === 'R' || row.state === 'E' || row.state === 'F')) record.usage = usage;
+  return record;
+}

@@ -1,0 +1,71 @@
+// What the head tells an agent to start: the job's variables, its PBS_NODEFILE lines and limits.
+import type { RunRequest } from '../core/protocol.js';
+import type { Slot } from '../core/scheduler.js';
+import type { StoredJob } from './db/jobs.js';
+
+/** Strip the `host:` prefix of a PBS path attribute. */
+export function pathPart(attr: string): string {
+  const i = attr.indexOf(':');
+  return i >= 0 && !attr.startsWith('/') ? attr.slice(i + 1) : attr;
+}
+
+/** `n1/0*2+n2/0` */
+export function execHost(slots: Slot[]): string {
+  const index = new Map<string, number>();
+  return slots
+    .map((s) => {
+      const i = index.get(s.node) ?? 0;
+      index.set(s.node, i + 1);
+      return `${s.node}/${i}${s.ncpus > 1 ? `*${s.ncpus}` : ''}`;
+    })
+    .join('+');
+}
+
+/** `(n1:ncpus=2:mem=1048576kb)+(n2:ncpus=1)` */
+export function execVnode(slots: Slot[]): string {
+  return slots
+    .map((s) => {
+      const parts = [`${s.node}:ncpus=${s.ncpus}`];
+      if (s.mem > 0) parts.push(`mem=${Math.ceil(s.mem / 1024)}kb`);
+      if (s.gpus.length > 0) parts.push(`ngpus=${s.gpus.length}`);
+      return `(${parts.join(':')})`;
+    })
+    .join('+');
+}
+
+export function buildRunRequest(
+  job: StoredJob,
+  slots: Slot[],
+  script: string | undefined,
+  hostOf: (node: string) => string,
+): RunRequest {
+  const spec = job.spec;
+  const first = slots[0]!;
+  const env: [string, string][] = [
+    ...spec.variables,
+    ['PBS_JOBID', job.id],
+    ['PBS_JOBNAME', job.row.name],
+    ['PBS_QUEUE', job.queue],
+    ['PBS_O_QUEUE', job.queue],
+  ];
+  if (spec.account !== undefined) env.push(['PBS_ACCOUNT', spec.account]);
+  const req: RunRequest = {
+    jobId: job.id,
+    seq: job.seq,
+    attempt: job.row.attempt,
+    user: spec.user,
+    env,
+    nodefile: slots.flatMap((s) => Array.from({ length: s.mpiprocs }, () => hostOf(s.node))),
+    ncpus: first.ompthreads,
+    gpus: slots.filter((s) => s.node === first.node).flatMap((s) => s.gpus),
+    join: spec.join,
+    stdoutPath: pathPart(job.outputPath),
+    stderrPath: pathPart(job.errorPath),
+  };
+  if (script !== undefined) req.script = script;
+  if (spec.executable !== undefined) req.executable = spec.executable;
+  if (spec.argv !== undefined) req.argv = spec.argv;
+  if (spec.shell !== undefined) req.shell = spec.shell;
+  if (job.row.resources.walltime !== undefined) req.walltime = job.row.resources.walltime;
+  return req;
+}

@@ -1,0 +1,66 @@
+// qsub at the head: re-check what the command sent, refuse what can never run, then store the
+// job and its `queued` event in one transaction.
+import { refuse, ok } from '../core/errors.js';
+import { initialRow } from '../core/lifecycle.js';
+import { resolveStdPath } from '../core/qsub.js';
+import { neverRunReason, type SchedNode } from '../core/scheduler.js';
+import type { JobSpec, Result } from '../core/types.js';
+import type { Store } from './db/index.js';
+
+export interface SubmitContext {
+  store: Store;
+  server: string;
+  nodes: () => SchedNode[];
+  now?: number;
+}
+
+export function submitJob(ctx: SubmitContext, spec: JobSpec): Result<{ id: string; seq: number }> {
+  const { store } = ctx;
+  const queueName = spec.queue ?? store.meta.get('default_queue');
+  if (!queueName) return refuse('UNKNOWN_QUEUE', 'No default queue specified');
+  const queue = store.queues.get(queueName);
+  if (!queue) return refuse('UNKNOWN_QUEUE', 'Unknown queue');
+  if (!queue.enabled) return refuse('QUEUE_DISABLED', 'Queue is not enabled');
+  if (spec.depend !== undefined) {
+    return refuse('NOT_SUPPORTED', 'job dependencies (-W depend=) are not supported yet by this Drover server');
+  }
+  const never = neverRunReason(spec.resources, ctx.nodes());
+  if (never !== undefined) {
+    return refuse('EXCEEDS_LIMITS', `Job violates queue and/or server resource limits (${never})`);
+  }
+  const at = ctx.now ?? Date.now();
+  return ok(
+    store.transaction(() => {
+      const seq = store.meta.nextSeq();
+      const id = `${seq}.${ctx.server}`;
+      const { script, ...stored } = spec;
+      stored.variables = [...spec.variables.filter(([k]) => k !== 'PBS_O_QUEUE'), ['PBS_O_QUEUE', queueName]];
+      const event = {
+        type: 'queued' as const,
+        at,
+        hold: spec.hold,
+        name: spec.name,
+        priority: spec.priority,
+        resources: spec.resources,
+        ...(spec.executionTime !== undefined ? { executionTime: spec.executionTime } : {}),
+      };
+      const row = initialRow(event);
+      store.jobs.insert(
+        {
+          seq,
+          id,
+          owner: `${spec.user}@${spec.submitHost}`,
+          queue: queueName,
+          spec: stored,
+          outputPath: `${spec.submitHost}:${resolveStdPath(spec, 'o', id, seq)}`,
+          errorPath: `${spec.submitHost}:${resolveStdPath(spec, 'e', id, seq)}`,
+          ctime: Math.floor(at / 1000),
+          row,
+        },
+        script,
+      );
+      store.events.append(seq, event);
+      return { id, seq };
+    }),
+  );
+}

@@ -1,0 +1,23 @@
+// The one way a job changes: read the row, apply the event with the pure reducer, store the new
+// row only if the job is still in the state we read, append the event. One transaction.
+import { refuse, ok } from '../core/errors.js';
+import { applyEvent, type JobEvent } from '../core/lifecycle.js';
+import type { Result } from '../core/types.js';
+import type { Store } from './db/index.js';
+import type { StoredJob } from './db/jobs.js';
+
+export function transition(store: Store, seq: number, event: JobEvent, at = Date.now()): Result<StoredJob> {
+  return store.transaction(() => {
+    const job = store.jobs.get(seq);
+    if (!job) return refuse('UNKNOWN_JOB', `Unknown Job Id ${seq}`);
+    const timed = { ...event, at };
+    const next = applyEvent(job.row, timed);
+    if (!next.ok) return next;
+    if (!store.jobs.updateRow(seq, job.row.state, next.value)) {
+      return refuse('BAD_STATE', `job ${job.id} changed state meanwhile`);
+    }
+    store.events.append(seq, timed);
+    if (event.type === 'exited' || event.type === 'requeued') store.allocations.release(seq);
+    return ok({ ...job, row: next.value });
+  });
+}
