@@ -1,5 +1,5 @@
-// The chunk grammars of `-l`: `select=`, `place=`, old-style `nodes=`, and the single chunk
-// made from job-wide resources (`-l ncpus=4,mem=2gb` → `select=1:ncpus=4:mem=2gb`).
+// The chunk grammars of `-l`: `select=`, `place=`, and the single chunk PBS makes from job-wide
+// resources (`-l ncpus=4,mem=2gb` → `select=1:ncpus=4:mem=2gb`). Old-style `nodes=`: nodes-spec.ts.
 import { ok, refuse } from './errors.js';
 import { parseSize, sizeUnit } from './size.js';
 import type { Chunk, PlaceArrangement, PlaceSharing, ResourceRequest, Result } from './types.js';
@@ -20,6 +20,9 @@ export const CHUNK_RESOURCES = ['ncpus', 'mem', 'ngpus', 'mpiprocs', 'ompthreads
 /** Job-wide resources copied into the generated chunk when no select is given, in select order. */
 const JOB_WIDE_CHUNK_ORDER = ['ncpus', 'mem', 'ngpus', 'mpiprocs', 'ompthreads', 'host', 'arch', 'vnode'];
 
+/** Chunk resources held in Chunk's own fields; any other chunk resource is a label. */
+const CHUNK_FIELDS = ['ncpus', 'mem', 'ngpus', 'mpiprocs', 'ompthreads'];
+
 const ARRANGEMENTS: PlaceArrangement[] = ['free', 'pack', 'scatter', 'vscatter'];
 const SHARINGS: PlaceSharing[] = ['excl', 'shared', 'exclhost'];
 const RESOURCE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -36,8 +39,9 @@ export function parseSelect(value: string): Result<ChunkSet> {
     const fields = text.split(':');
     const count = COUNT.test(fields[0] ?? '') ? Number(fields.shift()) : 1;
     const pairs = fields.map(splitPair);
-    if (count < 1 || pairs.length === 0 || pairs.some((pair) => pair === undefined))
+    if (count < 1 || pairs.length === 0 || pairs.some((pair) => pair === undefined)) {
       return badValue('select');
+    }
     const added = addChunk(set, count, pairs as [string, string][], 'select');
     if (!added.ok) return added;
   }
@@ -66,7 +70,7 @@ export function addChunk(
     seen.add(key);
     if (!setChunkField(chunk, key, value)) return badValue(errorName ?? name);
     if (key === 'mem') set.memTerms.push({ bytes: (chunk.mem as number) * count, unit: sizeUnit(value) });
-    if (!['ncpus', 'mem', 'ngpus', 'mpiprocs', 'ompthreads'].includes(key)) chunk.labels[name] = value;
+    if (!CHUNK_FIELDS.includes(key)) chunk.labels[name] = value;
   }
   if (chunk.mpiprocs < 0) chunk.mpiprocs = chunk.ncpus > 0 ? 1 : 0;
   if (chunk.ompthreads < 0) chunk.ompthreads = chunk.ncpus;
@@ -81,7 +85,7 @@ function setChunkField(chunk: Chunk, key: string, value: string): boolean {
     if (size) chunk.mem = size.bytes;
     return size !== undefined;
   }
-  if (!['ncpus', 'ngpus', 'mpiprocs', 'ompthreads'].includes(key)) return true;
+  if (!CHUNK_FIELDS.includes(key)) return true;
   if (!COUNT.test(value)) return false;
   const n = Number(value);
   if (key === 'ncpus') chunk.ncpus = n;

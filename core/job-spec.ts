@@ -68,9 +68,14 @@ export function buildJobSpec(input: QsubBuildInput): Result<JobSpec> {
   if (!variables.ok) return variables;
   const executionTime = jobExecutionTime(input.now, sources);
   if (!executionTime.ok) return executionTime;
-  const parts = { name: name.value, resources: resources.value, variables: variables.value };
   return ok(
-    assemble(input, sources, { ...parts, executionTime: executionTime.value, script: scanned.value.script }),
+    assemble(input, sources, {
+      name: name.value,
+      resources: resources.value,
+      variables: variables.value,
+      executionTime: executionTime.value,
+      script: scanned.value.script,
+    }),
   );
 }
 
@@ -136,8 +141,10 @@ function jobVariables(input: QsubBuildInput, sources: Sources): Result<Variable[
     if (!parsed.ok) return parsed;
     variables.push(...parsed.value);
   }
-  if (flag(sources, 'V'))
-    variables.push(...exportedVariables(input.env, new Set(variables.map(([name]) => name))));
+  if (flag(sources, 'V')) {
+    const taken = new Set(variables.map(([name]) => name));
+    variables.push(...exportedVariables(input.env, taken));
+  }
   return ok(variables);
 }
 

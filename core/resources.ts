@@ -95,7 +95,7 @@ function checkConflicts(values: Map<string, string>): Result<void> {
     return refuse('NODES_WITH_SELECT', 'Cannot be used with select or place: nodes');
   }
   const chunkWide = [...values.keys()].find((name) => CHUNK_RESOURCES.includes(name));
-  if (selectOrPlace && chunkWide !== undefined && !values.has('nodes')) {
+  if (selectOrPlace && chunkWide !== undefined) {
     return refuse(
       'CHUNK_WITH_SELECT',
       `"-lresource=" cannot be used with "select" or "place", resource is: ${chunkWide}`,

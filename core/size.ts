@@ -42,8 +42,8 @@ export function formatKb(bytes: number): string {
 
 /** The multiplier (1, 1024, 1024²...) a displayed size was written with. */
 export function sizeUnit(display: string): number {
-  const match = /([kmgtp]?)[bw]$/.exec(display);
-  return 1024 ** MULTIPLIERS.indexOf(match?.[1] ?? '');
+  const match = /([kmgtp]?)[bw]?$/i.exec(display);
+  return 1024 ** MULTIPLIERS.indexOf((match?.[1] ?? '').toLowerCase());
 }
 
 /**

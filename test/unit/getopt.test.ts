@@ -9,16 +9,36 @@ describe('getopt short options', () => {
     ['attached value', ['-Nfoo'], [{ letter: 'N', value: 'foo' }], []],
     ['attached -l value', ['-lwalltime=1:00'], [{ letter: 'l', value: 'walltime=1:00' }], []],
     ['clustered flags', ['-hz'], [{ letter: 'h' }, { letter: 'z' }], []],
-    ['flag then attached value in a cluster', ['-hNjob'], [{ letter: 'h' }, { letter: 'N', value: 'job' }], []],
-    ['flag then separate value in a cluster', ['-hN', 'job'], [{ letter: 'h' }, { letter: 'N', value: 'job' }], []],
+    [
+      'flag then attached value in a cluster',
+      ['-hNjob'],
+      [{ letter: 'h' }, { letter: 'N', value: 'job' }],
+      [],
+    ],
+    [
+      'flag then separate value in a cluster',
+      ['-hN', 'job'],
+      [{ letter: 'h' }, { letter: 'N', value: 'job' }],
+      [],
+    ],
     ['a value starting with a dash', ['-N', '-x'], [{ letter: 'N', value: '-x' }], []],
     ['an empty value', ['-v', ''], [{ letter: 'v', value: '' }], []],
     ['a lone dash is an operand', ['-h', '-'], [{ letter: 'h' }], ['-']],
-    ['options after the script (permutation)', ['job.sh', '-N', 'x'], [{ letter: 'N', value: 'x' }], ['job.sh']],
-    ['repeated options keep their order', ['-l', 'a=1', '-l', 'b=2'], [
-      { letter: 'l', value: 'a=1' },
-      { letter: 'l', value: 'b=2' },
-    ], []],
+    [
+      'options after the script (permutation)',
+      ['job.sh', '-N', 'x'],
+      [{ letter: 'N', value: 'x' }],
+      ['job.sh'],
+    ],
+    [
+      'repeated options keep their order',
+      ['-l', 'a=1', '-l', 'b=2'],
+      [
+        { letter: 'l', value: 'a=1' },
+        { letter: 'l', value: 'b=2' },
+      ],
+      [],
+    ],
   ])('%s', (_title, argv, options, operands) => {
     const result = getopt(argv, QSUB);
     expect(result.error).toBeUndefined();
@@ -90,7 +110,10 @@ describe('getopt long options', () => {
     [['--cron', '5 4 * * *'], [{ letter: 'cron', value: '5 4 * * *' }]],
     [['--cron='], [{ letter: 'cron', value: '' }]],
     [['--vers'], [{ letter: 'version' }]],
-    [['-h', '--version', '-z'], [{ letter: 'h' }, { letter: 'version' }, { letter: 'z' }]],
+    [
+      ['-h', '--version', '-z'],
+      [{ letter: 'h' }, { letter: 'version' }, { letter: 'z' }],
+    ],
   ])('%j', (argv, options) => {
     const result = getopt(argv, 'hz', { long });
     expect(result.error).toBeUndefined();

@@ -28,7 +28,10 @@ describe('parseResourceArgs', () => {
   it.each([
     [['walltime=1:00:00'], [e('walltime', '1:00:00')]],
     [['ncpus=2,mem=1gb'], [e('ncpus', '2'), e('mem', '1gb')]],
-    [['ncpus=2', 'mem=1gb'], [e('ncpus', '2'), e('mem', '1gb')]],
+    [
+      ['ncpus=2', 'mem=1gb'],
+      [e('ncpus', '2'), e('mem', '1gb')],
+    ],
     [['software="a,b",ncpus=1'], [e('software', 'a,b'), e('ncpus', '1')]],
     [["software='x,y'"], [e('software', 'x,y')]],
     [['select=2:ncpus=4:mem=4gb+1:ncpus=1'], [e('select', '2:ncpus=4:mem=4gb+1:ncpus=1')]],
@@ -36,20 +39,28 @@ describe('parseResourceArgs', () => {
     expect(parseResourceArgs(values)).toEqual({ ok: true, value: entries });
   });
 
-  it.each([[['ncpus=2,']], [['ncpus=2,,mem=1gb']], [['ncpus']], [['']], [['=2']], [['walltime=']], [['software="a,b']]])(
-    '%j is a syntax error',
-    (values) => {
-      expect(parseResourceArgs(values)).toEqual({
-        ok: false,
-        error: { code: 'USAGE', message: 'illegal -l value', usage: true },
-      });
-    },
-  );
+  it.each([
+    [['ncpus=2,']],
+    [['ncpus=2,,mem=1gb']],
+    [['ncpus']],
+    [['']],
+    [['=2']],
+    [['walltime=']],
+    [['software="a,b']],
+  ])('%j is a syntax error', (values) => {
+    expect(parseResourceArgs(values)).toEqual({
+      ok: false,
+      error: { code: 'USAGE', message: 'illegal -l value', usage: true },
+    });
+  });
 });
 
 describe('mergeResourceEntries (pbs-spec §2.4)', () => {
   it('lets the command line beat a directive for the same resource', () => {
-    const merged = mergeResourceEntries([e('walltime', '2:00:00')], [e('walltime', '1:00:00'), e('mem', '1gb')]);
+    const merged = mergeResourceEntries(
+      [e('walltime', '2:00:00')],
+      [e('walltime', '1:00:00'), e('mem', '1gb')],
+    );
     expect(merged).toEqual([e('walltime', '2:00:00'), e('mem', '1gb')]);
   });
 
@@ -70,7 +81,10 @@ describe('mergeResourceEntries (pbs-spec §2.4)', () => {
 describe('buildResourceRequest: Resource_List (pbs-spec §3.2)', () => {
   it.each([
     [[], { ncpus: '1', nodect: '1', place: 'pack', select: '1:ncpus=1' }],
-    [['ncpus=4,mem=2GB'], { mem: '2gb', ncpus: '4', nodect: '1', place: 'pack', select: '1:ncpus=4:mem=2gb' }],
+    [
+      ['ncpus=4,mem=2GB'],
+      { mem: '2gb', ncpus: '4', nodect: '1', place: 'pack', select: '1:ncpus=4:mem=2gb' },
+    ],
     [['mem=8gb'], { mem: '8gb', ncpus: '1', nodect: '1', place: 'pack', select: '1:ncpus=1:mem=8gb' }],
     [
       ['walltime=90:00,ncpus=2'],
@@ -87,7 +101,14 @@ describe('buildResourceRequest: Resource_List (pbs-spec §3.2)', () => {
     ],
     [
       ['select=1:ncpus=2:mem=954MB', 'walltime=1:00:00'],
-      { mem: '954mb', ncpus: '2', nodect: '1', place: 'free', select: '1:ncpus=2:mem=954MB', walltime: '01:00:00' },
+      {
+        mem: '954mb',
+        ncpus: '2',
+        nodect: '1',
+        place: 'free',
+        select: '1:ncpus=2:mem=954MB',
+        walltime: '01:00:00',
+      },
     ],
     [
       ['select=2:ncpus=2:ngpus=1:gpu=true', 'place=scatter:excl'],
@@ -100,7 +121,14 @@ describe('buildResourceRequest: Resource_List (pbs-spec §3.2)', () => {
     [['nodes=1'], { ncpus: '1', nodect: '1', nodes: '1', place: 'scatter', select: '1:ncpus=1' }],
     [
       ['nodes=1:ppn=8,mem=16gb'],
-      { mem: '16gb', ncpus: '8', nodect: '1', nodes: '1:ppn=8', place: 'scatter', select: '1:ncpus=8:mpiprocs=8:mem=16777216kb' },
+      {
+        mem: '16gb',
+        ncpus: '8',
+        nodect: '1',
+        nodes: '1:ppn=8',
+        place: 'scatter',
+        select: '1:ncpus=8:mpiprocs=8:mem=16777216kb',
+      },
     ],
     [
       ['nodes=2#excl'],
@@ -209,7 +237,10 @@ describe('buildResourceRequest refusals', () => {
 
   it.each([
     [['foo=1'], { code: 'UNKNOWN_RESOURCE', message: 'Unknown resource Resource_List.foo' }],
-    [['walltime=1:00', 'procs=4'], { code: 'UNKNOWN_RESOURCE', message: 'Unknown resource Resource_List.procs' }],
+    [
+      ['walltime=1:00', 'procs=4'],
+      { code: 'UNKNOWN_RESOURCE', message: 'Unknown resource Resource_List.procs' },
+    ],
     [['walltime=abc'], bad('walltime')],
     [['mem=1.5gb'], bad('mem')],
     [['ncpus=-1'], bad('ncpus')],
@@ -231,8 +262,14 @@ describe('buildResourceRequest refusals', () => {
     [['nodes=2:ppn=x'], bad('nodes')],
     [['nodes=2#nope'], bad('nodes')],
     [['nodes=2:ppn=2,ncpus=3'], bad('ncpus')],
-    [['nodes=2', 'select=1:ncpus=1'], { code: 'NODES_WITH_SELECT', message: 'Cannot be used with select or place: nodes' }],
-    [['nodes=2', 'place=scatter'], { code: 'NODES_WITH_SELECT', message: 'Cannot be used with select or place: nodes' }],
+    [
+      ['nodes=2', 'select=1:ncpus=1'],
+      { code: 'NODES_WITH_SELECT', message: 'Cannot be used with select or place: nodes' },
+    ],
+    [
+      ['nodes=2', 'place=scatter'],
+      { code: 'NODES_WITH_SELECT', message: 'Cannot be used with select or place: nodes' },
+    ],
     [['place=pack'], { code: 'PLACE_WITHOUT_SELECT', message: 'Cannot have "place" without "select"' }],
   ])('%j', (values, error) => {
     expect(request(...values)).toEqual({ ok: false, error });
@@ -311,7 +348,10 @@ describe('alterResources', () => {
     const altered = alterResources(built(), [e('walltime', 'soon')]);
     expect(altered).toEqual({
       ok: false,
-      error: { code: 'BAD_RESOURCE_VALUE', message: 'Illegal attribute or resource value Resource_List.walltime' },
+      error: {
+        code: 'BAD_RESOURCE_VALUE',
+        message: 'Illegal attribute or resource value Resource_List.walltime',
+      },
     });
   });
 });

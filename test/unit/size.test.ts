@@ -57,10 +57,22 @@ describe('formatKb', () => {
 
 describe('sums of sizes', () => {
   it('normalise to the smaller unit', () => {
-    expect(formatSizeSum([
-      { bytes: GB, unit: sizeUnit('1gb') },
-      { bytes: 512 * MB, unit: sizeUnit('512mb') },
-    ])).toBe('1536mb');
+    expect(
+      formatSizeSum([
+        { bytes: GB, unit: sizeUnit('1gb') },
+        { bytes: 512 * MB, unit: sizeUnit('512mb') },
+      ]),
+    ).toBe('1536mb');
+  });
+
+  it.each([
+    ['1gb', GB],
+    ['954MB', 1024 ** 2],
+    ['2k', 1024],
+    ['1234', 1],
+    ['3w', 1],
+  ])('know the unit %s was written in', (display, unit) => {
+    expect(sizeUnit(display)).toBe(unit);
   });
 
   it('keep the unit when all terms share it', () => {

@@ -1,0 +1,66 @@
+// Exit statuses as PBS reports them: N for `exit N`, 271 for qdel of a running job, −29 for walltime.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestHead, waitUntil } from '../helpers/head.js';
+
+let head: TestHead;
+beforeAll(async () => {
+  head = new TestHead({ ncpus: 4, killDelay: 1 });
+  await head.start();
+});
+afterAll(async () => {
+  await head.stop();
+});
+
+describe('exit statuses', () => {
+  it('reports 0 and N as JSON numbers, with the finished/failed comment and substate', async () => {
+    const good = await head.submit(['--', '/bin/true']);
+    const bad = await head.submit([], 'exit 3\n');
+    const g = await head.waitState(good, 'F');
+    const b = await head.waitState(bad, 'F');
+    expect(g.Exit_status).toBe(0);
+    expect(b.Exit_status).toBe(3);
+    expect(g.substate).toBe(92);
+    expect(b.substate).toBe(93);
+    expect(String(g.comment)).toMatch(/and finished$/);
+    expect(String(b.comment)).toMatch(/and failed$/);
+  });
+
+  it('qdel of a running job: SIGTERM to the process group, Exit_status 271, returns at once', async () => {
+    const id = await head.submit(['-N', 'sleeper'], 'sleep 300 &\nwait\n');
+    const running = await head.waitState(id, 'R');
+    await waitUntil(async () => ((await head.json(id))?.session_id ? true : undefined), 10_000, 'session id');
+    const t0 = Date.now();
+    const r = await head.run('qdel', [`${id.split('.')[0]}\n`]);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(r).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    const j = await head.waitState(id, 'F');
+    expect(running.job_state).toBe('R');
+    expect(j.Exit_status).toBe(271);
+    expect(j.substate).toBe(91);
+    expect(String(j.comment)).toMatch(/and terminated by \S+@\S+$/);
+    const session = Number((await head.json(id))?.session_id);
+    // the whole group is gone, including the backgrounded sleep
+    expect(() => process.kill(-session, 0)).toThrow();
+  });
+
+  it('kills a job past its walltime: Exit_status -29 and the PBS notice in its stderr', async () => {
+    const id = await head.submit(['-N', 'overtime', '-l', 'walltime=00:00:01'], 'trap "" TERM\nsleep 30\n');
+    const j = await head.waitState(id, 'F', 20_000);
+    expect(j.Exit_status).toBe(-29);
+    expect(String(j.comment)).toMatch(/and exceeded resource walltime$/);
+    const err = readFileSync(join(head.work, `overtime.e${id.split('.')[0]}`), 'utf8');
+    expect(err).toMatch(/=>> PBS: job killed: walltime 00:00:0\d exceeded limit 00:00:01/);
+  });
+
+  it('records resource usage sampled from /proc', async () => {
+    const id = await head.submit(['--', '/usr/bin/timeout', '3', '/bin/sh', '-c', 'while :; do :; done']);
+    const j = await head.waitState(id, 'F', 20_000);
+    const used = j.resources_used as Record<string, string | number>;
+    expect(j.Exit_status).toBe(124);
+    expect(used.walltime).toMatch(/^00:00:0[3-5]$/);
+    expect(used.cput).toMatch(/^00:00:0[1-5]$/);
+    expect(Number.parseInt(String(used.mem), 10)).toBeGreaterThan(0);
+  });
+});
