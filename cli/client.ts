@@ -23,7 +23,13 @@ export class NoServer extends Error {
   }
 }
 
-const ERRNO: Record<string, number> = { ECONNREFUSED: 111, ENOENT: 2, EACCES: 13, ETIMEDOUT: 110, EHOSTUNREACH: 113 };
+const ERRNO: Record<string, number> = {
+  ECONNREFUSED: 111,
+  ENOENT: 2,
+  EACCES: 13,
+  ETIMEDOUT: 110,
+  EHOSTUNREACH: 113,
+};
 
 function target(): { socketPath: string } | { host: string; port: number; server: string } {
   const url = process.env.DROVER_SERVER;
@@ -45,7 +51,9 @@ export function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Pr
         ...('socketPath' in to ? { socketPath: to.socketPath } : { host: to.host, port: to.port }),
         method,
         path,
-        headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
+        headers: payload
+          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+          : {},
       },
       (res) => {
         const chunks: Buffer[] = [];

@@ -6,7 +6,12 @@ import type { ErrorCode, Refusal } from '../core/types.js';
 import { NoServer } from './client.js';
 
 export function printError(cmd: string, message: string): void {
-  process.stderr.write(message.split('\n').map((l) => `${cmd}: ${l}\n`).join(''));
+  process.stderr.write(
+    message
+      .split('\n')
+      .map((l) => `${cmd}: ${l}\n`)
+      .join(''),
+  );
 }
 
 /** Print a refusal (and the usage text when it asks for it); return its exit code. */

@@ -23,12 +23,26 @@ await yargs(hideBin(process.argv))
     (y) =>
       y
         .option('home', { type: 'string', describe: 'state directory (default $DROVER_HOME or ~/.drover)' })
-        .option('local', { type: 'boolean', default: false, describe: 'run jobs on a compute agent on this machine' })
+        .option('local', {
+          type: 'boolean',
+          default: false,
+          describe: 'run jobs on a compute agent on this machine',
+        })
         .option('listen', { type: 'string', describe: 'also serve the API on HOST:PORT (TCP)' })
-        .option('server-name', { type: 'string', describe: 'server name in job ids (default: short host name)' })
+        .option('server-name', {
+          type: 'string',
+          describe: 'server name in job ids (default: short host name)',
+        })
         .option('local-ncpus', { type: 'number', describe: 'CPUs the local node offers (default: all)' })
-        .option('local-mem', { type: 'string', describe: 'memory the local node offers, e.g. 8gb (default: all)' })
-        .option('kill-delay', { type: 'number', default: 10, describe: 'seconds between SIGTERM and SIGKILL' })
+        .option('local-mem', {
+          type: 'string',
+          describe: 'memory the local node offers, e.g. 8gb (default: all)',
+        })
+        .option('kill-delay', {
+          type: 'number',
+          default: 10,
+          describe: 'seconds between SIGTERM and SIGKILL',
+        })
         .option('usage-interval', { type: 'number', default: 5, describe: 'seconds between usage samples' }),
     async (a) => {
       const { runHead } = await import('../head/main.js');
@@ -51,7 +65,11 @@ await yargs(hideBin(process.argv))
     (y) =>
       y
         .option('state-dir', { type: 'string', demandOption: true, describe: 'agent state directory' })
-        .option('kill-delay', { type: 'number', default: 10, describe: 'seconds between SIGTERM and SIGKILL' })
+        .option('kill-delay', {
+          type: 'number',
+          default: 10,
+          describe: 'seconds between SIGTERM and SIGKILL',
+        })
         .option('usage-interval', { type: 'number', default: 5, describe: 'seconds between usage reports' })
         .option('tmpdir', { type: 'string', default: '/var/tmp', describe: 'where job TMPDIRs are made' })
         .option('ngpus', { type: 'number', default: 0, describe: 'GPUs this node offers' })

@@ -10,13 +10,15 @@ export async function holdCommand(cmd: 'qhold' | 'qrls', argv: string[]): Promis
     return 0;
   }
   const parsed = getopt(argv, 'h:');
-  if (parsed.error !== undefined) return report(cmd, { code: 'USAGE', message: parsed.error, usage: true }, usage);
+  if (parsed.error !== undefined)
+    return report(cmd, { code: 'USAGE', message: parsed.error, usage: true }, usage);
   const types = parsed.options.findLast((o) => o.letter === 'h')?.value ?? 'u';
   if (!/^[uosp]+$/.test(types) && types !== 'n') {
     return report(cmd, { code: 'USAGE', message: 'illegal -h value', usage: true }, usage);
   }
   const operands = parsed.operands.filter((o) => o.trim() !== '');
-  if (operands.length === 0) return report(cmd, { code: 'USAGE', message: 'job identifier required', usage: true }, usage);
+  if (operands.length === 0)
+    return report(cmd, { code: 'USAGE', message: 'job identifier required', usage: true }, usage);
   if (types === 'n') return 0;
   const path = cmd === 'qhold' ? '/v1/jobs/hold' : '/v1/jobs/release';
   return actOnJobs(cmd, path, { operands, types, by: whoami().by }, holdMessage);

@@ -12,7 +12,12 @@ export interface OperandResult {
 
 export type MessageFor = (result: OperandResult & { error: { code: ErrorCode; message: string } }) => string;
 
-export async function actOnJobs(cmd: string, path: string, body: object, messageFor: MessageFor): Promise<number> {
+export async function actOnJobs(
+  cmd: string,
+  path: string,
+  body: object,
+  messageFor: MessageFor,
+): Promise<number> {
   const reply = await api<{ results: OperandResult[] }>('POST', path, body);
   if (!reply.ok) return report(cmd, reply.error);
   let rc = 0;

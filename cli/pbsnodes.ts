@@ -35,17 +35,24 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const parsed = getopt(argv, 'alorvC:F:s:SjH');
-  if (parsed.error !== undefined) return report('pbsnodes', { code: 'USAGE', message: parsed.error, usage: true }, USAGE);
+  if (parsed.error !== undefined)
+    return report('pbsnodes', { code: 'USAGE', message: parsed.error, usage: true }, USAGE);
   const has = (l: string) => parsed.options.some((o) => o.letter === l);
   const comment = parsed.options.findLast((o) => o.letter === 'C')?.value;
   const format = parsed.options.findLast((o) => o.letter === 'F')?.value;
   const names = parsed.operands;
-  if (format !== undefined && format !== 'json') return report('pbsnodes', { code: 'NOT_SUPPORTED', message: `output format "${format}" is not supported (use -F json)` });
+  if (format !== undefined && format !== 'json')
+    return report('pbsnodes', {
+      code: 'NOT_SUPPORTED',
+      message: `output format "${format}" is not supported (use -F json)`,
+    });
   if (has('o') || has('r')) {
-    if (names.length === 0) return report('pbsnodes', { code: 'USAGE', message: 'node name required', usage: true }, USAGE);
+    if (names.length === 0)
+      return report('pbsnodes', { code: 'USAGE', message: 'node name required', usage: true }, USAGE);
     return mark(names, has('o'), comment);
   }
-  if (!has('a') && !has('l') && names.length === 0) return report('pbsnodes', { code: 'USAGE', message: 'give -a, -l or node names', usage: true }, USAGE);
+  if (!has('a') && !has('l') && names.length === 0)
+    return report('pbsnodes', { code: 'USAGE', message: 'give -a, -l or node names', usage: true }, USAGE);
   const reply = await api<{ server: ServerRecord; nodes: NodeRecord[] }>('GET', '/v1/nodes');
   if (!reply.ok) return report('pbsnodes', reply.error);
   const { server } = reply.body;
@@ -63,7 +70,10 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   if (has('l')) process.stdout.write(formatNodesList(nodes));
-  else if (format === 'json') process.stdout.write(formatNodesJson(nodes, { name: server.name, version: server.version, now: server.now }));
+  else if (format === 'json')
+    process.stdout.write(
+      formatNodesJson(nodes, { name: server.name, version: server.version, now: server.now }),
+    );
   else process.stdout.write(formatNodes(nodes, server.now));
   return rc;
 }

@@ -11,9 +11,17 @@ async function main(argv: string[]): Promise<number> {
   const { alteration, operands } = parsed.value;
   const unsupported = Object.keys(alteration).filter((k) => !SUPPORTED.has(k));
   if (unsupported.length > 0) {
-    return report('qalter', { code: 'NOT_SUPPORTED', message: `changing ${unsupported.join(', ')} is not supported yet (use -N -l -p -h -a)` });
+    return report('qalter', {
+      code: 'NOT_SUPPORTED',
+      message: `changing ${unsupported.join(', ')} is not supported yet (use -N -l -p -h -a)`,
+    });
   }
-  return actOnJobs('qalter', '/v1/jobs/alter', { operands, alteration, by: whoami().by }, (r) => `${r.error.message} ${r.id ?? r.operand}`);
+  return actOnJobs(
+    'qalter',
+    '/v1/jobs/alter',
+    { operands, alteration, by: whoami().by },
+    (r) => `${r.error.message} ${r.id ?? r.operand}`,
+  );
 }
 
 runCommand('qalter', main);

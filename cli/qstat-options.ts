@@ -1,5 +1,5 @@
 // qstat's command line (pbs-spec.md §11): which view, which filters, which operands.
-import { refuse, ok } from '../core/errors.js';
+import { ok, refuse } from '../core/errors.js';
 import { getopt } from '../core/getopt.js';
 import type { Result } from '../core/types.js';
 
@@ -92,13 +92,16 @@ function base(operands: string[]): QstatOptions {
   };
 }
 
-export type Operand = { kind: 'job'; text: string } | { kind: 'destination'; queue?: string; server?: string };
+export type Operand =
+  | { kind: 'job'; text: string }
+  | { kind: 'destination'; queue?: string; server?: string };
 
 /** A job id starts with digits; anything else is a destination (`queue`, `@server`, `queue@server`). */
 export function classifyOperand(text: string): Result<Operand> {
   const t = text.trim();
   if (/^\d/.test(t)) return ok({ kind: 'job', text });
   const m = /^([A-Za-z][A-Za-z0-9_.-]*)?(?:@([A-Za-z0-9][A-Za-z0-9_.-]*))?$/.exec(t);
-  if (!m || (m[1] === undefined && m[2] === undefined)) return refuse('FAILED', `illegally formed destination: ${text}`);
+  if (!m || (m[1] === undefined && m[2] === undefined))
+    return refuse('FAILED', `illegally formed destination: ${text}`);
   return ok({ kind: 'destination', ...(m[1] ? { queue: m[1] } : {}), ...(m[2] ? { server: m[2] } : {}) });
 }

@@ -4,7 +4,14 @@ import type { JobRecord, QueueRecord, ServerRecord } from '../core/types.js';
 import { api } from './client.js';
 import { codeExit, printError, report, runCommand } from './command.js';
 import { formatFull, formatFullJson } from './format/qstat-full.js';
-import { formatQueues, formatQueuesFull, formatQueuesJson, formatServer, formatServerFull, formatServerJson } from './format/qstat-server.js';
+import {
+  formatQueues,
+  formatQueuesFull,
+  formatQueuesJson,
+  formatServer,
+  formatServerFull,
+  formatServerJson,
+} from './format/qstat-server.js';
 import { formatAlternate, formatDefault } from './format/qstat-table.js';
 import type { OperandResult } from './operands.js';
 import { classifyOperand, parseQstatCommandLine, QSTAT_USAGE, type QstatOptions } from './qstat-options.js';
@@ -131,7 +138,13 @@ async function main(argv: string[]): Promise<number> {
     text =
       jobs.length === 0
         ? ''
-        : formatAlternate(jobs, { server, nodes: opts.nodes, comments: opts.comments, oneLine: opts.oneLine, estimated: opts.estimated });
+        : formatAlternate(jobs, {
+            server,
+            nodes: opts.nodes,
+            comments: opts.comments,
+            oneLine: opts.oneLine,
+            estimated: opts.estimated,
+          });
   } else text = formatDefault(jobs, { wide: opts.wide });
   process.stdout.write(text);
   return rc;

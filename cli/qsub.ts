@@ -19,12 +19,15 @@ function readScript(path: string): { script: string } | { error: Refusal } {
     return { script: readFileSync(path, 'utf8') };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? '';
-    return { error: { code: 'FAILED', message: `script file:: ${SYS_ERRORS[code] ?? (e as Error).message}` } };
+    return {
+      error: { code: 'FAILED', message: `script file:: ${SYS_ERRORS[code] ?? (e as Error).message}` },
+    };
   }
 }
 
 async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) process.stdout.write('Job script will be read from standard input. Submit with CTRL+D.\n');
+  if (process.stdin.isTTY)
+    process.stdout.write('Job script will be read from standard input. Submit with CTRL+D.\n');
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');

@@ -10,9 +10,13 @@ const USAGE = 'usage: tracejob [-a|-s|-l|-m|-v] [-w size] [-p path] [-n days] [-
 
 async function main(argv: string[]): Promise<number> {
   const parsed = getopt(argv, 'aslmvw:p:n:f:c:');
-  if (parsed.error !== undefined) return report('tracejob', { code: 'USAGE', message: parsed.error, usage: true }, USAGE);
-  if (parsed.operands.length !== 1) return report('tracejob', { code: 'USAGE', message: 'one job identifier required', usage: true }, USAGE);
-  const reply = await api<{ job: JobRecord; events: TimedEvent[] }>('POST', '/v1/jobs/trace', { operand: parsed.operands[0] });
+  if (parsed.error !== undefined)
+    return report('tracejob', { code: 'USAGE', message: parsed.error, usage: true }, USAGE);
+  if (parsed.operands.length !== 1)
+    return report('tracejob', { code: 'USAGE', message: 'one job identifier required', usage: true }, USAGE);
+  const reply = await api<{ job: JobRecord; events: TimedEvent[] }>('POST', '/v1/jobs/trace', {
+    operand: parsed.operands[0],
+  });
   if (!reply.ok) return report('tracejob', reply.error);
   process.stdout.write(formatTrace(reply.body.job, reply.body.events));
   return 0;

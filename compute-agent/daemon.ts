@@ -5,7 +5,13 @@ import { createServer, type Socket } from 'node:net';
 import { cpus, hostname, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { type AgentMessage, encode, type HeadMessage, LineDecoder, PROTOCOL_VERSION } from '../core/protocol.js';
+import {
+  type AgentMessage,
+  encode,
+  type HeadMessage,
+  LineDecoder,
+  PROTOCOL_VERSION,
+} from '../core/protocol.js';
 import { JobRunner } from './job-runner.js';
 import { Journal } from './journal.js';
 import { acquire, release } from './pidlock.js';
@@ -31,7 +37,11 @@ function tell(fd: number | undefined, text: string): void {
 }
 
 export function agentPaths(stateDir: string) {
-  return { socket: join(stateDir, 'agent.sock'), pid: join(stateDir, 'agent.pid'), log: join(stateDir, 'agent.log') };
+  return {
+    socket: join(stateDir, 'agent.sock'),
+    pid: join(stateDir, 'agent.pid'),
+    log: join(stateDir, 'agent.log'),
+  };
 }
 
 export async function runAgent(opts: AgentOptions): Promise<number> {
@@ -55,7 +65,14 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
     tmpRoot: opts.tmpRoot,
     agentEnv: process.env,
   });
-  const node = { hostname: hostname().split('.')[0]!, ncpus: cpus().length, mem: totalmem(), ngpus: opts.ngpus, agentPid: process.pid, version: PROTOCOL_VERSION };
+  const node = {
+    hostname: hostname().split('.')[0]!,
+    ncpus: cpus().length,
+    mem: totalmem(),
+    ngpus: opts.ngpus,
+    agentPid: process.pid,
+    version: PROTOCOL_VERSION,
+  };
 
   const handle = (m: HeadMessage) => {
     switch (m.t) {
@@ -73,7 +90,12 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
       case 'ack':
         return journal.ack(m.seq);
       case 'fetch':
-        return send({ t: 'output', jobId: m.jobId, attempt: m.attempt, files: runner.output(m.jobId, m.attempt) });
+        return send({
+          t: 'output',
+          jobId: m.jobId,
+          attempt: m.attempt,
+          files: runner.output(m.jobId, m.attempt),
+        });
       case 'cleanup':
         return runner.cleanup(m.jobId, m.attempt);
       case 'usage?':

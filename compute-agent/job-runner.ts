@@ -1,7 +1,19 @@
 // Runs job attempts on this node as PBS's MoM does (pbs-spec.md §4): a login shell reading the
 // stored script's path on stdin, in its own session, started in $HOME, stdout/stderr spooled.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chownSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  chownSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { constants } from 'node:os';
 import { basename, join } from 'node:path';
 import { formatDuration } from '../core/duration.js';
@@ -101,7 +113,15 @@ export class JobRunner {
       : spawn(shell, [], { ...common, argv0: `-${basename(shell)}`, stdio: ['pipe', out, err] });
     closeSync(out);
     if (err !== out) closeSync(err);
-    const job: LiveJob = { req, dir, child, session: child.pid ?? 0, startedAt: Date.now(), usage: zeroUsage(req.ncpus), timers: [] };
+    const job: LiveJob = {
+      req,
+      dir,
+      child,
+      session: child.pid ?? 0,
+      startedAt: Date.now(),
+      usage: zeroUsage(req.ncpus),
+      timers: [],
+    };
     this.live.set(req.jobId, job);
     child.stdin?.on('error', () => {}); // a shell that exits at once closes its stdin
     child.stdin?.end(`${shellQuote(scriptPath)}\n`);
@@ -112,9 +132,17 @@ export class JobRunner {
       this.exited(job, status, failure);
     };
     child.on('error', (e) => finish(EXIT.startFailed, `cannot start job: ${e.message}`));
-    child.on('exit', (code, signal) => finish(signal ? EXIT.signalBase + constants.signals[signal] : (code ?? 0)));
+    child.on('exit', (code, signal) =>
+      finish(signal ? EXIT.signalBase + constants.signals[signal] : (code ?? 0)),
+    );
     if (child.pid !== undefined) {
-      this.emit({ kind: 'started', jobId: req.jobId, attempt: req.attempt, sessionId: child.pid, at: Date.now() });
+      this.emit({
+        kind: 'started',
+        jobId: req.jobId,
+        attempt: req.attempt,
+        sessionId: child.pid,
+        at: Date.now(),
+      });
     }
     if (req.walltime !== undefined) {
       job.timers.push(setTimeout(() => this.kill(job, 'walltime'), req.walltime * 1000));
@@ -150,14 +178,25 @@ export class JobRunner {
       status = EXIT.walltime;
       reason = 'walltime';
       const limit = formatDuration(job.req.walltime ?? 0);
-      this.appendNotice(job, `=>> PBS: job killed: walltime ${formatDuration(walltime)} exceeded limit ${limit}`);
+      this.appendNotice(
+        job,
+        `=>> PBS: job killed: walltime ${formatDuration(walltime)} exceeded limit ${limit}`,
+      );
     }
     if (failure) this.appendNotice(job, `=>> PBS: ${failure}`);
     rmSync(join(this.opts.tmpRoot, `pbs.${job.req.jobId}`), { recursive: true, force: true });
     this.live.delete(job.req.jobId);
     const summary = this.known.get(job.req.jobId);
     if (summary) summary.running = false;
-    this.emit({ kind: 'exited', jobId: job.req.jobId, attempt: job.req.attempt, status, usage, at: Date.now(), ...(reason ? { reason } : {}) });
+    this.emit({
+      kind: 'exited',
+      jobId: job.req.jobId,
+      attempt: job.req.attempt,
+      status,
+      usage,
+      at: Date.now(),
+      ...(reason ? { reason } : {}),
+    });
   }
 
   /** A line from PBS at the end of the job's stderr (the merged file when joined). */
@@ -171,7 +210,11 @@ export class JobRunner {
   sample(): { jobId: string; attempt: number; usage: ResourceUsage }[] {
     const bySession = sampleSessions(new Set([...this.live.values()].map((j) => j.session)));
     return [...this.live.values()].map((job) => {
-      job.usage = foldUsage(job.usage, bySession.get(job.session), Math.round((Date.now() - job.startedAt) / 1000));
+      job.usage = foldUsage(
+        job.usage,
+        bySession.get(job.session),
+        Math.round((Date.now() - job.startedAt) / 1000),
+      );
       return { jobId: job.req.jobId, attempt: job.req.attempt, usage: job.usage };
     });
   }

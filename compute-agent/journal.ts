@@ -1,6 +1,15 @@
 // The agent's local journal: every job fact is appended and flushed to disk before it is
 // reported, and replayed until the head acknowledges it (architecture.md §5).
-import { closeSync, existsSync, fdatasyncSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fdatasyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { Fact, JournalEntry } from '../core/protocol.js';
 

@@ -30,7 +30,9 @@ export function parseStat(line: string): ProcSample | undefined {
 }
 
 /** Sum CPU and memory per session over every process on the host. */
-export function sampleSessions(sessions: Set<number>): Map<number, { cpu: number; rss: number; vsize: number }> {
+export function sampleSessions(
+  sessions: Set<number>,
+): Map<number, { cpu: number; rss: number; vsize: number }> {
   const totals = new Map<number, { cpu: number; rss: number; vsize: number }>();
   if (sessions.size === 0) return totals;
   for (const name of readdirSync('/proc')) {

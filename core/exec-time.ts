@@ -54,8 +54,9 @@ function inRange(f: TimeFields): boolean {
 /** Epoch seconds of a local date and time; undefined when the day does not exist in the month. */
 function localTime(year: number, month: number, day: number, f: TimeFields): number | undefined {
   const date = new Date(year, month - 1, day, f.hour, f.minute, f.second);
-  if (date.getFullYear() !== year || date.getMonth() !== month - 1 || date.getDate() !== day)
+  if (date.getFullYear() !== year || date.getMonth() !== month - 1 || date.getDate() !== day) {
     return undefined;
+  }
   return Math.floor(date.getTime() / 1000);
 }
 

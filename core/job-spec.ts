@@ -102,10 +102,12 @@ function refuseUnsupported(sources: Sources): Result<void> {
   if (flag(sources, 'I') || flag(sources, 'X')) {
     return refuse('NOT_SUPPORTED', 'interactive jobs (-I, -X) are not supported yet');
   }
-  if (flag(sources, 'J') || flag(sources, 't'))
+  if (flag(sources, 'J') || flag(sources, 't')) {
     return refuse('NOT_SUPPORTED', 'array jobs (-J, -t) are not supported yet');
-  if (pick(sources, 'm')?.includes('j'))
+  }
+  if (pick(sources, 'm')?.includes('j')) {
     return refuse('FAILED', "mail option 'j' can not be used without array job");
+  }
   return ok(undefined);
 }
 

@@ -1,7 +1,7 @@
 // The job lifecycle: one pure reducer over the append-only event log (architecture.md §3).
 // Everything that changes a job goes through applyEvent; replaying a job's events from
 // `initialRow` reproduces its row.
-import { refuse, ok } from './errors.js';
+import { ok, refuse } from './errors.js';
 import { EXIT, type JobState, SUBSTATE } from './states.js';
 import type { JobSpec, ResourceUsage, Result } from './types.js';
 
@@ -41,7 +41,14 @@ export interface JobChanges {
 }
 
 export type JobEvent =
-  | { type: 'queued'; hold: boolean; name: string; priority: number; executionTime?: number; resources: JobSpec['resources'] }
+  | {
+      type: 'queued';
+      hold: boolean;
+      name: string;
+      priority: number;
+      executionTime?: number;
+      resources: JobSpec['resources'];
+    }
   | { type: 'held'; types: string; by: string }
   | { type: 'released'; types: string; by: string }
   | { type: 'eligible' }
@@ -227,7 +234,7 @@ export function runStamp(epochSeconds: number): string {
 /** Replay a job's events from the first (`queued`) one. */
 export function replay(events: TimedEvent[]): Result<JobRow> {
   const [first, ...rest] = events;
-  if (!first || first.type !== 'queued') return refuse('BAD_STATE', 'a job history starts with queued');
+  if (first?.type !== 'queued') return refuse('BAD_STATE', 'a job history starts with queued');
   let row = initialRow(first);
   for (const event of rest) {
     const next = applyEvent(row, event);

@@ -33,8 +33,9 @@ function badNodes<T>(name = 'nodes'): Result<T> {
 
 export function parseNodes(value: string, jobWide: NodesJobWide = {}): Result<NodesPlan> {
   const [spec = '', suffix, ...extra] = value.split('#');
-  if (extra.length > 0 || (suffix !== undefined && suffix !== 'excl' && suffix !== 'shared'))
+  if (extra.length > 0 || (suffix !== undefined && suffix !== 'excl' && suffix !== 'shared')) {
     return badNodes();
+  }
   const elements: NodeElement[] = [];
   for (const text of spec.split('+')) {
     const element = parseElement(text);

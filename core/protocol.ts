@@ -36,7 +36,15 @@ export interface RunRequest {
 
 export type Fact =
   | { kind: 'started'; jobId: string; attempt: number; sessionId: number; at: number }
-  | { kind: 'exited'; jobId: string; attempt: number; status: number; usage: ResourceUsage; at: number; reason?: string };
+  | {
+      kind: 'exited';
+      jobId: string;
+      attempt: number;
+      status: number;
+      usage: ResourceUsage;
+      at: number;
+      reason?: string;
+    };
 
 export interface JournalEntry {
   seq: number;

@@ -13,6 +13,7 @@ export {
   parseQalterCommandLine,
   QALTER_OPTSTRING,
   QALTER_USAGE,
+  type QalterContext,
 } from './qalter.js';
 export { QSUB_OPTSTRING } from './qsub-options.js';
 

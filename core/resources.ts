@@ -52,8 +52,9 @@ const KINDS: Record<string, ResourceKind> = {
 export function buildResourceRequest(entries: ResourceEntry[]): Result<ResourceRequest> {
   const values = new Map<string, string>();
   for (const { name, value } of mergeResourceEntries(entries, [])) {
-    if (KINDS[name.toLowerCase()] === undefined)
+    if (KINDS[name.toLowerCase()] === undefined) {
       return refuse('UNKNOWN_RESOURCE', `Unknown resource Resource_List.${name}`);
+    }
     values.set(name.toLowerCase(), value);
   }
   const displays = displayValues(values);
@@ -163,8 +164,9 @@ function resourceList(displays: Map<string, string>, plan: ChunkPlan): Record<st
   list.set('select', plan.select);
   if (plan.kind === 'select') {
     if (plan.memTerms.length > 0) list.set('mem', formatSizeSum(plan.memTerms));
-    if (plan.chunks.some((c) => c.ngpus !== undefined))
+    if (plan.chunks.some((c) => c.ngpus !== undefined)) {
       list.set('ngpus', String(total(plan.chunks, (c) => c.ngpus ?? 0)));
+    }
   }
   const sorted = [...list.entries()].sort(([a], [b]) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1));
   return Object.fromEntries(sorted);

@@ -218,7 +218,9 @@ function shortfall(resources: ResourceRequest, nodes: SchedNode[]): string {
 }
 
 function perNodeShortfall(chunks: Chunk[], nodes: SchedNode[]) {
-  const label = chunks.flatMap((c) => Object.entries(c.labels)).find(([k, v]) => !nodes.some((n) => labelsMatch({ labels: { [k]: v } } as Chunk, n)));
+  const label = chunks
+    .flatMap((c) => Object.entries(c.labels))
+    .find(([k, v]) => !nodes.some((n) => labelsMatch({ labels: { [k]: v } } as Chunk, n)));
   if (label) return `No node has resource ${label[0]}=${label[1]}`;
   const biggest = chunks.reduce((m, c) => (c.ncpus > m.ncpus ? c : m), chunks[0]!);
   const maxNode = Math.max(...nodes.map((n) => n.ncpus - n.usedNcpus));

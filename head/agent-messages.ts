@@ -1,8 +1,8 @@
 // What the head does with each message from an agent. Facts are committed before they are
 // acknowledged; a fact about an attempt that is not the job's current one changes nothing.
 import type { Logger } from 'pino';
-import { EXIT } from '../core/states.js';
 import type { AgentJobSummary, AgentMessage, Fact, NodeInfo, OutputFile } from '../core/protocol.js';
+import { EXIT } from '../core/states.js';
 import type { Cluster } from './cluster.js';
 import type { Store } from './db/index.js';
 import type { StoredJob } from './db/jobs.js';
@@ -31,11 +31,14 @@ export class AgentMessages {
   handle(node: string, m: AgentMessage): void {
     switch (m.t) {
       case 'welcome':
-        return this.welcome(node, m.node, m.jobs);
+        this.welcome(node, m.node, m.jobs);
+        return;
       case 'fact':
-        return this.fact(node, m.entry.seq, m.entry.fact);
+        this.fact(node, m.entry.seq, m.entry.fact);
+        return;
       case 'output':
-        return this.output(node, m.jobId, m.attempt, m.files);
+        this.output(node, m.jobId, m.attempt, m.files);
+        return;
       case 'usage':
         for (const u of m.jobs) {
           const job = this.current(u.jobId, u.attempt);
@@ -43,7 +46,8 @@ export class AgentMessages {
         }
         return;
       case 'refused':
-        return this.refused(m.jobId, m.attempt, m.reason);
+        this.refused(m.jobId, m.attempt, m.reason);
+        return;
     }
   }
 
@@ -56,7 +60,12 @@ export class AgentMessages {
   private welcome(node: string, info: NodeInfo, known: AgentJobSummary[]): void {
     const { store, cluster } = this.ctx;
     const given = this.ctx.capacity(node);
-    store.nodes.setCapacity(node, given.ncpus ?? info.ncpus, given.mem ?? info.mem, given.ngpus ?? info.ngpus);
+    store.nodes.setCapacity(
+      node,
+      given.ncpus ?? info.ncpus,
+      given.mem ?? info.mem,
+      given.ngpus ?? info.ngpus,
+    );
     this.awaiting.clear();
     const agentJobs = new Map(known.map((k) => [k.jobId, k]));
     for (const job of store.jobs.onNode(node)) {
@@ -67,7 +76,13 @@ export class AgentMessages {
         const req = buildRunRequest(job, slots, store.jobs.script(job.seq), (n) => cluster.hostOf(n));
         cluster.send(node, { t: 'run', job: req });
       } else if (k.running && job.row.deleteRequestedBy) {
-        cluster.send(node, { t: 'signal', jobId: job.id, attempt: k.attempt, signal: 'SIGTERM', reason: 'delete' });
+        cluster.send(node, {
+          t: 'signal',
+          jobId: job.id,
+          attempt: k.attempt,
+          signal: 'SIGTERM',
+          reason: 'delete',
+        });
       }
     }
     for (const k of known) {
@@ -82,7 +97,13 @@ export class AgentMessages {
     const { store, cluster } = this.ctx;
     const job = this.current(fact.jobId, fact.attempt);
     if (fact.kind === 'started') {
-      if (job?.row.state === 'R') transition(store, job.seq, { type: 'started', attempt: fact.attempt, sessionId: fact.sessionId }, fact.at);
+      if (job?.row.state === 'R')
+        transition(
+          store,
+          job.seq,
+          { type: 'started', attempt: fact.attempt, sessionId: fact.sessionId },
+          fact.at,
+        );
       cluster.send(node, { t: 'ack', seq });
       return;
     }
@@ -91,7 +112,13 @@ export class AgentMessages {
       const r = transition(
         store,
         job.seq,
-        { type: 'exited', attempt: fact.attempt, status: fact.status, usage: fact.usage, ...(fact.reason ? { reason: fact.reason } : {}) },
+        {
+          type: 'exited',
+          attempt: fact.attempt,
+          status: fact.status,
+          usage: fact.usage,
+          ...(fact.reason ? { reason: fact.reason } : {}),
+        },
         fact.at,
       );
       if (r.ok) state = 'E';
@@ -114,7 +141,8 @@ export class AgentMessages {
     const job = this.current(jobId, attempt);
     if (seq === undefined || !job || job.row.state !== 'E') return;
     const result = deliverOutput(files, job.spec.user, this.ctx.undeliveredDir);
-    for (const u of result.undelivered) log.warn({ job: jobId, ...u }, 'output not delivered; kept in undelivered');
+    for (const u of result.undelivered)
+      log.warn({ job: jobId, ...u }, 'output not delivered; kept in undelivered');
     transition(store, job.seq, { type: 'finished', attempt });
     this.awaiting.delete(jobId);
     cluster.send(node, { t: 'ack', seq });
@@ -125,7 +153,7 @@ export class AgentMessages {
   private refused(jobId: string, attempt: number, reason: string): void {
     const { store, log } = this.ctx;
     const job = this.current(jobId, attempt);
-    if (!job || job.row.state !== 'R') return;
+    if (job?.row.state !== 'R') return;
     log.warn({ job: jobId, reason }, 'agent refused to start job');
     const zero = { cput: 0, mem: 0, vmem: 0, walltime: 0, cpupercent: 0, ncpus: 0 };
     transition(store, job.seq, { type: 'exited', attempt, status: EXIT.startFailed, usage: zero, reason });

@@ -24,7 +24,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       return reply.code(400).send({ statusCode: 400, code: 'BAD_REQUEST', message: err.message });
     }
     const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 500;
-    return reply.code(status).send({ statusCode: status, code: status === 500 ? 'INTERNAL' : 'BAD_REQUEST', message: err.message });
+    return reply
+      .code(status)
+      .send({ statusCode: status, code: status === 500 ? 'INTERNAL' : 'BAD_REQUEST', message: err.message });
   });
 
   app.post<{ Body: { spec: JobSpec } }>('/v1/jobs', { schema: { body: submitBody } }, (req, reply) => {
@@ -33,25 +35,45 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return reply.code(201).send(r.value);
   });
 
-  app.post<{ Body: { operands?: string[]; history?: boolean } }>('/v1/jobs/query', { schema: { body: queryBody } }, (req) => {
-    return { server: deps.server, ...ops.query(req.body.operands, req.body.history ?? false) };
-  });
+  app.post<{ Body: { operands?: string[]; history?: boolean } }>(
+    '/v1/jobs/query',
+    { schema: { body: queryBody } },
+    (req) => {
+      return { server: deps.server, ...ops.query(req.body.operands, req.body.history ?? false) };
+    },
+  );
 
-  app.post<{ Body: { operands: string[]; types: string; by: string } }>('/v1/jobs/hold', { schema: { body: holdBody } }, (req) => ({
-    results: ops.hold(req.body.operands, req.body.types, req.body.by),
-  }));
+  app.post<{ Body: { operands: string[]; types: string; by: string } }>(
+    '/v1/jobs/hold',
+    { schema: { body: holdBody } },
+    (req) => ({
+      results: ops.hold(req.body.operands, req.body.types, req.body.by),
+    }),
+  );
 
-  app.post<{ Body: { operands: string[]; types: string; by: string } }>('/v1/jobs/release', { schema: { body: holdBody } }, (req) => ({
-    results: ops.release(req.body.operands, req.body.types, req.body.by),
-  }));
+  app.post<{ Body: { operands: string[]; types: string; by: string } }>(
+    '/v1/jobs/release',
+    { schema: { body: holdBody } },
+    (req) => ({
+      results: ops.release(req.body.operands, req.body.types, req.body.by),
+    }),
+  );
 
-  app.post<{ Body: { operands: string[]; by: string } }>('/v1/jobs/delete', { schema: { body: deleteBody } }, (req) => ({
-    results: ops.delete(req.body.operands, req.body.by),
-  }));
+  app.post<{ Body: { operands: string[]; by: string } }>(
+    '/v1/jobs/delete',
+    { schema: { body: deleteBody } },
+    (req) => ({
+      results: ops.delete(req.body.operands, req.body.by),
+    }),
+  );
 
-  app.post<{ Body: { operands: string[]; alteration: Alteration; by: string } }>('/v1/jobs/alter', { schema: { body: alterBody } }, (req) => ({
-    results: ops.alter(req.body.operands, req.body.alteration, req.body.by),
-  }));
+  app.post<{ Body: { operands: string[]; alteration: Alteration; by: string } }>(
+    '/v1/jobs/alter',
+    { schema: { body: alterBody } },
+    (req) => ({
+      results: ops.alter(req.body.operands, req.body.alteration, req.body.by),
+    }),
+  );
 
   app.post<{ Body: { operand: string } }>('/v1/jobs/trace', { schema: { body: traceBody } }, (req, reply) => {
     const r = ops.trace(req.body.operand);
@@ -63,9 +85,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.get('/v1/nodes', () => ({ server: ops.serverRecord(), nodes: ops.nodeRecords() }));
 
-  app.post<{ Body: { names: string[]; comment?: string } }>('/v1/nodes/offline', { schema: { body: nodesBody } }, (req) => ({
-    results: ops.setOffline(req.body.names, true, req.body.comment),
-  }));
+  app.post<{ Body: { names: string[]; comment?: string } }>(
+    '/v1/nodes/offline',
+    { schema: { body: nodesBody } },
+    (req) => ({
+      results: ops.setOffline(req.body.names, true, req.body.comment),
+    }),
+  );
 
   app.post<{ Body: { names: string[] } }>('/v1/nodes/online', { schema: { body: nodesBody } }, (req) => ({
     results: ops.setOffline(req.body.names, false, undefined),

@@ -1,10 +1,20 @@
 // Output delivery at the submit host: each spooled file lands atomically at its destination
 // (temp file, fsync, rename), owned by the job's user when the head runs as root. A destination
 // that cannot be written gets the file in $DROVER_HOME/undelivered instead.
-import { chownSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  chownSync,
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { OutputFile } from '../core/protocol.js';
 import { parsePasswd } from '../core/passwd.js';
+import type { OutputFile } from '../core/protocol.js';
 
 export interface DeliveryResult {
   delivered: string[];

@@ -1,7 +1,7 @@
 // Runs the scheduler when something changed (submit, exit, release, node up) and on a slow timer
 // for time-based work; applies the plan with a re-check, then tells the nodes to start the jobs.
 import type { Logger } from 'pino';
-import { schedule, type Placement, type SchedNode } from '../core/scheduler.js';
+import { type Placement, type SchedNode, schedule } from '../core/scheduler.js';
 import type { Cluster } from './cluster.js';
 import type { Store } from './db/index.js';
 import { buildRunRequest, execHost, execVnode } from './run-request.js';
@@ -55,7 +55,8 @@ export class Dispatcher {
   /** W jobs whose start time has come become Q. */
   private promoteWaiting(now: number): void {
     for (const job of this.store.jobs.inState('W')) {
-      if ((job.row.executionTime ?? 0) * 1000 <= now) transition(this.store, job.seq, { type: 'eligible' }, now);
+      if ((job.row.executionTime ?? 0) * 1000 <= now)
+        transition(this.store, job.seq, { type: 'eligible' }, now);
     }
   }
 
@@ -64,7 +65,7 @@ export class Dispatcher {
     const recorded = this.store.transaction(() => {
       if (!stillFits(p, this.cluster.schedNodes())) return undefined;
       const job = this.store.jobs.get(p.seq);
-      if (!job || job.row.state !== 'Q') return undefined;
+      if (job?.row.state !== 'Q') return undefined;
       this.store.allocations.add(p.seq, p.slots, p.exclusive);
       const event = {
         type: 'run' as const,
@@ -80,7 +81,9 @@ export class Dispatcher {
     });
     if (!recorded) return;
     this.reasons.delete(p.seq);
-    const req = buildRunRequest(recorded, p.slots, this.store.jobs.script(p.seq), (n) => this.cluster.hostOf(n));
+    const req = buildRunRequest(recorded, p.slots, this.store.jobs.script(p.seq), (n) =>
+      this.cluster.hostOf(n),
+    );
     if (!this.cluster.send(p.slots[0]!.node, { t: 'run', job: req })) {
       this.log.warn({ job: req.jobId }, 'node link not connected; the run is resent when it reconnects');
     }
@@ -95,7 +98,7 @@ function stillFits(p: Placement, nodes: SchedNode[]): boolean {
   }
   for (const [name, n] of need) {
     const node = nodes.find((x) => x.name === name);
-    if (!node || !node.available || node.exclusive) return false;
+    if (!node?.available || node.exclusive) return false;
     if (p.exclusive && node.jobCount > 0) return false;
     if (node.ncpus - node.usedNcpus < n.ncpus || node.mem - node.usedMem < n.mem) return false;
     if (n.gpus.some((g) => node.usedGpus.includes(g))) return false;

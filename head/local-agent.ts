@@ -46,7 +46,10 @@ export class LocalAgentTransport implements Transport {
     mkdirSync(this.opts.stateDir, { recursive: true, mode: 0o755 });
     const log = openSync(agentPaths(this.opts.stateDir).log, 'a');
     const [program, ...args] = this.opts.command;
-    const child = spawn(program!, [...args, '--ready-fd', '3'], { detached: true, stdio: ['ignore', log, log, 'pipe'] });
+    const child = spawn(program!, [...args, '--ready-fd', '3'], {
+      detached: true,
+      stdio: ['ignore', log, log, 'pipe'],
+    });
     child.unref();
     const ready = child.stdio[3] as Duplex;
     return new Promise((resolve, reject) => {

@@ -80,8 +80,21 @@ export async function runHead(opts: HeadOptions): Promise<number> {
   if (opts.local) {
     const name = hostname().split('.')[0]!;
     const stateDir = join(home, 'local-node');
-    store.nodes.upsert({ name, kind: 'local', host: name, stateDir, ncpus: 0, mem: 0, ngpus: 0, labels: {}, lastStateChange: Date.now() });
-    capacity.set(name, { ...(opts.localNcpus ? { ncpus: opts.localNcpus } : {}), ...(opts.localMem ? { mem: opts.localMem } : {}) });
+    store.nodes.upsert({
+      name,
+      kind: 'local',
+      host: name,
+      stateDir,
+      ncpus: 0,
+      mem: 0,
+      ngpus: 0,
+      labels: {},
+      lastStateChange: Date.now(),
+    });
+    capacity.set(name, {
+      ...(opts.localNcpus ? { ncpus: opts.localNcpus } : {}),
+      ...(opts.localMem ? { mem: opts.localMem } : {}),
+    });
     const command = [
       process.execPath,
       join(root, 'dist', 'cli', 'drover.js'),

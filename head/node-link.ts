@@ -2,7 +2,13 @@
 // transport provides (the local agent's Unix socket now, an SSH channel for remote nodes).
 // Reconnects with backoff; says hello on every connection so the agent replays its journal.
 import type { Duplex } from 'node:stream';
-import { type AgentMessage, encode, type HeadMessage, LineDecoder, PROTOCOL_VERSION } from '../core/protocol.js';
+import {
+  type AgentMessage,
+  encode,
+  type HeadMessage,
+  LineDecoder,
+  PROTOCOL_VERSION,
+} from '../core/protocol.js';
 
 export interface Transport {
   /** Open a stream to the node's agent, starting the agent when it is not running. */

@@ -1,12 +1,20 @@
 // What the API can ask of the head: each operation takes job-id operands as users type them and
 // answers per operand, so that a command can print PBS's message for each one.
-import { refuse, ok } from '../core/errors.js';
+import { ok, refuse } from '../core/errors.js';
 import { parseJobId } from '../core/jobid.js';
 import type { JobChanges, TimedEvent } from '../core/lifecycle.js';
 import { alterResources, type ResourceEntry } from '../core/resources.js';
 import { neverRunReason } from '../core/scheduler.js';
 import { emptyCounts } from '../core/states.js';
-import type { ErrorCode, JobRecord, JobSpec, NodeRecord, QueueRecord, Result, ServerRecord } from '../core/types.js';
+import type {
+  ErrorCode,
+  JobRecord,
+  JobSpec,
+  NodeRecord,
+  QueueRecord,
+  Result,
+  ServerRecord,
+} from '../core/types.js';
 import type { Cluster } from './cluster.js';
 import type { Store } from './db/index.js';
 import type { StoredJob } from './db/jobs.js';
@@ -57,7 +65,15 @@ export class Operations {
   }
 
   submit(spec: JobSpec): Result<{ id: string }> {
-    const r = submitJob({ store: this.d.store, server: this.d.server, nodes: () => this.d.cluster.schedNodes(), now: this.now() }, spec);
+    const r = submitJob(
+      {
+        store: this.d.store,
+        server: this.d.server,
+        nodes: () => this.d.cluster.schedNodes(),
+        now: this.now(),
+      },
+      spec,
+    );
     if (r.ok) this.d.dispatcher.poke();
     return r;
   }
@@ -110,7 +126,13 @@ export class Operations {
       if (job.row.deleteRequestedBy) return ok(undefined);
       const r = this.apply(job, { type: 'delete_requested', by });
       if (r.ok) {
-        this.d.cluster.send(job.row.node!, { t: 'signal', jobId: job.id, attempt: job.row.attempt, signal: 'SIGTERM', reason: 'delete' });
+        this.d.cluster.send(job.row.node!, {
+          t: 'signal',
+          jobId: job.id,
+          attempt: job.row.attempt,
+          signal: 'SIGTERM',
+          reason: 'delete',
+        });
       }
       return r;
     });
@@ -130,7 +152,8 @@ export class Operations {
       const r = alterResources(job.row.resources, a.resourceEntries);
       if (!r.ok) return r;
       const never = neverRunReason(r.value, this.d.cluster.schedNodes());
-      if (never) return refuse('EXCEEDS_LIMITS', `Job violates queue and/or server resource limits (${never})`);
+      if (never)
+        return refuse('EXCEEDS_LIMITS', `Job violates queue and/or server resource limits (${never})`);
       changes.resources = r.value;
     }
     return this.d.store.transaction(() => {
@@ -148,7 +171,10 @@ export class Operations {
   trace(operand: string): Result<{ job: JobRecord; events: TimedEvent[] }> {
     const found = this.find(operand);
     if (!found.ok) return found;
-    return ok({ job: toJobRecord(found.value.job, this.d.server), events: this.d.store.events.forJob(found.value.job.seq) });
+    return ok({
+      job: toJobRecord(found.value.job, this.d.server),
+      events: this.d.store.events.forJob(found.value.job.seq),
+    });
   }
 
   serverRecord(): ServerRecord {
@@ -172,7 +198,15 @@ export class Operations {
       const counts = emptyCounts();
       for (const c of rows) if (c.queue === q.name && c.state !== 'F') counts[c.state] += c.n;
       const total = Object.values(counts).reduce((a, b) => a + b, 0);
-      return { name: q.name, type: 'Execution', enabled: q.enabled, started: q.started, priority: q.priority, counts, total };
+      return {
+        name: q.name,
+        type: 'Execution',
+        enabled: q.enabled,
+        started: q.started,
+        priority: q.priority,
+        counts,
+        total,
+      };
     });
   }
 
@@ -180,9 +214,14 @@ export class Operations {
     return this.d.cluster.records();
   }
 
-  setOffline(names: string[], offline: boolean, comment?: string): { name: string; error?: { code: ErrorCode; message: string } }[] {
+  setOffline(
+    names: string[],
+    offline: boolean,
+    comment?: string,
+  ): { name: string; error?: { code: ErrorCode; message: string } }[] {
     const results = names.map((name) => {
-      if (!this.d.store.nodes.get(name)) return { name, error: { code: 'UNKNOWN_NODE' as const, message: `Unknown node ${name}` } };
+      if (!this.d.store.nodes.get(name))
+        return { name, error: { code: 'UNKNOWN_NODE' as const, message: `Unknown node ${name}` } };
       this.d.store.nodes.setOffline(name, offline, comment, this.now());
       return { name };
     });

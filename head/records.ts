@@ -24,8 +24,17 @@ export function toJobRecord(job: StoredJob, server: string): JobRecord {
   };
   if (row.executionTime !== undefined) record.spec.executionTime = row.executionTime;
   else delete record.spec.executionTime;
-  const optional = { etime: row.etime, stime: row.stime, obittime: row.obittime, execHost: row.execHost, execVnode: row.execVnode, sessionId: row.sessionId, exitStatus: row.exitStatus };
-  for (const [k, v] of Object.entries(optional)) if (v !== undefined) (record as unknown as Record<string, unknown>)[k] = v;
+  const optional = {
+    etime: row.etime,
+    stime: row.stime,
+    obittime: row.obittime,
+    execHost: row.execHost,
+    execVnode: row.execVnode,
+    sessionId: row.sessionId,
+    exitStatus: row.exitStatus,
+  };
+  for (const [k, v] of Object.entries(optional))
+    if (v !== undefined) (record as unknown as Record<string, unknown>)[k] = v;
   const comment = row.state === 'Q' && job.schedComment ? job.schedComment : row.comment;
   if (comment !== undefined) record.comment = comment;
   const usage = job.usage ?? row.usage;

@@ -2,7 +2,11 @@
 const str = { type: 'string' } as const;
 const int = { type: 'integer' } as const;
 const strings = { type: 'array', items: str } as const;
-const operands = { type: 'array', items: { type: 'string', minLength: 1, maxLength: 300 }, minItems: 1 } as const;
+const operands = {
+  type: 'array',
+  items: { type: 'string', minLength: 1, maxLength: 300 },
+  minItems: 1,
+} as const;
 
 const chunk = {
   type: 'object',
@@ -43,7 +47,23 @@ export const resourcesSchema = {
 
 export const jobSpecSchema = {
   type: 'object',
-  required: ['name', 'resources', 'join', 'keepFiles', 'hold', 'priority', 'variables', 'project', 'rerunable', 'checkpoint', 'mailPoints', 'submitArgs', 'workdir', 'submitHost', 'user'],
+  required: [
+    'name',
+    'resources',
+    'join',
+    'keepFiles',
+    'hold',
+    'priority',
+    'variables',
+    'project',
+    'rerunable',
+    'checkpoint',
+    'mailPoints',
+    'submitArgs',
+    'workdir',
+    'submitHost',
+    'user',
+  ],
   additionalProperties: false,
   properties: {
     name: { type: 'string', minLength: 1, maxLength: 230, pattern: '^[A-Za-z0-9._+-]+$' },
@@ -122,7 +142,12 @@ export const alterBody = {
         executionTime: int,
         resourceEntries: {
           type: 'array',
-          items: { type: 'object', required: ['name', 'value'], additionalProperties: false, properties: { name: str, value: str } },
+          items: {
+            type: 'object',
+            required: ['name', 'value'],
+            additionalProperties: false,
+            properties: { name: str, value: str },
+          },
         },
       },
     },

@@ -1,6 +1,6 @@
 // qsub at the head: re-check what the command sent, refuse what can never run, then store the
 // job and its `queued` event in one transaction.
-import { refuse, ok } from '../core/errors.js';
+import { ok, refuse } from '../core/errors.js';
 import { initialRow } from '../core/lifecycle.js';
 import { resolveStdPath } from '../core/qsub.js';
 import { neverRunReason, type SchedNode } from '../core/scheduler.js';
@@ -22,7 +22,10 @@ export function submitJob(ctx: SubmitContext, spec: JobSpec): Result<{ id: strin
   if (!queue) return refuse('UNKNOWN_QUEUE', 'Unknown queue');
   if (!queue.enabled) return refuse('QUEUE_DISABLED', 'Queue is not enabled');
   if (spec.depend !== undefined) {
-    return refuse('NOT_SUPPORTED', 'job dependencies (-W depend=) are not supported yet by this Drover server');
+    return refuse(
+      'NOT_SUPPORTED',
+      'job dependencies (-W depend=) are not supported yet by this Drover server',
+    );
   }
   const never = neverRunReason(spec.resources, ctx.nodes());
   if (never !== undefined) {

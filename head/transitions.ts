@@ -1,6 +1,6 @@
 // The one way a job changes: read the row, apply the event with the pure reducer, store the new
 // row only if the job is still in the state we read, append the event. One transaction.
-import { refuse, ok } from '../core/errors.js';
+import { ok, refuse } from '../core/errors.js';
 import { applyEvent, type JobEvent } from '../core/lifecycle.js';
 import type { Result } from '../core/types.js';
 import type { Store } from './db/index.js';

@@ -14,7 +14,10 @@ export function logStamp(ms: number): string {
 export function describeEvent(e: TimedEvent, job: JobRecord): [string, string] {
   switch (e.type) {
     case 'queued':
-      return ['S', `Job Queued at request of ${job.owner}, owner = ${job.owner}, job name = ${e.name}, queue = ${job.queue}`];
+      return [
+        'S',
+        `Job Queued at request of ${job.owner}, owner = ${job.owner}, job name = ${e.name}, queue = ${job.queue}`,
+      ];
     case 'held':
       return ['S', `Holds ${e.types} set at request of ${e.by}`];
     case 'released':
@@ -35,8 +38,13 @@ export function describeEvent(e: TimedEvent, job: JobRecord): [string, string] {
       return ['S', `Job deleted at request of ${e.by}`];
     case 'exited': {
       const u = e.usage;
-      const usage = u ? ` resources_used.cput=${formatDuration(u.cput)} resources_used.mem=${Math.ceil(u.mem / 1024)}kb resources_used.walltime=${formatDuration(u.walltime)}` : '';
-      return ['M', `Exit_status=${e.status}${e.reason ? ` (${e.reason} exceeded)` : ''}${usage} (attempt ${e.attempt})`];
+      const usage = u
+        ? ` resources_used.cput=${formatDuration(u.cput)} resources_used.mem=${Math.ceil(u.mem / 1024)}kb resources_used.walltime=${formatDuration(u.walltime)}`
+        : '';
+      return [
+        'M',
+        `Exit_status=${e.status}${e.reason ? ` (${e.reason} exceeded)` : ''}${usage} (attempt ${e.attempt})`,
+      ];
     }
     case 'finished':
       return ['S', `Job finished, output delivered (attempt ${e.attempt})`];

@@ -16,9 +16,12 @@ export function allocationsSql(db: Db) {
     'INSERT INTO allocations (seq, node, slot, ncpus, mem, gpus, mpiprocs, exclusive) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   );
   const remove = db.prepare('DELETE FROM allocations WHERE seq = ?');
-  const perNode = db.prepare(`SELECT node, sum(ncpus) AS ncpus, sum(mem) AS mem, json_group_array(gpus) AS gpus,
+  const perNode =
+    db.prepare(`SELECT node, sum(ncpus) AS ncpus, sum(mem) AS mem, json_group_array(gpus) AS gpus,
     count(DISTINCT seq) AS jobs, max(exclusive) AS exclusive FROM allocations GROUP BY node`);
-  const ofJob = db.prepare('SELECT node, slot, ncpus, mem, gpus, mpiprocs FROM allocations WHERE seq = ? ORDER BY slot');
+  const ofJob = db.prepare(
+    'SELECT node, slot, ncpus, mem, gpus, mpiprocs FROM allocations WHERE seq = ? ORDER BY slot',
+  );
   const onNode = db.prepare(
     `SELECT a.seq AS seq, j.id AS id, a.ncpus AS ncpus FROM allocations a JOIN jobs j ON j.seq = a.seq WHERE a.node = ? ORDER BY a.seq, a.slot`,
   );
@@ -32,7 +35,14 @@ export function allocationsSql(db: Db) {
       remove.run(seq);
     },
     use(): Map<string, NodeUse> {
-      const rows = perNode.all() as { node: string; ncpus: number; mem: number; gpus: string; jobs: number; exclusive: number }[];
+      const rows = perNode.all() as {
+        node: string;
+        ncpus: number;
+        mem: number;
+        gpus: string;
+        jobs: number;
+        exclusive: number;
+      }[];
       return new Map(
         rows.map((r) => [
           r.node,

@@ -17,7 +17,9 @@ export function openDatabase(file: string, migrationsDir: string): Db {
 
 /** Apply every `NNNN_name.sql` not yet applied, each in its own transaction. */
 export function migrate(db: Db, dir: string): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)',
+  );
   const applied = new Set(
     (db.prepare('SELECT name FROM schema_migrations').all() as { name: string }[]).map((r) => r.name),
   );

@@ -53,7 +53,8 @@ function decode(r: RawJob): StoredJob {
 }
 
 export function jobsSql(db: Db) {
-  const insert = db.prepare(`INSERT INTO jobs (seq, id, owner, queue, spec, output_path, error_path, ctime, state, priority, row)
+  const insert =
+    db.prepare(`INSERT INTO jobs (seq, id, owner, queue, spec, output_path, error_path, ctime, state, priority, row)
     VALUES (@seq, @id, @owner, @queue, @spec, @outputPath, @errorPath, @ctime, @state, @priority, @row)`);
   const insertScript = db.prepare('INSERT INTO job_scripts (seq, script) VALUES (?, ?)');
   const bySeq = db.prepare(`SELECT ${COLUMNS} FROM jobs WHERE seq = ?`);
@@ -70,7 +71,9 @@ export function jobsSql(db: Db) {
     `SELECT seq, id, priority, json_extract(row, '$.resources') AS resources FROM jobs WHERE state = 'Q' ORDER BY priority DESC, seq`,
   );
   const inState = db.prepare(`SELECT ${COLUMNS} FROM jobs WHERE state = ? ORDER BY seq`);
-  const onNode = db.prepare(`SELECT ${COLUMNS} FROM jobs WHERE node = ? AND state IN ('R', 'E') ORDER BY seq`);
+  const onNode = db.prepare(
+    `SELECT ${COLUMNS} FROM jobs WHERE node = ? AND state IN ('R', 'E') ORDER BY seq`,
+  );
   const setComment = db.prepare('UPDATE jobs SET sched_comment = ? WHERE seq = ?');
   const setUsage = db.prepare("UPDATE jobs SET usage = ? WHERE seq = ? AND state = 'R'");
   const countByState = db.prepare('SELECT queue, state, count(*) AS n FROM jobs GROUP BY queue, state');
@@ -102,7 +105,10 @@ export function jobsSql(db: Db) {
     /** Store a new row if the job is still in `expected`; false when someone else changed it. */
     updateRow(seq: number, expected: JobState, row: JobRow): boolean {
       const stmt = row.state === 'R' || row.state === 'E' ? updateKeepUsage : update;
-      return stmt.run(JSON.stringify(row), row.state, row.priority, row.node ?? null, row.attempt, seq, expected).changes === 1;
+      return (
+        stmt.run(JSON.stringify(row), row.state, row.priority, row.node ?? null, row.attempt, seq, expected)
+          .changes === 1
+      );
     },
     list(history: boolean): StoredJob[] {
       return ((history ? all : active).all() as RawJob[]).map(decode);
@@ -114,10 +120,12 @@ export function jobsSql(db: Db) {
       return (onNode.all(node) as RawJob[]).map(decode);
     },
     pending(): { seq: number; id: string; priority: number; resources: ResourceRequest }[] {
-      return (pending.all() as { seq: number; id: string; priority: number; resources: string }[]).map((r) => ({
-        ...r,
-        resources: JSON.parse(r.resources),
-      }));
+      return (pending.all() as { seq: number; id: string; priority: number; resources: string }[]).map(
+        (r) => ({
+          ...r,
+          resources: JSON.parse(r.resources),
+        }),
+      );
     },
     setSchedComment(seq: number, comment: string | null): void {
       setComment.run(comment, seq);

@@ -6,7 +6,9 @@ export const MAX_JOB_SEQUENCE_ID = 9_999_999;
 
 export function metaSql(db: Db) {
   const get = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
-  const set = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+  const set = db.prepare(
+    'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+  );
   const exists = db.prepare('SELECT 1 FROM jobs WHERE seq = ?').pluck();
   return {
     get(key: string): string | undefined {

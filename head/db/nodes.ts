@@ -25,19 +25,27 @@ const COLUMNS = `name, kind, host, state_dir AS stateDir, ncpus, mem, ngpus, lab
   last_state_change AS lastStateChange`;
 
 function decode(r: RawNode): StoredNode {
-  const node: StoredNode = { ...r, labels: JSON.parse(r.labels), offline: r.offline === 1, comment: r.comment ?? undefined };
+  const node: StoredNode = {
+    ...r,
+    labels: JSON.parse(r.labels),
+    offline: r.offline === 1,
+    comment: r.comment ?? undefined,
+  };
   if (node.comment === undefined) delete node.comment;
   return node;
 }
 
 export function nodesSql(db: Db) {
-  const upsert = db.prepare(`INSERT INTO nodes (name, kind, host, state_dir, ncpus, mem, ngpus, labels, last_state_change)
+  const upsert =
+    db.prepare(`INSERT INTO nodes (name, kind, host, state_dir, ncpus, mem, ngpus, labels, last_state_change)
     VALUES (@name, @kind, @host, @stateDir, @ncpus, @mem, @ngpus, @labels, @lastStateChange)
     ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, host = excluded.host, state_dir = excluded.state_dir`);
   const all = db.prepare(`SELECT ${COLUMNS} FROM nodes ORDER BY name`);
   const byName = db.prepare(`SELECT ${COLUMNS} FROM nodes WHERE name = ?`);
   const setCapacity = db.prepare('UPDATE nodes SET ncpus = ?, mem = ?, ngpus = ? WHERE name = ?');
-  const setOffline = db.prepare('UPDATE nodes SET offline = ?, comment = coalesce(?, comment), last_state_change = ? WHERE name = ?');
+  const setOffline = db.prepare(
+    'UPDATE nodes SET offline = ?, comment = coalesce(?, comment), last_state_change = ? WHERE name = ?',
+  );
   return {
     upsert(node: Omit<StoredNode, 'offline' | 'comment'>): void {
       upsert.run({ ...node, labels: JSON.stringify(node.labels) });

@@ -30,13 +30,18 @@ echo to-stderr >&2
 `;
 
 function parseVars(text: string): Record<string, string> {
-  return Object.fromEntries(text.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
 }
 
 describe('qsub and the running job', () => {
   it('prints exactly one line, runs the script with the PBS environment and delivers NAME.oSEQ/.eSEQ', async () => {
     writeFileSync(join(head.work, 'env.sh'), ENV_SCRIPT);
-    const env = { ...head.env, FROM_ENV: 'copied' };
+    const env: NodeJS.ProcessEnv = { ...head.env, FROM_ENV: 'copied' };
     const r = await head.run('qsub', ['env.sh'], { env });
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
@@ -89,8 +94,26 @@ describe('qsub and the running job', () => {
   });
 
   it('honours -o, -e, -j oe and a -o directory', async () => {
-    const joined = await head.submit(['-j', 'oe', '-o', 'joined.txt', '--', '/bin/sh', '-c', 'echo out; echo err >&2']);
-    const split = await head.submit(['-o', `${head.work}/o.txt`, '-e', 'e.txt', '--', '/bin/sh', '-c', 'echo O; echo E >&2']);
+    const joined = await head.submit([
+      '-j',
+      'oe',
+      '-o',
+      'joined.txt',
+      '--',
+      '/bin/sh',
+      '-c',
+      'echo out; echo err >&2',
+    ]);
+    const split = await head.submit([
+      '-o',
+      `${head.work}/o.txt`,
+      '-e',
+      'e.txt',
+      '--',
+      '/bin/sh',
+      '-c',
+      'echo O; echo E >&2',
+    ]);
     const dir = await head.submit(['-o', `${head.work}/`, '-N', 'todir', '--', '/bin/echo', 'D']);
     for (const id of [joined, split, dir]) await head.waitState(id, 'F');
     expect(readFileSync(join(head.work, 'joined.txt'), 'utf8')).toBe('out\nerr\n');

@@ -36,7 +36,12 @@ export class TestHead {
   }
 
   get env(): NodeJS.ProcessEnv {
-    return { ...process.env, DROVER_HOME: join(this.home, 'state'), PATH: `${BIN}:${process.env.PATH}`, PWD: this.work };
+    return {
+      ...process.env,
+      DROVER_HOME: join(this.home, 'state'),
+      PATH: `${BIN}:${process.env.PATH}`,
+      PWD: this.work,
+    };
   }
 
   get stateDir(): string {
@@ -110,7 +115,11 @@ export class TestHead {
     rmSync(this.home, { recursive: true, force: true });
   }
 
-  run(cmd: string, args: string[], opts: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
+  run(
+    cmd: string,
+    args: string[],
+    opts: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  ): Promise<RunResult> {
     return new Promise((res) => {
       const child = execFile(
         join(BIN, cmd),
@@ -144,14 +153,22 @@ export class TestHead {
 
   /** Poll the head until the job reaches one of the states (a deadline, not a blind sleep). */
   async waitState(id: string, states: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
-    return waitUntil(async () => {
-      const j = await this.json(id);
-      return j && states.includes(j.job_state as string) ? j : undefined;
-    }, timeoutMs, `job ${id} to reach ${states}`);
+    return waitUntil(
+      async () => {
+        const j = await this.json(id);
+        return j && states.includes(j.job_state as string) ? j : undefined;
+      },
+      timeoutMs,
+      `job ${id} to reach ${states}`,
+    );
   }
 }
 
-export async function waitUntil<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number, what: string): Promise<T> {
+export async function waitUntil<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();

@@ -1,0 +1,58 @@
+// Database-tier fixtures: a head store on a temp SQLite file with the real migrations, and nodes.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { openStore, type Store } from '../../head/db/index.js';
+import type { StoredNode } from '../../head/db/nodes.js';
+
+export const MIGRATIONS = resolve(import.meta.dirname, '../../migrations');
+
+export interface TempStore {
+  dir: string;
+  file: string;
+  store: Store;
+  /** Close the store and open the same file again. */
+  reopen(): Store;
+  /** Close the store and remove the directory. */
+  dispose(): void;
+}
+
+export function openTempStore(): TempStore {
+  const dir = mkdtempSync(join(tmpdir(), 'drover-'));
+  const file = join(dir, 'head.db');
+  const fixture: TempStore = {
+    dir,
+    file,
+    store: openStore(file, MIGRATIONS),
+    reopen() {
+      if (fixture.store.db.open) fixture.store.db.close();
+      fixture.store = openStore(file, MIGRATIONS);
+      return fixture.store;
+    },
+    dispose() {
+      if (fixture.store.db.open) fixture.store.db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return fixture;
+}
+
+/** Insert a compute node (4 CPUs, 8 GiB, no GPUs unless overridden). */
+export function addNode(
+  store: Store,
+  overrides: Partial<Omit<StoredNode, 'offline' | 'comment'>> = {},
+): void {
+  const name = overrides.name ?? 'n1';
+  store.nodes.upsert({
+    name,
+    kind: 'ssh',
+    host: `${name}.example.com`,
+    stateDir: '/var/spool/drover',
+    ncpus: 4,
+    mem: 8 * 1024 ** 3,
+    ngpus: 0,
+    labels: {},
+    lastStateChange: 0,
+    ...overrides,
+  });
+}
