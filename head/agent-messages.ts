@@ -1,7 +1,14 @@
 // What the head does with each message from an agent. Facts are committed before they are
 // acknowledged; a fact about an attempt that is not the job's current one changes nothing.
 import type { Logger } from 'pino';
-import type { AgentJobSummary, AgentMessage, Fact, NodeInfo, OutputFile } from '../core/protocol.js';
+import type {
+  AgentJobSummary,
+  AgentMessage,
+  Fact,
+  HeadMessage,
+  NodeInfo,
+  OutputFile,
+} from '../core/protocol.js';
 import { EXIT } from '../core/states.js';
 import type { Cluster } from './cluster.js';
 import type { Store } from './db/index.js';
@@ -25,10 +32,31 @@ export const seqOf = (jobId: string) => Number(jobId.slice(0, jobId.indexOf('.')
 export class AgentMessages {
   /** exited facts waiting for their output: jobId → journal seq */
   private awaiting = new Map<string, number>();
+  /** messages to agents, sent only once the transaction that decided them has committed */
+  private outbox: [string, HeadMessage][] = [];
 
   constructor(private readonly ctx: AgentContext) {}
 
-  handle(node: string, m: AgentMessage): void {
+  private send(node: string, m: HeadMessage): void {
+    this.outbox.push([node, m]);
+  }
+
+  /** Handle a batch in one transaction (one commit), then send what it decided. */
+  handleAll(node: string, batch: AgentMessage[]): void {
+    try {
+      this.ctx.store.transaction(() => {
+        for (const m of batch) this.handle(node, m);
+      });
+    } catch (e) {
+      this.outbox = [];
+      throw e;
+    }
+    const out = this.outbox;
+    this.outbox = [];
+    for (const [to, m] of out) this.ctx.cluster.send(to, m);
+  }
+
+  private handle(node: string, m: AgentMessage): void {
     switch (m.t) {
       case 'welcome':
         this.welcome(node, m.node, m.jobs);
@@ -74,9 +102,9 @@ export class AgentMessages {
       if (!k || k.attempt < job.row.attempt) {
         const slots = store.allocations.ofJob(job.seq);
         const req = buildRunRequest(job, slots, store.jobs.script(job.seq), (n) => cluster.hostOf(n));
-        cluster.send(node, { t: 'run', job: req });
+        this.send(node, { t: 'run', job: req });
       } else if (k.running && job.row.deleteRequestedBy) {
-        cluster.send(node, {
+        this.send(node, {
           t: 'signal',
           jobId: job.id,
           attempt: k.attempt,
@@ -88,7 +116,7 @@ export class AgentMessages {
     for (const k of known) {
       const job = store.jobs.get(seqOf(k.jobId));
       const stale = !job || job.id !== k.jobId || job.row.attempt !== k.attempt || job.row.state === 'F';
-      if (stale && !k.running) cluster.send(node, { t: 'cleanup', jobId: k.jobId, attempt: k.attempt });
+      if (stale && !k.running) this.send(node, { t: 'cleanup', jobId: k.jobId, attempt: k.attempt });
     }
     this.ctx.poke();
   }
@@ -104,7 +132,7 @@ export class AgentMessages {
           { type: 'started', attempt: fact.attempt, sessionId: fact.sessionId },
           fact.at,
         );
-      cluster.send(node, { t: 'ack', seq });
+      this.send(node, { t: 'ack', seq });
       return;
     }
     let state = job?.row.state;
@@ -126,12 +154,12 @@ export class AgentMessages {
     }
     if (state === 'E') {
       this.awaiting.set(fact.jobId, seq);
-      cluster.send(node, { t: 'fetch', jobId: fact.jobId, attempt: fact.attempt });
+      this.send(node, { t: 'fetch', jobId: fact.jobId, attempt: fact.attempt });
       return;
     }
     // a stale or already recorded attempt: nothing to change
-    cluster.send(node, { t: 'ack', seq });
-    if (!job || state === 'F') cluster.send(node, { t: 'cleanup', jobId: fact.jobId, attempt: fact.attempt });
+    this.send(node, { t: 'ack', seq });
+    if (!job || state === 'F') this.send(node, { t: 'cleanup', jobId: fact.jobId, attempt: fact.attempt });
   }
 
   /** The spooled output of an exited attempt arrived: deliver it, finish the job, acknowledge. */
@@ -145,8 +173,8 @@ export class AgentMessages {
       log.warn({ job: jobId, ...u }, 'output not delivered; kept in undelivered');
     transition(store, job.seq, { type: 'finished', attempt });
     this.awaiting.delete(jobId);
-    cluster.send(node, { t: 'ack', seq });
-    cluster.send(node, { t: 'cleanup', jobId, attempt });
+    this.send(node, { t: 'ack', seq });
+    this.send(node, { t: 'cleanup', jobId, attempt });
   }
 
   /** The agent could not start the attempt (e.g. no such user there): the job fails. */

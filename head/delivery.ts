@@ -5,6 +5,7 @@ import {
   chownSync,
   closeSync,
   fsyncSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readFileSync,
@@ -21,7 +22,29 @@ export interface DeliveryResult {
   undelivered: { path: string; savedAs: string; error: string }[];
 }
 
+/** A destination that is not a regular file (/dev/null, a FIFO) is written in place, as cp would. */
+function isSpecial(path: string): boolean {
+  try {
+    return !lstatSync(path).isFile();
+  } catch {
+    return false; // missing: created atomically below
+  }
+}
+
+function writeInPlace(path: string, data: Buffer): void {
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, data);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function writeAtomically(path: string, data: Buffer, owner?: { uid: number; gid: number }): void {
+  if (isSpecial(path)) {
+    writeInPlace(path, data);
+    return;
+  }
   const tmp = join(dirname(path), `.${basename(path)}.drover-${process.pid}`);
   const fd = openSync(tmp, 'w', 0o644);
   try {

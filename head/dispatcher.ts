@@ -1,6 +1,7 @@
 // Runs the scheduler when something changed (submit, exit, release, node up) and on a slow timer
 // for time-based work; applies the plan with a re-check, then tells the nodes to start the jobs.
 import type { Logger } from 'pino';
+import type { RunRequest } from '../core/protocol.js';
 import { type Placement, type SchedNode, schedule } from '../core/scheduler.js';
 import type { Cluster } from './cluster.js';
 import type { Store } from './db/index.js';
@@ -38,17 +39,26 @@ export class Dispatcher {
     clearInterval(this.timer);
   }
 
+  /** One scheduling pass in one transaction (one commit); `run` messages go out after it. */
   tick(): void {
     const now = this.clock();
-    this.promoteWaiting(now);
-    const jobs = this.store.jobs.pending();
-    if (jobs.length === 0) return;
-    const plan = schedule({ now: Math.floor(now / 1000), jobs, nodes: this.cluster.schedNodes() });
-    for (const placement of plan.placements) this.apply(placement, now);
-    for (const { seq, reason } of plan.waiting) {
-      if (this.reasons.get(seq) === reason) continue;
-      this.reasons.set(seq, reason);
-      this.store.jobs.setSchedComment(seq, reason);
+    const runs = this.store.transaction(() => {
+      this.promoteWaiting(now);
+      const jobs = this.store.jobs.pending();
+      if (jobs.length === 0) return [];
+      const plan = schedule({ now: Math.floor(now / 1000), jobs, nodes: this.cluster.schedNodes() });
+      const placed = plan.placements.flatMap((p) => this.apply(p, now) ?? []);
+      for (const { seq, reason } of plan.waiting) {
+        if (this.reasons.get(seq) === reason) continue;
+        this.reasons.set(seq, reason);
+        this.store.jobs.setSchedComment(seq, reason);
+      }
+      return placed;
+    });
+    for (const { node, req } of runs) {
+      if (!this.cluster.send(node, { t: 'run', job: req })) {
+        this.log.warn({ job: req.jobId }, 'node link not connected; the run is resent when it reconnects');
+      }
     }
   }
 
@@ -60,33 +70,27 @@ export class Dispatcher {
     }
   }
 
-  /** Record one placement if the nodes still have room, then send `run` to the first node. */
-  private apply(p: Placement, now: number): void {
-    const recorded = this.store.transaction(() => {
-      if (!stillFits(p, this.cluster.schedNodes())) return undefined;
-      const job = this.store.jobs.get(p.seq);
-      if (job?.row.state !== 'Q') return undefined;
-      this.store.allocations.add(p.seq, p.slots, p.exclusive);
-      const event = {
-        type: 'run' as const,
-        node: p.slots[0]!.node,
-        attempt: job.row.attempt + 1,
-        execHost: execHost(p.slots),
-        execVnode: execVnode(p.slots),
-      };
-      const r = transition(this.store, p.seq, event, now);
-      if (!r.ok) throw new Error(r.error.message);
-      this.store.jobs.setSchedComment(p.seq, null);
-      return r.value;
-    });
-    if (!recorded) return;
+  /** Record one placement if the nodes still have room; return the `run` to send. */
+  private apply(p: Placement, now: number): { node: string; req: RunRequest } | undefined {
+    if (!stillFits(p, this.cluster.schedNodes())) return undefined;
+    const job = this.store.jobs.get(p.seq);
+    if (!job || job.row.state !== 'Q') return undefined;
+    this.store.allocations.add(p.seq, p.slots, p.exclusive);
+    const event = {
+      type: 'run' as const,
+      node: p.slots[0]!.node,
+      attempt: job.row.attempt + 1,
+      execHost: execHost(p.slots),
+      execVnode: execVnode(p.slots),
+    };
+    const r = transition(this.store, p.seq, event, now);
+    if (!r.ok) throw new Error(r.error.message);
+    this.store.jobs.setSchedComment(p.seq, null);
     this.reasons.delete(p.seq);
-    const req = buildRunRequest(recorded, p.slots, this.store.jobs.script(p.seq), (n) =>
+    const req = buildRunRequest(r.value, p.slots, this.store.jobs.script(p.seq), (n) =>
       this.cluster.hostOf(n),
     );
-    if (!this.cluster.send(p.slots[0]!.node, { t: 'run', job: req })) {
-      this.log.warn({ job: req.jobId }, 'node link not connected; the run is resent when it reconnects');
-    }
+    return { node: p.slots[0]!.node, req };
   }
 }
 

@@ -107,7 +107,7 @@ export async function runHead(opts: HeadOptions): Promise<number> {
       String(opts.usageInterval),
     ];
     const link = new NodeLink(name, new LocalAgentTransport({ stateDir, command }), {
-      message: (m) => messages.handle(name, m),
+      messages: (batch) => messages.handleAll(name, batch),
       up: () => {
         cluster.markUp(name);
         log.info({ node: name }, 'node up');

@@ -17,7 +17,8 @@ export interface Transport {
 }
 
 export interface LinkHandlers {
-  message(m: AgentMessage): void;
+  /** every message that arrived in one read, in order (handled in one transaction) */
+  messages(batch: AgentMessage[]): void;
   up(): void;
   down(reason: string): void;
 }
@@ -61,14 +62,13 @@ export class NodeLink {
     stream.setEncoding('utf8');
     const decoder = new LineDecoder<AgentMessage>();
     stream.on('data', (chunk: string) => {
-      for (const m of decoder.push(chunk)) {
-        if (m.t === 'welcome') {
-          this.connected = true;
-          this.backoffMs = 100;
-          this.handlers.up();
-        }
-        this.handlers.message(m);
+      const batch = decoder.push(chunk);
+      if (batch.some((m) => m.t === 'welcome')) {
+        this.connected = true;
+        this.backoffMs = 100;
+        this.handlers.up();
       }
+      if (batch.length > 0) this.handlers.messages(batch);
     });
     stream.on('error', () => {});
     stream.on('close', () => {

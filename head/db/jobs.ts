@@ -76,6 +76,7 @@ export function jobsSql(db: Db) {
   );
   const setComment = db.prepare('UPDATE jobs SET sched_comment = ? WHERE seq = ?');
   const setUsage = db.prepare("UPDATE jobs SET usage = ? WHERE seq = ? AND state = 'R'");
+  const parsed = new Map<string, ResourceRequest>();
   const countByState = db.prepare('SELECT queue, state, count(*) AS n FROM jobs GROUP BY queue, state');
 
   return {

@@ -154,7 +154,12 @@ describe('transition', () => {
     const steps = [
       transition(store, seq, { type: 'held', types: 'u', by: 'alice@h' }, at(1)),
       transition(store, seq, { type: 'released', types: 'u', by: 'alice@h' }, at(2)),
-      transition(store, seq, { type: 'run', node: 'n1', attempt: 1, execHost: 'n1/0', execVnode: '(n1:ncpus=1)' }, at(3)),
+      transition(
+        store,
+        seq,
+        { type: 'run', node: 'n1', attempt: 1, execHost: 'n1/0', execVnode: '(n1:ncpus=1)' },
+        at(3),
+      ),
       transition(store, seq, { type: 'started', attempt: 1, sessionId: 4321 }, at(4)),
       transition(
         store,
@@ -169,10 +174,23 @@ describe('transition', () => {
       ),
       transition(store, seq, { type: 'finished', attempt: 1 }, at(11)),
     ];
-    expect(steps.map((r) => (r.ok ? r.value.row.state : r.error.code))).toEqual(['H', 'Q', 'R', 'R', 'E', 'F']);
+    expect(steps.map((r) => (r.ok ? r.value.row.state : r.error.code))).toEqual([
+      'H',
+      'Q',
+      'R',
+      'R',
+      'E',
+      'F',
+    ]);
     expect(eventTypes(seq)).toEqual(['queued', 'held', 'released', 'run', 'started', 'exited', 'finished']);
     const stored = store.jobs.get(seq)!;
-    expect(stored.row).toMatchObject({ state: 'F', substate: 92, exitStatus: 0, sessionId: 4321, obittime: T0 + 11 });
+    expect(stored.row).toMatchObject({
+      state: 'F',
+      substate: 92,
+      exitStatus: 0,
+      sessionId: 4321,
+      obittime: T0 + 11,
+    });
     const replayed = replay(store.events.forJob(seq));
     expect(replayed).toEqual({ ok: true, value: stored.row });
     // the state column the queries use follows the row
@@ -188,7 +206,13 @@ describe('transition', () => {
 
   it('an illegal event is refused and appends nothing', () => {
     const seq = submitted({ hold: true });
-    const r = transition(store, seq, { type: 'run', node: 'n1', attempt: 1, execHost: 'n1/0', execVnode: '(n1:ncpus=1)' });
+    const r = transition(store, seq, {
+      type: 'run',
+      node: 'n1',
+      attempt: 1,
+      execHost: 'n1/0',
+      execVnode: '(n1:ncpus=1)',
+    });
     expect(r.ok ? undefined : r.error.code).toBe('BAD_STATE');
     expect(eventTypes(seq)).toEqual(['queued']);
     expect(stateOf(seq)).toBe('H');
@@ -207,7 +231,10 @@ describe('transition', () => {
     // from Q, but the guarded update finds the job in H.
     const staleStore: Store = { ...store, jobs: { ...store.jobs, get: () => structuredClone(snapshot) } };
     const r = transition(staleStore, seq, { type: 'deleted', by: 'bob@h' }, at(2));
-    expect(r).toEqual({ ok: false, error: { code: 'BAD_STATE', message: 'job 0.svr changed state meanwhile' } });
+    expect(r).toEqual({
+      ok: false,
+      error: { code: 'BAD_STATE', message: 'job 0.svr changed state meanwhile' },
+    });
     expect(eventTypes(seq)).toEqual(['queued', 'held']);
     expect(store.jobs.get(seq)!.row).toMatchObject({ state: 'H', holdTypes: 'u' });
   });
@@ -243,7 +270,12 @@ describe('Dispatcher.tick', () => {
     expect(store.allocations.ofJob(seq)).toEqual([
       { node: 'n1', ncpus: 2, mem: 1024 ** 3, gpus: [], mpiprocs: 1, ompthreads: 2 },
     ]);
-    expect(cluster.schedNodes()[0]).toMatchObject({ name: 'n1', usedNcpus: 2, usedMem: 1024 ** 3, jobCount: 1 });
+    expect(cluster.schedNodes()[0]).toMatchObject({
+      name: 'n1',
+      usedNcpus: 2,
+      usedMem: 1024 ** 3,
+      jobCount: 1,
+    });
 
     const r = transition(store, seq, { type: 'exited', attempt: 1, status: 0 }, at(200));
     expect(r.ok).toBe(true);
@@ -257,7 +289,9 @@ describe('Dispatcher.tick', () => {
     cluster.markUp('n1');
     dispatcher().tick();
     expect(store.allocations.ofJob(seq)).toHaveLength(1);
-    expect(transition(store, seq, { type: 'requeued', attempt: 1, reason: 'node down' }, at(150)).ok).toBe(true);
+    expect(transition(store, seq, { type: 'requeued', attempt: 1, reason: 'node down' }, at(150)).ok).toBe(
+      true,
+    );
     expect(store.allocations.ofJob(seq)).toEqual([]);
     expect(stateOf(seq)).toBe('Q');
   });

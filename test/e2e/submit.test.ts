@@ -1,5 +1,5 @@
 // qsub → run → output delivered, with the PBS job environment (pbs-spec.md §4, §5).
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,6 +121,12 @@ describe('qsub and the running job', () => {
     expect(readFileSync(join(head.work, 'o.txt'), 'utf8')).toBe('O\n');
     expect(readFileSync(join(head.work, 'e.txt'), 'utf8')).toBe('E\n');
     expect(readFileSync(join(head.work, `${dir}.OU`), 'utf8')).toBe('D\n');
+  });
+
+  it('writes into a special destination such as /dev/null without replacing it', async () => {
+    const id = await head.submit(['-o', '/dev/null', '-e', '/dev/null', '--', '/bin/echo', 'discarded']);
+    await head.waitState(id, 'F');
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
   });
 
   it('passes the whole environment with -V, and the command line beats directives', async () => {

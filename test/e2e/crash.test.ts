@@ -1,0 +1,67 @@
+// SIGKILL the head while 50 jobs are queued or running; jobs finish while it is down; after a
+// restart every job is accounted for, none ran twice, finished jobs have their status and output.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestHead, waitUntil } from '../helpers/head.js';
+
+const JOBS = 50;
+let head: TestHead;
+
+beforeAll(async () => {
+  head = new TestHead({ ncpus: 4 });
+  await head.start();
+});
+afterAll(async () => {
+  await head.stop();
+});
+
+const lines = (file: string) =>
+  existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+
+describe('head crash', () => {
+  it('loses no job and runs none twice', async () => {
+    const started = join(head.work, 'started.log');
+    const done = join(head.work, 'done.log');
+    writeFileSync(
+      join(head.work, 'job.sh'),
+      `#PBS -N crash\necho "$PBS_JOBID" >> ${started}\nsleep 0.4\necho "$PBS_JOBID" >> ${done}\necho "output of $PBS_JOBID"\n`,
+    );
+    const ids: string[] = [];
+    for (let i = 0; i < JOBS; i += 10) {
+      ids.push(
+        ...(await Promise.all(Array.from({ length: Math.min(10, JOBS - i) }, () => head.submit(['job.sh'])))),
+      );
+    }
+    expect(new Set(ids).size).toBe(JOBS);
+    // kill it while some jobs are done, some are running and most are queued
+    await waitUntil(() => (lines(done).length >= 4 ? true : undefined), 30_000, 'a few jobs to finish');
+    await head.kill9();
+    const doneAtKill = lines(done).length;
+    // jobs that were running keep going and finish while the head is down
+    await waitUntil(
+      () => (lines(done).length > doneAtKill ? true : undefined),
+      30_000,
+      'a job to finish while the head is down',
+    );
+    await waitUntil(
+      () => (lines(started).length === lines(done).length ? true : undefined),
+      30_000,
+      'running jobs to end',
+    );
+    await head.start();
+    for (const id of ids) {
+      const j = await head.waitState(id, 'F', 60_000);
+      expect(j.Exit_status, id).toBe(0);
+      expect(j.run_count, id).toBe(1);
+      const out = readFileSync(join(head.work, `crash.o${id.split('.')[0]}`), 'utf8');
+      expect(out).toBe(`output of ${id}\n`);
+    }
+    const ran = lines(started);
+    expect(ran.length).toBe(JOBS);
+    expect(new Set(ran).size).toBe(JOBS);
+    expect(lines(done).sort()).toEqual([...ids].sort());
+    const all = await head.run('qstat', ['-x']);
+    expect(all.stdout.split('\n').filter((l) => / F workq/.test(l)).length).toBe(JOBS);
+  });
+});
