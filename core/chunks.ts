@@ -22,6 +22,8 @@ const JOB_WIDE_CHUNK_ORDER = ['ncpus', 'mem', 'ngpus', 'mpiprocs', 'ompthreads',
 
 /** Chunk resources held in Chunk's own fields; any other chunk resource is a label. */
 const CHUNK_FIELDS = ['ncpus', 'mem', 'ngpus', 'mpiprocs', 'ompthreads'];
+/** chunk sizes that are validated and shown but not scheduled against (nodes do not report them) */
+const UNSCHEDULED_SIZES = ['vmem'];
 
 const ARRANGEMENTS: PlaceArrangement[] = ['free', 'pack', 'scatter', 'vscatter'];
 const SHARINGS: PlaceSharing[] = ['excl', 'shared', 'exclhost'];
@@ -70,7 +72,7 @@ export function addChunk(
     seen.add(key);
     if (!setChunkField(chunk, key, value)) return badValue(errorName ?? name);
     if (key === 'mem') set.memTerms.push({ bytes: (chunk.mem as number) * count, unit: sizeUnit(value) });
-    if (!CHUNK_FIELDS.includes(key)) chunk.labels[name] = value;
+    if (!CHUNK_FIELDS.includes(key) && !UNSCHEDULED_SIZES.includes(key)) chunk.labels[name] = value;
   }
   if (chunk.mpiprocs < 0) chunk.mpiprocs = chunk.ncpus > 0 ? 1 : 0;
   if (chunk.ompthreads < 0) chunk.ompthreads = chunk.ncpus;
@@ -85,6 +87,7 @@ function setChunkField(chunk: Chunk, key: string, value: string): boolean {
     if (size) chunk.mem = size.bytes;
     return size !== undefined;
   }
+  if (UNSCHEDULED_SIZES.includes(key)) return parseSize(value) !== undefined;
   if (!CHUNK_FIELDS.includes(key)) return true;
   if (!COUNT.test(value)) return false;
   const n = Number(value);

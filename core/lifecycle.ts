@@ -82,7 +82,10 @@ export function initialRow(event: Extract<TimedEvent, { type: 'queued' }>): JobR
     runCount: 0,
   };
   if (event.executionTime !== undefined) row.executionTime = event.executionTime;
-  return settle(row, now);
+  const settled = settle(row, now);
+  // eligible from the moment it is queued without a hold or a start time (PBS sets etime at qsub)
+  if (settled.state === 'Q') settled.etime = now;
+  return settled;
 }
 
 /** Q, H or W for a job that is not running: held beats waiting (pbs-spec §6). */
@@ -115,20 +118,22 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
   switch (event.type) {
     case 'queued':
       return refuse('BAD_STATE', 'job already exists');
-    case 'held':
+    case 'held': {
       if (row.state === 'F' || row.state === 'E') return refuseState(row, event.type);
-      return ok(
-        WAITING.includes(row.state)
-          ? settle({ ...base, holdTypes: addHolds(row.holdTypes, event.types) }, now)
-          : { ...base, holdTypes: addHolds(row.holdTypes, event.types) },
-      );
-    case 'released':
+      const held = {
+        ...base,
+        holdTypes: addHolds(row.holdTypes, event.types),
+        comment: `Job held by ${event.by} on ${dateStamp(now)}`,
+      };
+      return ok(WAITING.includes(row.state) ? settle(held, now) : held);
+    }
+    case 'released': {
       if (row.state === 'F' || row.state === 'E') return refuseState(row, event.type);
-      return ok(
-        WAITING.includes(row.state)
-          ? settle({ ...base, holdTypes: removeHolds(row.holdTypes, event.types) }, now)
-          : { ...base, holdTypes: removeHolds(row.holdTypes, event.types) },
-      );
+      const released = { ...base, holdTypes: removeHolds(row.holdTypes, event.types) };
+      // the hold comment goes once every hold is released (pbs-spec.md §6)
+      if (released.holdTypes === 'n' && released.comment?.startsWith('Job held by ')) delete released.comment;
+      return ok(WAITING.includes(row.state) ? settle(released, now) : released);
+    }
     case 'eligible':
       if (row.state !== 'W') return refuseState(row, event.type);
       return ok(settle(base, now));
@@ -229,6 +234,13 @@ const two = (n: number) => String(n).padStart(2, '0');
 export function runStamp(epochSeconds: number): string {
   const d = new Date(epochSeconds * 1000);
   return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${two(d.getDate())} at ${two(d.getHours())}:${two(d.getMinutes())}`;
+}
+
+/** `Www Mmm DD HH:MM:SS YYYY` in local time (C ctime without the newline). */
+export function dateStamp(epochSeconds: number): string {
+  const d = new Date(epochSeconds * 1000);
+  const day = String(d.getDate()).padStart(2, ' ');
+  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${day} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${d.getFullYear()}`;
 }
 
 /** Replay a job's events from the first (`queued`) one. */

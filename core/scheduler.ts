@@ -1,5 +1,6 @@
 // The scheduler is a pure function: schedule(snapshot) → plan (architecture.md §4).
 // No database, no clock, no I/O. `apply` in the head re-checks each placement before recording it.
+import { formatSize } from './size.js';
 import type { Chunk, ResourceRequest } from './types.js';
 
 export interface SchedNode {
@@ -214,7 +215,8 @@ function shortfall(resources: ResourceRequest, nodes: SchedNode[]): string {
   const short = totals.find((t) => t.want > t.have) ?? perNodeShortfall(chunks, usable);
   if (!short) return 'Insufficient amount of resource on any single node';
   if (typeof short === 'string') return short;
-  return `Insufficient amount of resource: ${short.name} (R: ${short.want} A: ${short.have} T: ${short.total})`;
+  const show = (n: number) => (short.name === 'mem' ? formatSize(n) : String(n));
+  return `Insufficient amount of resource: ${short.name} (R: ${show(short.want)} A: ${show(short.have)} T: ${show(short.total)})`;
 }
 
 function perNodeShortfall(chunks: Chunk[], nodes: SchedNode[]) {

@@ -122,7 +122,7 @@ export class AgentMessages {
   }
 
   private fact(node: string, seq: number, fact: Fact): void {
-    const { store, cluster } = this.ctx;
+    const { store } = this.ctx;
     const job = this.current(fact.jobId, fact.attempt);
     if (fact.kind === 'started') {
       if (job?.row.state === 'R')
@@ -164,7 +164,7 @@ export class AgentMessages {
 
   /** The spooled output of an exited attempt arrived: deliver it, finish the job, acknowledge. */
   private output(node: string, jobId: string, attempt: number, files: OutputFile[]): void {
-    const { store, cluster, log } = this.ctx;
+    const { store, log } = this.ctx;
     const seq = this.awaiting.get(jobId);
     const job = this.current(jobId, attempt);
     if (seq === undefined || !job || job.row.state !== 'E') return;

@@ -16,7 +16,12 @@ function refusal(error: Refusal) {
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 64 * 1024 * 1024 });
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: 64 * 1024 * 1024,
+    // refuse what the schemas do not allow instead of silently stripping or coercing it
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+  });
   const { ops } = deps;
 
   app.setErrorHandler((err: { validation?: unknown; message: string; statusCode?: number }, _req, reply) => {

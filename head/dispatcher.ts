@@ -74,7 +74,7 @@ export class Dispatcher {
   private apply(p: Placement, now: number): { node: string; req: RunRequest } | undefined {
     if (!stillFits(p, this.cluster.schedNodes())) return undefined;
     const job = this.store.jobs.get(p.seq);
-    if (!job || job.row.state !== 'Q') return undefined;
+    if (job?.row.state !== 'Q') return undefined;
     this.store.allocations.add(p.seq, p.slots, p.exclusive);
     const event = {
       type: 'run' as const,

@@ -120,13 +120,18 @@ export function jobsSql(db: Db) {
     onNode(node: string): StoredJob[] {
       return (onNode.all(node) as RawJob[]).map(decode);
     },
+    /** Queued jobs in scheduling order; identical resource texts are parsed once. */
     pending(): { seq: number; id: string; priority: number; resources: ResourceRequest }[] {
-      return (pending.all() as { seq: number; id: string; priority: number; resources: string }[]).map(
-        (r) => ({
-          ...r,
-          resources: JSON.parse(r.resources),
-        }),
-      );
+      if (parsed.size > 10_000) parsed.clear();
+      const rows = pending.all() as { seq: number; id: string; priority: number; resources: string }[];
+      return rows.map((r) => {
+        let resources = parsed.get(r.resources);
+        if (!resources) {
+          resources = JSON.parse(r.resources) as ResourceRequest;
+          parsed.set(r.resources, resources);
+        }
+        return { ...r, resources };
+      });
     },
     setSchedComment(seq: number, comment: string | null): void {
       setComment.run(comment, seq);
