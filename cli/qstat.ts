@@ -62,9 +62,10 @@ async function collect(opts: QstatOptions): Promise<{ jobs: JobRecord[]; rc: num
   const wanted = opts.operands.map((o) => ({ text: o, kind: classifyOperand(o) }));
   const ids = wanted.filter((w) => w.kind.ok && w.kind.value.kind === 'job').map((w) => w.text);
   const needAll = ids.length < wanted.length || wanted.length === 0;
+  const brief = opts.view !== 'full';
   const [byId, all] = await Promise.all([
-    ids.length > 0 ? query({ operands: ids, history: true }) : undefined,
-    needAll ? query({ history: opts.history }) : undefined,
+    ids.length > 0 ? query({ operands: ids, history: true, brief }) : undefined,
+    needAll ? query({ history: opts.history, brief }) : undefined,
   ]);
   const server = (byId ?? all)!.server;
   if (wanted.length === 0) return { jobs: all!.jobs, rc: 0, server };
@@ -103,7 +104,7 @@ async function collect(opts: QstatOptions): Promise<{ jobs: JobRecord[]; rc: num
   return { jobs, rc, server };
 }
 
-async function query(body: { operands?: string[]; history: boolean }): Promise<Query> {
+async function query(body: { operands?: string[]; history: boolean; brief: boolean }): Promise<Query> {
   const reply = await api<Query>('POST', '/v1/jobs/query', body);
   if (!reply.ok) throw new Error(reply.error.message);
   return reply.body;

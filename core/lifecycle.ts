@@ -3,6 +3,10 @@
 // `initialRow` reproduces its row.
 import { ok, refuse } from './errors.js';
 import { EXIT, type JobState, SUBSTATE } from './states.js';
+import { ctime, runStamp } from './time-format.js';
+
+export { runStamp };
+
 import type { JobSpec, ResourceUsage, Result } from './types.js';
 
 /** Fields of a job that its events decide. Times are epoch seconds. */
@@ -123,7 +127,7 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
       const held = {
         ...base,
         holdTypes: addHolds(row.holdTypes, event.types),
-        comment: `Job held by ${event.by} on ${dateStamp(now)}`,
+        comment: `Job held by ${event.by} on ${ctime(now)}`,
       };
       return ok(WAITING.includes(row.state) ? settle(held, now) : held);
     }
@@ -224,23 +228,6 @@ function finished(row: JobRow, now: number): JobRow {
       : SUBSTATE.failed!;
   const runPart = row.stime !== undefined ? `Job run at ${runStamp(row.stime)} on ${row.execVnode}` : 'Job';
   return { ...row, state: 'F', substate, obittime: now, comment: `${runPart} and ${outcomeWords(row)}` };
-}
-
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const two = (n: number) => String(n).padStart(2, '0');
-
-/** `Www Mmm DD at HH:MM` in local time, as PBS writes it in run comments. */
-export function runStamp(epochSeconds: number): string {
-  const d = new Date(epochSeconds * 1000);
-  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${two(d.getDate())} at ${two(d.getHours())}:${two(d.getMinutes())}`;
-}
-
-/** `Www Mmm DD HH:MM:SS YYYY` in local time (C ctime without the newline). */
-export function dateStamp(epochSeconds: number): string {
-  const d = new Date(epochSeconds * 1000);
-  const day = String(d.getDate()).padStart(2, ' ');
-  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${day} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${d.getFullYear()}`;
 }
 
 /** Replay a job's events from the first (`queued`) one. */

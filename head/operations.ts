@@ -78,16 +78,21 @@ export class Operations {
     return r;
   }
 
-  query(operands: string[] | undefined, history: boolean): { jobs: JobRecord[]; results: OperandResult[] } {
+  /** Jobs by operand, or all of them; `brief` leaves out Variable_List (tables do not show it). */
+  query(
+    operands: string[] | undefined,
+    history: boolean,
+    brief = false,
+  ): { jobs: JobRecord[]; results: OperandResult[] } {
     const server = this.d.server;
     if (!operands) {
-      return { jobs: this.d.store.jobs.list(history).map((j) => toJobRecord(j, server)), results: [] };
+      return { jobs: this.d.store.jobs.list(history).map((j) => toJobRecord(j, server, brief)), results: [] };
     }
     const jobs: JobRecord[] = [];
     const results = operands.map((operand): OperandResult => {
       const found = this.find(operand);
       if (!found.ok) return { operand, ...idOf(operand, server), error: found.error };
-      jobs.push(toJobRecord(found.value.job, server));
+      jobs.push(toJobRecord(found.value.job, server, brief));
       return { operand, id: found.value.id };
     });
     return { jobs, results };

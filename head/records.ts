@@ -2,7 +2,7 @@
 import type { JobRecord } from '../core/types.js';
 import type { StoredJob } from './db/jobs.js';
 
-export function toJobRecord(job: StoredJob, server: string): JobRecord {
+export function toJobRecord(job: StoredJob, server: string, brief = false): JobRecord {
   const row = job.row;
   const record: JobRecord = {
     id: job.id,
@@ -13,7 +13,13 @@ export function toJobRecord(job: StoredJob, server: string): JobRecord {
     name: row.name,
     queue: job.queue,
     server,
-    spec: { ...job.spec, name: row.name, priority: row.priority, resources: row.resources },
+    spec: {
+      ...job.spec,
+      name: row.name,
+      priority: row.priority,
+      resources: row.resources,
+      ...(brief ? { variables: [] } : {}),
+    },
     holdTypes: row.holdTypes,
     outputPath: job.outputPath,
     errorPath: job.errorPath,

@@ -106,7 +106,7 @@ export const submitBody = {
 export const queryBody = {
   type: 'object',
   additionalProperties: false,
-  properties: { operands, history: { type: 'boolean' } },
+  properties: { operands, history: { type: 'boolean' }, brief: { type: 'boolean' } },
 } as const;
 
 const by = { type: 'string', minLength: 1 } as const;

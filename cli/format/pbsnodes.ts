@@ -1,8 +1,9 @@
 // pbsnodes output (pbs-spec.md §12): `-a` listing, `-l` list of marked nodes, `-F json`.
+
+import { formatKb as kb } from '../../core/size.js';
+import { ctime } from '../../core/time-format.js';
 import type { NodeRecord } from '../../core/types.js';
 import { type JsonObject, type JsonValue, jsonDocument, jsonScalar } from './qstat-full.js';
-import { ctime } from './time.js';
-import { kb } from './units.js';
 
 const BUILT_IN = new Set(['host', 'mem', 'ncpus', 'ngpus', 'vnode']);
 const LAST_STATE_CHANGE = 'last_state_change_time';

@@ -1,7 +1,9 @@
 // qstat's job tables: the default format (pbs-spec.md §11.1) and the alternate `-a` format (§11.2),
 // column for column as qstat.c display_statjob / altdsp_statjob print them.
+
+import { formatDuration as hms } from '../../core/duration.js';
 import type { JobRecord } from '../../core/types.js';
-import { hms, left, memoryColumn, right, star } from './units.js';
+import { left, memoryColumn, right, star } from './units.js';
 
 const HEADER =
   'Job id            Name             User              Time Use S Queue\n' +

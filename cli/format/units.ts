@@ -1,24 +1,5 @@
-// Units and fixed-width text helpers for the formatters in cli/format/.
-// The unit helpers are private stand-ins for core/duration.ts and core/size.ts (not written yet);
-// the column helpers reproduce the C printf conversions qstat and pbsnodes use.
-
-/** `HH:MM:SS` for whole seconds (hours at least two digits); negative values count as 0. */
-export function hms(seconds: number): string {
-  const total = Math.max(0, Math.floor(seconds));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  return `${two(h)}:${two(m)}:${two(s)}`;
-}
-
-/** Bytes in PBS kilobytes, rounded up: `4200kb`. */
-export function kb(bytes: number): string {
-  return `${Math.ceil(Math.max(0, bytes) / 1024)}kb`;
-}
-
-function two(n: number): string {
-  return String(n).padStart(2, '0');
-}
+// Fixed-width text helpers for the formatters in cli/format/: the C printf conversions qstat and
+// pbsnodes use. Durations and sizes come from core/duration.ts and core/size.ts.
 
 /** printf `%-W.Ps`: cut to `precision` characters, then pad on the right to `width`. */
 export function left(value: string, width: number, precision = Number.POSITIVE_INFINITY): string {

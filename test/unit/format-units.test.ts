@@ -1,8 +1,8 @@
 process.env.TZ = 'UTC';
 
 import { describe, expect, it } from 'vitest';
-import { ctime } from '../../cli/format/time.js';
-import { hms, kb, left, memoryColumn, right, star } from '../../cli/format/units.js';
+import { left, memoryColumn, right, star } from '../../cli/format/units.js';
+import { ctime } from '../../core/time-format.js';
 import { T0 } from '../helpers/records.js';
 
 describe('ctime', () => {
@@ -18,32 +18,6 @@ describe('ctime', () => {
 
   it('has no trailing newline and is 24 characters wide', () => {
     expect(ctime(T0)).toHaveLength(24);
-  });
-});
-
-describe('hms', () => {
-  it.each([
-    [0, '00:00:00'],
-    [59.9, '00:00:59'],
-    [3661, '01:01:01'],
-    [86_399, '23:59:59'],
-    [360_000, '100:00:00'],
-    [-5, '00:00:00'],
-  ])('%d s → %s', (seconds, text) => {
-    expect(hms(seconds)).toBe(text);
-  });
-});
-
-describe('kb', () => {
-  it.each([
-    [0, '0kb'],
-    [1, '1kb'],
-    [1024, '1kb'],
-    [1025, '2kb'],
-    [4_300_800, '4200kb'],
-    [8 * 1024 ** 3, '8388608kb'],
-  ])('%d bytes → %s', (bytes, text) => {
-    expect(kb(bytes)).toBe(text);
   });
 });
 
