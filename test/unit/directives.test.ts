@@ -38,12 +38,16 @@ describe('scanDirectives: which lines are directives (pbs-spec §2.3)', () => {
     expect(options(script)).toEqual([{ letter: 'N', value: 'kept' }]);
   });
 
-  it.each(['echo hi', 'set -e', 'module load x', 'cd dir', '  : indented colon', 'x=1'])(
-    'stops at the executable line %j',
-    (line) => {
-      expect(options(`#PBS -N early\n${line}\n#PBS -N late\n`)).toEqual([{ letter: 'N', value: 'early' }]);
-    },
-  );
+  it.each([
+    'echo hi',
+    'set -e',
+    'module load x',
+    'cd dir',
+    '  : indented colon',
+    'x=1',
+  ])('stops at the executable line %j', (line) => {
+    expect(options(`#PBS -N early\n${line}\n#PBS -N late\n`)).toEqual([{ letter: 'N', value: 'early' }]);
+  });
 
   it('copies ignored directives into the script unchanged', () => {
     const script = 'echo hi\n#PBS -N late\n';

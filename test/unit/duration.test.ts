@@ -20,12 +20,23 @@ describe('parseDuration', () => {
     expect(parseDuration(text)).toBe(seconds);
   });
 
-  it.each(['', 'abc', '1:2:3:4', '1d', '-5', '1:', ':5', '1::5', '1.5:00', '1:00:00:00', '1 h', '.', '+60'])(
-    '%j is invalid',
-    (text) => {
-      expect(parseDuration(text)).toBeUndefined();
-    },
-  );
+  it.each([
+    '',
+    'abc',
+    '1:2:3:4',
+    '1d',
+    '-5',
+    '1:',
+    ':5',
+    '1::5',
+    '1.5:00',
+    '1:00:00:00',
+    '1 h',
+    '.',
+    '+60',
+  ])('%j is invalid', (text) => {
+    expect(parseDuration(text)).toBeUndefined();
+  });
 });
 
 describe('formatDuration', () => {

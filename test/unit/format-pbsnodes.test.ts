@@ -78,12 +78,16 @@ describe('formatNodes (pbsnodes -a)', () => {
     expect(lines.filter((l) => l === '')).toHaveLength(3);
   });
 
-  it.each(['free', 'job-busy', 'offline', 'down', 'offline,job-busy', 'state-unknown,down'])(
-    'prints the state words %s as they are',
-    (state) => {
-      expect(formatNodes([makeNode({ state })], T0)).toContain(`\n     state = ${state}\n`);
-    },
-  );
+  it.each([
+    'free',
+    'job-busy',
+    'offline',
+    'down',
+    'offline,job-busy',
+    'state-unknown,down',
+  ])('prints the state words %s as they are', (state) => {
+    expect(formatNodes([makeNode({ state })], T0)).toContain(`\n     state = ${state}\n`);
+  });
 
   it('prints nothing for no nodes', () => {
     expect(formatNodes([], T0)).toBe('');

@@ -23,15 +23,23 @@ describe('parseJobId', () => {
     });
   });
 
-  it.each(['abc', '', '12a', '.svr', '12.', '12..svr', '12@', 'R12.svr', '1 2', '-1'])(
-    '%j is malformed',
-    (operand) => {
-      expect(parseJobId(operand, 'svr')).toEqual({
-        ok: false,
-        error: { code: 'FAILED', message: `illegally formed job identifier: ${operand}` },
-      });
-    },
-  );
+  it.each([
+    'abc',
+    '',
+    '12a',
+    '.svr',
+    '12.',
+    '12..svr',
+    '12@',
+    'R12.svr',
+    '1 2',
+    '-1',
+  ])('%j is malformed', (operand) => {
+    expect(parseJobId(operand, 'svr')).toEqual({
+      ok: false,
+      error: { code: 'FAILED', message: `illegally formed job identifier: ${operand}` },
+    });
+  });
 
   it.each(['123[]', '123[4].svr', '123[2-5]'])('%j (array) is refused for now', (operand) => {
     const result = parseJobId(operand, 'svr');

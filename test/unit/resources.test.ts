@@ -275,19 +275,23 @@ describe('buildResourceRequest refusals', () => {
     expect(request(...values)).toEqual({ ok: false, error });
   });
 
-  it.each(['ncpus=2', 'mem=1gb', 'ngpus=1', 'mpiprocs=2', 'ompthreads=2', 'vmem=1gb'])(
-    'refuses job-wide %s with select',
-    (chunkWide) => {
-      const name = chunkWide.split('=')[0];
-      expect(request(chunkWide, 'select=1:ncpus=1')).toEqual({
-        ok: false,
-        error: {
-          code: 'CHUNK_WITH_SELECT',
-          message: `"-lresource=" cannot be used with "select" or "place", resource is: ${name}`,
-        },
-      });
-    },
-  );
+  it.each([
+    'ncpus=2',
+    'mem=1gb',
+    'ngpus=1',
+    'mpiprocs=2',
+    'ompthreads=2',
+    'vmem=1gb',
+  ])('refuses job-wide %s with select', (chunkWide) => {
+    const name = chunkWide.split('=')[0];
+    expect(request(chunkWide, 'select=1:ncpus=1')).toEqual({
+      ok: false,
+      error: {
+        code: 'CHUNK_WITH_SELECT',
+        message: `"-lresource=" cannot be used with "select" or "place", resource is: ${name}`,
+      },
+    });
+  });
 
   it('allows walltime alongside select', () => {
     expect(request('walltime=1:00:00', 'select=1:ncpus=2').ok).toBe(true);
