@@ -73,8 +73,22 @@ await yargs(hideBin(process.argv))
         .option('usage-interval', { type: 'number', default: 5, describe: 'seconds between usage reports' })
         .option('tmpdir', { type: 'string', default: '/var/tmp', describe: 'where job TMPDIRs are made' })
         .option('ngpus', { type: 'number', default: 0, describe: 'GPUs this node offers' })
-        .option('ready-fd', { type: 'number', describe: 'file descriptor to report readiness on' }),
+        .option('ready-fd', { type: 'number', describe: 'file descriptor to report readiness on' })
+        .option('connect', {
+          type: 'boolean',
+          default: false,
+          describe: 'relay stdin/stdout to the daemon (what the head runs over SSH), starting it if needed',
+        }),
     async (a) => {
+      if (a.connect) {
+        const { runRelay } = await import('../compute-agent/relay.js');
+        const daemon = [
+          process.execPath,
+          process.argv[1]!,
+          ...process.argv.slice(2).filter((w) => w !== '--connect'),
+        ];
+        process.exit(await runRelay(a['state-dir'], daemon));
+      }
       const { runAgent } = await import('../compute-agent/daemon.js');
       const code = await runAgent({
         stateDir: a['state-dir'],
@@ -87,7 +101,70 @@ await yargs(hideBin(process.argv))
       process.exit(code);
     },
   )
-  .demandCommand(1, 'drover: name a command: head or agent')
+  .command('node', 'manage compute nodes reached over SSH', (y) =>
+    y
+      .command(
+        'add <name>',
+        'add a node: connect over SSH, pin its host key, start its agent',
+        (z) =>
+          z
+            .positional('name', { type: 'string', demandOption: true })
+            .option('host', { type: 'string', demandOption: true, describe: 'host name or address' })
+            .option('port', { type: 'number', describe: 'SSH port (22)' })
+            .option('user', { type: 'string', describe: 'SSH user (the head user)' })
+            .option('identity', { type: 'string', describe: 'private key file (~/.ssh/id_ed25519)' })
+            .option('ncpus', { type: 'number', describe: 'CPUs to offer (default: discovered)' })
+            .option('mem', { type: 'string', describe: 'memory to offer, e.g. 8gb (default: discovered)' })
+            .option('ngpus', { type: 'number', describe: 'GPUs to offer' })
+            .option('labels', { type: 'string', describe: 'k=v,... usable in select (gpu=true)' })
+            .option('agent-cmd', {
+              type: 'string',
+              describe: 'how to run drover on the node (default: drover)',
+            })
+            .option('state-dir', {
+              type: 'string',
+              describe: 'agent state directory on the node (default: ~/.drover-agent)',
+            })
+            .option('host-key', {
+              type: 'string',
+              describe: 'the node\'s public host key ("ssh-ed25519 AAAA...") instead of learning it',
+            }),
+        async (a) => {
+          const { nodeAdd } = await import('./node-command.js');
+          process.exit(
+            await nodeAdd({
+              name: a.name,
+              host: a.host,
+              ...(a.port !== undefined ? { port: a.port } : {}),
+              ...(a.user !== undefined ? { user: a.user } : {}),
+              ...(a.identity !== undefined ? { identity: a.identity } : {}),
+              ...(a.ncpus !== undefined ? { ncpus: a.ncpus } : {}),
+              ...(a.mem !== undefined ? { mem: a.mem } : {}),
+              ...(a.ngpus !== undefined ? { ngpus: a.ngpus } : {}),
+              ...(a.labels !== undefined ? { labels: a.labels } : {}),
+              ...(a['agent-cmd'] !== undefined ? { agentCmd: a['agent-cmd'] } : {}),
+              ...(a['state-dir'] !== undefined ? { stateDir: a['state-dir'] } : {}),
+              ...(a['host-key'] !== undefined ? { hostKey: a['host-key'] } : {}),
+            }),
+          );
+        },
+      )
+      .command(
+        'remove <name>',
+        'remove a node that runs no jobs',
+        (z) => z.positional('name', { type: 'string', demandOption: true }),
+        async (a) => {
+          const { nodeRemove } = await import('./node-command.js');
+          process.exit(await nodeRemove(a.name));
+        },
+      )
+      .command('list', 'list nodes', {}, async () => {
+        const { nodeList } = await import('./node-command.js');
+        process.exit(await nodeList());
+      })
+      .demandCommand(1, 'name a node command: add, remove or list'),
+  )
+  .demandCommand(1, 'drover: name a command: head, agent or node')
   .strict()
   .fail((msg, err) => {
     process.stderr.write(`drover: ${err?.message ?? msg}\n`);

@@ -3,7 +3,6 @@
 import { chmodSync, closeSync, mkdirSync, rmSync, writeSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { cpus, hostname, totalmem } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import {
   type AgentMessage,
@@ -14,6 +13,7 @@ import {
 } from '../core/protocol.js';
 import { JobRunner } from './job-runner.js';
 import { Journal } from './journal.js';
+import { agentPaths } from './launcher.js';
 import { acquire, release } from './pidlock.js';
 
 export interface AgentOptions {
@@ -34,14 +34,6 @@ function tell(fd: number | undefined, text: string): void {
   } catch {
     // nobody listens any more
   }
-}
-
-export function agentPaths(stateDir: string) {
-  return {
-    socket: join(stateDir, 'agent.sock'),
-    pid: join(stateDir, 'agent.pid'),
-    log: join(stateDir, 'agent.log'),
-  };
 }
 
 export async function runAgent(opts: AgentOptions): Promise<number> {

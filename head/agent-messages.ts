@@ -23,8 +23,6 @@ export interface AgentContext {
   log: Logger;
   poke: () => void;
   undeliveredDir: string;
-  /** capacity given by the admin; wins over what the agent discovers */
-  capacity: (node: string) => { ncpus?: number; mem?: number; ngpus?: number };
 }
 
 export const seqOf = (jobId: string) => Number(jobId.slice(0, jobId.indexOf('.')));
@@ -87,13 +85,7 @@ export class AgentMessages {
   /** A (re)connected agent: record its capacity, then reconcile its jobs with ours. */
   private welcome(node: string, info: NodeInfo, known: AgentJobSummary[]): void {
     const { store, cluster } = this.ctx;
-    const given = this.ctx.capacity(node);
-    store.nodes.setCapacity(
-      node,
-      given.ncpus ?? info.ncpus,
-      given.mem ?? info.mem,
-      given.ngpus ?? info.ngpus,
-    );
+    store.nodes.setCapacity(node, info.ncpus, info.mem, info.ngpus);
     this.awaiting.clear();
     const agentJobs = new Map(known.map((k) => [k.jobId, k]));
     for (const job of store.jobs.onNode(node)) {

@@ -1,13 +1,30 @@
 // buildApp(deps) builds the fastify app; head/main.ts is the only file that wires real resources.
 import Fastify, { type FastifyInstance } from 'fastify';
 import { httpStatus } from '../core/errors.js';
-import type { JobSpec, Refusal } from '../core/types.js';
+import type { JobSpec, Refusal, Result } from '../core/types.js';
+import type { NodeAdded, NodeInput } from './node-admin.js';
 import type { Alteration, Operations } from './operations.js';
-import { alterBody, deleteBody, holdBody, nodesBody, queryBody, submitBody, traceBody } from './schemas.js';
+import {
+  alterBody,
+  deleteBody,
+  holdBody,
+  nodeAddBody,
+  nodeRemoveBody,
+  nodesBody,
+  queryBody,
+  submitBody,
+  traceBody,
+} from './schemas.js';
+
+export interface NodeAdmin {
+  add(input: NodeInput): Promise<Result<NodeAdded>>;
+  remove(name: string): Result<void>;
+}
 
 export interface AppDeps {
   ops: Operations;
   server: string;
+  nodeAdmin?: NodeAdmin;
   logger?: boolean | object;
 }
 
@@ -101,6 +118,30 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.post<{ Body: { names: string[] } }>('/v1/nodes/online', { schema: { body: nodesBody } }, (req) => ({
     results: ops.setOffline(req.body.names, false, undefined),
   }));
+
+  app.post<{ Body: NodeInput }>('/v1/nodes', { schema: { body: nodeAddBody } }, async (req, reply) => {
+    if (!deps.nodeAdmin)
+      return reply
+        .code(400)
+        .send(refusal({ code: 'NOT_SUPPORTED', message: 'this head does not manage nodes' }));
+    const r = await deps.nodeAdmin.add(req.body);
+    if (!r.ok) return reply.code(httpStatus(r.error.code)).send(refusal(r.error));
+    return reply.code(201).send(r.value);
+  });
+
+  app.post<{ Body: { name: string } }>(
+    '/v1/nodes/remove',
+    { schema: { body: nodeRemoveBody } },
+    (req, reply) => {
+      if (!deps.nodeAdmin)
+        return reply
+          .code(400)
+          .send(refusal({ code: 'NOT_SUPPORTED', message: 'this head does not manage nodes' }));
+      const r = deps.nodeAdmin.remove(req.body.name);
+      if (!r.ok) return reply.code(httpStatus(r.error.code)).send(refusal(r.error));
+      return { removed: req.body.name };
+    },
+  );
 
   return app;
 }

@@ -23,6 +23,11 @@ export class Cluster {
     this.liveness.set(link.name, { up: false, reason: 'connecting', since: Date.now() });
   }
 
+  detach(name: string): void {
+    this.links.delete(name);
+    this.liveness.delete(name);
+  }
+
   markUp(name: string): void {
     this.liveness.set(name, { up: true, since: Date.now() });
   }
@@ -43,7 +48,9 @@ export class Cluster {
 
   /** The host name jobs on other nodes use to reach `node` (PBS_NODEFILE lines). */
   hostOf(node: string): string {
-    return (this.store.nodes.get(node)?.host ?? node).split('.')[0]!;
+    const host = this.store.nodes.get(node)?.host ?? node;
+    // short host names, as PBS writes them; addresses stay whole
+    return /^[\d.]+$/.test(host) || host.includes(':') ? host : host.split('.')[0]!;
   }
 
   schedNodes(): SchedNode[] {

@@ -10,8 +10,8 @@ import { buildApp } from './app.js';
 import { Cluster } from './cluster.js';
 import { openStore } from './db/index.js';
 import { Dispatcher } from './dispatcher.js';
-import { LocalAgentTransport } from './local-agent.js';
-import { NodeLink } from './node-link.js';
+import { addNode, type NodeInput, removeNode } from './node-admin.js';
+import { NodeLinks } from './node-links.js';
 import { Operations } from './operations.js';
 
 export interface HeadOptions {
@@ -63,73 +63,52 @@ export async function runHead(opts: HeadOptions): Promise<number> {
 
   const cluster = new Cluster(store);
   const dispatcher = new Dispatcher(store, cluster, log);
-  const capacity = new Map<string, { ncpus?: number; mem?: number }>();
   const messages = new AgentMessages({
     store,
     cluster,
     log,
     poke: () => dispatcher.poke(),
     undeliveredDir: join(home, 'undelivered'),
-    capacity: (node) => capacity.get(node) ?? {},
   });
-
-  let localUp: (() => void) | undefined;
-  const firstUp = new Promise<void>((res) => {
-    localUp = res;
+  const links = new NodeLinks(cluster, messages, log, home, {
+    killDelay: opts.killDelay,
+    usageInterval: opts.usageInterval,
+    localCommand: [process.execPath, join(root, 'dist', 'cli', 'drover.js')],
   });
   if (opts.local) {
     const name = hostname().split('.')[0]!;
-    const stateDir = join(home, 'local-node');
     store.nodes.upsert({
       name,
       kind: 'local',
       host: name,
-      stateDir,
-      ncpus: 0,
-      mem: 0,
-      ngpus: 0,
+      port: 0,
+      stateDir: join(home, 'local-node'),
+      fixed: {
+        ...(opts.localNcpus ? { ncpus: opts.localNcpus } : {}),
+        ...(opts.localMem ? { mem: opts.localMem } : {}),
+      },
       labels: {},
       lastStateChange: Date.now(),
     });
-    capacity.set(name, {
-      ...(opts.localNcpus ? { ncpus: opts.localNcpus } : {}),
-      ...(opts.localMem ? { mem: opts.localMem } : {}),
-    });
-    const command = [
-      process.execPath,
-      join(root, 'dist', 'cli', 'drover.js'),
-      'agent',
-      '--state-dir',
-      stateDir,
-      '--kill-delay',
-      String(opts.killDelay),
-      '--usage-interval',
-      String(opts.usageInterval),
-    ];
-    const link = new NodeLink(name, new LocalAgentTransport({ stateDir, command }), {
-      messages: (batch) => messages.handleAll(name, batch),
-      up: () => {
-        cluster.markUp(name);
-        log.info({ node: name }, 'node up');
-        localUp?.();
-      },
-      down: (reason) => {
-        cluster.markDown(name, reason);
-        log.warn({ node: name, reason }, 'node down');
-      },
-    });
-    cluster.attach(link);
-    link.start();
-    await Promise.race([firstUp, new Promise((r) => setTimeout(r, 15_000).unref())]);
   }
+  for (const node of store.nodes.all()) {
+    if (node.kind === 'local' && !opts.local) continue;
+    links.start(node);
+  }
+  const local = store.nodes.all().find((n) => n.kind === 'local');
+  if (opts.local && local) await links.whenUp(local.name, 15_000);
 
   const ops = new Operations({ store, cluster, dispatcher, server });
-  const app = buildApp({ ops, server });
+  const nodeAdmin = {
+    add: (input: NodeInput) => addNode(store, links, input),
+    remove: (name: string) => removeNode(store, links, name),
+  };
+  const app = buildApp({ ops, server, nodeAdmin });
   rmSync(socket, { force: true });
   await app.listen({ path: socket });
   chmodSync(socket, 0o600);
   // fastify listens once per instance: TCP gets its own app over the same operations
-  const tcp = opts.listen ? buildApp({ ops, server }) : undefined;
+  const tcp = opts.listen ? buildApp({ ops, server, nodeAdmin }) : undefined;
   if (tcp && opts.listen) {
     const [host, port] = splitHostPort(opts.listen);
     await tcp.listen({ host, port });
@@ -142,7 +121,7 @@ export async function runHead(opts: HeadOptions): Promise<number> {
     const stop = async () => {
       log.info('shutting down');
       dispatcher.stop();
-      cluster.stop();
+      links.stopAll();
       await app.close();
       await tcp?.close();
       store.db.close();

@@ -14,6 +14,8 @@ export interface Transport {
   /** Open a stream to the node's agent, starting the agent when it is not running. */
   open(): Promise<Duplex>;
   describe(): string;
+  /** drop the underlying connection (the agent keeps running) */
+  close(): void;
 }
 
 export interface LinkHandlers {
@@ -100,5 +102,6 @@ export class NodeLink {
     this.stream?.destroy();
     this.stream = undefined;
     this.connected = false;
+    this.transport.close();
   }
 }

@@ -167,3 +167,32 @@ export const nodesBody = {
   additionalProperties: false,
   properties: { names: operands, comment: str },
 } as const;
+
+const nodeName = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' } as const;
+
+export const nodeAddBody = {
+  type: 'object',
+  required: ['name', 'host'],
+  additionalProperties: false,
+  properties: {
+    name: nodeName,
+    host: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9.:-]*$' },
+    port: { type: 'integer', minimum: 1, maximum: 65535 },
+    user: { type: 'string', pattern: '^[A-Za-z0-9._][A-Za-z0-9._-]*$' },
+    identity: { type: 'string', pattern: '^/' },
+    ncpus: { type: 'integer', minimum: 1 },
+    mem: { type: 'integer', minimum: 1 },
+    ngpus: { type: 'integer', minimum: 0 },
+    labels: { type: 'object', additionalProperties: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' } },
+    agentCmd: { type: 'string', minLength: 1 },
+    stateDir: { type: 'string', minLength: 1 },
+    hostKey: { type: 'string', minLength: 1 },
+  },
+} as const;
+
+export const nodeRemoveBody = {
+  type: 'object',
+  required: ['name'],
+  additionalProperties: false,
+  properties: { name: nodeName },
+} as const;

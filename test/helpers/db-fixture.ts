@@ -37,22 +37,22 @@ export function openTempStore(): TempStore {
   return fixture;
 }
 
-/** Insert a compute node (4 CPUs, 8 GiB, no GPUs unless overridden). */
+/** Insert a compute node (4 CPUs, 8 GiB, no GPUs unless overridden): capacities as the admin fixed them. */
 export function addNode(
   store: Store,
-  overrides: Partial<Omit<StoredNode, 'offline' | 'comment'>> = {},
+  overrides: Partial<Omit<StoredNode, 'offline' | 'comment' | 'fixed'>> = {},
 ): void {
   const name = overrides.name ?? 'n1';
+  const { ncpus = 4, mem = 8 * 1024 ** 3, ngpus = 0, ...rest } = overrides;
   store.nodes.upsert({
     name,
     kind: 'ssh',
     host: `${name}.example.com`,
+    port: 22,
     stateDir: '/var/spool/drover',
-    ncpus: 4,
-    mem: 8 * 1024 ** 3,
-    ngpus: 0,
     labels: {},
     lastStateChange: 0,
-    ...overrides,
+    ...rest,
+    fixed: { ncpus, mem, ngpus },
   });
 }

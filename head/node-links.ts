@@ -1,0 +1,118 @@
+// Start and stop the link of each node: the local agent through its socket, remote agents
+// through an SSH session running the agent relay.
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { AgentMessages } from './agent-messages.js';
+import type { Cluster } from './cluster.js';
+import type { StoredNode } from './db/nodes.js';
+import { KnownHosts } from './known-hosts.js';
+import { LocalAgentTransport } from './local-agent.js';
+import { NodeLink, type Transport } from './node-link.js';
+import { SshSession } from './ssh-session.js';
+
+export interface AgentSettings {
+  killDelay: number;
+  usageInterval: number;
+  /** how this head runs `drover` itself (for the local agent) */
+  localCommand: string[];
+}
+
+export class NodeLinks {
+  private links = new Map<string, NodeLink>();
+  private waiters = new Map<string, (() => void)[]>();
+  readonly knownHosts: KnownHosts;
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly messages: AgentMessages,
+    private readonly log: Logger,
+    home: string,
+    private readonly agent: AgentSettings,
+  ) {
+    this.knownHosts = new KnownHosts(join(home, 'known_hosts'));
+  }
+
+  agentArgs(stateDir: string): string[] {
+    return [
+      'agent',
+      '--state-dir',
+      stateDir,
+      '--kill-delay',
+      String(this.agent.killDelay),
+      '--usage-interval',
+      String(this.agent.usageInterval),
+    ];
+  }
+
+  sshSession(node: StoredNode, allowLearning = false): SshSession {
+    const command = (node.agentCmd ?? 'drover').split(/\s+/).filter(Boolean);
+    const target = {
+      name: node.name,
+      host: node.host,
+      port: node.port,
+      user: node.user ?? 'root',
+      identity: node.identity ?? '',
+    };
+    return new SshSession(
+      target,
+      this.knownHosts,
+      [...command, ...this.agentArgs(node.stateDir), '--connect'],
+      allowLearning,
+    );
+  }
+
+  private transport(node: StoredNode): Transport {
+    if (node.kind === 'local')
+      return new LocalAgentTransport(node.stateDir, [
+        ...this.agent.localCommand,
+        ...this.agentArgs(node.stateDir),
+      ]);
+    return this.sshSession(node);
+  }
+
+  start(node: StoredNode, transport: Transport = this.transport(node)): void {
+    const name = node.name;
+    const link = new NodeLink(name, transport, {
+      messages: (batch) => this.messages.handleAll(name, batch),
+      up: () => {
+        this.cluster.markUp(name);
+        this.log.info({ node: name }, 'node up');
+        for (const w of this.waiters.get(name) ?? []) w();
+        this.waiters.delete(name);
+      },
+      down: (reason) => {
+        if (this.cluster.isUp(name) || !this.links.get(name)?.connected)
+          this.log.warn({ node: name, reason }, 'node down');
+        this.cluster.markDown(name, reason);
+      },
+    });
+    this.links.set(name, link);
+    this.cluster.attach(link);
+    link.start();
+  }
+
+  /** Resolves when the node's agent has said welcome, or after `ms`. */
+  whenUp(name: string, ms: number): Promise<boolean> {
+    if (this.cluster.isUp(name)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      timer.unref();
+      const list = this.waiters.get(name) ?? [];
+      list.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+      this.waiters.set(name, list);
+    });
+  }
+
+  stop(name: string): void {
+    this.links.get(name)?.stop();
+    this.links.delete(name);
+    this.cluster.detach(name);
+  }
+
+  stopAll(): void {
+    for (const name of [...this.links.keys()]) this.stop(name);
+  }
+}

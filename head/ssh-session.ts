@@ -1,0 +1,126 @@
+// One persistent SSH connection per node (the only module that imports ssh2). Key
+// authentication; the host key must match the one pinned in known_hosts, or, on first contact
+// when the caller allows it, is learned (trust on first use). Over the connection, `exec` runs
+// the agent relay: a stream to the node's agent daemon.
+import { readFileSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
+import { Client } from 'ssh2';
+import { fingerprint, type HostKey, type KnownHosts, keyType } from './known-hosts.js';
+import type { Transport } from './node-link.js';
+
+export interface SshTarget {
+  name: string;
+  host: string;
+  port: number;
+  user: string;
+  /** private key file */
+  identity: string;
+}
+
+export class HostKeyError extends Error {}
+
+/** Quote one word for the remote shell that runs an exec request. */
+export function shellWord(word: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+export class SshSession implements Transport {
+  private client: Client | undefined;
+  private connecting: Promise<Client> | undefined;
+  /** a host key seen on first contact, when learning is allowed */
+  learned: HostKey | undefined;
+
+  constructor(
+    private readonly target: SshTarget,
+    private readonly knownHosts: KnownHosts,
+    /** argv of the relay on the node (`drover agent --state-dir … --connect`) */
+    private readonly relay: string[],
+    private readonly allowLearning = false,
+  ) {}
+
+  describe(): string {
+    return `${this.target.user}@${this.target.host}:${this.target.port}`;
+  }
+
+  private verify(raw: Buffer): boolean {
+    const seen = { type: keyType(raw), data: raw.toString('base64') };
+    const pinned = this.knownHosts.lookup(this.target.host, this.target.port);
+    if (pinned.length === 0 && this.allowLearning) {
+      this.learned = seen;
+      return true;
+    }
+    if (pinned.some((k) => k.type === seen.type && k.data === seen.data)) return true;
+    this.refusal =
+      pinned.length === 0
+        ? `no pinned host key for ${this.describe()} (add the node again, or give --host-key)`
+        : `host key of ${this.describe()} changed (now ${fingerprint(seen)}); refusing to connect until the key in known_hosts is replaced`;
+    return false;
+  }
+
+  private refusal: string | undefined;
+
+  connect(): Promise<Client> {
+    if (this.client) return Promise.resolve(this.client);
+    if (this.connecting) return this.connecting;
+    this.refusal = undefined;
+    this.connecting = new Promise<Client>((resolve, reject) => {
+      const client = new Client();
+      client.once('ready', () => {
+        this.client = client;
+        this.connecting = undefined;
+        resolve(client);
+      });
+      client.once('error', (e) => {
+        this.connecting = undefined;
+        reject(this.refusal ? new HostKeyError(this.refusal) : e);
+      });
+      client.once('close', () => {
+        if (this.client === client) this.client = undefined;
+      });
+      client.connect({
+        host: this.target.host,
+        port: this.target.port,
+        username: this.target.user,
+        privateKey: readFileSync(this.target.identity),
+        hostVerifier: (key: Buffer) => this.verify(key),
+        readyTimeout: 10_000,
+        keepaliveInterval: 5_000,
+        keepaliveCountMax: 3,
+      });
+    });
+    return this.connecting;
+  }
+
+  /** Run a command (argv, each word quoted for the remote shell); resolves with its stdout. */
+  async run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const client = await this.connect();
+    return new Promise((resolve, reject) => {
+      client.exec(argv.map(shellWord).join(' '), (err, stream) => {
+        if (err) return reject(err);
+        let stdout = '';
+        let stderr = '';
+        stream.on('data', (d: Buffer) => {
+          stdout += d.toString();
+        });
+        stream.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+        });
+        stream.on('close', (code: number | null) => resolve({ code: code ?? 255, stdout, stderr }));
+      });
+    });
+  }
+
+  async open(): Promise<Duplex> {
+    const client = await this.connect();
+    return new Promise((resolve, reject) => {
+      client.exec(this.relay.map(shellWord).join(' '), (err, stream) =>
+        err ? reject(err) : resolve(stream),
+      );
+    });
+  }
+
+  close(): void {
+    this.client?.end();
+    this.client = undefined;
+  }
+}
