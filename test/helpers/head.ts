@@ -15,6 +15,8 @@ export interface RunResult {
 }
 
 export interface HeadOptions {
+  /** run the embedded local node (default true) */
+  local?: boolean;
   ncpus?: number;
   mem?: string;
   killDelay?: number;
@@ -53,7 +55,7 @@ export class TestHead {
     const args = [
       join(ROOT, 'dist/cli/drover.js'),
       'head',
-      '--local',
+      ...(this.opts.local === false ? [] : ['--local']),
       '--kill-delay',
       String(this.opts.killDelay ?? 2),
       '--usage-interval',

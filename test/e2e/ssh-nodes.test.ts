@@ -1,0 +1,210 @@
+// Compute nodes over SSH: real sshd processes on 127.0.0.11-13, each with its own host key and
+// agent state dir, added with `drover node add` (pbs-spec.md §4.3, architecture.md §5).
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, stopPid, TestHead, waitUntil } from '../helpers/head.js';
+import { makeClientKey, SSH_PORT, TestSshd } from '../helpers/sshd.js';
+
+const ADDRESSES = ['127.0.0.11', '127.0.0.12', '127.0.0.13'];
+let base: string;
+let key: { privateKey: string; publicKey: string };
+let sshds: TestSshd[];
+let head: TestHead;
+
+const agentDir = (i: number) => join(base, `agent-n${i + 1}`);
+const lines = (file: string) =>
+  existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+
+function addNode(i: number, extra: string[] = []) {
+  return head.run('drover', [
+    'node',
+    'add',
+    `n${i + 1}`,
+    '--host',
+    ADDRESSES[i]!,
+    '--port',
+    String(SSH_PORT),
+    '--user',
+    'root',
+    '--identity',
+    key.privateKey,
+    '--agent-cmd',
+    `${process.execPath} ${join(ROOT, 'dist/cli/drover.js')}`,
+    '--state-dir',
+    agentDir(i),
+    '--ncpus',
+    '2',
+    ...extra,
+  ]);
+}
+
+beforeAll(async () => {
+  base = mkdtempSync(join(tmpdir(), 'drover-ssh-'));
+  key = makeClientKey(base);
+  sshds = ADDRESSES.map((a) => new TestSshd(a, base, key.publicKey));
+  await Promise.all(sshds.map((s) => s.start()));
+  head = new TestHead({ local: false, killDelay: 1 });
+  await head.start();
+});
+
+afterAll(async () => {
+  await head?.stop();
+  for (let i = 0; i < ADDRESSES.length; i++) {
+    const pidFile = join(agentDir(i), 'agent.pid');
+    if (existsSync(pidFile)) await stopPid(Number(readFileSync(pidFile, 'utf8')));
+  }
+  for (const s of sshds ?? []) await s.stop();
+  rmSync(base, { recursive: true, force: true });
+});
+
+describe('nodes over SSH', () => {
+  it('adds nodes: learns each host key on first contact and prints its fingerprint', async () => {
+    for (let i = 0; i < ADDRESSES.length; i++) {
+      const r = await addNode(i);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const fp = execFileSync('ssh-keygen', ['-l', '-f', `${sshds[i]!.hostKeyFile}.pub`])
+        .toString()
+        .split(' ')[1];
+      expect(r.stdout).toContain(
+        `learned the host key of ${ADDRESSES[i]} on first contact: ssh-ed25519 ${fp}`,
+      );
+      expect(r.stdout).toContain(`node n${i + 1} added (2 CPUs`);
+    }
+    const known = readFileSync(join(head.stateDir, 'known_hosts'), 'utf8');
+    for (let i = 0; i < ADDRESSES.length; i++) {
+      expect(known).toContain(`[${ADDRESSES[i]}]:${SSH_PORT} ${sshds[i]!.publicHostKey()}`);
+    }
+    const nodes = await head.run('pbsnodes', ['-a']);
+    expect(nodes.stdout.match(/^ {5}state = free$/gm)?.length).toBe(3);
+    const list = await head.run('drover', ['node', 'list']);
+    expect(list.stdout).toMatch(/^n2\s+127\.0\.0\.12\s+free\s+0\/2/m);
+  });
+
+  it('spreads jobs over the nodes and delivers their output to the submit directory', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++)
+      ids.push(
+        await head.submit(['-N', `spread${i}`, '--', '/bin/sh', '-c', 'sleep 1; cat "$PBS_NODEFILE"']),
+      );
+    const hosts = new Set<string>();
+    for (const [i, id] of ids.entries()) {
+      const j = await head.waitState(id, 'F');
+      expect(j.Exit_status).toBe(0);
+      const out = readFileSync(join(head.work, `spread${i}.o${id.split('.')[0]}`), 'utf8').trim();
+      expect(ADDRESSES).toContain(out);
+      hosts.add(String(j.exec_host).split('/')[0]!);
+    }
+    expect(hosts).toEqual(new Set(['n1', 'n2', 'n3']));
+  });
+
+  it('places a select=2:ncpus=1 scatter job on two nodes with a two-line PBS_NODEFILE named after the job', async () => {
+    const id = await head.submit([
+      '-N',
+      'pair',
+      '-l',
+      'select=2:ncpus=1',
+      '-l',
+      'place=scatter',
+      '--',
+      '/bin/sh',
+      '-c',
+      'cat "$PBS_NODEFILE"; basename "$PBS_NODEFILE"',
+    ]);
+    const j = await head.waitState(id, 'F');
+    const out = readFileSync(join(head.work, `pair.o${id.split('.')[0]}`), 'utf8')
+      .trim()
+      .split('\n');
+    expect(out).toHaveLength(3);
+    expect(new Set(out.slice(0, 2)).size).toBe(2);
+    for (const h of out.slice(0, 2)) expect(ADDRESSES).toContain(h);
+    expect(out[2]).toBe(id);
+    expect(String(j.exec_host)).toMatch(/^n\d\/0\+n\d\/0$/);
+    expect(String(j.exec_vnode)).toMatch(/^\(n\d:ncpus=1\)\+\(n\d:ncpus=1\)$/);
+    const n = await head.run('qstat', ['-x', '-n', id]);
+    expect(n.stdout).toMatch(/^ {3}n\d\/0\+n\d\/0$/m);
+  });
+
+  it('jobs keep running when the SSH connection is cut; each is recorded once', async () => {
+    const log = join(head.work, 'cut.log');
+    writeFileSync(
+      join(head.work, 'cut.sh'),
+      `#PBS -N cut\necho "$PBS_JOBID" >> ${log}\nsleep 2\necho done\n`,
+    );
+    const ids = await Promise.all([0, 1, 2, 3].map(() => head.submit(['cut.sh'])));
+    for (const id of ids) await head.waitState(id, 'R');
+    // kill every sshd session process: the head's connections drop, the agents and jobs stay
+    for (const s of sshds) for (const pid of s.sessionPids()) process.kill(pid, 'SIGKILL');
+    for (const id of ids) {
+      const j = await head.waitState(id, 'F', 60_000);
+      expect(j.Exit_status).toBe(0);
+      expect(j.run_count).toBe(1);
+      expect(readFileSync(join(head.work, `cut.o${id.split('.')[0]}`), 'utf8')).toBe('done\n');
+    }
+    expect(lines(log).sort()).toEqual([...ids].sort());
+  });
+
+  it('the head SIGKILLed and restarted while jobs run on remote nodes: each job finishes once', async () => {
+    const log = join(head.work, 'crash.log');
+    writeFileSync(
+      join(head.work, 'crash.sh'),
+      `#PBS -N crash\necho "$PBS_JOBID" >> ${log}\nsleep 2\necho ok\n`,
+    );
+    const ids = await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(() => head.submit(['crash.sh'])));
+    await waitUntil(() => (lines(log).length >= 4 ? true : undefined), 30_000, 'jobs to start');
+    await head.kill9();
+    await head.start();
+    for (const id of ids) {
+      const j = await head.waitState(id, 'F', 60_000);
+      expect(j.Exit_status).toBe(0);
+      expect(j.run_count).toBe(1);
+      expect(readFileSync(join(head.work, `crash.o${id.split('.')[0]}`), 'utf8')).toBe('ok\n');
+    }
+    expect(lines(log).sort()).toEqual([...ids].sort());
+  });
+
+  it('refuses a changed host key: the node goes down with the reason, and node add refuses it', async () => {
+    const s = sshds[2]!;
+    await s.stop();
+    s.newHostKey();
+    await s.start();
+    const down = await waitUntil(
+      async () => {
+        const r = await head.run('pbsnodes', ['-l']);
+        return /^n3\s+down/m.test(r.stdout) ? r.stdout : undefined;
+      },
+      30_000,
+      'n3 down',
+    );
+    expect(down).toMatch(/host key of root@127\.0\.0\.13:2222 changed/);
+    const again = await head.run('drover', [
+      'node',
+      'add',
+      'n3b',
+      '--host',
+      ADDRESSES[2]!,
+      '--port',
+      String(SSH_PORT),
+      '--user',
+      'root',
+      '--identity',
+      key.privateKey,
+    ]);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/changed/);
+    const id = await head.submit(['-l', 'select=3:ncpus=1', '-l', 'place=scatter', '--', '/bin/true']);
+    const waiting = await waitUntil(
+      async () => {
+        const j = await head.json(id);
+        return j?.comment ? j : undefined;
+      },
+      10_000,
+      'a scheduler comment',
+    );
+    expect(waiting.job_state).toBe('Q');
+    await head.run('qdel', [id]);
+  });
+});
