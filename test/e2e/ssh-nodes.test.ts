@@ -128,6 +128,76 @@ describe('nodes over SSH', () => {
     expect(n.stdout).toMatch(/^ {3}n\d\/0\+n\d\/0$/m);
   });
 
+  it('uses node labels and GPUs as resources, and nodes=N:ppn=C gives C lines per node', async () => {
+    const r = await addNode(2); // n3 exists already: refused, nothing changes
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toBe('drover: node n3 already exists\n');
+    const ppn = await head.submit(['-N', 'ppn', '-l', 'nodes=2:ppn=2', '--', '/bin/cat', '/dev/null']);
+    const p = await head.waitState(ppn, 'F');
+    const hosts = String(p.exec_host)
+      .split('+')
+      .map((h) => h.split('/')[0]);
+    expect(new Set(hosts).size).toBe(2);
+    const nf = await head.submit([
+      '-N',
+      'ppnfile',
+      '-l',
+      'nodes=2:ppn=2',
+      '--',
+      '/bin/sh',
+      '-c',
+      'cat "$PBS_NODEFILE"',
+    ]);
+    await head.waitState(nf, 'F');
+    const out = readFileSync(join(head.work, `ppnfile.o${nf.split('.')[0]}`), 'utf8')
+      .trim()
+      .split('\n');
+    expect(out).toHaveLength(4);
+    expect(out[0]).toBe(out[1]);
+    expect(out[2]).toBe(out[3]);
+    expect(out[0]).not.toBe(out[2]);
+    // g1 is a second node on 127.0.0.11 (its own agent), offering GPUs and a label
+    const gpu = await head.run('drover', [
+      'node',
+      'add',
+      'g1',
+      '--host',
+      ADDRESSES[0]!,
+      '--port',
+      String(SSH_PORT),
+      '--user',
+      'root',
+      '--identity',
+      key.privateKey,
+      '--agent-cmd',
+      `${process.execPath} ${join(ROOT, 'dist/cli/drover.js')}`,
+      '--state-dir',
+      join(base, 'agent-g1'),
+      '--ncpus',
+      '2',
+      '--ngpus',
+      '2',
+      '--labels',
+      'gpu=true',
+    ]);
+    expect(gpu.stdout).toContain('matches the pinned ssh-ed25519');
+    const id = await head.submit([
+      '-N',
+      'gpujob',
+      '-l',
+      'select=1:ncpus=1:ngpus=2:gpu=true',
+      '--',
+      '/bin/sh',
+      '-c',
+      'echo "$CUDA_VISIBLE_DEVICES"',
+    ]);
+    const j = await head.waitState(id, 'F');
+    expect(String(j.exec_host)).toBe('g1/0');
+    expect(readFileSync(join(head.work, `gpujob.o${id.split('.')[0]}`), 'utf8')).toBe('0,1\n');
+    await stopPid(Number(readFileSync(join(base, 'agent-g1', 'agent.pid'), 'utf8')));
+    expect((await head.run('drover', ['node', 'remove', 'g1'])).code).toBe(0);
+  });
+
   it('jobs keep running when the SSH connection is cut; each is recorded once', async () => {
     const log = join(head.work, 'cut.log');
     writeFileSync(
@@ -174,10 +244,10 @@ describe('nodes over SSH', () => {
     const down = await waitUntil(
       async () => {
         const r = await head.run('pbsnodes', ['-l']);
-        return /^n3\s+down/m.test(r.stdout) ? r.stdout : undefined;
+        return /^n3\s+down.*host key/m.test(r.stdout) ? r.stdout : undefined;
       },
       30_000,
-      'n3 down',
+      'n3 down for its host key',
     );
     expect(down).toMatch(/host key of root@127\.0\.0\.13:2222 changed/);
     const again = await head.run('drover', [
