@@ -26,12 +26,13 @@ export class Dispatcher {
     this.queued = true;
     setImmediate(() => {
       this.queued = false;
-      this.tick();
+      this.tick(false);
     });
   }
 
+  /** The slow timer runs full passes, which also refresh the reasons of waiting jobs. */
   startTimer(intervalMs: number): void {
-    this.timer = setInterval(() => this.poke(), intervalMs);
+    this.timer = setInterval(() => this.tick(true), intervalMs);
     this.timer.unref();
   }
 
@@ -40,13 +41,16 @@ export class Dispatcher {
   }
 
   /** One scheduling pass in one transaction (one commit); `run` messages go out after it. */
-  tick(): void {
+  tick(full = true): void {
     const now = this.clock();
     const runs = this.store.transaction(() => {
       this.promoteWaiting(now);
+      const nodes = this.cluster.schedNodes();
+      // a pass caused by an event on a full cluster can place nothing: skip reading the queue
+      if (!full && !nodes.some((n) => n.available && !n.exclusive && n.usedNcpus < n.ncpus)) return [];
       const jobs = this.store.jobs.pending();
       if (jobs.length === 0) return [];
-      const plan = schedule({ now: Math.floor(now / 1000), jobs, nodes: this.cluster.schedNodes() });
+      const plan = schedule({ now: Math.floor(now / 1000), jobs, nodes });
       const placed = plan.placements.flatMap((p) => this.apply(p, now) ?? []);
       for (const { seq, reason } of plan.waiting) {
         if (this.reasons.get(seq) === reason) continue;

@@ -5,7 +5,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export const ROOT = resolve(import.meta.dirname, '../..');
+/** The repository root, whether this runs from test/helpers or compiled into dist/test/helpers. */
+export const ROOT = (() => {
+  let dir = resolve(import.meta.dirname, '../..');
+  while (!existsSync(join(dir, 'migrations'))) dir = resolve(dir, '..');
+  return dir;
+})();
 export const BIN = join(ROOT, 'bin');
 
 export interface RunResult {
