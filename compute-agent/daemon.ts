@@ -1,8 +1,11 @@
 // The compute agent daemon: owns the job processes of one node and speaks the head↔agent
 // protocol on a Unix socket in its state directory (architecture.md §5).
+
+import { randomUUID } from 'node:crypto';
 import { chmodSync, closeSync, mkdirSync, rmSync, writeSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { cpus, hostname, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import {
   type AgentMessage,
@@ -10,11 +13,13 @@ import {
   type HeadMessage,
   LineDecoder,
   PROTOCOL_VERSION,
+  type TaskClientReply,
 } from '../core/protocol.js';
 import { JobRunner } from './job-runner.js';
 import { Journal } from './journal.js';
 import { agentPaths } from './launcher.js';
 import { acquire, release } from './pidlock.js';
+import { runTask, serveTasks } from './tasks.js';
 
 export interface AgentOptions {
   stateDir: string;
@@ -66,6 +71,18 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
     version: PROTOCOL_VERSION,
   };
 
+  const taskClients = new Map<string, (r: TaskClientReply) => void>();
+  const tasks = await serveTasks(
+    join(opts.stateDir, 'tasks.sock'),
+    (jobId, cookie) => runner.checkCookie(jobId, cookie),
+    (jobId, attempt, argv, reply) => {
+      if (!head) return reply({ t: 'error', message: 'the head is not connected to this node; try again' });
+      const reqId = randomUUID();
+      taskClients.set(reqId, reply);
+      send({ t: 'tasks', reqId, jobId, attempt, argv });
+    },
+  );
+
   const handle = (m: HeadMessage) => {
     switch (m.t) {
       case 'hello':
@@ -92,6 +109,19 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
         return runner.cleanup(m.jobId, m.attempt);
       case 'usage?':
         return send({ t: 'usage', jobs: runner.sample() });
+      case 'task':
+        void runTask(opts.stateDir, opts.tmpRoot, node.hostname, m.job, m.argv, m.taskNum, m.nodeNum).then(
+          (result) => send({ t: 'task-done', reqId: m.reqId, result }),
+        );
+        return;
+      case 'tasks-done':
+        taskClients.get(m.reqId)?.({ t: 'tasks-done', results: m.results });
+        taskClients.delete(m.reqId);
+        return;
+      case 'tasks-refused':
+        taskClients.get(m.reqId)?.({ t: 'error', message: m.reason });
+        taskClients.delete(m.reqId);
+        return;
     }
   };
 
@@ -127,6 +157,7 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
     const stop = async (killJobs: boolean) => {
       clearInterval(usageTimer);
       server.close();
+      tasks.close();
       if (killJobs) await runner.stopAll();
       head?.end();
       journal.close();

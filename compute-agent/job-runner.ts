@@ -1,6 +1,7 @@
 // Runs job attempts on this node as PBS's MoM does (pbs-spec.md §4): a login shell reading the
 // stored script's path on stdin, in its own session, started in $HOME, stdout/stderr spooled.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import {
   chownSync,
   closeSync,
@@ -38,6 +39,8 @@ export interface RunnerOptions {
 
 interface LiveJob {
   req: RunRequest;
+  /** PBS_JOBCOOKIE: the secret with which the job's pbsdsh proves it is the job */
+  cookie: string;
   dir: string;
   child?: ChildProcess;
   session: number;
@@ -102,6 +105,9 @@ export class JobRunner {
     const out = openSync(join(dir, 'stdout'), 'w', 0o600);
     const err = req.join === 'n' ? openSync(join(dir, 'stderr'), 'w', 0o600) : out;
     const env = jobEnvironment(req, account, shell, { nodefile, tmpdir }, this.opts.agentEnv);
+    const cookie = randomBytes(16).toString('hex');
+    env.PBS_JOBCOOKIE = cookie;
+    env.DROVER_TASKS = join(this.opts.stateDir, 'tasks.sock');
     const common = {
       cwd: account.home,
       env,
@@ -115,6 +121,7 @@ export class JobRunner {
     if (err !== out) closeSync(err);
     const job: LiveJob = {
       req,
+      cookie,
       dir,
       child,
       session: child.pid ?? 0,
@@ -159,6 +166,12 @@ export class JobRunner {
     job.killReason = reason;
     signalGroup(job.session, 'SIGTERM');
     job.timers.push(setTimeout(() => signalGroup(job.session, 'SIGKILL'), this.opts.killDelayMs));
+  }
+
+  /** The attempt of a running job whose cookie this is. */
+  checkCookie(jobId: string, cookie: string): number | undefined {
+    const job = this.live.get(jobId);
+    return job && typeof cookie === 'string' && job.cookie === cookie ? job.req.attempt : undefined;
   }
 
   signal(jobId: string, attempt: number): void {

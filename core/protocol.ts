@@ -74,6 +74,19 @@ export interface OutputFile {
   data: string;
 }
 
+/** One task of a `pbsdsh` request, run on one allocated slot. */
+export interface TaskResult {
+  taskNum: number;
+  node: string;
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** What `pbsdsh` inside a job sends to its node's task socket, and the answer. */
+export type TaskClientMessage = { t: 'pbsdsh'; jobId: string; cookie: string; argv: string[] };
+export type TaskClientReply = { t: 'tasks-done'; results: TaskResult[] } | { t: 'error'; message: string };
+
 export type HeadMessage =
   | { t: 'hello'; version: number }
   | { t: 'run'; job: RunRequest }
@@ -81,14 +94,19 @@ export type HeadMessage =
   | { t: 'ack'; seq: number }
   | { t: 'fetch'; jobId: string; attempt: number }
   | { t: 'cleanup'; jobId: string; attempt: number }
-  | { t: 'usage?' };
+  | { t: 'usage?' }
+  | { t: 'task'; reqId: string; taskNum: number; nodeNum: number; job: RunRequest; argv: string[] }
+  | { t: 'tasks-done'; reqId: string; results: TaskResult[] }
+  | { t: 'tasks-refused'; reqId: string; reason: string };
 
 export type AgentMessage =
   | { t: 'welcome'; node: NodeInfo; jobs: AgentJobSummary[] }
   | { t: 'fact'; entry: JournalEntry }
   | { t: 'output'; jobId: string; attempt: number; files: OutputFile[] }
   | { t: 'usage'; jobs: { jobId: string; attempt: number; usage: ResourceUsage }[] }
-  | { t: 'refused'; jobId: string; attempt: number; reason: string };
+  | { t: 'refused'; jobId: string; attempt: number; reason: string }
+  | { t: 'tasks'; reqId: string; jobId: string; attempt: number; argv: string[] }
+  | { t: 'task-done'; reqId: string; result: TaskResult };
 
 /** Split a byte stream into messages, one JSON value a line. */
 export class LineDecoder<T> {

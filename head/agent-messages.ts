@@ -8,6 +8,7 @@ import type {
   HeadMessage,
   NodeInfo,
   OutputFile,
+  TaskResult,
 } from '../core/protocol.js';
 import { EXIT } from '../core/states.js';
 import type { Cluster } from './cluster.js';
@@ -30,6 +31,8 @@ export const seqOf = (jobId: string) => Number(jobId.slice(0, jobId.indexOf('.')
 export class AgentMessages {
   /** exited facts waiting for their output: jobId → journal seq */
   private awaiting = new Map<string, number>();
+  /** pbsdsh requests under way: reqId → the mother superior's node and the results so far */
+  private taskRequests = new Map<string, { node: string; expected: number; results: TaskResult[] }>();
   /** messages to agents, sent only once the transaction that decided them has committed */
   private outbox: [string, HeadMessage][] = [];
 
@@ -70,6 +73,12 @@ export class AgentMessages {
           const job = this.current(u.jobId, u.attempt);
           if (job?.row.state === 'R') this.ctx.store.jobs.setUsage(job.seq, u.usage);
         }
+        return;
+      case 'tasks':
+        this.tasks(node, m.reqId, m.jobId, m.attempt, m.argv);
+        return;
+      case 'task-done':
+        this.taskDone(m.reqId, m.result);
         return;
       case 'refused':
         this.refused(m.jobId, m.attempt, m.reason);
@@ -167,6 +176,37 @@ export class AgentMessages {
     this.awaiting.delete(jobId);
     this.send(node, { t: 'ack', seq });
     this.send(node, { t: 'cleanup', jobId, attempt });
+  }
+
+  /** pbsdsh in a running job: one task on every allocated slot, over the agents. */
+  private tasks(node: string, reqId: string, jobId: string, attempt: number, argv: string[]): void {
+    const { store, cluster } = this.ctx;
+    const job = this.current(jobId, attempt);
+    if (job?.row.state !== 'R') {
+      this.send(node, { t: 'tasks-refused', reqId, reason: `job ${jobId} is not running` });
+      return;
+    }
+    const slots = store.allocations.ofJob(job.seq);
+    const nodes = [...new Set(slots.map((s) => s.node))];
+    if (slots.some((s) => !cluster.isUp(s.node))) {
+      this.send(node, { t: 'tasks-refused', reqId, reason: 'a node of the job is down' });
+      return;
+    }
+    this.taskRequests.set(reqId, { node, expected: slots.length, results: [] });
+    const base = buildRunRequest(job, slots, undefined, (n) => cluster.hostOf(n));
+    slots.forEach((slot, taskNum) => {
+      const req = { ...base, ncpus: slot.ompthreads, gpus: slot.gpus };
+      this.send(slot.node, { t: 'task', reqId, taskNum, nodeNum: nodes.indexOf(slot.node), job: req, argv });
+    });
+  }
+
+  private taskDone(reqId: string, result: TaskResult): void {
+    const r = this.taskRequests.get(reqId);
+    if (!r) return;
+    r.results.push(result);
+    if (r.results.length < r.expected) return;
+    this.taskRequests.delete(reqId);
+    this.send(r.node, { t: 'tasks-done', reqId, results: r.results.sort((a, b) => a.taskNum - b.taskNum) });
   }
 
   /** The agent could not start the attempt (e.g. no such user there): the job fails. */

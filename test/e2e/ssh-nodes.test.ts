@@ -198,6 +198,32 @@ describe('nodes over SSH', () => {
     expect((await head.run('drover', ['node', 'remove', 'g1'])).code).toBe(0);
   });
 
+  it('pbsdsh runs a task on every slot of a 2-node job, through the agents', async () => {
+    const task = 'echo "task=$PBS_TASKNUM node=$PBS_NODENUM job=$PBS_JOBID nodefile=$PBS_NODEFILE"';
+    writeFileSync(
+      join(head.work, 'dsh.sh'),
+      `#PBS -N dsh\n#PBS -l select=2:ncpus=1\n#PBS -l place=scatter\n${join(ROOT, 'bin/pbsdsh')} /bin/sh -c '${task}'\necho "rc=$?"\n`,
+    );
+    const id = await head.submit(['dsh.sh']);
+    const j = await head.waitState(id, 'F');
+    expect(j.Exit_status).toBe(0);
+    const out = readFileSync(join(head.work, `dsh.o${id.split('.')[0]}`), 'utf8')
+      .trim()
+      .split('\n');
+    expect(out).toHaveLength(3);
+    const nodes = String(j.exec_host)
+      .split('+')
+      .map((h) => h.split('/')[0]!);
+    for (const [i, line] of out.slice(0, 2).entries()) {
+      const stateDir = join(base, `agent-${nodes[i]}`);
+      expect(line).toBe(`task=${i} node=${i} job=${id} nodefile=${join(stateDir, 'aux', id)}`);
+    }
+    expect(out[2]).toBe('rc=0');
+    const outside = await head.run('pbsdsh', ['/bin/true']);
+    expect(outside.code).toBe(1);
+    expect(outside.stderr).toMatch(/^pbsdsh: not inside a Drover job/);
+  });
+
   it('jobs keep running when the SSH connection is cut; each is recorded once', async () => {
     const log = join(head.work, 'cut.log');
     writeFileSync(
