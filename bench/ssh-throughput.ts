@@ -7,8 +7,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT, stopPid, TestHead } from '../test/helpers/head.js';
-import { makeClientKey, SSH_PORT, TestSshd } from '../test/helpers/sshd.js';
+import { stopPid, TestHead } from '../test/helpers/head.js';
+import { addSshNode, makeClientKey, TestSshd } from '../test/helpers/sshd.js';
 
 const { values } = parseArgs({
   options: {
@@ -67,22 +67,7 @@ try {
   await Promise.all(sshds.map((s) => s.start()));
   await head.start();
   for (const [i, address] of ADDRESSES.entries()) {
-    const r = await head.run('drover', [
-      'node',
-      'add',
-      `b${i + 1}`,
-      '--host',
-      address,
-      '--port',
-      String(SSH_PORT),
-      '--user',
-      'root',
-      '--identity',
-      key.privateKey,
-      '--agent-cmd',
-      `${process.execPath} ${join(ROOT, 'dist/cli/drover.js')}`,
-      '--state-dir',
-      join(base, `agent-b${i + 1}`),
+    const r = await addSshNode(head, `b${i + 1}`, address, key.privateKey, join(base, `agent-b${i + 1}`), [
       '--ncpus',
       String(values.ncpus),
     ]);

@@ -1,6 +1,6 @@
 // Holds, qalter, qdel of waiting jobs, scheduling on a shared node, pbsnodes, tracejob.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestHead, waitUntil } from '../helpers/head.js';
+import { TestHead } from '../helpers/head.js';
 
 let head: TestHead;
 beforeAll(async () => {
@@ -39,14 +39,7 @@ describe('job control', () => {
     const c = await head.submit(['-l', 'ncpus=1', '--', '/bin/true']);
     await head.waitState(a, 'R');
     await head.waitState(b, 'R');
-    const waiting = await waitUntil(
-      async () => {
-        const j = await head.json(c);
-        return j?.comment ? j : undefined;
-      },
-      10_000,
-      'a scheduler comment',
-    );
+    const waiting = await head.waitComment(c);
     expect(waiting.job_state).toBe('Q');
     expect(waiting.comment).toBe('Not Running: Insufficient amount of resource: ncpus (R: 1 A: 0 T: 2)');
     const s = await head.run('qstat', ['-s', c]);
@@ -122,14 +115,7 @@ describe('job control', () => {
     expect((await head.run('pbsnodes', ['-o', name])).code).toBe(0);
     expect((await head.run('pbsnodes', ['-l'])).stdout).toMatch(new RegExp(`^${name}\\s+offline`));
     const id = await head.submit(['--', '/bin/true']);
-    const waiting = await waitUntil(
-      async () => {
-        const j = await head.json(id);
-        return j?.comment ? j : undefined;
-      },
-      10_000,
-      'a scheduler comment',
-    );
+    const waiting = await head.waitComment(id);
     expect(waiting.job_state).toBe('Q');
     expect((await head.run('pbsnodes', ['-r', name])).code).toBe(0);
     await head.waitState(id, 'F');

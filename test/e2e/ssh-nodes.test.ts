@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, stopPid, TestHead, waitUntil } from '../helpers/head.js';
-import { makeClientKey, SSH_PORT, TestSshd } from '../helpers/sshd.js';
+import { addSshNode, makeClientKey, SSH_PORT, TestSshd } from '../helpers/sshd.js';
 
 const ADDRESSES = ['127.0.0.11', '127.0.0.12', '127.0.0.13'];
 let base: string;
@@ -19,22 +19,7 @@ const lines = (file: string) =>
   existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
 
 function addNode(i: number, extra: string[] = []) {
-  return head.run('drover', [
-    'node',
-    'add',
-    `n${i + 1}`,
-    '--host',
-    ADDRESSES[i]!,
-    '--port',
-    String(SSH_PORT),
-    '--user',
-    'root',
-    '--identity',
-    key.privateKey,
-    '--agent-cmd',
-    `${process.execPath} ${join(ROOT, 'dist/cli/drover.js')}`,
-    '--state-dir',
-    agentDir(i),
+  return addSshNode(head, `n${i + 1}`, ADDRESSES[i]!, key.privateKey, agentDir(i), [
     '--ncpus',
     '2',
     ...extra,
@@ -157,22 +142,7 @@ describe('nodes over SSH', () => {
     expect(out[2]).toBe(out[3]);
     expect(out[0]).not.toBe(out[2]);
     // g1 is a second node on 127.0.0.11 (its own agent), offering GPUs and a label
-    const gpu = await head.run('drover', [
-      'node',
-      'add',
-      'g1',
-      '--host',
-      ADDRESSES[0]!,
-      '--port',
-      String(SSH_PORT),
-      '--user',
-      'root',
-      '--identity',
-      key.privateKey,
-      '--agent-cmd',
-      `${process.execPath} ${join(ROOT, 'dist/cli/drover.js')}`,
-      '--state-dir',
-      join(base, 'agent-g1'),
+    const gpu = await addSshNode(head, 'g1', ADDRESSES[0]!, key.privateKey, join(base, 'agent-g1'), [
       '--ncpus',
       '2',
       '--ngpus',
@@ -292,14 +262,7 @@ describe('nodes over SSH', () => {
     expect(again.code).not.toBe(0);
     expect(again.stderr).toMatch(/changed/);
     const id = await head.submit(['-l', 'select=3:ncpus=1', '-l', 'place=scatter', '--', '/bin/true']);
-    const waiting = await waitUntil(
-      async () => {
-        const j = await head.json(id);
-        return j?.comment ? j : undefined;
-      },
-      10_000,
-      'a scheduler comment',
-    );
+    const waiting = await head.waitComment(id);
     expect(waiting.job_state).toBe('Q');
     await head.run('qdel', [id]);
   });

@@ -158,6 +158,18 @@ export class TestHead {
     return (await this.json(id))?.job_state as string | undefined;
   }
 
+  /** Wait until the scheduler has said why the job waits; returns the job. */
+  async waitComment(id: string, timeoutMs = 10_000): Promise<Record<string, unknown>> {
+    return waitUntil(
+      async () => {
+        const j = await this.json(id);
+        return j?.comment ? j : undefined;
+      },
+      timeoutMs,
+      `a scheduler comment on ${id}`,
+    );
+  }
+
   /** Poll the head until the job reaches one of the states (a deadline, not a blind sleep). */
   async waitState(id: string, states: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
     return waitUntil(

@@ -4,7 +4,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stopPid } from './head.js';
+import { ROOT, type RunResult, stopPid, type TestHead } from './head.js';
 
 export const SSHD = '/usr/sbin/sshd';
 export const SSH_PORT = 2222;
@@ -106,4 +106,33 @@ export class TestSshd {
     if (pid) await stopPid(pid);
     for (const p of pids) await stopPid(p);
   }
+}
+
+/** `drover node add NAME` for a test sshd at `address`, with the agent run from this checkout. */
+export function addSshNode(
+  head: TestHead,
+  name: string,
+  address: string,
+  identity: string,
+  stateDir: string,
+  extra: string[] = [],
+): Promise<RunResult> {
+  return head.run('drover', [
+    'node',
+    'add',
+    name,
+    '--host',
+    address,
+    '--port',
+    String(SSH_PORT),
+    '--user',
+    'root',
+    '--identity',
+    identity,
+    '--agent-cmd',
+    `${process.execPath} ${join(ROOT, 'dist/cli/drover.js')}`,
+    '--state-dir',
+    stateDir,
+    ...extra,
+  ]);
 }
