@@ -30,7 +30,7 @@ export const seqOf = (jobId: string) => Number(jobId.slice(0, jobId.indexOf('.')
 
 export class AgentMessages {
   /** exited facts waiting for their output: jobId → journal seq */
-  private awaiting = new Map<string, number>();
+  private awaiting = new Map<string, { node: string; seq: number }>();
   /** pbsdsh requests under way: reqId → the mother superior's node and the results so far */
   private taskRequests = new Map<string, { node: string; expected: number; results: TaskResult[] }>();
   /** messages to agents, sent only once the transaction that decided them has committed */
@@ -95,7 +95,8 @@ export class AgentMessages {
   private welcome(node: string, info: NodeInfo, known: AgentJobSummary[]): void {
     const { store, cluster } = this.ctx;
     store.nodes.setCapacity(node, info.ncpus, info.mem, info.ngpus);
-    this.awaiting.clear();
+    // this node's fetches died with its old connection; the agent replays those facts now
+    for (const [jobId, a] of this.awaiting) if (a.node === node) this.awaiting.delete(jobId);
     const agentJobs = new Map(known.map((k) => [k.jobId, k]));
     for (const job of store.jobs.onNode(node)) {
       if (job.row.state !== 'R') continue;
@@ -154,7 +155,7 @@ export class AgentMessages {
       this.ctx.poke();
     }
     if (state === 'E') {
-      this.awaiting.set(fact.jobId, seq);
+      this.awaiting.set(fact.jobId, { node, seq });
       this.send(node, { t: 'fetch', jobId: fact.jobId, attempt: fact.attempt });
       return;
     }
@@ -166,7 +167,7 @@ export class AgentMessages {
   /** The spooled output of an exited attempt arrived: deliver it, finish the job, acknowledge. */
   private output(node: string, jobId: string, attempt: number, files: OutputFile[]): void {
     const { store, log } = this.ctx;
-    const seq = this.awaiting.get(jobId);
+    const seq = this.awaiting.get(jobId)?.seq;
     const job = this.current(jobId, attempt);
     if (seq === undefined || !job || job.row.state !== 'E') return;
     const result = deliverOutput(files, job.spec.user, this.ctx.undeliveredDir);

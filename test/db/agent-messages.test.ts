@@ -1,0 +1,106 @@
+// The head's handling of agent messages on a real store: facts are committed before they are
+// acknowledged, and one node reconnecting does not disturb another node's pending output.
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AgentMessage, HeadMessage } from '../../core/protocol.js';
+import { AgentMessages } from '../../head/agent-messages.js';
+import { Cluster } from '../../head/cluster.js';
+import type { Store } from '../../head/db/index.js';
+import { Dispatcher } from '../../head/dispatcher.js';
+import { submitJob } from '../../head/submit.js';
+import { addNode, openTempStore, type TempStore } from '../helpers/db-fixture.js';
+import { makeSpec } from '../helpers/records.js';
+import { resources } from '../helpers/requests.js';
+
+const log = pino({ level: 'silent' });
+let temp: TempStore;
+let store: Store;
+let sent: [string, HeadMessage][];
+let messages: AgentMessages;
+const usage = { cput: 0, mem: 0, vmem: 0, walltime: 1, cpupercent: 0, ncpus: 1 };
+const info = (name: string) => ({
+  hostname: name,
+  ncpus: 1,
+  mem: 1 << 30,
+  ngpus: 0,
+  agentPid: 1,
+  version: 1,
+});
+
+beforeEach(() => {
+  temp = openTempStore();
+  store = temp.store;
+  addNode(store, { name: 'a', ncpus: 1 });
+  addNode(store, { name: 'b', ncpus: 1 });
+  sent = [];
+  const cluster = new Cluster(store);
+  cluster.send = (node, m) => {
+    sent.push([node, m]);
+    return true;
+  };
+  cluster.markUp('a');
+  cluster.markUp('b');
+  const dispatcher = new Dispatcher(store, cluster, log);
+  messages = new AgentMessages({ store, cluster, log, poke: () => {}, undeliveredDir: temp.dir });
+  for (let i = 0; i < 2; i++) {
+    const r = submitJob(
+      { store, server: 'svr', nodes: () => cluster.schedNodes() },
+      makeSpec({ resources: resources('ncpus=1'), outputPath: '/dev/null', errorPath: '/dev/null' }),
+    );
+    if (!r.ok) throw new Error(r.error.message);
+  }
+  dispatcher.tick();
+});
+afterEach(() => temp.dispose());
+
+const jobOn = (node: string) => store.jobs.list(true).find((j) => j.row.node === node)!;
+const exited = (jobId: string, seq: number): AgentMessage => ({
+  t: 'fact',
+  entry: { seq, fact: { kind: 'exited', jobId, attempt: 1, status: 0, usage, at: Date.now() } },
+});
+
+describe('agent messages', () => {
+  it('acknowledges an exit only after the job is finished, and a welcome from another node keeps the pending output', () => {
+    const a = jobOn('a');
+    expect(jobOn('b')).toBeDefined();
+    messages.handleAll('a', [exited(a.id, 7)]);
+    expect(store.jobs.get(a.seq)!.row.state).toBe('E');
+    expect(sent).toContainEqual(['a', { t: 'fetch', jobId: a.id, attempt: 1 }]);
+    expect(sent.some(([, m]) => m.t === 'ack')).toBe(false);
+    messages.handleAll('b', [
+      { t: 'welcome', node: info('b'), jobs: [{ jobId: jobOn('b').id, attempt: 1, running: true }] },
+    ]);
+    messages.handleAll('a', [{ t: 'output', jobId: a.id, attempt: 1, files: [] }]);
+    expect(store.jobs.get(a.seq)!.row.state).toBe('F');
+    expect(sent).toContainEqual(['a', { t: 'ack', seq: 7 }]);
+    expect(sent).toContainEqual(['a', { t: 'cleanup', jobId: a.id, attempt: 1 }]);
+  });
+
+  it('after its own reconnect a node replays the exit and the job still finishes once', () => {
+    const a = jobOn('a');
+    messages.handleAll('a', [exited(a.id, 3)]);
+    messages.handleAll('a', [
+      { t: 'welcome', node: info('a'), jobs: [{ jobId: a.id, attempt: 1, running: false }] },
+      exited(a.id, 3),
+    ]);
+    messages.handleAll('a', [{ t: 'output', jobId: a.id, attempt: 1, files: [] }]);
+    expect(store.jobs.get(a.seq)!.row.state).toBe('F');
+    expect(store.events.forJob(a.seq).filter((e) => e.type === 'exited')).toHaveLength(1);
+    expect(store.events.forJob(a.seq).filter((e) => e.type === 'finished')).toHaveLength(1);
+  });
+
+  it('ignores a fact about a stale attempt: it is acknowledged and changes nothing', () => {
+    const a = jobOn('a');
+    messages.handleAll('a', [
+      {
+        t: 'fact',
+        entry: {
+          seq: 9,
+          fact: { kind: 'exited', jobId: a.id, attempt: 0, status: 1, usage, at: Date.now() },
+        },
+      },
+    ]);
+    expect(store.jobs.get(a.seq)!.row.state).toBe('R');
+    expect(sent).toContainEqual(['a', { t: 'ack', seq: 9 }]);
+  });
+});
