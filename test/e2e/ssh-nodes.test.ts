@@ -1,7 +1,7 @@
 // Compute nodes over SSH: real sshd processes on 127.0.0.11-13, each with its own host key and
 // agent state dir, added with `drover node add` (pbs-spec.md §4.3, architecture.md §5).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,8 +37,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await head?.stop();
-  for (let i = 0; i < ADDRESSES.length; i++) {
-    const pidFile = join(agentDir(i), 'agent.pid');
+  for (const dir of readdirSync(base).filter((d) => d.startsWith('agent-'))) {
+    const pidFile = join(base, dir, 'agent.pid');
     if (existsSync(pidFile)) await stopPid(Number(readFileSync(pidFile, 'utf8')));
   }
   for (const s of sshds ?? []) await s.stop();
@@ -164,8 +164,9 @@ describe('nodes over SSH', () => {
     const j = await head.waitState(id, 'F');
     expect(String(j.exec_host)).toBe('g1/0');
     expect(readFileSync(join(head.work, `gpujob.o${id.split('.')[0]}`), 'utf8')).toBe('0,1\n');
-    await stopPid(Number(readFileSync(join(base, 'agent-g1', 'agent.pid'), 'utf8')));
+    // remove the node first: its link would otherwise start the agent again
     expect((await head.run('drover', ['node', 'remove', 'g1'])).code).toBe(0);
+    await stopPid(Number(readFileSync(join(base, 'agent-g1', 'agent.pid'), 'utf8')));
   });
 
   it('pbsdsh runs a task on every slot of a 2-node job, through the agents', async () => {
