@@ -1,23 +1,12 @@
 // `drover node add|remove|list`: manage compute nodes through the head's API.
 import { parseSize } from '../core/size.js';
 import type { NodeRecord } from '../core/types.js';
+import type { NodeInput } from '../head/node-admin.js';
 import { api } from './client.js';
 import { report } from './command.js';
 
-export interface AddArgs {
-  name: string;
-  host: string;
-  port?: number;
-  user?: string;
-  identity?: string;
-  ncpus?: number;
-  mem?: string;
-  ngpus?: number;
-  labels?: string;
-  agentCmd?: string;
-  stateDir?: string;
-  hostKey?: string;
-}
+/** What `drover node add` takes: the head's NodeInput, with size and labels still as typed. */
+export type AddArgs = Omit<NodeInput, 'mem' | 'labels'> & { mem?: string; labels?: string };
 
 function parseLabels(text: string): Record<string, string> | undefined {
   const labels: Record<string, string> = {};

@@ -216,8 +216,7 @@ export class AgentMessages {
     const job = this.current(jobId, attempt);
     if (job?.row.state !== 'R') return;
     log.warn({ job: jobId, reason }, 'agent refused to start job');
-    const zero = { cput: 0, mem: 0, vmem: 0, walltime: 0, cpupercent: 0, ncpus: 0 };
-    transition(store, job.seq, { type: 'exited', attempt, status: EXIT.startFailed, usage: zero, reason });
+    transition(store, job.seq, { type: 'exited', attempt, status: EXIT.startFailed, reason });
     transition(store, job.seq, { type: 'finished', attempt });
     this.ctx.poke();
   }

@@ -82,16 +82,11 @@ export class Cluster {
       if (!live?.up) words.push('down');
       if (n.offline) words.push('offline');
       if (u && (u.ncpus >= n.ncpus || u.exclusive)) words.push(u.exclusive ? 'job-exclusive' : 'job-busy');
-      const slots = this.store.allocations.onNode(n.name);
-      const jobs: string[] = [];
-      const next = new Map<number, number>();
-      for (const s of slots) {
-        for (let i = 0; i < s.ncpus; i++) {
-          const cpu = next.get(0) ?? 0;
-          next.set(0, cpu + 1);
-          jobs.push(`${s.id}/${cpu}`);
-        }
-      }
+      // `jobid/cpu` for every CPU a job holds on the node, CPUs numbered from 0
+      let cpu = 0;
+      const jobs = this.store.allocations
+        .onNode(n.name)
+        .flatMap((s) => Array.from({ length: s.ncpus }, () => `${s.id}/${cpu++}`));
       const record: NodeRecord = {
         name: n.name,
         host: n.host,
