@@ -97,7 +97,7 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
       case 'signal':
         return runner.signal(m.jobId, m.attempt);
       case 'ack':
-        return journal.ack(m.seq);
+        return journal.ack(m.seqs);
       case 'fetch':
         return send({
           t: 'output',

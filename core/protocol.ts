@@ -91,7 +91,8 @@ export type HeadMessage =
   | { t: 'hello'; version: number }
   | { t: 'run'; job: RunRequest }
   | { t: 'signal'; jobId: string; attempt: number; signal: 'SIGTERM' | 'SIGKILL'; reason: 'delete' }
-  | { t: 'ack'; seq: number }
+  /** the head committed these facts (selective: an exited fact waits for its output) */
+  | { t: 'ack'; seqs: number[] }
   | { t: 'fetch'; jobId: string; attempt: number }
   | { t: 'cleanup'; jobId: string; attempt: number }
   | { t: 'usage?' }

@@ -12,6 +12,7 @@ import type {
 } from '../core/protocol.js';
 import { EXIT } from '../core/states.js';
 import type { Cluster } from './cluster.js';
+import type { GroupCommit } from './db/group-commit.js';
 import type { Store } from './db/index.js';
 import type { StoredJob } from './db/jobs.js';
 import { deliverOutput } from './delivery.js';
@@ -24,6 +25,8 @@ export interface AgentContext {
   log: Logger;
   poke: () => void;
   undeliveredDir: string;
+  /** when given, batches share group commits; without it each batch commits on its own */
+  group?: GroupCommit;
 }
 
 export const seqOf = (jobId: string) => Number(jobId.slice(0, jobId.indexOf('.')));
@@ -42,19 +45,32 @@ export class AgentMessages {
     this.outbox.push([node, m]);
   }
 
-  /** Handle a batch in one transaction (one commit), then send what it decided. */
+  /** Handle a batch in one transaction, then send what it decided once that has committed. */
   handleAll(node: string, batch: AgentMessage[]): void {
-    try {
-      this.ctx.store.transaction(() => {
-        for (const m of batch) this.handle(node, m);
-      });
-    } catch (e) {
+    const unit = () => {
       this.outbox = [];
-      throw e;
+      for (const m of batch) this.handle(node, m);
+      return this.outbox;
+    };
+    const { group, store, log } = this.ctx;
+    if (!group) {
+      this.deliver(store.transaction(unit));
+      return;
     }
-    const out = this.outbox;
-    this.outbox = [];
-    for (const [to, m] of out) this.ctx.cluster.send(to, m);
+    group.run(unit).then(
+      (out) => this.deliver(out),
+      (e) => log.error({ err: e, node }, 'agent messages not recorded; the agent resends its facts'),
+    );
+  }
+
+  /** Send the decided messages, with each node's acknowledgements folded into one. */
+  private deliver(out: [string, HeadMessage][]): void {
+    const acks = new Map<string, number[]>();
+    for (const [to, m] of out) {
+      if (m.t === 'ack') acks.set(to, [...(acks.get(to) ?? []), ...m.seqs]);
+      else this.ctx.cluster.send(to, m);
+    }
+    for (const [to, seqs] of acks) this.ctx.cluster.send(to, { t: 'ack', seqs });
   }
 
   private handle(node: string, m: AgentMessage): void {
@@ -134,7 +150,7 @@ export class AgentMessages {
           { type: 'started', attempt: fact.attempt, sessionId: fact.sessionId },
           fact.at,
         );
-      this.send(node, { t: 'ack', seq });
+      this.send(node, { t: 'ack', seqs: [seq] });
       return;
     }
     let state = job?.row.state;
@@ -160,7 +176,7 @@ export class AgentMessages {
       return;
     }
     // a stale or already recorded attempt: nothing to change
-    this.send(node, { t: 'ack', seq });
+    this.send(node, { t: 'ack', seqs: [seq] });
     if (!job || state === 'F') this.send(node, { t: 'cleanup', jobId: fact.jobId, attempt: fact.attempt });
   }
 
@@ -175,7 +191,7 @@ export class AgentMessages {
       log.warn({ job: jobId, ...u }, 'output not delivered; kept in undelivered');
     transition(store, job.seq, { type: 'finished', attempt });
     this.awaiting.delete(jobId);
-    this.send(node, { t: 'ack', seq });
+    this.send(node, { t: 'ack', seqs: [seq] });
     this.send(node, { t: 'cleanup', jobId, attempt });
   }
 

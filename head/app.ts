@@ -51,8 +51,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       .send({ statusCode: status, code: status === 500 ? 'INTERNAL' : 'BAD_REQUEST', message: err.message });
   });
 
-  app.post<{ Body: { spec: JobSpec } }>('/v1/jobs', { schema: { body: submitBody } }, (req, reply) => {
-    const r = ops.submit(req.body.spec);
+  app.post<{ Body: { spec: JobSpec } }>('/v1/jobs', { schema: { body: submitBody } }, async (req, reply) => {
+    const r = await ops.submit(req.body.spec);
     if (!r.ok) return reply.code(httpStatus(r.error.code)).send(refusal(r.error));
     return reply.code(201).send(r.value);
   });

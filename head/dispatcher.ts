@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { RunRequest } from '../core/protocol.js';
 import { type Placement, type SchedNode, schedule } from '../core/scheduler.js';
 import type { Cluster } from './cluster.js';
+import type { GroupCommit } from './db/group-commit.js';
 import type { Store } from './db/index.js';
 import { buildRunRequest, execHost, execVnode } from './run-request.js';
 import { transition } from './transitions.js';
@@ -18,16 +19,30 @@ export class Dispatcher {
     private readonly cluster: Cluster,
     private readonly log: Logger,
     private readonly clock: () => number = Date.now,
+    /** when given, passes join the group commit of the work that caused them */
+    private readonly group?: GroupCommit,
   ) {}
 
   /** Ask for a scheduling pass soon; many pokes in one turn of the event loop make one pass. */
   poke(): void {
     if (this.queued) return;
     this.queued = true;
-    setImmediate(() => {
-      this.queued = false;
-      this.tick(false);
-    });
+    if (!this.group) {
+      setImmediate(() => {
+        this.queued = false;
+        this.tick(false);
+      });
+      return;
+    }
+    this.group
+      .run(() => {
+        this.queued = false;
+        return this.pass(false);
+      })
+      .then(
+        (runs) => this.sendRuns(runs),
+        (e) => this.log.error({ err: e }, 'scheduling pass failed'),
+      );
   }
 
   /** The slow timer runs full passes, which also refresh the reasons of waiting jobs. */
@@ -42,23 +57,29 @@ export class Dispatcher {
 
   /** One scheduling pass in one transaction (one commit); `run` messages go out after it. */
   tick(full = true): void {
+    this.sendRuns(this.store.transaction(() => this.pass(full)));
+  }
+
+  /** Place what fits now (inside the caller's transaction); returns the `run` messages to send. */
+  private pass(full: boolean): { node: string; req: RunRequest }[] {
     const now = this.clock();
-    const runs = this.store.transaction(() => {
-      this.promoteWaiting(now);
-      const nodes = this.cluster.schedNodes();
-      // a pass caused by an event on a full cluster can place nothing: skip reading the queue
-      if (!full && !nodes.some((n) => n.available && !n.exclusive && n.usedNcpus < n.ncpus)) return [];
-      const jobs = this.store.jobs.pending();
-      if (jobs.length === 0) return [];
-      const plan = schedule({ now: Math.floor(now / 1000), jobs, nodes });
-      const placed = plan.placements.flatMap((p) => this.apply(p, now) ?? []);
-      for (const { seq, reason } of plan.waiting) {
-        if (this.reasons.get(seq) === reason) continue;
-        this.reasons.set(seq, reason);
-        this.store.jobs.setSchedComment(seq, reason);
-      }
-      return placed;
-    });
+    this.promoteWaiting(now);
+    const nodes = this.cluster.schedNodes();
+    // a pass caused by an event on a full cluster can place nothing: skip reading the queue
+    if (!full && !nodes.some((n) => n.available && !n.exclusive && n.usedNcpus < n.ncpus)) return [];
+    const jobs = this.store.jobs.pending();
+    if (jobs.length === 0) return [];
+    const plan = schedule({ now: Math.floor(now / 1000), jobs, nodes });
+    const placed = plan.placements.flatMap((p) => this.apply(p, now) ?? []);
+    for (const { seq, reason } of plan.waiting) {
+      if (this.reasons.get(seq) === reason) continue;
+      this.reasons.set(seq, reason);
+      this.store.jobs.setSchedComment(seq, reason);
+    }
+    return placed;
+  }
+
+  private sendRuns(runs: { node: string; req: RunRequest }[]): void {
     for (const { node, req } of runs) {
       if (!this.cluster.send(node, { t: 'run', job: req })) {
         this.log.warn({ job: req.jobId }, 'node link not connected; the run is resent when it reconnects');

@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { AgentMessages } from './agent-messages.js';
 import { buildApp } from './app.js';
 import { Cluster } from './cluster.js';
+import { GroupCommit } from './db/group-commit.js';
 import { openStore } from './db/index.js';
 import { Dispatcher } from './dispatcher.js';
 import { addNode, type NodeInput, removeNode } from './node-admin.js';
@@ -62,13 +63,15 @@ export async function runHead(opts: HeadOptions): Promise<number> {
   store.meta.set('server_name', server);
 
   const cluster = new Cluster(store);
-  const dispatcher = new Dispatcher(store, cluster, log);
+  const group = new GroupCommit(store);
+  const dispatcher = new Dispatcher(store, cluster, log, Date.now, group);
   const messages = new AgentMessages({
     store,
     cluster,
     log,
     poke: () => dispatcher.poke(),
     undeliveredDir: join(home, 'undelivered'),
+    group,
   });
   const links = new NodeLinks(cluster, messages, log, home, {
     killDelay: opts.killDelay,
@@ -98,7 +101,7 @@ export async function runHead(opts: HeadOptions): Promise<number> {
   const local = store.nodes.all().find((n) => n.kind === 'local');
   if (opts.local && local) await links.whenUp(local.name, 15_000);
 
-  const ops = new Operations({ store, cluster, dispatcher, server });
+  const ops = new Operations({ store, cluster, dispatcher, server, group });
   const nodeAdmin = {
     add: (input: NodeInput) => addNode(store, links, input),
     remove: (name: string) => removeNode(store, links, name),

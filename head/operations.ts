@@ -16,6 +16,7 @@ import type {
   ServerRecord,
 } from '../core/types.js';
 import type { Cluster } from './cluster.js';
+import type { GroupCommit } from './db/group-commit.js';
 import type { Store } from './db/index.js';
 import type { StoredJob } from './db/jobs.js';
 import type { Dispatcher } from './dispatcher.js';
@@ -45,6 +46,7 @@ export interface OperationsDeps {
   dispatcher: Dispatcher;
   server: string;
   clock?: () => number;
+  group?: GroupCommit;
 }
 
 type Found = { job: StoredJob; id: string };
@@ -64,16 +66,19 @@ export class Operations {
     return ok({ job, id: job.id });
   }
 
-  submit(spec: JobSpec): Result<{ id: string }> {
-    const r = submitJob(
-      {
-        store: this.d.store,
-        server: this.d.server,
-        nodes: () => this.d.cluster.schedNodes(),
-        now: this.now(),
-      },
-      spec,
-    );
+  /** Store a job; with a group commit, resolves once the job is durable. */
+  async submit(spec: JobSpec): Promise<Result<{ id: string }>> {
+    const work = () =>
+      submitJob(
+        {
+          store: this.d.store,
+          server: this.d.server,
+          nodes: () => this.d.cluster.schedNodes(),
+          now: this.now(),
+        },
+        spec,
+      );
+    const r = this.d.group ? await this.d.group.run(work) : work();
     if (r.ok) this.d.dispatcher.poke();
     return r;
   }

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentMessage, HeadMessage } from '../../core/protocol.js';
 import { AgentMessages } from '../../head/agent-messages.js';
 import { Cluster } from '../../head/cluster.js';
+import { GroupCommit } from '../../head/db/group-commit.js';
 import type { Store } from '../../head/db/index.js';
 import { Dispatcher } from '../../head/dispatcher.js';
 import { submitJob } from '../../head/submit.js';
@@ -27,24 +28,30 @@ const info = (name: string) => ({
   version: 1,
 });
 
+/** Both nodes up; what the head sends is recorded in `sent`. */
+function cluster(): Cluster {
+  const c = new Cluster(store);
+  c.send = (node, m) => {
+    sent.push([node, m]);
+    return true;
+  };
+  c.markUp('a');
+  c.markUp('b');
+  return c;
+}
+
 beforeEach(() => {
   temp = openTempStore();
   store = temp.store;
   addNode(store, { name: 'a', ncpus: 1 });
   addNode(store, { name: 'b', ncpus: 1 });
   sent = [];
-  const cluster = new Cluster(store);
-  cluster.send = (node, m) => {
-    sent.push([node, m]);
-    return true;
-  };
-  cluster.markUp('a');
-  cluster.markUp('b');
-  const dispatcher = new Dispatcher(store, cluster, log);
-  messages = new AgentMessages({ store, cluster, log, poke: () => {}, undeliveredDir: temp.dir });
+  const nodes = cluster();
+  const dispatcher = new Dispatcher(store, nodes, log);
+  messages = new AgentMessages({ store, cluster: nodes, log, poke: () => {}, undeliveredDir: temp.dir });
   for (let i = 0; i < 2; i++) {
     const r = submitJob(
-      { store, server: 'svr', nodes: () => cluster.schedNodes() },
+      { store, server: 'svr', nodes: () => nodes.schedNodes() },
       makeSpec({ resources: resources('ncpus=1'), outputPath: '/dev/null', errorPath: '/dev/null' }),
     );
     if (!r.ok) throw new Error(r.error.message);
@@ -72,7 +79,7 @@ describe('agent messages', () => {
     ]);
     messages.handleAll('a', [{ t: 'output', jobId: a.id, attempt: 1, files: [] }]);
     expect(store.jobs.get(a.seq)!.row.state).toBe('F');
-    expect(sent).toContainEqual(['a', { t: 'ack', seq: 7 }]);
+    expect(sent).toContainEqual(['a', { t: 'ack', seqs: [7] }]);
     expect(sent).toContainEqual(['a', { t: 'cleanup', jobId: a.id, attempt: 1 }]);
   });
 
@@ -101,6 +108,37 @@ describe('agent messages', () => {
       },
     ]);
     expect(store.jobs.get(a.seq)!.row.state).toBe('R');
-    expect(sent).toContainEqual(['a', { t: 'ack', seq: 9 }]);
+    expect(sent).toContainEqual(['a', { t: 'ack', seqs: [9] }]);
+  });
+
+  it('folds the acknowledgements of one batch into one message', () => {
+    const a = jobOn('a');
+    const startedFact = (seq: number): AgentMessage => ({
+      t: 'fact',
+      entry: { seq, fact: { kind: 'started', jobId: a.id, attempt: 1, sessionId: 5, at: Date.now() } },
+    });
+    sent = [];
+    messages.handleAll('a', [startedFact(3), startedFact(4)]);
+    expect(sent.filter(([, m]) => m.t === 'ack')).toEqual([['a', { t: 'ack', seqs: [3, 4] }]]);
+  });
+
+  it('with a group commit, sends nothing until the group has committed', async () => {
+    const group = new GroupCommit(store);
+    const grouped = new AgentMessages({
+      store,
+      cluster: cluster(),
+      log,
+      poke: () => {},
+      undeliveredDir: temp.dir,
+      group,
+    });
+    const a = jobOn('a');
+    sent = [];
+    grouped.handleAll('a', [exited(a.id, 7)]);
+    expect(sent).toEqual([]);
+    expect(store.jobs.get(a.seq)!.row.state).toBe('R');
+    await group.run(() => {}); // the same group: settles after its commit
+    expect(store.jobs.get(a.seq)!.row.state).toBe('E');
+    expect(sent).toEqual([['a', { t: 'fetch', jobId: a.id, attempt: 1 }]]);
   });
 });
