@@ -6,11 +6,12 @@ import {
   chownSync,
   closeSync,
   existsSync,
-  fsyncSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
+  renameSync,
+  rm,
   rmSync,
   writeFileSync,
   writeSync,
@@ -50,9 +51,19 @@ interface LiveJob {
   timers: NodeJS.Timeout[];
 }
 
+interface Exit {
+  job: LiveJob;
+  status: number;
+  failure?: string;
+}
+
 export class JobRunner {
   private live = new Map<string, LiveJob>();
   private known = new Map<string, AgentJobSummary>();
+  /** facts and exits of this turn of the event loop, journaled together with one flush */
+  private facts: Fact[] = [];
+  private exits: Exit[] = [];
+  private flushQueued = false;
   private readonly jobsDir: string;
   private readonly auxDir: string;
 
@@ -62,10 +73,12 @@ export class JobRunner {
     mkdirSync(this.jobsDir, { recursive: true, mode: 0o711 });
     mkdirSync(this.auxDir, { recursive: true, mode: 0o755 });
     for (const name of readdirSync(this.jobsDir)) {
-      const file = join(this.jobsDir, name, 'run.json');
-      if (!existsSync(file)) continue;
-      const req = JSON.parse(readFileSync(file, 'utf8')) as RunRequest;
-      this.known.set(req.jobId, { jobId: req.jobId, attempt: req.attempt, running: false });
+      if (name.startsWith('.gone.')) {
+        rmSync(join(this.jobsDir, name), { recursive: true, force: true });
+        continue;
+      }
+      const req = readRunRequest(join(this.jobsDir, name));
+      if (req) this.known.set(req.jobId, { jobId: req.jobId, attempt: req.attempt, running: false });
     }
   }
 
@@ -86,7 +99,9 @@ export class JobRunner {
     if (!account) return { refused: `no account for user ${req.user} on this node` };
     const dir = join(this.jobsDir, req.jobId);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeDurably(join(dir, 'run.json'), JSON.stringify(req));
+    // not flushed: the journaled `started` fact is what must survive, and a node that crashes
+    // before it loses the job's processes too (the head then sends the run again)
+    writeFileSync(join(dir, 'run.json'), JSON.stringify(req), { mode: 0o600 });
     this.known.set(req.jobId, { jobId: req.jobId, attempt: req.attempt, running: true });
     this.start(req, account, dir);
     return {};
@@ -136,7 +151,8 @@ export class JobRunner {
     const finish = (status: number, failure?: string) => {
       if (done) return;
       done = true;
-      this.exited(job, status, failure);
+      this.exits.push({ job, status, ...(failure ? { failure } : {}) });
+      this.flushSoon();
     };
     child.on('error', (e) => finish(EXIT.startFailed, `cannot start job: ${e.message}`));
     child.on('exit', (code, signal) =>
@@ -157,7 +173,30 @@ export class JobRunner {
   }
 
   private emit(fact: Fact): void {
-    this.opts.report(this.opts.journal.append(fact));
+    this.facts.push(fact);
+    this.flushSoon();
+  }
+
+  private flushSoon(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    setImmediate(() => this.flush());
+  }
+
+  /**
+   * Record this turn's exits and journal its facts with one flush, then report them. One /proc
+   * scan serves every exit, and none is made when all of them ran under a second (their usage
+   * rounds to nothing, and what they left behind is killed anyway).
+   */
+  private flush(): void {
+    this.flushQueued = false;
+    const exits = this.exits;
+    this.exits = [];
+    if (exits.some((e) => Date.now() - e.job.startedAt >= 1000)) this.sample();
+    for (const e of exits) this.exited(e.job, e.status, e.failure);
+    const facts = this.facts;
+    this.facts = [];
+    for (const entry of this.opts.journal.appendAll(facts)) this.opts.report(entry);
   }
 
   /** SIGTERM to the job's process group, SIGKILL after the grace period. */
@@ -181,8 +220,10 @@ export class JobRunner {
 
   private exited(job: LiveJob, natural: number, failure?: string): void {
     for (const t of job.timers) clearTimeout(t);
-    signalGroup(job.session, 'SIGKILL'); // what the job left behind ends with it
-    this.sample();
+    // what the job left behind ends with it; after a SIGTERM (qdel, walltime) it first gets the
+    // same grace as the job, so that its exit traps can run (e.g. a lock file being removed)
+    if (job.killReason) setTimeout(() => signalGroup(job.session, 'SIGKILL'), this.opts.killDelayMs);
+    else signalGroup(job.session, 'SIGKILL');
     const walltime = Math.round((Date.now() - job.startedAt) / 1000);
     const usage = { ...job.usage, walltime };
     let status = natural;
@@ -235,10 +276,8 @@ export class JobRunner {
   /** The spooled output of a finished attempt, addressed to its destinations. */
   output(jobId: string, attempt: number): OutputFile[] {
     const dir = join(this.jobsDir, jobId);
-    const file = join(dir, 'run.json');
-    if (!existsSync(file)) return [];
-    const req = JSON.parse(readFileSync(file, 'utf8')) as RunRequest;
-    if (req.attempt !== attempt) return [];
+    const req = readRunRequest(dir);
+    if (req?.attempt !== attempt) return [];
     const files: OutputFile[] = [];
     const add = (spool: string, path: string) => {
       const p = join(dir, spool);
@@ -254,7 +293,14 @@ export class JobRunner {
   cleanup(jobId: string, attempt: number): void {
     const seen = this.known.get(jobId);
     if (!seen || seen.attempt !== attempt || this.live.has(jobId)) return;
-    rmSync(join(this.jobsDir, jobId), { recursive: true, force: true });
+    // renamed at once (a new attempt may reuse the name), removed off the event loop
+    const gone = join(this.jobsDir, `.gone.${jobId}.${attempt}`);
+    try {
+      renameSync(join(this.jobsDir, jobId), gone);
+      rm(gone, { recursive: true, force: true }, () => {});
+    } catch {
+      // already removed
+    }
     rmSync(join(this.auxDir, jobId), { force: true });
     this.known.delete(jobId);
   }
@@ -273,6 +319,15 @@ function zeroUsage(ncpus: number): ResourceUsage {
   return { cput: 0, mem: 0, vmem: 0, walltime: 0, cpupercent: 0, ncpus };
 }
 
+/** The request an attempt was started with, unless it never got to disk whole. */
+function readRunRequest(dir: string): RunRequest | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunRequest;
+  } catch {
+    return undefined;
+  }
+}
+
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   if (pgid <= 0) return;
   try {
@@ -280,13 +335,6 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   } catch {
     // the group is already gone
   }
-}
-
-function writeDurably(path: string, text: string): void {
-  const fd = openSync(path, 'w', 0o600);
-  writeSync(fd, text);
-  fsyncSync(fd);
-  closeSync(fd);
 }
 
 /** Quote a path for the job shell's stdin (our own path, never user text). */

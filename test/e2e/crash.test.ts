@@ -20,7 +20,7 @@ const lines = (file: string) =>
   existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
 
 describe('head crash', () => {
-  it('loses no job and runs none twice', async () => {
+  it('loses no job and runs none twice', { timeout: 120_000 }, async () => {
     const started = join(head.work, 'started.log');
     const done = join(head.work, 'done.log');
     writeFileSync(
