@@ -26,6 +26,7 @@ const head = new TestHead({ local: false });
 process.env.DROVER_HOME = head.stateDir;
 const { api } = await import('../cli/client.js');
 const { makeBenchSpec } = await import('./spec.js');
+const { spawnCost } = await import('./spawn-cost.js');
 const fmt = (n: number, d = 1) => n.toFixed(d);
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
@@ -76,6 +77,10 @@ try {
   const spec = makeBenchSpec(head.work);
   console.log(
     `Drover SSH benchmark: 4 nodes over sshd on ${ADDRESSES[0]}-${ADDRESSES[3]!.split('.')[3]}, ${values.ncpus} slots each`,
+  );
+  const cost = await spawnCost();
+  console.log(
+    `  this machine: one /bin/true spawned from Node costs ${fmt(cost.parentMs, 2)} ms CPU in the parent + ${fmt(cost.childMs, 2)} ms in the child`,
   );
   const probes: string[] = [];
   for (let i = 0; i < Number(values.probes); i++) {

@@ -78,16 +78,22 @@ await yargs(hideBin(process.argv))
           type: 'boolean',
           default: false,
           describe: 'relay stdin/stdout to the daemon (what the head runs over SSH), starting it if needed',
+        })
+        .option('ensure', {
+          type: 'boolean',
+          default: false,
+          describe:
+            'start the daemon if it is not running, then print "ready SOCKET" (what the head runs over SSH)',
         }),
     async (a) => {
-      if (a.connect) {
-        const { runRelay } = await import('../compute-agent/relay.js');
+      if (a.connect || a.ensure) {
+        const { ensureAgent, runRelay } = await import('../compute-agent/relay.js');
         const daemon = [
           process.execPath,
           process.argv[1]!,
-          ...process.argv.slice(2).filter((w) => w !== '--connect'),
+          ...process.argv.slice(2).filter((w) => w !== '--connect' && w !== '--ensure'),
         ];
-        process.exit(await runRelay(a['state-dir'], daemon));
+        process.exit(await (a.ensure ? ensureAgent : runRelay)(a['state-dir'], daemon));
       }
       const { runAgent } = await import('../compute-agent/daemon.js');
       const code = await runAgent({

@@ -19,7 +19,7 @@ import { JobRunner } from './job-runner.js';
 import { Journal } from './journal.js';
 import { agentPaths } from './launcher.js';
 import { acquire, release } from './pidlock.js';
-import { runTask, serveTasks } from './tasks.js';
+import { runTask, serveTasks, TaskGroups } from './tasks.js';
 
 export interface AgentOptions {
   stateDir: string;
@@ -54,6 +54,7 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
   const journal = new Journal(opts.stateDir);
   let head: Socket | undefined;
   const send = (m: AgentMessage) => head?.write(encode(m));
+  const taskGroups = new TaskGroups();
   const runner = new JobRunner({
     stateDir: opts.stateDir,
     journal,
@@ -61,6 +62,7 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
     killDelayMs: opts.killDelayMs,
     tmpRoot: opts.tmpRoot,
     agentEnv: process.env,
+    ended: (jobId) => taskGroups.end(jobId, opts.killDelayMs),
   });
   const node = {
     hostname: hostname().split('.')[0]!,
@@ -72,14 +74,20 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
   };
 
   const taskClients = new Map<string, (r: TaskClientReply) => void>();
+  const taskHost = {
+    stateDir: opts.stateDir,
+    tmpRoot: opts.tmpRoot,
+    node: node.hostname,
+    groups: taskGroups,
+  };
   const tasks = await serveTasks(
     join(opts.stateDir, 'tasks.sock'),
     (jobId, cookie) => runner.checkCookie(jobId, cookie),
-    (jobId, attempt, argv, reply) => {
+    (jobId, attempt, argv, select, reply) => {
       if (!head) return reply({ t: 'error', message: 'the head is not connected to this node; try again' });
       const reqId = randomUUID();
       taskClients.set(reqId, reply);
-      send({ t: 'tasks', reqId, jobId, attempt, argv });
+      send({ t: 'tasks', reqId, jobId, attempt, argv, select });
     },
   );
 
@@ -110,10 +118,12 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
       case 'usage?':
         return send({ t: 'usage', jobs: runner.sample() });
       case 'task':
-        void runTask(opts.stateDir, opts.tmpRoot, node.hostname, m.job, m.argv, m.taskNum, m.nodeNum).then(
-          (result) => send({ t: 'task-done', reqId: m.reqId, result }),
+        void runTask(taskHost, m.job, m.argv, m.taskNum, m.nodeNum).then((result) =>
+          send({ t: 'task-done', reqId: m.reqId, result }),
         );
         return;
+      case 'end-tasks':
+        return taskGroups.end(m.jobId, opts.killDelayMs);
       case 'tasks-done':
         taskClients.get(m.reqId)?.({ t: 'tasks-done', results: m.results });
         taskClients.delete(m.reqId);

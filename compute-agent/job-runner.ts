@@ -24,6 +24,7 @@ import { EXIT } from '../core/states.js';
 import type { ResourceUsage } from '../core/types.js';
 import { jobEnvironment } from './job-env.js';
 import type { Journal } from './journal.js';
+import { signalGroup } from './signals.js';
 import { foldUsage, sampleSessions } from './usage.js';
 import { type Account, jobAccount } from './users.js';
 
@@ -36,6 +37,8 @@ export interface RunnerOptions {
   killDelayMs: number;
   tmpRoot: string;
   agentEnv: Record<string, string | undefined>;
+  /** an attempt ended: its pbsdsh tasks on this node end with it */
+  ended?: (jobId: string) => void;
 }
 
 interface LiveJob {
@@ -224,6 +227,7 @@ export class JobRunner {
     // same grace as the job, so that its exit traps can run (e.g. a lock file being removed)
     if (job.killReason) setTimeout(() => signalGroup(job.session, 'SIGKILL'), this.opts.killDelayMs);
     else signalGroup(job.session, 'SIGKILL');
+    this.opts.ended?.(job.req.jobId);
     const walltime = Math.round((Date.now() - job.startedAt) / 1000);
     const usage = { ...job.usage, walltime };
     let status = natural;
@@ -325,15 +329,6 @@ function readRunRequest(dir: string): RunRequest | undefined {
     return JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunRequest;
   } catch {
     return undefined;
-  }
-}
-
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  if (pgid <= 0) return;
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // the group is already gone
   }
 }
 

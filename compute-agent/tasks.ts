@@ -11,17 +11,48 @@ import {
   type TaskClientMessage,
   type TaskClientReply,
   type TaskResult,
+  type TaskSelection,
 } from '../core/protocol.js';
 import { jobEnvironment } from './job-env.js';
+import { terminateGroup } from './signals.js';
 import { jobAccount } from './users.js';
 
 const MAX_OUTPUT = 1 << 20;
+
+/** The running tasks of each job on this node (their process groups), to end with the job. */
+export class TaskGroups {
+  private byJob = new Map<string, Set<number>>();
+
+  add(jobId: string, pgid: number): void {
+    const set = this.byJob.get(jobId) ?? new Set<number>();
+    set.add(pgid);
+    this.byJob.set(jobId, set);
+  }
+
+  remove(jobId: string, pgid: number): void {
+    const set = this.byJob.get(jobId);
+    set?.delete(pgid);
+    if (set?.size === 0) this.byJob.delete(jobId);
+  }
+
+  /** SIGTERM every task of the job, SIGKILL after the grace period. */
+  end(jobId: string, graceMs: number): void {
+    for (const pgid of this.byJob.get(jobId) ?? []) terminateGroup(pgid, graceMs);
+    this.byJob.delete(jobId);
+  }
+}
 
 /** Serve pbsdsh clients; `forward` sends a checked request on to the head. */
 export function serveTasks(
   path: string,
   check: (jobId: string, cookie: string) => number | undefined,
-  forward: (jobId: string, attempt: number, argv: string[], reply: (r: TaskClientReply) => void) => void,
+  forward: (
+    jobId: string,
+    attempt: number,
+    argv: string[],
+    select: TaskSelection,
+    reply: (r: TaskClientReply) => void,
+  ) => void,
 ): Promise<Server> {
   rmSync(path, { force: true });
   const server = createServer((socket: Socket) => {
@@ -41,7 +72,7 @@ export function serveTasks(
         const attempt = check(m.jobId, m.cookie);
         if (attempt === undefined)
           return reply({ t: 'error', message: `no running job ${m.jobId} with that cookie on this node` });
-        forward(m.jobId, attempt, m.argv, reply);
+        forward(m.jobId, attempt, m.argv, m.select ?? {}, reply);
       }
     });
     socket.on('error', () => {});
@@ -54,16 +85,25 @@ export function serveTasks(
   );
 }
 
-/** Run one task of a job on this node, as the job's user, with the job's environment. */
+export interface TaskHost {
+  stateDir: string;
+  tmpRoot: string;
+  node: string;
+  groups: TaskGroups;
+}
+
+/**
+ * Run one task of a job on this node, as the job's user, with the job's environment, in its
+ * own session (so that ending the job ends it and what it started).
+ */
 export function runTask(
-  stateDir: string,
-  tmpRoot: string,
-  node: string,
+  host: TaskHost,
   job: RunRequest,
   argv: string[],
   taskNum: number,
   nodeNum: number,
 ): Promise<TaskResult> {
+  const { stateDir, tmpRoot, node, groups } = host;
   return new Promise((resolve) => {
     const done = (status: number, stdout: string, stderr: string) =>
       resolve({ taskNum, node, status, stdout, stderr });
@@ -85,9 +125,15 @@ export function runTask(
     const child = spawn(argv[0]!, argv.slice(1), {
       cwd: account.home,
       env,
+      detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(root ? { uid: account.uid, gid: account.gid } : {}),
     });
+    const pgid = child.pid;
+    if (pgid !== undefined) {
+      groups.add(job.jobId, pgid);
+      child.once('exit', () => groups.remove(job.jobId, pgid));
+    }
     let out = '';
     let err = '';
     child.stdout!.on('data', (d: Buffer) => {

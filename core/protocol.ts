@@ -83,8 +83,26 @@ export interface TaskResult {
   stderr: string;
 }
 
+/**
+ * Which slots a `pbsdsh` runs on and how: `copies` (-c) the first N slots, wrapping around;
+ * `slot` (-n) that one slot; neither: every slot. `serial` (-s) one task after another;
+ * `wait: false` (-o) answer once the tasks are started.
+ */
+export interface TaskSelection {
+  copies?: number;
+  slot?: number;
+  serial?: boolean;
+  wait?: boolean;
+}
+
 /** What `pbsdsh` inside a job sends to its node's task socket, and the answer. */
-export type TaskClientMessage = { t: 'pbsdsh'; jobId: string; cookie: string; argv: string[] };
+export type TaskClientMessage = {
+  t: 'pbsdsh';
+  jobId: string;
+  cookie: string;
+  argv: string[];
+  select?: TaskSelection;
+};
 export type TaskClientReply = { t: 'tasks-done'; results: TaskResult[] } | { t: 'error'; message: string };
 
 export type HeadMessage =
@@ -98,7 +116,9 @@ export type HeadMessage =
   | { t: 'usage?' }
   | { t: 'task'; reqId: string; taskNum: number; nodeNum: number; job: RunRequest; argv: string[] }
   | { t: 'tasks-done'; reqId: string; results: TaskResult[] }
-  | { t: 'tasks-refused'; reqId: string; reason: string };
+  | { t: 'tasks-refused'; reqId: string; reason: string }
+  /** the job's attempt ended: stop its pbsdsh tasks on this node */
+  | { t: 'end-tasks'; jobId: string };
 
 export type AgentMessage =
   | { t: 'welcome'; node: NodeInfo; jobs: AgentJobSummary[] }
@@ -106,7 +126,7 @@ export type AgentMessage =
   | { t: 'output'; jobId: string; attempt: number; files: OutputFile[] }
   | { t: 'usage'; jobs: { jobId: string; attempt: number; usage: ResourceUsage }[] }
   | { t: 'refused'; jobId: string; attempt: number; reason: string }
-  | { t: 'tasks'; reqId: string; jobId: string; attempt: number; argv: string[] }
+  | { t: 'tasks'; reqId: string; jobId: string; attempt: number; argv: string[]; select: TaskSelection }
   | { t: 'task-done'; reqId: string; result: TaskResult };
 
 /** Split a byte stream into messages, one JSON value a line. */

@@ -9,8 +9,10 @@ import type {
   NodeInfo,
   OutputFile,
   TaskResult,
+  TaskSelection,
 } from '../core/protocol.js';
 import { EXIT } from '../core/states.js';
+import { selectTaskSlots } from '../core/task-slots.js';
 import type { Cluster } from './cluster.js';
 import type { GroupCommit } from './db/group-commit.js';
 import type { Store } from './db/index.js';
@@ -34,8 +36,11 @@ export const seqOf = (jobId: string) => Number(jobId.slice(0, jobId.indexOf('.')
 export class AgentMessages {
   /** exited facts waiting for their output: jobId → journal seq */
   private awaiting = new Map<string, { node: string; seq: number }>();
-  /** pbsdsh requests under way: reqId → the mother superior's node and the results so far */
-  private taskRequests = new Map<string, { node: string; expected: number; results: TaskResult[] }>();
+  /** pbsdsh requests under way: reqId → the mother superior's node, results so far, tasks not yet sent (-s) */
+  private taskRequests = new Map<
+    string,
+    { node: string; expected: number; results: TaskResult[]; later: [string, HeadMessage][]; wait: boolean }
+  >();
   /** messages to agents, sent only once the transaction that decided them has committed */
   private outbox: [string, HeadMessage][] = [];
 
@@ -91,7 +96,7 @@ export class AgentMessages {
         }
         return;
       case 'tasks':
-        this.tasks(node, m.reqId, m.jobId, m.attempt, m.argv);
+        this.tasks(node, m.reqId, m.jobId, m.attempt, m.argv, m.select ?? {});
         return;
       case 'task-done':
         this.taskDone(m.reqId, m.result);
@@ -155,6 +160,8 @@ export class AgentMessages {
     }
     let state = job?.row.state;
     if (job && state === 'R') {
+      const sisters = new Set(store.allocations.ofJob(job.seq).map((s) => s.node));
+      sisters.delete(node);
       const r = transition(
         store,
         job.seq,
@@ -167,7 +174,11 @@ export class AgentMessages {
         },
         fact.at,
       );
-      if (r.ok) state = 'E';
+      if (r.ok) {
+        state = 'E';
+        // pbsdsh tasks on the other nodes end with the job (the mother superior ends its own)
+        for (const sister of sisters) this.send(sister, { t: 'end-tasks', jobId: fact.jobId });
+      }
       this.ctx.poke();
     }
     if (state === 'E') {
@@ -195,25 +206,54 @@ export class AgentMessages {
     this.send(node, { t: 'cleanup', jobId, attempt });
   }
 
-  /** pbsdsh in a running job: one task on every allocated slot, over the agents. */
-  private tasks(node: string, reqId: string, jobId: string, attempt: number, argv: string[]): void {
+  /** pbsdsh in a running job: one task on each chosen slot, over the agents. */
+  private tasks(
+    node: string,
+    reqId: string,
+    jobId: string,
+    attempt: number,
+    argv: string[],
+    select: TaskSelection,
+  ): void {
+    const starts = this.taskStarts(reqId, jobId, attempt, argv, select);
+    if (typeof starts === 'string') {
+      this.send(node, { t: 'tasks-refused', reqId, reason: starts });
+      return;
+    }
+    const wait = select.wait !== false;
+    const now = select.serial ? starts.slice(0, 1) : starts;
+    this.taskRequests.set(reqId, {
+      node,
+      expected: starts.length,
+      results: [],
+      later: starts.slice(now.length),
+      wait,
+    });
+    for (const [to, m] of now) this.send(to, m);
+    if (!wait) this.send(node, { t: 'tasks-done', reqId, results: [] });
+  }
+
+  /** The `task` message for each chosen slot, or why there is none. */
+  private taskStarts(
+    reqId: string,
+    jobId: string,
+    attempt: number,
+    argv: string[],
+    select: TaskSelection,
+  ): [string, HeadMessage][] | string {
     const { store, cluster } = this.ctx;
     const job = this.current(jobId, attempt);
-    if (job?.row.state !== 'R') {
-      this.send(node, { t: 'tasks-refused', reqId, reason: `job ${jobId} is not running` });
-      return;
-    }
+    if (job?.row.state !== 'R') return `job ${jobId} is not running`;
     const slots = store.allocations.ofJob(job.seq);
+    if (slots.some((s) => !cluster.isUp(s.node))) return 'a node of the job is down';
+    const chosen = selectTaskSlots(slots.length, select);
+    if (!chosen.ok) return chosen.error.message;
     const nodes = [...new Set(slots.map((s) => s.node))];
-    if (slots.some((s) => !cluster.isUp(s.node))) {
-      this.send(node, { t: 'tasks-refused', reqId, reason: 'a node of the job is down' });
-      return;
-    }
-    this.taskRequests.set(reqId, { node, expected: slots.length, results: [] });
     const base = buildRunRequest(job, slots, undefined, (n) => cluster.hostOf(n));
-    slots.forEach((slot, taskNum) => {
+    return chosen.value.map((index, taskNum): [string, HeadMessage] => {
+      const slot = slots[index]!;
       const req = { ...base, ncpus: slot.ompthreads, gpus: slot.gpus };
-      this.send(slot.node, { t: 'task', reqId, taskNum, nodeNum: nodes.indexOf(slot.node), job: req, argv });
+      return [slot.node, { t: 'task', reqId, taskNum, nodeNum: nodes.indexOf(slot.node), job: req, argv }];
     });
   }
 
@@ -221,9 +261,12 @@ export class AgentMessages {
     const r = this.taskRequests.get(reqId);
     if (!r) return;
     r.results.push(result);
+    const next = r.later.shift();
+    if (next) this.send(...next);
     if (r.results.length < r.expected) return;
     this.taskRequests.delete(reqId);
-    this.send(r.node, { t: 'tasks-done', reqId, results: r.results.sort((a, b) => a.taskNum - b.taskNum) });
+    if (r.wait)
+      this.send(r.node, { t: 'tasks-done', reqId, results: r.results.sort((a, b) => a.taskNum - b.taskNum) });
   }
 
   /** The agent could not start the attempt (e.g. no such user there): the job fails. */

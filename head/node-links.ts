@@ -56,7 +56,7 @@ export class NodeLinks {
     return new SshSession(
       target,
       this.knownHosts,
-      [...command, ...this.agentArgs(node.stateDir), '--connect'],
+      [...command, ...this.agentArgs(node.stateDir)],
       allowLearning,
     );
   }

@@ -1,7 +1,9 @@
 // One persistent SSH connection per node (the only module that imports ssh2). Key
 // authentication; the host key must match the one pinned in known_hosts, or, on first contact
-// when the caller allows it, is learned (trust on first use). Over the connection, `exec` runs
-// the agent relay: a stream to the node's agent daemon.
+// when the caller allows it, is learned (trust on first use). Over the connection, `exec` of
+// `drover agent --ensure` starts the node's agent daemon if needed, and a forwarded stream
+// (direct-streamlocal) reaches its socket; where the sshd forbids that, `drover agent --connect`
+// relays the channel instead.
 import { readFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { Client } from 'ssh2';
@@ -33,8 +35,8 @@ export class SshSession implements Transport {
   constructor(
     private readonly target: SshTarget,
     private readonly knownHosts: KnownHosts,
-    /** argv of the relay on the node (`drover agent --state-dir … --connect`) */
-    private readonly relay: string[],
+    /** argv of the agent on the node (`drover agent --state-dir …`) */
+    private readonly agent: string[],
     private readonly allowLearning = false,
   ) {}
 
@@ -110,10 +112,19 @@ export class SshSession implements Transport {
     });
   }
 
+  /** A stream to the node's agent: forwarded to its socket, or through the relay. */
   async open(): Promise<Duplex> {
     const client = await this.connect();
+    const ensured = await this.run([...this.agent, '--ensure']);
+    const socket = /^ready (\/.*)$/m.exec(ensured.stdout)?.[1];
+    if (ensured.code === 0 && socket) {
+      const forwarded = await new Promise<Duplex | undefined>((resolve) => {
+        client.openssh_forwardOutStreamLocal(socket, (err, stream) => resolve(err ? undefined : stream));
+      });
+      if (forwarded) return forwarded;
+    }
     return new Promise((resolve, reject) => {
-      client.exec(this.relay.map(shellWord).join(' '), (err, stream) =>
+      client.exec([...this.agent, '--connect'].map(shellWord).join(' '), (err, stream) =>
         err ? reject(err) : resolve(stream),
       );
     });

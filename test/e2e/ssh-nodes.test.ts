@@ -70,11 +70,14 @@ describe('nodes over SSH', () => {
   });
 
   it('spreads jobs over the nodes and delivers their output to the submit directory', async () => {
+    // six 1-CPU jobs that run until all six run at once: they need every slot of the 3 nodes
+    const barrier = join(head.work, 'spread.go');
+    const wait = `while [ ! -e ${barrier} ]; do sleep 0.1; done; cat "$PBS_NODEFILE"`;
     const ids: string[] = [];
     for (let i = 0; i < 6; i++)
-      ids.push(
-        await head.submit(['-N', `spread${i}`, '--', '/bin/sh', '-c', 'sleep 1; cat "$PBS_NODEFILE"']),
-      );
+      ids.push(await head.submit(['-N', `spread${i}`, '--', '/bin/sh', '-c', wait]));
+    for (const id of ids) await head.waitState(id, 'R');
+    writeFileSync(barrier, '');
     const hosts = new Set<string>();
     for (const [i, id] of ids.entries()) {
       const j = await head.waitState(id, 'F');

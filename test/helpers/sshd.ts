@@ -24,6 +24,8 @@ export class TestSshd {
     readonly address: string,
     base: string,
     private readonly authorizedKey: string,
+    /** more sshd_config lines, e.g. `AllowStreamLocalForwarding no` */
+    private readonly extraConfig: string[] = [],
   ) {
     this.dir = join(base, `sshd-${address}`);
     mkdirSync(this.dir, { recursive: true });
@@ -66,6 +68,7 @@ export class TestSshd {
         'MaxStartups 100',
         'MaxSessions 100',
         'LogLevel INFO',
+        ...this.extraConfig,
         '',
       ].join('\n'),
     );
