@@ -33,6 +33,8 @@ export interface JobRow {
   comment?: string;
   /** who asked for a running job to be deleted (`user@host`) */
   deleteRequestedBy?: string;
+  /** the system hold is the dependencies' (released when the last one is met) */
+  dependHold?: boolean;
   usage?: ResourceUsage;
 }
 
@@ -61,7 +63,11 @@ export type JobEvent =
   | { type: 'started'; attempt: number; sessionId: number }
   | { type: 'requeued'; attempt: number; reason: string }
   | { type: 'delete_requested'; by: string }
-  | { type: 'deleted'; by: string }
+  | { type: 'deleted'; by: string; reason?: string }
+  /** the job waits for other jobs (-W depend=): a system hold */
+  | { type: 'depend_hold'; on: string[] }
+  /** every dependency is met: the system hold goes */
+  | { type: 'depend_released' }
   | { type: 'exited'; attempt: number; status: number; usage?: ResourceUsage; reason?: string }
   | { type: 'finished'; attempt: number };
 
@@ -110,6 +116,7 @@ const removeHolds = (have: string, remove: string) =>
   have === 'n' ? 'n' : [...have].filter((h) => !remove.includes(h)).join('') || 'n';
 
 const WAITING: readonly JobState[] = ['Q', 'H', 'W'];
+const DEPEND_COMMENT = 'Not Running: Waiting for dependency';
 
 function refuseState(row: JobRow, type: string): Result<JobRow> {
   return refuse('BAD_STATE', `Request invalid for state of job (${type} in state ${row.state})`);
@@ -155,9 +162,25 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
     case 'delete_requested':
       if (row.state !== 'R') return refuseState(row, event.type);
       return ok({ ...base, deleteRequestedBy: event.by });
-    case 'deleted':
+    case 'deleted': {
       if (!WAITING.includes(row.state)) return refuseState(row, event.type);
-      return ok({ ...base, state: 'F', substate: SUBSTATE.terminated!, obittime: now });
+      const gone: JobRow = { ...base, state: 'F', substate: SUBSTATE.terminated!, obittime: now };
+      if (event.reason) gone.comment = event.reason;
+      return ok(gone);
+    }
+    case 'depend_hold': {
+      if (!WAITING.includes(row.state)) return refuseState(row, event.type);
+      const holdTypes = addHolds(row.holdTypes, 's');
+      const held = settle({ ...base, holdTypes, comment: DEPEND_COMMENT, dependHold: true }, now);
+      return ok({ ...held, substate: SUBSTATE.dependHold! });
+    }
+    case 'depend_released': {
+      if (!WAITING.includes(row.state)) return refuseState(row, event.type);
+      const released = { ...base, holdTypes: removeHolds(row.holdTypes, 's') };
+      delete released.dependHold;
+      if (released.comment === DEPEND_COMMENT) delete released.comment;
+      return ok(settle(released, now));
+    }
     case 'exited':
       if (row.state !== 'R' || row.attempt !== event.attempt) return refuseState(row, event.type);
       return ok(exited(base, event));

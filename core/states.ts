@@ -26,6 +26,7 @@ export const EXIT = {
 export const SUBSTATE: Record<string, number> = {
   Q: 10,
   H: 20,
+  dependHold: 22,
   W: 30,
   R: 42,
   E: 50,

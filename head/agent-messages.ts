@@ -201,6 +201,7 @@ export class AgentMessages {
     for (const u of result.undelivered)
       log.warn({ job: jobId, ...u }, 'output not delivered; kept in undelivered');
     transition(store, job.seq, { type: 'finished', attempt });
+    this.ctx.poke(); // jobs that waited for this one may run now
     this.awaiting.delete(jobId);
     this.send(node, { t: 'ack', seqs: [seq] });
     this.send(node, { t: 'cleanup', jobId, attempt });

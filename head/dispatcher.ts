@@ -13,6 +13,7 @@ export class Dispatcher {
   private queued = false;
   private reasons = new Map<number, string>();
   private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(
     private readonly store: Store,
@@ -25,12 +26,12 @@ export class Dispatcher {
 
   /** Ask for a scheduling pass soon; many pokes in one turn of the event loop make one pass. */
   poke(): void {
-    if (this.queued) return;
+    if (this.queued || this.stopped) return;
     this.queued = true;
     if (!this.group) {
       setImmediate(() => {
         this.queued = false;
-        this.tick(false);
+        if (!this.stopped) this.tick(false);
       });
       return;
     }
@@ -52,6 +53,7 @@ export class Dispatcher {
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
   }
 
@@ -108,8 +110,10 @@ export class Dispatcher {
       execHost: execHost(p.slots),
       execVnode: execVnode(p.slots),
     };
+    const dependents = this.store.dependencies.waitingOn(p.seq).length > 0;
     const r = transition(this.store, p.seq, event, now);
     if (!r.ok) throw new Error(r.error.message);
+    if (dependents) this.poke(); // `after` dependents may run now
     this.store.jobs.setSchedComment(p.seq, null);
     this.reasons.delete(p.seq);
     const req = buildRunRequest(r.value, p.slots, this.store.jobs.script(p.seq), (n) =>

@@ -1,11 +1,14 @@
 // qsub at the head: re-check what the command sent, refuse what can never run, then store the
 // job and its `queued` event in one transaction.
+
+import { formatDependList, parseDependList } from '../core/depend.js';
 import { ok, refuse } from '../core/errors.js';
 import { initialRow } from '../core/lifecycle.js';
 import { resolveStdPath } from '../core/qsub.js';
 import { neverRunReason, type SchedNode } from '../core/scheduler.js';
 import type { JobSpec, Result } from '../core/types.js';
 import type { Store } from './db/index.js';
+import { checkDependencies, recordDependencies } from './dependencies.js';
 
 export interface SubmitContext {
   store: Store;
@@ -21,11 +24,11 @@ export function submitJob(ctx: SubmitContext, spec: JobSpec): Result<{ id: strin
   const queue = store.queues.get(queueName);
   if (!queue) return refuse('UNKNOWN_QUEUE', 'Unknown queue');
   if (!queue.enabled) return refuse('QUEUE_DISABLED', 'Queue is not enabled');
-  if (spec.depend !== undefined) {
-    return refuse(
-      'NOT_SUPPORTED',
-      'job dependencies (-W depend=) are not supported yet by this Drover server',
-    );
+  const depend = spec.depend === undefined ? undefined : parseDependList(spec.depend, ctx.server);
+  if (depend && !depend.ok) return depend;
+  if (depend) {
+    const checked = checkDependencies(store, depend.value);
+    if (!checked.ok) return checked;
   }
   const never = neverRunReason(spec.resources, ctx.nodes());
   if (never !== undefined) {
@@ -37,6 +40,7 @@ export function submitJob(ctx: SubmitContext, spec: JobSpec): Result<{ id: strin
       const seq = store.meta.nextSeq();
       const id = `${seq}.${ctx.server}`;
       const { script, ...stored } = spec;
+      if (spec.depend !== undefined) stored.depend = formatDependList(spec.depend, ctx.server);
       stored.variables = [...spec.variables.filter(([k]) => k !== 'PBS_O_QUEUE'), ['PBS_O_QUEUE', queueName]];
       const event = {
         type: 'queued' as const,
@@ -63,6 +67,7 @@ export function submitJob(ctx: SubmitContext, spec: JobSpec): Result<{ id: strin
         script,
       );
       store.events.append(seq, event);
+      if (depend) recordDependencies(store, seq, depend.value, at);
       return { id, seq };
     }),
   );

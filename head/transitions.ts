@@ -5,6 +5,10 @@ import { applyEvent, type JobEvent } from '../core/lifecycle.js';
 import type { Result } from '../core/types.js';
 import type { Store } from './db/index.js';
 import type { StoredJob } from './db/jobs.js';
+import { settleDependents } from './dependencies.js';
+
+/** Events after which the jobs that depend on this one may be met (or never be). */
+const SETTLES: readonly JobEvent['type'][] = ['run', 'finished', 'deleted'];
 
 export function transition(store: Store, seq: number, event: JobEvent, at = Date.now()): Result<StoredJob> {
   return store.transaction(() => {
@@ -18,6 +22,7 @@ export function transition(store: Store, seq: number, event: JobEvent, at = Date
     }
     store.events.append(seq, timed);
     if (event.type === 'exited' || event.type === 'requeued') store.allocations.release(seq);
+    if (SETTLES.includes(event.type)) settleDependents(store, seq, next.value.state === 'F', at);
     return ok({ ...job, row: next.value });
   });
 }

@@ -35,7 +35,11 @@ export function describeEvent(e: TimedEvent, job: JobRecord): [string, string] {
     case 'delete_requested':
       return ['S', `Job to be deleted at request of ${e.by}`];
     case 'deleted':
-      return ['S', `Job deleted at request of ${e.by}`];
+      return ['S', e.reason ?? `Job deleted at request of ${e.by}`];
+    case 'depend_hold':
+      return ['S', `Job held (system hold) until its dependencies on ${e.on.join(', ')} are met`];
+    case 'depend_released':
+      return ['S', 'Dependencies met: system hold released'];
     case 'exited': {
       const u = e.usage;
       const usage = u

@@ -1,6 +1,7 @@
 // The head's data access: one object with the SQL module of each table.
 import { allocationsSql } from './allocations.js';
 import { type Db, openDatabase } from './connection.js';
+import { dependenciesSql } from './dependencies.js';
 import { eventsSql } from './events.js';
 import { jobsSql } from './jobs.js';
 import { metaSql } from './meta.js';
@@ -21,6 +22,7 @@ export function storeOf(db: Db) {
     nodes: nodesSql(db),
     queues: queuesSql(db),
     allocations: allocationsSql(db),
+    dependencies: dependenciesSql(db),
     transaction<T>(fn: () => T): T {
       return db.transaction(fn)();
     },

@@ -122,10 +122,10 @@ describe('POST /v1/jobs', () => {
     expect(body.code).toBe('EXCEEDS_LIMITS');
   });
 
-  it('refuses -W depend with 400 NOT_SUPPORTED', async () => {
+  it('refuses -W depend= on an unknown job with 404 UNKNOWN_JOB', async () => {
     const { status, body } = await post('/v1/jobs', { spec: makeSpec({ depend: 'afterok:0.svr' }) });
-    expect(status).toBe(400);
-    expect(body.code).toBe('NOT_SUPPORTED');
+    expect(status).toBe(404);
+    expect(body).toMatchObject({ code: 'UNKNOWN_JOB', message: 'Unknown Job Id 0.svr (in -W depend=)' });
   });
 });
 

@@ -107,7 +107,8 @@ describe('submitJob', () => {
   it.each([
     ['an unknown queue', { queue: 'nosuch' }, 'UNKNOWN_QUEUE'],
     ['a job larger than every node', { resources: resources('select=1:ncpus=16') }, 'EXCEEDS_LIMITS'],
-    ['-W depend', { depend: 'afterok:1.svr' }, 'NOT_SUPPORTED'],
+    ['-W depend= on an unknown job', { depend: 'afterok:1.svr' }, 'UNKNOWN_JOB'],
+    ['-W depend=on:', { depend: 'on:2' }, 'NOT_SUPPORTED'],
   ] as const)('refuses %s with %s and stores nothing', (_, spec, code) => {
     const r = submit(spec);
     expect(r.ok ? undefined : r.error.code).toBe(code);

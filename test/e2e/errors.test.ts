@@ -62,10 +62,16 @@ const cases: { name: string; args: string[]; code: number; stderr: RegExp }[] = 
     stderr: /Cannot have "place" without "select"/,
   },
   {
-    name: 'dependencies not yet supported',
+    name: 'a dependency on an unknown job',
     args: ['-W', 'depend=afterok:1', 'ok.sh'],
+    code: 153,
+    stderr: /^qsub: Unknown Job Id 1\.\S+ \(in -W depend=\)\n$/,
+  },
+  {
+    name: 'a dependency type Drover does not offer',
+    args: ['-W', 'depend=on:2', 'ok.sh'],
     code: 1,
-    stderr: /^qsub: job dependencies .* not supported yet/,
+    stderr: /^qsub: -W depend=on is not supported by this Drover server\n$/,
   },
   { name: 'nothing after --', args: ['--'], code: 2, stderr: /usage: qsub/ },
 ];

@@ -1,0 +1,156 @@
+// Dependencies on a real store (pbs-spec.md §10): holds at submission, release when met,
+// deletion (and its cascade) when never met, before* lists, refusals for unknown ids and cycles.
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { replay } from '../../core/lifecycle.js';
+import type { JobSpec, Result } from '../../core/types.js';
+import { Cluster } from '../../head/cluster.js';
+import type { Store } from '../../head/db/index.js';
+import { Dispatcher } from '../../head/dispatcher.js';
+import { submitJob } from '../../head/submit.js';
+import { transition } from '../../head/transitions.js';
+import { addNode, openTempStore, type TempStore } from '../helpers/db-fixture.js';
+import { makeSpec } from '../helpers/records.js';
+
+const log = pino({ level: 'silent' });
+let temp: TempStore;
+let store: Store;
+let cluster: Cluster;
+let dispatcher: Dispatcher;
+
+beforeEach(() => {
+  temp = openTempStore();
+  store = temp.store;
+  addNode(store, { name: 'n1', ncpus: 8 });
+  cluster = new Cluster(store);
+  cluster.markUp('n1');
+  dispatcher = new Dispatcher(store, cluster, log);
+});
+afterEach(() => {
+  dispatcher.stop();
+  temp.dispose();
+});
+
+function submit(spec: Partial<JobSpec> = {}): Result<{ id: string; seq: number }> {
+  return submitJob({ store, server: 'svr', nodes: () => cluster.schedNodes() }, makeSpec(spec));
+}
+function job(depend?: string): number {
+  const r = submit(depend ? { depend } : {});
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value.seq;
+}
+const row = (seq: number) => store.jobs.get(seq)!.row;
+const state = (seq: number) => row(seq).state;
+
+/** Run every queued job, then end `seq` with `status`. */
+function end(seq: number, status: number): void {
+  dispatcher.tick();
+  const { attempt } = row(seq);
+  expect(transition(store, seq, { type: 'exited', attempt, status }).ok).toBe(true);
+  expect(transition(store, seq, { type: 'finished', attempt }).ok).toBe(true);
+}
+
+describe('dependencies', () => {
+  it('holds a job with a system hold until afterok is met, then queues it', () => {
+    const a = job();
+    const b = job('afterok:0');
+    expect(row(b)).toMatchObject({ state: 'H', holdTypes: 's', substate: 22 });
+    expect(row(b).comment).toBe('Not Running: Waiting for dependency');
+    expect(store.jobs.get(b)!.spec.depend).toBe('afterok:0.svr@svr');
+    dispatcher.tick();
+    expect(state(b)).toBe('H');
+    end(a, 0);
+    expect(row(b)).toMatchObject({ state: 'Q', holdTypes: 'n', substate: 10 });
+    expect(row(b).comment).toBeUndefined();
+    expect(replay(store.events.forJob(b)).ok && replay(store.events.forJob(b))).toEqual({
+      ok: true,
+      value: row(b),
+    });
+  });
+
+  it('after is met when the parent starts; afterany by any end', () => {
+    const a = job();
+    const after = job(`after:${a}`);
+    const any = job(`afterany:${a}`);
+    dispatcher.tick();
+    expect([state(a), state(after), state(any)]).toEqual(['R', 'Q', 'H']);
+    dispatcher.tick();
+    expect(state(after)).toBe('R');
+    end(a, 7);
+    expect(state(any)).toBe('Q');
+  });
+
+  it('deletes what can never run, and its dependents in turn (the cascade)', () => {
+    const a = job();
+    const ok = job(`afterok:${a}`);
+    const notok = job(`afternotok:${a}`);
+    const grandchild = job(`afterany:${ok}`);
+    end(a, 1);
+    expect(state(notok)).toBe('Q');
+    expect(row(ok)).toMatchObject({
+      state: 'F',
+      substate: 91,
+      comment: `Job deleted as result of dependency on job ${a}.svr`,
+    });
+    expect(row(grandchild)).toMatchObject({
+      state: 'F',
+      comment: `Job deleted as result of dependency on job ${ok}.svr`,
+    });
+    expect(store.dependencies.of(grandchild)).toEqual([]);
+  });
+
+  it('a parent deleted before it ran takes every dependent with it', () => {
+    const a = job();
+    const held = job(`after:${a}`);
+    const other = job(`afternotok:${a}`);
+    expect(transition(store, a, { type: 'held', types: 'u', by: 'me' }).ok).toBe(true);
+    expect(transition(store, a, { type: 'deleted', by: 'me' }).ok).toBe(true);
+    expect([state(held), state(other)]).toEqual(['F', 'F']);
+  });
+
+  it('is met or never met at once when the parent has finished already', () => {
+    const a = job();
+    end(a, 0);
+    expect(state(job(`afterok:${a}`))).toBe('Q');
+    expect(row(job(`afternotok:${a}`))).toMatchObject({
+      state: 'F',
+      comment: `Job deleted as result of dependency on job ${a}.svr`,
+    });
+  });
+
+  it('before* makes the named waiting job wait for the new one', () => {
+    const b = job();
+    const a = job(`beforeok:${b}`);
+    expect(row(b)).toMatchObject({ state: 'H', holdTypes: 's' });
+    end(a, 0);
+    expect(state(b)).toBe('Q');
+  });
+
+  it('keeps a user hold after the dependencies are met', () => {
+    const a = job();
+    const b = job(`afterok:${a}`);
+    expect(transition(store, b, { type: 'held', types: 'u', by: 'me' }).ok).toBe(true);
+    end(a, 0);
+    expect(row(b)).toMatchObject({ state: 'H', holdTypes: 'u' });
+  });
+
+  it('refuses unknown ids, a before* on a job that started, and cycles; nothing is stored', () => {
+    expect(submit({ depend: 'afterok:99' })).toEqual({
+      ok: false,
+      error: { code: 'UNKNOWN_JOB', message: 'Unknown Job Id 99.svr (in -W depend=)' },
+    });
+    const a = job();
+    dispatcher.tick();
+    expect(submit({ depend: `before:${a}` })).toMatchObject({ ok: false, error: { code: 'BAD_STATE' } });
+    const b = job();
+    const c = job(`afterok:${b}`);
+    expect(submit({ depend: `afterok:${c},before:${b}` })).toMatchObject({
+      ok: false,
+      error: {
+        code: 'INVALID_REQUEST',
+        message: 'the dependencies would make a cycle: a job would wait for itself',
+      },
+    });
+    expect(store.jobs.list(true).map((j) => j.seq)).toEqual([a, b, c]);
+  });
+});
