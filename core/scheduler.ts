@@ -1,5 +1,6 @@
 // The scheduler is a pure function: schedule(snapshot) → plan (architecture.md §4).
 // No database, no clock, no I/O. `apply` in the head re-checks each placement before recording it.
+import { QueueLimits, type SchedQueue } from './queue-limits.js';
 import { formatSize } from './size.js';
 import type { Chunk, ResourceRequest } from './types.js';
 
@@ -27,12 +28,16 @@ export interface SchedJob {
   id: string;
   priority: number;
   resources: ResourceRequest;
+  queue?: string;
+  user?: string;
 }
 
 export interface Snapshot {
   now: number;
   jobs: SchedJob[];
   nodes: SchedNode[];
+  /** the queues with their limits and running counts (none: no queue limits) */
+  queues?: SchedQueue[];
 }
 
 /** One unit chunk of a job placed on a node. */
@@ -66,7 +71,15 @@ export function byPriority(a: SchedJob, b: SchedJob): number {
 export function schedule(snapshot: Snapshot): Plan {
   const nodes = snapshot.nodes.map((n) => ({ ...n, usedGpus: [...n.usedGpus] }));
   const plan: Plan = { placements: [], waiting: [] };
-  for (const job of [...snapshot.jobs].sort(byPriority)) {
+  const limits = new QueueLimits(snapshot.queues ?? []);
+  const order = (a: SchedJob, b: SchedJob) =>
+    limits.priority(b.queue) - limits.priority(a.queue) || byPriority(a, b);
+  for (const job of [...snapshot.jobs].sort(order)) {
+    const blocked = limits.blocked(job.queue, job.user);
+    if (blocked) {
+      plan.waiting.push({ seq: job.seq, reason: `Not Running: ${blocked}` });
+      continue;
+    }
     const slots = place(job.resources, nodes);
     if (!slots) {
       plan.waiting.push({ seq: job.seq, reason: `Not Running: ${shortfall(job.resources, nodes)}` });
@@ -74,6 +87,7 @@ export function schedule(snapshot: Snapshot): Plan {
     }
     const exclusive = isExclusive(job.resources);
     commit(nodes, slots, exclusive);
+    limits.started(job.queue, job.user);
     plan.placements.push({ seq: job.seq, id: job.id, slots, exclusive });
   }
   return plan;

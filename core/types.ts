@@ -181,12 +181,38 @@ export interface NodeRecord {
   lastStateChange: number;
 }
 
+export interface QueueLimitsRow {
+  maxRun?: number;
+  maxRunPerUser?: number;
+  /** seconds */
+  maxWalltime?: number;
+  /** seconds */
+  defaultWalltime?: number;
+}
+
+/** What `drover queue set` / `qmgr set queue` may change; null clears a limit. */
+export interface QueueChanges {
+  enabled?: boolean;
+  started?: boolean;
+  priority?: number;
+  maxRun?: number | null;
+  maxRunPerUser?: number | null;
+  maxWalltime?: number | null;
+  defaultWalltime?: number | null;
+}
+
 export interface QueueRecord {
   name: string;
   type: 'Execution';
   enabled: boolean;
   started: boolean;
   priority: number;
+  maxRun?: number;
+  maxRunPerUser?: number;
+  /** seconds */
+  maxWalltime?: number;
+  /** seconds */
+  defaultWalltime?: number;
   counts: Record<JobState, number>;
   total: number;
 }

@@ -1,7 +1,8 @@
 // buildApp(deps) builds the fastify app; head/main.ts is the only file that wires real resources.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { httpStatus } from '../core/errors.js';
 import type { JobSpec, Refusal, Result } from '../core/types.js';
+import type { QueueChanges } from './db/queues.js';
 import type { NodeAdded, NodeInput } from './node-admin.js';
 import type { Alteration, Operations } from './operations.js';
 import {
@@ -12,6 +13,8 @@ import {
   nodeRemoveBody,
   nodesBody,
   queryBody,
+  queueBody,
+  queueNameBody,
   submitBody,
   traceBody,
 } from './schemas.js';
@@ -143,5 +146,33 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     },
   );
 
+  registerQueueRoutes(app, deps);
   return app;
+}
+
+/** Queue administration: create, change, delete, and the default queue. */
+function registerQueueRoutes(app: FastifyInstance, deps: AppDeps): void {
+  const { ops } = deps;
+  const answer = (r: Result<void>, reply: FastifyReply) =>
+    r.ok ? { queues: ops.queueRecords() } : reply.code(httpStatus(r.error.code)).send(refusal(r.error));
+  app.post<{ Body: { name: string; changes: QueueChanges } }>(
+    '/v1/queues',
+    { schema: { body: queueBody } },
+    (req, reply) => answer(ops.createQueue(req.body.name, req.body.changes), reply),
+  );
+  app.post<{ Body: { name: string; changes: QueueChanges } }>(
+    '/v1/queues/set',
+    { schema: { body: queueBody } },
+    (req, reply) => answer(ops.changeQueue(req.body.name, req.body.changes), reply),
+  );
+  app.post<{ Body: { name: string } }>(
+    '/v1/queues/delete',
+    { schema: { body: queueNameBody } },
+    (req, reply) => answer(ops.deleteQueue(req.body.name), reply),
+  );
+  app.post<{ Body: { name: string } }>(
+    '/v1/server/default-queue',
+    { schema: { body: queueNameBody } },
+    (req, reply) => answer(ops.setDefaultQueue(req.body.name), reply),
+  );
 }

@@ -2,6 +2,7 @@
 // for time-based work; applies the plan with a re-check, then tells the nodes to start the jobs.
 import type { Logger } from 'pino';
 import type { RunRequest } from '../core/protocol.js';
+import type { SchedQueue } from '../core/queue-limits.js';
 import { type Placement, type SchedNode, schedule } from '../core/scheduler.js';
 import type { Cluster } from './cluster.js';
 import type { GroupCommit } from './db/group-commit.js';
@@ -71,7 +72,7 @@ export class Dispatcher {
     if (!full && !nodes.some((n) => n.available && !n.exclusive && n.usedNcpus < n.ncpus)) return [];
     const jobs = this.store.jobs.pending();
     if (jobs.length === 0) return [];
-    const plan = schedule({ now: Math.floor(now / 1000), jobs, nodes });
+    const plan = schedule({ now: Math.floor(now / 1000), jobs, nodes, queues: this.queues() });
     const placed = plan.placements.flatMap((p) => this.apply(p, now) ?? []);
     for (const { seq, reason } of plan.waiting) {
       if (this.reasons.get(seq) === reason) continue;
@@ -87,6 +88,23 @@ export class Dispatcher {
         this.log.warn({ job: req.jobId }, 'node link not connected; the run is resent when it reconnects');
       }
     }
+  }
+
+  /** The queues' limits and how many of their jobs run now. */
+  private queues(): SchedQueue[] {
+    const counts = this.store.jobs.runningCounts();
+    return this.store.queues.all().map((q) => {
+      const mine = counts.filter((c) => c.queue === q.name);
+      return {
+        name: q.name,
+        priority: q.priority,
+        started: q.started,
+        ...(q.maxRun !== undefined ? { maxRun: q.maxRun } : {}),
+        ...(q.maxRunPerUser !== undefined ? { maxRunPerUser: q.maxRunPerUser } : {}),
+        running: mine.reduce((sum, c) => sum + c.n, 0),
+        runningByUser: Object.fromEntries(mine.map((c) => [c.user, c.n])),
+      };
+    });
   }
 
   /** W jobs whose start time has come become Q. */

@@ -19,7 +19,9 @@ import type { Cluster } from './cluster.js';
 import type { GroupCommit } from './db/group-commit.js';
 import type { Store } from './db/index.js';
 import type { StoredJob } from './db/jobs.js';
+import type { QueueChanges, QueueLimitsRow } from './db/queues.js';
 import type { Dispatcher } from './dispatcher.js';
+import { changeQueue, createQueue, deleteQueue, setDefaultQueue } from './queue-admin.js';
 import { toJobRecord } from './records.js';
 import { submitJob } from './submit.js';
 import { transition } from './transitions.js';
@@ -214,10 +216,29 @@ export class Operations {
         enabled: q.enabled,
         started: q.started,
         priority: q.priority,
+        ...limitsOf(q),
         counts,
         total,
       };
     });
+  }
+
+  createQueue(name: string, changes: QueueChanges): Result<void> {
+    return createQueue(this.d.store, name, changes);
+  }
+
+  changeQueue(name: string, changes: QueueChanges): Result<void> {
+    const r = changeQueue(this.d.store, name, changes);
+    this.d.dispatcher.poke(); // a started queue or a raised limit may let jobs run
+    return r;
+  }
+
+  deleteQueue(name: string): Result<void> {
+    return deleteQueue(this.d.store, name);
+  }
+
+  setDefaultQueue(name: string): Result<void> {
+    return setDefaultQueue(this.d.store, name);
   }
 
   nodeRecords(): NodeRecord[] {
@@ -244,4 +265,13 @@ export class Operations {
 function idOf(operand: string, server: string): { id?: string } {
   const ref = parseJobId(operand, server);
   return ref.ok ? { id: ref.value.full } : {};
+}
+
+/** The limits a queue has, without the unset ones. */
+function limitsOf(q: QueueLimitsRow): QueueLimitsRow {
+  const out: QueueLimitsRow = {};
+  for (const key of ['maxRun', 'maxRunPerUser', 'maxWalltime', 'defaultWalltime'] as const) {
+    if (q[key] !== undefined) out[key] = q[key];
+  }
+  return out;
 }

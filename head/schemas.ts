@@ -196,3 +196,33 @@ export const nodeRemoveBody = {
   additionalProperties: false,
   properties: { name: nodeName },
 } as const;
+
+const limit = { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'null' }] } as const;
+
+export const queueChanges = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    enabled: { type: 'boolean' },
+    started: { type: 'boolean' },
+    priority: { type: 'integer', minimum: -1024, maximum: 1024 },
+    maxRun: limit,
+    maxRunPerUser: limit,
+    maxWalltime: limit,
+    defaultWalltime: limit,
+  },
+} as const;
+
+export const queueBody = {
+  type: 'object',
+  required: ['name', 'changes'],
+  additionalProperties: false,
+  properties: { name: { type: 'string', minLength: 1, maxLength: 64 }, changes: queueChanges },
+} as const;
+
+export const queueNameBody = {
+  type: 'object',
+  required: ['name'],
+  additionalProperties: false,
+  properties: { name: { type: 'string', minLength: 1, maxLength: 64 } },
+} as const;

@@ -5,6 +5,7 @@ import { formatDependList, parseDependList } from '../core/depend.js';
 import { ok, refuse } from '../core/errors.js';
 import { initialRow } from '../core/lifecycle.js';
 import { resolveStdPath } from '../core/qsub.js';
+import { applyQueueWalltime } from '../core/queue-limits.js';
 import { neverRunReason, type SchedNode } from '../core/scheduler.js';
 import type { JobSpec, Result } from '../core/types.js';
 import type { Store } from './db/index.js';
@@ -17,13 +18,16 @@ export interface SubmitContext {
   now?: number;
 }
 
-export function submitJob(ctx: SubmitContext, spec: JobSpec): Result<{ id: string; seq: number }> {
+export function submitJob(ctx: SubmitContext, submitted: JobSpec): Result<{ id: string; seq: number }> {
   const { store } = ctx;
-  const queueName = spec.queue ?? store.meta.get('default_queue');
+  const queueName = submitted.queue ?? store.meta.get('default_queue');
   if (!queueName) return refuse('UNKNOWN_QUEUE', 'No default queue specified');
   const queue = store.queues.get(queueName);
   if (!queue) return refuse('UNKNOWN_QUEUE', 'Unknown queue');
   if (!queue.enabled) return refuse('QUEUE_DISABLED', 'Queue is not enabled');
+  const limited = applyQueueWalltime(submitted.resources, queue);
+  if (!limited.ok) return limited;
+  const spec = { ...submitted, resources: limited.value };
   const depend = spec.depend === undefined ? undefined : parseDependList(spec.depend, ctx.server);
   if (depend && !depend.ok) return depend;
   if (depend) {

@@ -1,5 +1,6 @@
 // `qstat -Q`, `-Qf`, `-B`, `-Bf` and their `-F json` forms (pbs-spec.md §11.3, §11.4).
 
+import { formatDuration } from '../../core/duration.js';
 import type { JobState } from '../../core/states.js';
 import type { QueueRecord, ServerRecord } from '../../core/types.js';
 import { attributesJson, type JsonObject, jsonDocument, wrapAttribute } from './qstat-full.js';
@@ -38,7 +39,7 @@ const QUEUE_HEADER =
 function queueRow(q: QueueRecord): string {
   const cols = [
     left(star(q.name, 16), 16),
-    right('0', 5),
+    right(star(String(q.maxRun ?? 0), 5), 5),
     right(star(String(q.total), 5), 5),
     right(q.enabled ? 'yes' : 'no', 3),
     right(q.started ? 'yes' : 'no', 3),
@@ -54,15 +55,27 @@ export function formatQueues(queues: QueueRecord[]): string {
   return QUEUE_HEADER + queues.map(queueRow).join('');
 }
 
-function queueAttributes(q: QueueRecord): [string, string][] {
+export function queueAttributes(q: QueueRecord): [string, string][] {
   return [
     ['queue_type', q.type],
     ['Priority', String(q.priority)],
     ['total_jobs', String(q.total)],
     ['state_count', stateCount(q.counts)],
+    ...limitAttributes(q),
     ['enabled', bool(q.enabled)],
     ['started', bool(q.started)],
   ];
+}
+
+/** The limits a queue has, by their PBS attribute names. */
+function limitAttributes(q: QueueRecord): [string, string][] {
+  const out: [string, string][] = [];
+  if (q.maxRun !== undefined) out.push(['max_running', String(q.maxRun)]);
+  if (q.maxRunPerUser !== undefined) out.push(['max_user_run', String(q.maxRunPerUser)]);
+  if (q.maxWalltime !== undefined) out.push(['resources_max.walltime', formatDuration(q.maxWalltime)]);
+  if (q.defaultWalltime !== undefined)
+    out.push(['resources_default.walltime', formatDuration(q.defaultWalltime)]);
+  return out;
 }
 
 function fullBlock(title: string, attrs: [string, string][]): string {
@@ -103,7 +116,7 @@ export function formatServer(server: ServerRecord): string {
   return `${SERVER_HEADER}${cols.join(' ')}\n`;
 }
 
-function serverAttributes(server: ServerRecord): [string, string][] {
+export function serverAttributes(server: ServerRecord): [string, string][] {
   return [
     ['server_state', server.status],
     ['server_host', server.name],

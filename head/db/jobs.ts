@@ -1,5 +1,6 @@
 // SQL of the jobs and job_scripts tables: one named function per statement.
 import type { JobRow } from '../../core/lifecycle.js';
+import type { SchedJob } from '../../core/scheduler.js';
 import type { JobState } from '../../core/states.js';
 import type { JobSpec, ResourceRequest, ResourceUsage } from '../../core/types.js';
 import type { Db } from './connection.js';
@@ -68,7 +69,10 @@ export function jobsSql(db: Db) {
   const all = db.prepare(`SELECT ${COLUMNS} FROM jobs ORDER BY seq`);
   const active = db.prepare(`SELECT ${COLUMNS} FROM jobs WHERE state != 'F' ORDER BY seq`);
   const pending = db.prepare(
-    `SELECT seq, id, priority, json_extract(row, '$.resources') AS resources FROM jobs WHERE state = 'Q' ORDER BY priority DESC, seq`,
+    `SELECT seq, id, priority, queue, owner, json_extract(row, '$.resources') AS resources FROM jobs WHERE state = 'Q' ORDER BY priority DESC, seq`,
+  );
+  const runningCounts = db.prepare(
+    `SELECT queue, substr(owner, 1, instr(owner, '@') - 1) AS user, count(*) AS n FROM jobs WHERE state IN ('R', 'E') GROUP BY queue, user`,
   );
   const inState = db.prepare(`SELECT ${COLUMNS} FROM jobs WHERE state = ? ORDER BY seq`);
   const onNode = db.prepare(
@@ -121,17 +125,28 @@ export function jobsSql(db: Db) {
       return (onNode.all(node) as RawJob[]).map(decode);
     },
     /** Queued jobs in scheduling order; identical resource texts are parsed once. */
-    pending(): { seq: number; id: string; priority: number; resources: ResourceRequest }[] {
+    pending(): SchedJob[] {
       if (parsed.size > 10_000) parsed.clear();
-      const rows = pending.all() as { seq: number; id: string; priority: number; resources: string }[];
-      return rows.map((r) => {
+      const rows = pending.all() as {
+        seq: number;
+        id: string;
+        priority: number;
+        queue: string;
+        owner: string;
+        resources: string;
+      }[];
+      return rows.map(({ owner, ...r }) => {
         let resources = parsed.get(r.resources);
         if (!resources) {
           resources = JSON.parse(r.resources) as ResourceRequest;
           parsed.set(r.resources, resources);
         }
-        return { ...r, resources };
+        return { ...r, user: owner.slice(0, owner.indexOf('@')), resources };
       });
+    },
+    /** Running (and exiting) jobs per queue and user, for the queue limits. */
+    runningCounts(): { queue: string; user: string; n: number }[] {
+      return runningCounts.all() as { queue: string; user: string; n: number }[];
     },
     setSchedComment(seq: number, comment: string | null): void {
       setComment.run(comment, seq);
