@@ -157,6 +157,8 @@ export interface JobRecord {
   comment?: string;
   runCount: number;
   usage?: ResourceUsage;
+  /** the scheduler's estimate of when a queued job starts (epoch seconds) */
+  estimatedStart?: number;
 }
 
 export type NodeStateWord = 'free' | 'job-busy' | 'offline' | 'down' | 'state-unknown';

@@ -15,6 +15,8 @@ export class Dispatcher {
   private reasons = new Map<number, string>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** the top job's estimated start, as last stored */
+  private estimate: { seq: number; start: number } | undefined;
 
   constructor(
     private readonly store: Store,
@@ -72,12 +74,18 @@ export class Dispatcher {
     if (!full && !nodes.some((n) => n.available && !n.exclusive && n.usedNcpus < n.ncpus)) return [];
     const jobs = this.store.jobs.pending();
     if (jobs.length === 0) return [];
-    const plan = schedule({ now: Math.floor(now / 1000), jobs, nodes, queues: this.queues() });
+    const running = this.store.allocations.holdings();
+    const plan = schedule({ now: Math.floor(now / 1000), jobs, nodes, queues: this.queues(), running });
     const placed = plan.placements.flatMap((p) => this.apply(p, now) ?? []);
     for (const { seq, reason } of plan.waiting) {
       if (this.reasons.get(seq) === reason) continue;
       this.reasons.set(seq, reason);
       this.store.jobs.setSchedComment(seq, reason);
+    }
+    const top = plan.estimates[0];
+    if (top?.seq !== this.estimate?.seq || top?.start !== this.estimate?.start) {
+      this.store.jobs.setEstimate(top?.seq, top?.start);
+      this.estimate = top;
     }
     return placed;
   }

@@ -41,6 +41,7 @@ export function toJobRecord(job: StoredJob, server: string, brief = false): JobR
   };
   for (const [k, v] of Object.entries(optional))
     if (v !== undefined) (record as unknown as Record<string, unknown>)[k] = v;
+  if (row.state === 'Q' && job.estimatedStart !== undefined) record.estimatedStart = job.estimatedStart;
   const comment = row.state === 'Q' && job.schedComment ? job.schedComment : row.comment;
   if (comment !== undefined) record.comment = comment;
   const usage = job.usage ?? row.usage;

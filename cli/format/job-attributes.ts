@@ -97,6 +97,7 @@ const SOURCES: Source[] = [
   one('comment', (j) => j.comment),
   one('etime', (j) => at(j.etime)),
   one('run_count', (j) => j.runCount),
+  one('estimated.start_time', (j) => at(j.estimatedStart)),
   one('Exit_status', (j) => j.exitStatus),
   one('Submit_arguments', (j) => j.spec.submitArgs),
   executable,

@@ -58,6 +58,21 @@ export interface AlternateOptions {
   oneLine?: boolean;
   /** -T: estimated start time instead of elapsed time */
   estimated?: boolean;
+  /** epoch seconds, for the -T column (default: the clock) */
+  now?: number;
+}
+
+const DAYS = ['Su', 'Mo', 'Tu', 'We', 'Th', 'Fr', 'Sa'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** The -T column (5 wide): `HH:MM` today, `Dy HH` within a week, else the month. */
+export function startColumn(at: number, now: number): string {
+  const d = new Date(at * 1000);
+  const today = new Date(now * 1000);
+  const hh = String(d.getHours()).padStart(2, '0');
+  if (d.toDateString() === today.toDateString()) return `${hh}:${String(d.getMinutes()).padStart(2, '0')}`;
+  if (Math.abs(at - now) < 6 * 86400) return `${DAYS[d.getDay()]} ${hh}`;
+  return MONTHS[d.getMonth()]!;
 }
 
 const BLANK = ' -- ';
@@ -77,16 +92,20 @@ function alternateHeader(opts: AlternateOptions): string {
 }
 
 /** Req'd Time and Elap Time: walltime, or cput when cput was requested. */
-function times(job: JobRecord, estimated: boolean): [string, string] {
+function times(job: JobRecord, estimated: number | undefined): [string, string] {
   const list = job.spec.resources.list;
   const useCput = list.cput !== undefined;
   const requested = (useCput ? list.cput : list.walltime) ?? BLANK;
-  if (estimated) return [requested, '--'];
+  if (estimated !== undefined) {
+    const start = job.state === 'R' ? job.stime : job.estimatedStart;
+    return [requested, start === undefined ? '--' : startColumn(start, estimated)];
+  }
   const used = job.usage ? (useCput ? job.usage.cput : job.usage.walltime) : undefined;
   return [requested, used === undefined ? BLANK : hms(used)];
 }
 
-function alternateRow(job: JobRecord, estimated: boolean): string {
+/** `estimated`: the clock (epoch seconds) when -T asks for start times instead of elapsed ones. */
+function alternateRow(job: JobRecord, estimated: number | undefined): string {
   const list = job.spec.resources.list;
   const sess = job.sessionId === undefined ? BLANK : star(String(job.sessionId), 6);
   const nds = list.nodect === undefined ? BLANK : star(list.nodect, 3);
@@ -147,7 +166,8 @@ function commentLine(comment: string | undefined): string {
 
 function alternateEntry(job: JobRecord, opts: AlternateOptions): string {
   const oneLine = opts.oneLine === true && (opts.nodes === true || opts.comments === true);
-  let out = alternateRow(job, opts.estimated === true) + (oneLine ? ' ' : '\n');
+  const clock = opts.estimated ? (opts.now ?? Math.floor(Date.now() / 1000)) : undefined;
+  let out = alternateRow(job, clock) + (oneLine ? ' ' : '\n');
   if (opts.nodes) out += nodeLines(job.execHost ?? BLANK, oneLine);
   if (opts.comments) out += commentLine(job.comment);
   return out.endsWith('\n') ? out : `${out}\n`;

@@ -1,4 +1,5 @@
 // SQL of the allocations table: which job holds which slots of which node.
+import type { Holding } from '../../core/backfill.js';
 import type { Slot } from '../../core/scheduler.js';
 import type { Db } from './connection.js';
 
@@ -25,7 +26,37 @@ export function allocationsSql(db: Db) {
   const onNode = db.prepare(
     `SELECT a.seq AS seq, j.id AS id, a.ncpus AS ncpus FROM allocations a JOIN jobs j ON j.seq = a.seq WHERE a.node = ? ORDER BY a.seq, a.slot`,
   );
+  const holdings = db.prepare(
+    `SELECT a.seq AS seq, a.node AS node, a.ncpus AS ncpus, a.mem AS mem, a.gpus AS gpus,
+       json_extract(j.row, '$.stime') AS stime, json_extract(j.row, '$.resources.walltime') AS walltime
+     FROM allocations a JOIN jobs j ON j.seq = a.seq ORDER BY a.seq`,
+  );
   return {
+    /** What each running job holds and when its walltime ends (epoch seconds), for backfill. */
+    holdings(): Holding[] {
+      const rows = holdings.all() as {
+        seq: number;
+        node: string;
+        ncpus: number;
+        mem: number;
+        gpus: string;
+        stime: number | null;
+        walltime: number | null;
+      }[];
+      const bySeq = new Map<number, Holding>();
+      for (const r of rows) {
+        let h = bySeq.get(r.seq);
+        if (!h) {
+          h =
+            r.stime !== null && r.walltime !== null
+              ? { end: r.stime + r.walltime, slots: [] }
+              : { slots: [] };
+          bySeq.set(r.seq, h);
+        }
+        h.slots.push({ node: r.node, ncpus: r.ncpus, mem: r.mem, gpus: JSON.parse(r.gpus) as number[] });
+      }
+      return [...bySeq.values()];
+    },
     add(seq: number, slots: Slot[], exclusive: boolean): void {
       slots.forEach((s, i) => {
         insert.run(seq, s.node, i, s.ncpus, s.mem, JSON.stringify(s.gpus), s.mpiprocs, exclusive ? 1 : 0);

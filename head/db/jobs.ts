@@ -16,6 +16,8 @@ export interface StoredJob {
   ctime: number;
   row: JobRow;
   schedComment?: string;
+  /** epoch seconds */
+  estimatedStart?: number;
   usage?: ResourceUsage;
 }
 
@@ -30,11 +32,12 @@ interface RawJob {
   ctime: number;
   row: string;
   schedComment: string | null;
+  estimatedStart: number | null;
   usage: string | null;
 }
 
 const COLUMNS = `seq, id, owner, queue, spec, output_path AS outputPath, error_path AS errorPath, ctime, row,
-  sched_comment AS schedComment, usage`;
+  sched_comment AS schedComment, est_start AS estimatedStart, usage`;
 
 function decode(r: RawJob): StoredJob {
   const job: StoredJob = {
@@ -49,6 +52,7 @@ function decode(r: RawJob): StoredJob {
     row: JSON.parse(r.row),
   };
   if (r.schedComment) job.schedComment = r.schedComment;
+  if (r.estimatedStart !== null) job.estimatedStart = r.estimatedStart;
   if (r.usage) job.usage = JSON.parse(r.usage);
   return job;
 }
@@ -79,6 +83,10 @@ export function jobsSql(db: Db) {
     `SELECT ${COLUMNS} FROM jobs WHERE node = ? AND state IN ('R', 'E') ORDER BY seq`,
   );
   const setComment = db.prepare('UPDATE jobs SET sched_comment = ? WHERE seq = ?');
+  const setEstimate = db.prepare('UPDATE jobs SET est_start = ? WHERE seq = ?');
+  const clearEstimates = db.prepare(
+    'UPDATE jobs SET est_start = NULL WHERE est_start IS NOT NULL AND seq != ?',
+  );
   const setUsage = db.prepare("UPDATE jobs SET usage = ? WHERE seq = ? AND state = 'R'");
   const parsed = new Map<string, ResourceRequest>();
   const countByState = db.prepare('SELECT queue, state, count(*) AS n FROM jobs GROUP BY queue, state');
@@ -147,6 +155,11 @@ export function jobsSql(db: Db) {
     /** Running (and exiting) jobs per queue and user, for the queue limits. */
     runningCounts(): { queue: string; user: string; n: number }[] {
       return runningCounts.all() as { queue: string; user: string; n: number }[];
+    },
+    /** The one job with an estimated start (the top job), or none. */
+    setEstimate(seq: number | undefined, start: number | undefined): void {
+      clearEstimates.run(seq ?? -1);
+      if (seq !== undefined) setEstimate.run(start ?? null, seq);
     },
     setSchedComment(seq: number, comment: string | null): void {
       setComment.run(comment, seq);

@@ -297,7 +297,59 @@ describe('schedule', () => {
   });
 
   it('a job with no pending work makes an empty plan', () => {
-    expect(schedule({ now: NOW, jobs: [], nodes: [node('n1')] })).toEqual({ placements: [], waiting: [] });
+    expect(schedule({ now: NOW, jobs: [], nodes: [node('n1')] })).toEqual({
+      placements: [],
+      waiting: [],
+      estimates: [],
+    });
+  });
+});
+
+describe('EASY backfill', () => {
+  // n1 and n2 have 4 CPUs; 2 of n1's run a job until NOW+100, n2's 4 run one until NOW+1000
+  const busy = [node('n1', { usedNcpus: 2 }), node('n2', { usedNcpus: 4 })];
+  const running = [
+    { end: NOW + 100, slots: [{ node: 'n1', ncpus: 2, mem: 0, gpus: [] }] },
+    { end: NOW + 1000, slots: [{ node: 'n2', ncpus: 4, mem: 0, gpus: [] }] },
+  ];
+  const top = job(1, 'select=1:ncpus=4:mem=1gb', 10);
+
+  it('reserves the earliest start for the top job and lets a short job run ahead of it', () => {
+    const short = job(2, ['ncpus=1', 'walltime=50']);
+    const long = job(3, ['ncpus=1', 'walltime=500']);
+    const plan = schedule({ now: NOW, nodes: busy, running, jobs: [top, short, long] });
+    expect(plan.estimates).toEqual([{ seq: 1, start: NOW + 100 }]);
+    expect(placed(plan)).toEqual([[2, ['n1']]]);
+    expect(plan.waiting).toContainEqual({
+      seq: 3,
+      reason: 'Not Running: Job would conflict with reservation or top job',
+    });
+  });
+
+  it('a job without walltime may not run ahead when it would take the reserved CPUs', () => {
+    const unlimited = job(2, 'ncpus=1');
+    const plan = schedule({ now: NOW, nodes: busy, running, jobs: [top, unlimited] });
+    expect(placed(plan)).toEqual([]);
+  });
+
+  it('a long job runs ahead where it takes nothing the top job needs', () => {
+    const three = [...busy, node('n3', { ncpus: 2 })];
+    const long = job(2, ['ncpus=2', 'walltime=5000']);
+    const plan = schedule({ now: NOW, nodes: three, running, jobs: [top, long] });
+    expect(placed(plan)).toEqual([[2, ['n3']]]);
+    expect(plan.estimates).toEqual([{ seq: 1, start: NOW + 100 }]);
+  });
+
+  it('no reservation when only jobs without walltime hold what the top job needs', () => {
+    const forever = [{ slots: [{ node: 'n1', ncpus: 3, mem: 0, gpus: [] }] }];
+    const plan = schedule({
+      now: NOW,
+      nodes: [node('n1', { usedNcpus: 3 })],
+      running: forever,
+      jobs: [top, job(2, 'ncpus=1')],
+    });
+    expect(plan.estimates).toEqual([]);
+    expect(placed(plan)).toEqual([[2, ['n1']]]);
   });
 });
 
