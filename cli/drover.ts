@@ -182,7 +182,11 @@ await yargs(hideBin(process.argv))
         .option('enabled', { type: 'boolean', describe: 'accept new jobs' })
         .option('disabled', { type: 'boolean', describe: 'refuse new jobs' })
         .option('started', { type: 'boolean', describe: 'run its jobs' })
-        .option('stopped', { type: 'boolean', describe: 'run none of its jobs (they stay queued)' });
+        .option('stopped', { type: 'boolean', describe: 'run none of its jobs (they stay queued)' })
+        .option('fairshare', {
+          type: 'boolean',
+          describe: "order its jobs by their users' recent usage (--no-fairshare: off)",
+        });
     const flags = (a: Record<string, unknown>) => ({
       ...(a.priority !== undefined ? { priority: a.priority as number } : {}),
       ...(a['max-run'] !== undefined ? { maxRun: String(a['max-run']) } : {}),
@@ -193,6 +197,7 @@ await yargs(hideBin(process.argv))
       ...(a.disabled !== undefined ? { disabled: a.disabled as boolean } : {}),
       ...(a.started !== undefined ? { started: a.started as boolean } : {}),
       ...(a.stopped !== undefined ? { stopped: a.stopped as boolean } : {}),
+      ...(a.fairshare !== undefined ? { fairshare: a.fairshare as boolean } : {}),
     });
     return y
       .command('add <name>', 'add a queue', limits, async (a) => {

@@ -48,6 +48,7 @@ export interface QueueFlags {
   disabled?: boolean;
   started?: boolean;
   stopped?: boolean;
+  fairshare?: boolean;
 }
 
 /** The flags as changes, or what is wrong with one; `none` clears a limit. */
@@ -78,6 +79,7 @@ export function changesFromFlags(f: QueueFlags): QueueChanges | string {
   if (f.started && f.stopped) return '--started and --stopped cannot be used together';
   if (f.enabled || f.disabled) changes.enabled = f.enabled === true;
   if (f.started || f.stopped) changes.started = f.started === true;
+  if (f.fairshare !== undefined) changes.fairshare = f.fairshare;
   return changes;
 }
 

@@ -80,7 +80,8 @@ function setOne(changes: QueueChanges, attr: string, value: string): Result<void
         ? ok(undefined)
         : refuse('NOT_SUPPORTED', 'only execution queues are supported');
     case 'enabled':
-    case 'started': {
+    case 'started':
+    case 'fairshare': {
       const b = boolean(value);
       if (b === undefined) return bad();
       changes[attr] = b;
@@ -113,7 +114,7 @@ function setOne(changes: QueueChanges, attr: string, value: string): Result<void
   }
   return refuse(
     'INVALID_REQUEST',
-    `Unknown attribute ${attr} (Drover's queues have queue_type, enabled, started, priority, max_running, max_user_run, resources_max.walltime, resources_default.walltime)`,
+    `Unknown attribute ${attr} (Drover's queues have queue_type, enabled, started, fairshare, priority, max_running, max_user_run, resources_max.walltime, resources_default.walltime)`,
   );
 }
 

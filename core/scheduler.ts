@@ -41,6 +41,8 @@ export interface SchedJob {
   resources: ResourceRequest;
   queue?: string;
   user?: string;
+  /** in a fair-share queue: the owner's decayed usage (less goes first) */
+  share?: number;
 }
 
 export interface Snapshot {
@@ -91,7 +93,8 @@ export function schedule(snapshot: Snapshot): Plan {
   const plan: Plan = { placements: [], waiting: [], estimates: [] };
   const limits = new QueueLimits(snapshot.queues ?? []);
   const ranked = snapshot.jobs.map((job) => ({ job, rank: limits.priority(job.queue) }));
-  ranked.sort((a, b) => b.rank - a.rank || byPriority(a.job, b.job));
+  const share = (a: SchedJob, b: SchedJob) => (a.queue === b.queue ? (a.share ?? 0) - (b.share ?? 0) : 0);
+  ranked.sort((a, b) => b.rank - a.rank || share(a.job, b.job) || byPriority(a.job, b.job));
   const holdings = [...(snapshot.running ?? [])];
   /** a shape that did not fit stays unfitting for the rest of the pass: resources only shrink */
   const refused = new Map<string, string>();

@@ -197,6 +197,7 @@ export interface QueueChanges {
   enabled?: boolean;
   started?: boolean;
   priority?: number;
+  fairshare?: boolean;
   maxRun?: number | null;
   maxRunPerUser?: number | null;
   maxWalltime?: number | null;
@@ -209,6 +210,7 @@ export interface QueueRecord {
   enabled: boolean;
   started: boolean;
   priority: number;
+  fairshare: boolean;
   maxRun?: number;
   maxRunPerUser?: number;
   /** seconds */

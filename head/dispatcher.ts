@@ -1,9 +1,10 @@
 // Runs the scheduler when something changed (submit, exit, release, node up) and on a slow timer
 // for time-based work; applies the plan with a re-check, then tells the nodes to start the jobs.
 import type { Logger } from 'pino';
+import { decayed } from '../core/fairshare.js';
 import type { RunRequest } from '../core/protocol.js';
 import type { SchedQueue } from '../core/queue-limits.js';
-import { type Placement, type SchedNode, schedule } from '../core/scheduler.js';
+import { type Placement, type SchedJob, type SchedNode, schedule } from '../core/scheduler.js';
 import type { Cluster } from './cluster.js';
 import type { GroupCommit } from './db/group-commit.js';
 import type { Store } from './db/index.js';
@@ -72,7 +73,7 @@ export class Dispatcher {
     const nodes = this.cluster.schedNodes();
     // a pass caused by an event on a full cluster can place nothing: skip reading the queue
     if (!full && !nodes.some((n) => n.available && !n.exclusive && n.usedNcpus < n.ncpus)) return [];
-    const jobs = this.store.jobs.pending();
+    const jobs = this.withShares(this.store.jobs.pending(), now);
     if (jobs.length === 0) return [];
     const running = this.store.allocations.holdings();
     const plan = schedule({ now: Math.floor(now / 1000), jobs, nodes, queues: this.queues(), running });
@@ -96,6 +97,23 @@ export class Dispatcher {
         this.log.warn({ job: req.jobId }, 'node link not connected; the run is resent when it reconnects');
       }
     }
+  }
+
+  /** Jobs of fair-share queues carry their owner's decayed usage. */
+  private withShares(jobs: SchedJob[], now: number): SchedJob[] {
+    const fair = new Set(
+      this.store.queues
+        .all()
+        .filter((q) => q.fairshare)
+        .map((q) => q.name),
+    );
+    if (fair.size === 0 || jobs.length === 0) return jobs;
+    const usage = this.store.fairshare.all();
+    const at = Math.floor(now / 1000);
+    return jobs.map((j) => {
+      const entry = j.queue && fair.has(j.queue) ? usage.get(j.user ?? '') : undefined;
+      return entry ? { ...j, share: decayed(entry, at) } : j;
+    });
   }
 
   /** The queues' limits and how many of their jobs run now. */

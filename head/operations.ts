@@ -216,6 +216,7 @@ export class Operations {
         enabled: q.enabled,
         started: q.started,
         priority: q.priority,
+        fairshare: q.fairshare,
         ...limitsOf(q),
         counts,
         total,

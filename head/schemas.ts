@@ -205,6 +205,7 @@ export const queueChanges = {
   properties: {
     enabled: { type: 'boolean' },
     started: { type: 'boolean' },
+    fairshare: { type: 'boolean' },
     priority: { type: 'integer', minimum: -1024, maximum: 1024 },
     maxRun: limit,
     maxRunPerUser: limit,

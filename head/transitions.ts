@@ -1,11 +1,21 @@
 // The one way a job changes: read the row, apply the event with the pure reducer, store the new
 // row only if the job is still in the state we read, append the event. One transaction.
 import { ok, refuse } from '../core/errors.js';
+import { addUsage } from '../core/fairshare.js';
 import { applyEvent, type JobEvent } from '../core/lifecycle.js';
 import type { Result } from '../core/types.js';
 import type { Store } from './db/index.js';
 import type { StoredJob } from './db/jobs.js';
 import { settleDependents } from './dependencies.js';
+
+/** A run ended: its allocated CPU-seconds count towards its owner's fair share. */
+function recordUsage(store: Store, job: StoredJob, walltime: number, at: number): void {
+  const ncpus = job.row.resources.chunks.reduce((n, c) => n + c.count * c.ncpus, 0);
+  if (ncpus * walltime <= 0) return;
+  const user = job.owner.slice(0, job.owner.indexOf('@'));
+  const now = Math.floor(at / 1000);
+  store.fairshare.put(user, addUsage(store.fairshare.get(user), ncpus * walltime, now));
+}
 
 /** Events after which the jobs that depend on this one may be met (or never be). */
 const SETTLES: readonly JobEvent['type'][] = ['run', 'finished', 'deleted'];
@@ -22,6 +32,7 @@ export function transition(store: Store, seq: number, event: JobEvent, at = Date
     }
     store.events.append(seq, timed);
     if (event.type === 'exited' || event.type === 'requeued') store.allocations.release(seq);
+    if (event.type === 'exited') recordUsage(store, job, event.usage?.walltime ?? 0, at);
     if (SETTLES.includes(event.type)) settleDependents(store, seq, next.value.state === 'F', at);
     return ok({ ...job, row: next.value });
   });

@@ -11,6 +11,7 @@ const PRINTED = new Set([
   'max_user_run',
   'resources_max.walltime',
   'resources_default.walltime',
+  'fairshare',
   'enabled',
   'started',
 ]);

@@ -62,6 +62,7 @@ export function queueAttributes(q: QueueRecord): [string, string][] {
     ['total_jobs', String(q.total)],
     ['state_count', stateCount(q.counts)],
     ...limitAttributes(q),
+    ...(q.fairshare ? ([['fairshare', 'True']] as [string, string][]) : []),
     ['enabled', bool(q.enabled)],
     ['started', bool(q.started)],
   ];

@@ -3,6 +3,7 @@ import { allocationsSql } from './allocations.js';
 import { type Db, openDatabase } from './connection.js';
 import { dependenciesSql } from './dependencies.js';
 import { eventsSql } from './events.js';
+import { fairshareSql } from './fairshare.js';
 import { jobsSql } from './jobs.js';
 import { metaSql } from './meta.js';
 import { nodesSql } from './nodes.js';
@@ -23,6 +24,7 @@ export function storeOf(db: Db) {
     queues: queuesSql(db),
     allocations: allocationsSql(db),
     dependencies: dependenciesSql(db),
+    fairshare: fairshareSql(db),
     transaction<T>(fn: () => T): T {
       return db.transaction(fn)();
     },

@@ -10,6 +10,7 @@ export interface StoredQueue extends QueueLimitsRow {
   enabled: boolean;
   started: boolean;
   priority: number;
+  fairshare: boolean;
 }
 
 interface RawQueue {
@@ -17,19 +18,21 @@ interface RawQueue {
   enabled: number;
   started: number;
   priority: number;
+  fairshare: number;
   maxRun: number | null;
   maxRunPerUser: number | null;
   maxWalltime: number | null;
   defaultWalltime: number | null;
 }
 
-const COLUMNS = `name, enabled, started, priority, max_run AS maxRun, max_run_per_user AS maxRunPerUser,
+const COLUMNS = `name, enabled, started, priority, fairshare, max_run AS maxRun, max_run_per_user AS maxRunPerUser,
   max_walltime AS maxWalltime, default_walltime AS defaultWalltime`;
 
 const SET_COLUMNS: Record<keyof QueueChanges, string> = {
   enabled: 'enabled',
   started: 'started',
   priority: 'priority',
+  fairshare: 'fairshare',
   maxRun: 'max_run',
   maxRunPerUser: 'max_run_per_user',
   maxWalltime: 'max_walltime',
@@ -42,6 +45,7 @@ function decode(r: RawQueue): StoredQueue {
     enabled: r.enabled === 1,
     started: r.started === 1,
     priority: r.priority,
+    fairshare: r.fairshare === 1,
   };
   for (const key of ['maxRun', 'maxRunPerUser', 'maxWalltime', 'defaultWalltime'] as const) {
     if (r[key] !== null) q[key] = r[key];

@@ -24,6 +24,7 @@ function makeQueue(overrides: Partial<QueueRecord> = {}): QueueRecord {
     enabled: true,
     started: true,
     priority: 0,
+    fairshare: false,
     counts: counts({ Q: 1, R: 1 }),
     total: 2,
     ...overrides,
