@@ -15,7 +15,7 @@ export const QSTAT_USAGE = [
 ].join('\n');
 
 export interface QstatOptions {
-  view: 'default' | 'alternate' | 'full' | 'queues' | 'server';
+  view: 'default' | 'alternate' | 'full' | 'queues' | 'server' | 'cron';
   /** -f: full attributes (jobs, queues or server) */
   full: boolean;
   json: boolean;
@@ -36,7 +36,7 @@ const conflicting = <T>(): Result<T> => refuse('USAGE', 'conflicting options.', 
 
 export function parseQstatCommandLine(argv: string[]): Result<QstatOptions> {
   if (argv.length === 1 && argv[0] === '--version') return ok({ ...base([]), version: true });
-  const parsed = getopt(argv, 'aBD:EfF:GHiJMnpqQrsTtu:wx1');
+  const parsed = getopt(argv, 'aBD:EfF:GHiJMnpqQrsTtu:wx1', { long: ['cron'] });
   if (parsed.error !== undefined) return refuse('USAGE', parsed.error, true);
   const has = (l: string) => parsed.options.some((o) => o.letter === l);
   const value = (l: string) => parsed.options.findLast((o) => o.letter === l)?.value;
@@ -50,6 +50,10 @@ export function parseQstatCommandLine(argv: string[]): Result<QstatOptions> {
   }
   const opts = base(parsed.operands);
   const alternate = ['a', 'i', 'r', 'H', 'T', 'u', 'n', 's'].some(has);
+  if (has('cron')) {
+    if (parsed.options.length > 1 || parsed.operands.length > 0) return conflicting();
+    return ok({ ...opts, view: 'cron' });
+  }
   if (has('B')) opts.view = 'server';
   else if (has('Q')) opts.view = 'queues';
   else if (has('f')) opts.view = 'full';

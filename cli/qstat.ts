@@ -1,8 +1,9 @@
 // qstat: jobs (default table, alternate table, -f, -f -F json), queues (-Q) and the server (-B).
 import { sameServer } from '../core/jobid.js';
-import type { JobRecord, QueueRecord, ServerRecord } from '../core/types.js';
+import type { CronRecord, JobRecord, QueueRecord, ServerRecord } from '../core/types.js';
 import { api } from './client.js';
 import { codeExit, printError, report, runCommand } from './command.js';
+import { formatCrons } from './format/qstat-cron.js';
 import { formatFull, formatFullJson } from './format/qstat-full.js';
 import {
   formatQueues,
@@ -55,6 +56,13 @@ async function showQueues(opts: QstatOptions): Promise<number> {
   else if (opts.full) process.stdout.write(formatQueuesFull(shown));
   else if (shown.length > 0) process.stdout.write(formatQueues(shown));
   return rc;
+}
+
+async function showCrons(): Promise<number> {
+  const reply = await api<{ server: ServerRecord; crons: CronRecord[] }>('GET', '/v1/crons');
+  if (!reply.ok) return report('qstat', reply.error);
+  process.stdout.write(formatCrons(reply.body.crons));
+  return 0;
 }
 
 /** Gather the jobs the operands name, in operand order, with PBS's message for each miss. */
@@ -128,6 +136,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (opts.view === 'server') return showServer(opts);
+  if (opts.view === 'cron') return showCrons();
   if (opts.view === 'queues') return showQueues(opts);
   const { jobs: found, rc, server } = await collect(opts);
   const jobs = select(found, opts);

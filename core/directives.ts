@@ -2,7 +2,7 @@
 // tokenised like shell words, parsed with qsub's own option parser.
 import { ok, refuse } from './errors.js';
 import { getopt, type ParsedOption } from './getopt.js';
-import { checkOption, QSUB_OPTSTRING } from './qsub-options.js';
+import { checkOption, QSUB_LONG, QSUB_OPTSTRING } from './qsub-options.js';
 import { splitShellWords } from './shell-words.js';
 import type { Result } from './types.js';
 
@@ -50,7 +50,7 @@ export function isExecutable(line: string): boolean {
 function parseDirective(text: string): Result<ParsedOption[]> {
   const tokens = splitShellWords(text);
   if (!tokens.ok) return tokens;
-  const parsed = getopt(tokens.value, QSUB_OPTSTRING);
+  const parsed = getopt(tokens.value, QSUB_OPTSTRING, { long: QSUB_LONG });
   const problem = parsed.error ?? findProblem(parsed.options);
   if (problem !== undefined || parsed.operands.length > 0) {
     const specific = problem === undefined ? '' : `${problem}\n`;

@@ -202,6 +202,7 @@ function assemble(input: QsubBuildInput, sources: Sources, parts: ComputedParts)
     mailUsers: pick(sources, 'M'),
     userList: pick(sources, 'u'),
     depend: wAttribute(sources, 'depend'),
+    cron: pick(sources, 'cron')?.trim(),
     script: source.kind === 'exec' ? undefined : parts.script,
     executable: source.kind === 'exec' ? source.executable : undefined,
     argv: source.kind === 'exec' ? source.args : undefined,

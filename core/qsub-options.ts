@@ -9,6 +9,11 @@ import type { Result } from './types.js';
 import { checkVariableList } from './variables.js';
 
 export const QSUB_OPTSTRING = 'a:A:c:C:e:fhIj:J:k:l:m:M:N:o:p:P:q:r:R:S:u:v:VW:XzT:d:t:';
+/** qsub's long options (Drover's own): `--cron EXPR` makes a recurring job. */
+export const QSUB_LONG = ['cron='];
+
+/** A cron schedule's shape: 5 or 6 fields, or an @alias; the head checks the rest. */
+const CRON_SHAPE = /^(@[a-z]+|\S+(\s+\S+){4,5})$/;
 
 /** What is wrong with an option value: the message after `qsub: `, and whether usage follows. */
 export interface OptionProblem {
@@ -55,6 +60,7 @@ const CHECKS: Record<string, Check> = {
   R: (v) => ['o', 'e', 'oe', 'eo'].includes(v),
   v: checkVariableList,
   W: (v) => checkW(v),
+  cron: (v) => (CRON_SHAPE.test(v.trim()) ? true : { message: `illegal --cron value: ${v}`, usage: true }),
 };
 
 /** The syntax check of one option as typed; undefined when it is fine. */

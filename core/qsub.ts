@@ -3,7 +3,7 @@
 import { posix } from 'node:path';
 import { ok, refuse } from './errors.js';
 import { getopt, type ParsedOption } from './getopt.js';
-import { checkOptions, QSUB_OPTSTRING, refuseOption } from './qsub-options.js';
+import { checkOptions, QSUB_LONG, QSUB_OPTSTRING, refuseOption } from './qsub-options.js';
 import type { JobSpec, Result } from './types.js';
 
 export { DEFAULT_PREFIX, isExecutable, type ScannedScript, scanDirectives } from './directives.js';
@@ -37,7 +37,7 @@ export const QSUB_USAGE = [
   '\t[-k o|e|oe] [-l resource_list] [-m mail_options] [-M user_list]',
   '\t[-N jobname] [-o path] [-p priority] [-P project] [-q queue] [-r y|n]',
   '\t[-R o|e|oe] [-S path] [-u user_list] [-W otherattributes=value...]',
-  '\t[-v variable_list] [-V ] [-z] [script | -- command [arg1 ...]]',
+  '\t[-v variable_list] [-V ] [-z] [--cron schedule] [script | -- command [arg1 ...]]',
   '       qsub --version',
 ].join('\n');
 
@@ -46,7 +46,9 @@ export function parseQsubCommandLine(argv: string[]): Result<QsubCommandLine> {
   if (argv.length === 1 && argv[0] === '--version') {
     return ok({ options: [], source: { kind: 'stdin' }, suppressId: false, version: true });
   }
-  const parsed = getopt(argv, QSUB_OPTSTRING);
+  const parsed = getopt(argv, QSUB_OPTSTRING, { long: QSUB_LONG });
+  // PBS's qsub has no long options: glibc reads any other `--x` as the short option `-`
+  if (parsed.error?.startsWith('unrecognized option')) return refuse('USAGE', "invalid option -- '-'", true);
   if (parsed.error !== undefined) return refuse('USAGE', parsed.error, true);
   const problem = checkOptions(parsed.options);
   if (problem) return refuseOption(problem);

@@ -95,8 +95,10 @@ export interface JobSpec {
   mailPoints: string;
   mailUsers?: string;
   userList?: string;
-  /** -W depend= value as given (Drover refuses it for now) */
+  /** -W depend= value (as given by qsub; `seq.server@server` once stored) */
   depend?: string;
+  /** --cron schedule: the submission makes a recurring template, not a job */
+  cron?: string;
   /** stored script content (directive lines joined), for script and stdin jobs */
   script?: string;
   /** `qsub -- exe args`: no script, no shell */
@@ -181,6 +183,22 @@ export interface NodeRecord {
   jobs: string[];
   comment?: string;
   lastStateChange: number;
+}
+
+/** A recurring template (qsub --cron) as qstat --cron shows it. */
+export interface CronRecord {
+  /** `C12.server` */
+  id: string;
+  /** user@host */
+  owner: string;
+  name: string;
+  schedule: string;
+  /** epoch seconds */
+  nextAt: number;
+  lastAt?: number;
+  lastJob?: string;
+  runs: number;
+  created: number;
 }
 
 export interface QueueLimitsRow {

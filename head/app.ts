@@ -108,6 +108,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.get('/v1/server', () => ({ server: ops.serverRecord(), queues: ops.queueRecords() }));
 
+  app.get('/v1/crons', () => ({ server: ops.serverRecord(), crons: ops.crons() }));
+
   app.get('/v1/nodes', () => ({ server: ops.serverRecord(), nodes: ops.nodeRecords() }));
 
   app.post<{ Body: { names: string[]; comment?: string } }>(

@@ -117,6 +117,11 @@ export async function runHead(opts: HeadOptions): Promise<number> {
     await tcp.listen({ host, port });
   }
   dispatcher.startTimer(1000);
+  const cronTimer = setInterval(
+    () => ops.fireCrons((id, message) => log.warn({ cron: id, message }, 'recurring job not submitted')),
+    1000,
+  );
+  cronTimer.unref();
   dispatcher.poke();
   log.info({ server, home, socket, listen: opts.listen }, 'head ready');
 
@@ -124,6 +129,7 @@ export async function runHead(opts: HeadOptions): Promise<number> {
     const stop = async () => {
       log.info('shutting down');
       dispatcher.stop();
+      clearInterval(cronTimer);
       links.stopAll();
       await app.close();
       await tcp?.close();

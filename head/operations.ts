@@ -1,5 +1,7 @@
 // What the API can ask of the head: each operation takes job-id operands as users type them and
 // answers per operand, so that a command can print PBS's message for each one.
+
+import { cronSeq } from '../core/cron.js';
 import { ok, refuse } from '../core/errors.js';
 import { parseJobId } from '../core/jobid.js';
 import type { JobChanges, TimedEvent } from '../core/lifecycle.js';
@@ -7,6 +9,7 @@ import { alterResources, type ResourceEntry } from '../core/resources.js';
 import { neverRunReason } from '../core/scheduler.js';
 import { emptyCounts } from '../core/states.js';
 import type {
+  CronRecord,
   ErrorCode,
   JobRecord,
   JobSpec,
@@ -16,6 +19,7 @@ import type {
   ServerRecord,
 } from '../core/types.js';
 import type { Cluster } from './cluster.js';
+import { deleteCron, fireDueCrons, submitCron } from './cron.js';
 import type { GroupCommit } from './db/group-commit.js';
 import type { Store } from './db/index.js';
 import type { StoredJob } from './db/jobs.js';
@@ -68,18 +72,18 @@ export class Operations {
     return ok({ job, id: job.id });
   }
 
-  /** Store a job; with a group commit, resolves once the job is durable. */
+  private submitContext() {
+    return {
+      store: this.d.store,
+      server: this.d.server,
+      nodes: () => this.d.cluster.schedNodes(),
+      now: this.now(),
+    };
+  }
+
+  /** Store a job (or a --cron template); with a group commit, resolves once it is durable. */
   async submit(spec: JobSpec): Promise<Result<{ id: string }>> {
-    const work = () =>
-      submitJob(
-        {
-          store: this.d.store,
-          server: this.d.server,
-          nodes: () => this.d.cluster.schedNodes(),
-          now: this.now(),
-        },
-        spec,
-      );
+    const work = () => (spec.cron ? submitCron : submitJob)(this.submitContext(), spec);
     const r = this.d.group ? await this.d.group.run(work) : work();
     if (r.ok) this.d.dispatcher.poke();
     return r;
@@ -129,7 +133,27 @@ export class Operations {
     return this.each(operands, ({ job }) => this.apply(job, { type: 'released', types, by }));
   }
 
+  /** Submit the jobs of the recurring templates whose tick has come (the head's 1 s timer). */
+  fireCrons(onRefusal: (id: string, message: string) => void): void {
+    const n = this.d.store.transaction(() => fireDueCrons(this.submitContext(), onRefusal));
+    if (n > 0) this.d.dispatcher.poke();
+  }
+
+  crons(): CronRecord[] {
+    return this.d.store.crons.all().map(({ seq: _, spec: __, ...record }) => record);
+  }
+
+  /** qdel: jobs, and recurring templates named by their C ids. */
   delete(operands: string[], by: string): OperandResult[] {
+    return operands.flatMap((operand) => {
+      const cron = cronSeq(operand);
+      if (cron === undefined) return this.deleteJobs([operand], by);
+      const r = deleteCron(this.d.store, cron, this.d.server);
+      return [r.ok ? { operand } : { operand, error: r.error }];
+    });
+  }
+
+  private deleteJobs(operands: string[], by: string): OperandResult[] {
     return this.each(operands, ({ job }) => {
       const state = job.row.state;
       if (state === 'F') return refuse('JOB_FINISHED', 'Job has finished');

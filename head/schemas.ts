@@ -86,6 +86,7 @@ export const jobSpecSchema = {
     mailUsers: str,
     userList: str,
     depend: str,
+    cron: { type: 'string', minLength: 1, maxLength: 200 },
     script: str,
     executable: { type: 'string', minLength: 1 },
     argv: strings,

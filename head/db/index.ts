@@ -1,6 +1,7 @@
 // The head's data access: one object with the SQL module of each table.
 import { allocationsSql } from './allocations.js';
 import { type Db, openDatabase } from './connection.js';
+import { cronsSql } from './crons.js';
 import { dependenciesSql } from './dependencies.js';
 import { eventsSql } from './events.js';
 import { fairshareSql } from './fairshare.js';
@@ -23,6 +24,7 @@ export function storeOf(db: Db) {
     nodes: nodesSql(db),
     queues: queuesSql(db),
     allocations: allocationsSql(db),
+    crons: cronsSql(db),
     dependencies: dependenciesSql(db),
     fairshare: fairshareSql(db),
     transaction<T>(fn: () => T): T {
