@@ -43,7 +43,16 @@ await yargs(hideBin(process.argv))
           default: 10,
           describe: 'seconds between SIGTERM and SIGKILL',
         })
-        .option('usage-interval', { type: 'number', default: 5, describe: 'seconds between usage samples' }),
+        .option('usage-interval', { type: 'number', default: 5, describe: 'seconds between usage samples' })
+        .option('torque', {
+          type: 'boolean',
+          describe:
+            'Torque compatibility: qstat -x prints XML, finished jobs stay visible as C (--no-torque: off)',
+        })
+        .option('keep-completed', {
+          type: 'number',
+          describe: 'with --torque: seconds finished jobs stay visible as C (default 300)',
+        }),
     async (a) => {
       const { runHead } = await import('../head/main.js');
       const code = await runHead({
@@ -55,6 +64,8 @@ await yargs(hideBin(process.argv))
         ...(a['local-mem'] ? { localMem: sizeOption(a['local-mem'])! } : {}),
         killDelay: a['kill-delay'],
         usageInterval: a['usage-interval'],
+        ...(a.torque !== undefined ? { torque: a.torque } : {}),
+        ...(a['keep-completed'] !== undefined ? { keepCompleted: a['keep-completed'] } : {}),
       });
       process.exit(code);
     },

@@ -14,11 +14,14 @@ import {
   formatServerJson,
 } from './format/qstat-server.js';
 import { formatAlternate, formatDefault } from './format/qstat-table.js';
+import { formatTorqueTable, formatTorqueXml, torqueAttributes, torqueView } from './format/torque.js';
 import type { OperandResult } from './operands.js';
 import { classifyOperand, parseQstatCommandLine, QSTAT_USAGE, type QstatOptions } from './qstat-options.js';
 
 interface Query {
   server: string;
+  /** the head runs in Torque compatibility mode */
+  torque?: { keepCompleted: number };
   jobs: JobRecord[];
   results: OperandResult[];
 }
@@ -66,7 +69,9 @@ async function showCrons(): Promise<number> {
 }
 
 /** Gather the jobs the operands name, in operand order, with PBS's message for each miss. */
-async function collect(opts: QstatOptions): Promise<{ jobs: JobRecord[]; rc: number; server: string }> {
+async function collect(
+  opts: QstatOptions,
+): Promise<{ jobs: JobRecord[]; rc: number; server: string; torque?: { keepCompleted: number } }> {
   const wanted = opts.operands.map((o) => ({ text: o, kind: classifyOperand(o) }));
   const ids = wanted.filter((w) => w.kind.ok && w.kind.value.kind === 'job').map((w) => w.text);
   const needAll = ids.length < wanted.length || wanted.length === 0;
@@ -75,8 +80,9 @@ async function collect(opts: QstatOptions): Promise<{ jobs: JobRecord[]; rc: num
     ids.length > 0 ? query({ operands: ids, history: true, brief }) : undefined,
     needAll ? query({ history: opts.history, brief }) : undefined,
   ]);
-  const server = (byId ?? all)!.server;
-  if (wanted.length === 0) return { jobs: all!.jobs, rc: 0, server };
+  const { server, torque } = (byId ?? all)!;
+  const mode = torque ? { torque } : {};
+  if (wanted.length === 0) return { jobs: all!.jobs, rc: 0, server, ...mode };
   let rc = 0;
   const jobs: JobRecord[] = [];
   const fail = (message: string, code: Parameters<typeof codeExit>[0]) => {
@@ -105,11 +111,11 @@ async function collect(opts: QstatOptions): Promise<{ jobs: JobRecord[]; rc: num
       const id = result.id ?? w.text;
       if (result.error.code === 'UNKNOWN_JOB') fail(`Unknown Job Id ${id}`, 'UNKNOWN_JOB');
       else fail(result.error.message, result.error.code);
-    } else if (job && job.state === 'F' && !opts.history) {
+    } else if (job && job.state === 'F' && !opts.history && !torque) {
       fail(`${job.id} Job has finished, use -x or -H to obtain historical job information`, 'JOB_FINISHED');
     } else if (job) jobs.push(job);
   }
-  return { jobs, rc, server };
+  return { jobs, rc, server, ...mode };
 }
 
 async function query(body: { operands?: string[]; history: boolean; brief: boolean }): Promise<Query> {
@@ -138,7 +144,14 @@ async function main(argv: string[]): Promise<number> {
   if (opts.view === 'server') return showServer(opts);
   if (opts.view === 'cron') return showCrons();
   if (opts.view === 'queues') return showQueues(opts);
-  const { jobs: found, rc, server } = await collect(opts);
+  // Torque mode (head --torque, or DROVER_COMPAT=torque): -x means XML, recent F jobs show as C
+  // (a head in Torque mode adds recently finished jobs to a listing without history itself)
+  const envTorque = process.env.DROVER_COMPAT === 'torque';
+  const collected = await collect(envTorque ? { ...opts, history: true } : opts);
+  const torque = collected.torque ?? (envTorque ? { keepCompleted: 300 } : undefined);
+  // an explicit -F json is PBS Pro's: it keeps PBS Pro's meaning of -x (history) and JSON
+  if (torque && !opts.json) return torqueMain(collected, opts, opts.history, torque);
+  const { jobs: found, rc, server } = collected;
   const jobs = select(found, opts);
   let text: string;
   if (opts.view === 'full' && opts.json) {
@@ -157,6 +170,34 @@ async function main(argv: string[]): Promise<number> {
           });
   } else text = formatDefault(jobs, { wide: opts.wide });
   process.stdout.write(text);
+  return rc;
+}
+
+/** qstat in Torque mode: the jobs Torque would show, as XML (-x), -f, or Torque's table. */
+function torqueMain(
+  collected: { jobs: JobRecord[]; rc: number },
+  opts: QstatOptions,
+  xml: boolean,
+  torque: { keepCompleted: number },
+): number {
+  const now = Math.floor(Date.now() / 1000);
+  const jobs = torqueView(select(collected.jobs, { ...opts, history: true }), now, torque.keepCompleted);
+  let rc = collected.rc;
+  // a job asked for by id that finished longer ago than keep_completed is gone, as in Torque
+  const named = opts.operands.some((o) => /^\d/.test(o.trim()));
+  for (const gone of collected.jobs.filter((j) => named && !jobs.some((v) => v.id === j.id))) {
+    printError('qstat', `Unknown Job Id ${gone.id}`);
+    rc = codeExit('UNKNOWN_JOB');
+  }
+  if (xml) process.stdout.write(formatTorqueXml(jobs));
+  else if (opts.view === 'full')
+    process.stdout.write(formatFull(jobs, { wide: opts.oneLine, names: torqueAttributes }));
+  else if (opts.view === 'default') process.stdout.write(formatTorqueTable(jobs));
+  else
+    return report('qstat', {
+      code: 'NOT_SUPPORTED',
+      message: 'Torque mode offers the default table, -f and -x',
+    });
   return rc;
 }
 

@@ -2,7 +2,7 @@
 // protocol on a Unix socket in its state directory (architecture.md §5).
 
 import { randomUUID } from 'node:crypto';
-import { chmodSync, closeSync, mkdirSync, rmSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { cpus, hostname, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import {
   PROTOCOL_VERSION,
   type TaskClientReply,
 } from '../core/protocol.js';
+import { parseEnvironmentFile } from './job-env.js';
 import { JobRunner } from './job-runner.js';
 import { Journal } from './journal.js';
 import { agentPaths } from './launcher.js';
@@ -29,6 +30,12 @@ export interface AgentOptions {
   ngpus: number;
   /** an inherited pipe to report `ready` (or `running PID`) on, for whoever started us */
   readyFd?: number;
+}
+
+/** The node's pbs_environment file in the state directory, read when the agent starts. */
+function siteEnvironment(stateDir: string): Record<string, string> {
+  const file = join(stateDir, 'pbs_environment');
+  return existsSync(file) ? parseEnvironmentFile(readFileSync(file, 'utf8')) : {};
 }
 
 function tell(fd: number | undefined, text: string): void {
@@ -62,6 +69,7 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
     killDelayMs: opts.killDelayMs,
     tmpRoot: opts.tmpRoot,
     agentEnv: process.env,
+    siteEnv: siteEnvironment(opts.stateDir),
     ended: (jobId) => taskGroups.end(jobId, opts.killDelayMs),
   });
   const node = {

@@ -1,6 +1,7 @@
 // The environment of a running job, built as PBS's MoM builds it (pbs-spec.md §4.1):
-// the agent's own PATH/LANG/TZ, then Variable_List and the head's job-level variables, then the
-// fixed per-host list, which overrides user values.
+// the agent's own PATH/LANG/TZ, then the node's pbs_environment file (NAME=VALUE lines in the
+// agent's state directory, as MoM's $PBS_HOME/pbs_environment), then Variable_List and the
+// head's job-level variables, then the fixed per-host list, which overrides user values.
 import type { RunRequest } from '../core/protocol.js';
 import type { Account } from './users.js';
 
@@ -17,12 +18,14 @@ export function jobEnvironment(
   shell: string,
   paths: HostPaths,
   agentEnv: Record<string, string | undefined>,
+  site: Record<string, string> = {},
 ): Record<string, string> {
   const env: Record<string, string> = {};
   for (const name of INHERITED) {
     const value = agentEnv[name];
     if (value !== undefined) env[name] = value;
   }
+  Object.assign(env, site);
   if (env.PATH === undefined) env.PATH = '/usr/local/bin:/usr/bin:/bin';
   for (const [name, value] of req.env) env[name] = value;
   Object.assign(env, {
@@ -41,5 +44,15 @@ export function jobEnvironment(
     TMPDIR: paths.tmpdir,
   });
   if (req.gpus.length > 0) env.CUDA_VISIBLE_DEVICES = req.gpus.join(',');
+  return env;
+}
+
+/** A pbs_environment file: `NAME=VALUE` lines; blank lines, `#` comments and bad names skipped. */
+export function parseEnvironmentFile(text: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    if (m && !line.trimStart().startsWith('#')) env[m[1]!] = m[2]!;
+  }
   return env;
 }

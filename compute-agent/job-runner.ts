@@ -37,6 +37,8 @@ export interface RunnerOptions {
   killDelayMs: number;
   tmpRoot: string;
   agentEnv: Record<string, string | undefined>;
+  /** the node's pbs_environment: variables every job gets */
+  siteEnv?: Record<string, string>;
   /** an attempt ended: its pbsdsh tasks on this node end with it */
   ended?: (jobId: string) => void;
 }
@@ -122,12 +124,19 @@ export class JobRunner {
     if (process.getuid?.() === 0) for (const p of owned) chownSync(p, account.uid, account.gid);
     const out = openSync(join(dir, 'stdout'), 'w', 0o600);
     const err = req.join === 'n' ? openSync(join(dir, 'stderr'), 'w', 0o600) : out;
-    const env = jobEnvironment(req, account, shell, { nodefile, tmpdir }, this.opts.agentEnv);
+    const env = jobEnvironment(
+      req,
+      account,
+      shell,
+      { nodefile, tmpdir },
+      this.opts.agentEnv,
+      this.opts.siteEnv,
+    );
     const cookie = randomBytes(16).toString('hex');
     env.PBS_JOBCOOKIE = cookie;
     env.DROVER_TASKS = join(this.opts.stateDir, 'tasks.sock');
     const common = {
-      cwd: account.home,
+      cwd: startDirectory(req, account.home),
       env,
       detached: true,
       ...(process.getuid?.() === 0 ? { uid: account.uid, gid: account.gid } : {}),
@@ -321,6 +330,12 @@ export class JobRunner {
 
 function zeroUsage(ncpus: number): ResourceUsage {
   return { cput: 0, mem: 0, vmem: 0, walltime: 0, cpupercent: 0, ncpus };
+}
+
+/** Where the job starts: `qsub -d DIR` (Torque's PBS_O_INITDIR) when it exists here, else $HOME. */
+function startDirectory(req: RunRequest, home: string): string {
+  const dir = req.env.find(([name]) => name === 'PBS_O_INITDIR')?.[1];
+  return dir && existsSync(dir) ? dir : home;
 }
 
 /** The request an attempt was started with, unless it never got to disk whole. */

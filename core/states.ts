@@ -9,10 +9,13 @@
 // - exit status: `N` for `exit N`, 256+signal when killed by a signal, negative PBS codes
 //   (−29 walltime, −27 mem, ...) for kills by the system.
 
-/** Q queued, H held, W waiting for its start time, R running, E exiting, F finished. */
-export type JobState = 'Q' | 'H' | 'W' | 'R' | 'E' | 'F' | 'B' | 'X' | 'S' | 'T' | 'M';
+/**
+ * Q queued, H held, W waiting for its start time, R running, E exiting, F finished; C is how
+ * Torque compatibility mode shows a recently finished job.
+ */
+export type JobState = 'Q' | 'H' | 'W' | 'R' | 'E' | 'F' | 'B' | 'X' | 'S' | 'T' | 'M' | 'C';
 
-export const JOB_STATES: readonly JobState[] = ['Q', 'H', 'W', 'R', 'E', 'F', 'B', 'X', 'S', 'T', 'M'];
+export const JOB_STATES: readonly JobState[] = ['Q', 'H', 'W', 'R', 'E', 'F', 'B', 'X', 'S', 'T', 'M', 'C'];
 
 /** PBS exit statuses that Drover produces itself. */
 export const EXIT = {

@@ -64,7 +64,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     '/v1/jobs/query',
     { schema: { body: queryBody } },
     (req) => {
-      return { server: deps.server, ...ops.query(req.body.operands, req.body.history ?? false) };
+      return {
+        server: deps.server,
+        ...ops.compat(),
+        ...ops.query(req.body.operands, req.body.history ?? false),
+      };
     },
   );
 

@@ -26,6 +26,10 @@ export interface HeadOptions {
   killDelay: number;
   /** seconds between usage reports of running jobs */
   usageInterval: number;
+  /** Torque compatibility (kept in the database until changed) */
+  torque?: boolean;
+  /** seconds finished jobs stay visible as C in Torque mode */
+  keepCompleted?: number;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -61,6 +65,8 @@ export async function runHead(opts: HeadOptions): Promise<number> {
   const store = openStore(join(home, 'head.db'), join(root, 'migrations'));
   const server = opts.serverName ?? store.meta.get('server_name') ?? hostname().split('.')[0]!;
   store.meta.set('server_name', server);
+  if (opts.torque !== undefined) store.meta.set('compat', opts.torque ? 'torque' : 'pbs');
+  if (opts.keepCompleted !== undefined) store.meta.set('keep_completed', String(opts.keepCompleted));
 
   const cluster = new Cluster(store);
   const group = new GroupCommit(store);

@@ -97,7 +97,14 @@ export class Operations {
   ): { jobs: JobRecord[]; results: OperandResult[] } {
     const server = this.d.server;
     if (!operands) {
-      return { jobs: this.d.store.jobs.list(history).map((j) => toJobRecord(j, server, brief)), results: [] };
+      const listed = this.d.store.jobs.list(history);
+      const torque = this.compat().torque;
+      if (torque && !history) {
+        const since = Math.floor(this.now() / 1000) - torque.keepCompleted;
+        listed.push(...this.d.store.jobs.finishedSince(since));
+        listed.sort((a, b) => a.seq - b.seq);
+      }
+      return { jobs: listed.map((j) => toJobRecord(j, server, brief)), results: [] };
     }
     const jobs: JobRecord[] = [];
     const results = operands.map((operand): OperandResult => {
@@ -131,6 +138,12 @@ export class Operations {
 
   release(operands: string[], types: string, by: string): OperandResult[] {
     return this.each(operands, ({ job }) => this.apply(job, { type: 'released', types, by }));
+  }
+
+  /** The Torque compatibility mode, when the head runs in it (qstat's output follows). */
+  compat(): { torque?: { keepCompleted: number } } {
+    if (this.d.store.meta.get('compat') !== 'torque') return {};
+    return { torque: { keepCompleted: Number(this.d.store.meta.get('keep_completed') ?? 300) } };
   }
 
   /** Submit the jobs of the recurring templates whose tick has come (the head's 1 s timer). */

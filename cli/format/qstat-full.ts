@@ -42,11 +42,15 @@ export function oneLineAttribute(name: string, value: string): string {
 }
 
 /** `Job Id: <id>`, one line per attribute, a blank line after each job. */
-export function formatFull(jobs: JobRecord[], opts: { wide?: boolean }): string {
+export function formatFull(
+  jobs: JobRecord[],
+  opts: { wide?: boolean; names?: (job: JobRecord) => [string, string][] },
+): string {
   const line = opts.wide ? oneLineAttribute : wrapAttribute;
+  const attributes = opts.names ?? jobAttributes;
   return jobs
     .map((job) => {
-      const lines = jobAttributes(job).map(([name, value]) => line(name, value));
+      const lines = attributes(job).map(([name, value]) => line(name, value));
       return `Job Id: ${job.id}\n${lines.map((l) => `${l}\n`).join('')}\n`;
     })
     .join('');

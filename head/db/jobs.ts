@@ -82,6 +82,9 @@ export function jobsSql(db: Db) {
   const onNode = db.prepare(
     `SELECT ${COLUMNS} FROM jobs WHERE node = ? AND state IN ('R', 'E') ORDER BY seq`,
   );
+  const finishedSince = db.prepare(
+    `SELECT ${COLUMNS} FROM jobs WHERE state = 'F' AND json_extract(row, '$.obittime') >= ? ORDER BY seq`,
+  );
   const setComment = db.prepare('UPDATE jobs SET sched_comment = ? WHERE seq = ?');
   const setEstimate = db.prepare('UPDATE jobs SET est_start = ? WHERE seq = ?');
   const clearEstimates = db.prepare(
@@ -125,6 +128,10 @@ export function jobsSql(db: Db) {
     },
     list(history: boolean): StoredJob[] {
       return ((history ? all : active).all() as RawJob[]).map(decode);
+    },
+    /** Finished jobs that ended at or after `since` (epoch seconds), for Torque's C jobs. */
+    finishedSince(since: number): StoredJob[] {
+      return (finishedSince.all(since) as RawJob[]).map(decode);
     },
     inState(state: JobState): StoredJob[] {
       return (inState.all(state) as RawJob[]).map(decode);

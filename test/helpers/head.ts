@@ -1,7 +1,7 @@
 // End-to-end fixture: a real `drover head --local` in a temp DROVER_HOME, its real agent daemon,
 // and the real bin/ commands. Every process it starts is stopped by PID.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -12,6 +12,18 @@ export const ROOT = (() => {
   return dir;
 })();
 export const BIN = join(ROOT, 'bin');
+
+/**
+ * An agent state directory with the pbs_environment every test node gets. The machines the
+ * tests run on log root in through a .bashrc that runs `pyenv rehash`, which takes a lock file
+ * before it sets the trap that removes it: a job killed in between (the tests kill many jobs
+ * while they log in) leaves the lock, and every later login waits 60 s for it. A timeout of 0
+ * keeps that to a moment.
+ */
+export function prepareAgentDir(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'pbs_environment'), 'PYENV_REHASH_TIMEOUT=0\n');
+}
 
 export interface RunResult {
   code: number;
@@ -57,6 +69,7 @@ export class TestHead {
 
   /** Start the head and resolve once it logs `head ready`. */
   async start(): Promise<void> {
+    prepareAgentDir(join(this.stateDir, 'local-node'));
     const args = [
       join(ROOT, 'dist/cli/drover.js'),
       'head',

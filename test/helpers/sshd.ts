@@ -4,7 +4,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, type RunResult, stopPid, type TestHead } from './head.js';
+import { prepareAgentDir, ROOT, type RunResult, stopPid, type TestHead } from './head.js';
 
 export const SSHD = '/usr/sbin/sshd';
 export const SSH_PORT = 2222;
@@ -120,6 +120,7 @@ export function addSshNode(
   stateDir: string,
   extra: string[] = [],
 ): Promise<RunResult> {
+  prepareAgentDir(stateDir);
   return head.run('drover', [
     'node',
     'add',
