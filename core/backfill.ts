@@ -88,6 +88,11 @@ function subtract(free: Map<string, Free>, used: Map<string, Free>): Map<string,
   return out;
 }
 
+/** Whether a job started now with this walltime ends before the reservation starts. */
+export function endsBefore(r: Reservation, now: number, walltime: number | undefined): boolean {
+  return walltime !== undefined && now + walltime <= r.start;
+}
+
 /** Whether a job placed on `used` (per node) may start now without delaying the reservation. */
 export function allowedNow(
   r: Reservation,
@@ -95,7 +100,7 @@ export function allowedNow(
   walltime: number | undefined,
   used: Map<string, Free>,
 ): boolean {
-  if (walltime !== undefined && now + walltime <= r.start) return true;
+  if (endsBefore(r, now, walltime)) return true;
   for (const [node, u] of used) {
     const s = r.spare.get(node);
     if (!s || s.ncpus < u.ncpus || s.mem < u.mem || s.gpus < u.gpus) return false;
@@ -110,7 +115,7 @@ export function takeSpare(
   walltime: number | undefined,
   used: Map<string, Free>,
 ): void {
-  if (walltime !== undefined && now + walltime <= r.start) return;
+  if (endsBefore(r, now, walltime)) return;
   for (const [node, u] of used) {
     const s = r.spare.get(node);
     if (!s) continue;

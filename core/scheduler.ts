@@ -3,6 +3,7 @@
 
 import {
   allowedNow,
+  endsBefore,
   type Free,
   type Holding,
   type Need,
@@ -108,7 +109,7 @@ export function schedule(snapshot: Snapshot): Plan {
       continue;
     }
     const walltime = job.resources.walltime;
-    const pastReservation = reservation && !(walltime !== undefined && now + walltime <= reservation.start);
+    const pastReservation = reservation && !endsBefore(reservation, now, walltime);
     const shape = shapeKey(job.resources);
     const known = refused.get(shape.fit) ?? (pastReservation ? refused.get(shape.past) : undefined);
     if (known) {

@@ -1,45 +1,25 @@
 // Dependencies on a real store (pbs-spec.md §10): holds at submission, release when met,
 // deletion (and its cascade) when never met, before* lists, refusals for unknown ids and cycles.
-import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { replay } from '../../core/lifecycle.js';
-import type { JobSpec, Result } from '../../core/types.js';
-import { Cluster } from '../../head/cluster.js';
+import type { JobSpec } from '../../core/types.js';
 import type { Store } from '../../head/db/index.js';
-import { Dispatcher } from '../../head/dispatcher.js';
-import { submitJob } from '../../head/submit.js';
+import type { Dispatcher } from '../../head/dispatcher.js';
 import { transition } from '../../head/transitions.js';
-import { addNode, openTempStore, type TempStore } from '../helpers/db-fixture.js';
-import { makeSpec } from '../helpers/records.js';
+import { schedulingFixture } from '../helpers/sched-fixture.js';
 
-const log = pino({ level: 'silent' });
-let temp: TempStore;
+let f: ReturnType<typeof schedulingFixture>;
 let store: Store;
-let cluster: Cluster;
 let dispatcher: Dispatcher;
-
 beforeEach(() => {
-  temp = openTempStore();
-  store = temp.store;
-  addNode(store, { name: 'n1', ncpus: 8 });
-  cluster = new Cluster(store);
-  cluster.markUp('n1');
-  dispatcher = new Dispatcher(store, cluster, log);
+  f = schedulingFixture();
+  ({ store, dispatcher } = f);
 });
-afterEach(() => {
-  dispatcher.stop();
-  temp.dispose();
-});
+afterEach(() => f.dispose());
 
-function submit(spec: Partial<JobSpec> = {}): Result<{ id: string; seq: number }> {
-  return submitJob({ store, server: 'svr', nodes: () => cluster.schedNodes() }, makeSpec(spec));
-}
-function job(depend?: string): number {
-  const r = submit(depend ? { depend } : {});
-  if (!r.ok) throw new Error(r.error.message);
-  return r.value.seq;
-}
-const row = (seq: number) => store.jobs.get(seq)!.row;
+const submit = (spec: Partial<JobSpec> = {}) => f.submit(spec);
+const job = (depend?: string) => f.job(depend ? { depend } : {});
+const row = (seq: number) => f.row(seq);
 const state = (seq: number) => row(seq).state;
 
 /** Run every queued job, then end `seq` with `status`. */

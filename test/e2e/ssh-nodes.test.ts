@@ -1,12 +1,12 @@
 // Compute nodes over SSH: real sshd processes on 127.0.0.11-13, each with its own host key and
 // agent state dir, added with `drover node add` (pbs-spec.md §4.3, architecture.md §5).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, stopPid, TestHead, waitUntil } from '../helpers/head.js';
-import { addSshNode, makeClientKey, SSH_PORT, TestSshd } from '../helpers/sshd.js';
+import { addSshNode, makeClientKey, SSH_PORT, stopAgents, TestSshd } from '../helpers/sshd.js';
 
 const ADDRESSES = ['127.0.0.11', '127.0.0.12', '127.0.0.13'];
 let base: string;
@@ -37,10 +37,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await head?.stop();
-  for (const dir of readdirSync(base).filter((d) => d.startsWith('agent-'))) {
-    const pidFile = join(base, dir, 'agent.pid');
-    if (existsSync(pidFile)) await stopPid(Number(readFileSync(pidFile, 'utf8')));
-  }
+  await stopAgents(base);
   for (const s of sshds ?? []) await s.stop();
   rmSync(base, { recursive: true, force: true });
 });

@@ -1,12 +1,12 @@
 // Multi-node work on real sshd nodes (127.0.0.14-15): Open MPI's mpirun reaching the job's nodes
 // with plain ssh, pbsdsh's slot choices (-c, -n, -s, -o) and its tasks ending with the job, and
 // the agent reached through the relay where the sshd forbids stream forwarding.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, stopPid, TestHead, waitUntil } from '../helpers/head.js';
-import { addSshNode, makeClientKey, SSH_PORT, TestSshd } from '../helpers/sshd.js';
+import { ROOT, TestHead, waitUntil } from '../helpers/head.js';
+import { addSshNode, makeClientKey, SSH_PORT, stopAgents, TestSshd } from '../helpers/sshd.js';
 
 const ADDRESSES = ['127.0.0.14', '127.0.0.15'];
 const PBSDSH = join(ROOT, 'bin/pbsdsh');
@@ -59,10 +59,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await head?.stop();
-  for (const dir of readdirSync(base).filter((d) => d.startsWith('agent-'))) {
-    const pidFile = join(base, dir, 'agent.pid');
-    if (existsSync(pidFile)) await stopPid(Number(readFileSync(pidFile, 'utf8')));
-  }
+  await stopAgents(base);
   for (const s of sshds ?? []) await s.stop();
   rmSync(base, { recursive: true, force: true });
 });

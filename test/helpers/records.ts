@@ -1,5 +1,7 @@
 // Factories for valid JobRecord / NodeRecord values in tests: `makeJob({ state: 'R' })`,
 // `makeJob({ spec: { account: 'acct' } })` (spec fields merge into the default spec), `makeNode({ ncpus: 2 })`.
+
+import type { SchedNode } from '../../core/scheduler.js';
 import { SUBSTATE } from '../../core/states.js';
 import type { JobRecord, JobSpec, NodeRecord } from '../../core/types.js';
 
@@ -77,6 +79,24 @@ export function makeNode(overrides: Partial<NodeRecord> = {}): NodeRecord {
     labels: {},
     jobs: [],
     lastStateChange: T0,
+    ...overrides,
+  };
+}
+
+/** A scheduler node (4 CPUs, 8 GiB, empty, available unless overridden). */
+export function makeSchedNode(name: string, overrides: Partial<SchedNode> = {}): SchedNode {
+  return {
+    name,
+    ncpus: 4,
+    mem: 8 * 1024 ** 3,
+    ngpus: 0,
+    labels: {},
+    usedNcpus: 0,
+    usedMem: 0,
+    usedGpus: [],
+    jobCount: 0,
+    exclusive: false,
+    available: true,
     ...overrides,
   };
 }

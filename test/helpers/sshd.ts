@@ -2,7 +2,7 @@
 // each with a host key generated for it and an authorized_keys file of the test's own key.
 // Every sshd is stopped by its PID.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { prepareAgentDir, ROOT, type RunResult, stopPid, type TestHead } from './head.js';
 
@@ -139,4 +139,12 @@ export function addSshNode(
     stateDir,
     ...extra,
   ]);
+}
+
+/** Stop every agent whose state directory (`agent-*`) is under `base`, by the pid it recorded. */
+export async function stopAgents(base: string): Promise<void> {
+  for (const dir of readdirSync(base).filter((d) => d.startsWith('agent-'))) {
+    const pidFile = join(base, dir, 'agent.pid');
+    if (existsSync(pidFile)) await stopPid(Number(readFileSync(pidFile, 'utf8')));
+  }
 }

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { addUsage, decayed, HALF_LIFE_SECONDS } from '../../core/fairshare.js';
 import { schedule } from '../../core/scheduler.js';
+import { makeSchedNode } from '../helpers/records.js';
 import { resources } from '../helpers/requests.js';
 
 describe('fair-share usage', () => {
@@ -15,19 +16,7 @@ describe('fair-share usage', () => {
   });
 
   it('in one queue the user with less usage goes first, before job priority', () => {
-    const node = {
-      name: 'n1',
-      ncpus: 1,
-      mem: 1 << 30,
-      ngpus: 0,
-      labels: {},
-      usedNcpus: 0,
-      usedMem: 0,
-      usedGpus: [],
-      jobCount: 0,
-      exclusive: false,
-      available: true,
-    };
+    const node = makeSchedNode('n1', { ncpus: 1 });
     const job = (seq: number, user: string, share: number, priority = 0) => ({
       seq,
       id: `${seq}.s`,

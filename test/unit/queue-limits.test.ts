@@ -1,22 +1,11 @@
 // Queue limits, pure: walltime rules at submission and running limits in a scheduling pass.
 import { describe, expect, it } from 'vitest';
 import { applyQueueWalltime, type SchedQueue } from '../../core/queue-limits.js';
-import { type SchedJob, type SchedNode, schedule } from '../../core/scheduler.js';
+import { type SchedJob, schedule } from '../../core/scheduler.js';
+import { makeSchedNode } from '../helpers/records.js';
 import { resources } from '../helpers/requests.js';
 
-const node: SchedNode = {
-  name: 'n1',
-  ncpus: 8,
-  mem: 8 << 30,
-  ngpus: 0,
-  labels: {},
-  usedNcpus: 0,
-  usedMem: 0,
-  usedGpus: [],
-  jobCount: 0,
-  exclusive: false,
-  available: true,
-};
+const node = makeSchedNode('n1', { ncpus: 8 });
 const queue = (q: Partial<SchedQueue> & { name: string }): SchedQueue => ({
   priority: 0,
   started: true,

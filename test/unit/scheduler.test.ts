@@ -7,26 +7,12 @@ import {
   type SchedNode,
   schedule,
 } from '../../core/scheduler.js';
+import { makeSchedNode } from '../helpers/records.js';
 import { resources } from '../helpers/requests.js';
 
 const GB = 1024 ** 3;
 
-function node(name: string, overrides: Partial<SchedNode> = {}): SchedNode {
-  return {
-    name,
-    ncpus: 4,
-    mem: 8 * GB,
-    ngpus: 0,
-    labels: {},
-    usedNcpus: 0,
-    usedMem: 0,
-    usedGpus: [],
-    jobCount: 0,
-    exclusive: false,
-    available: true,
-    ...overrides,
-  };
-}
+const node = makeSchedNode;
 
 function job(seq: number, l: string | string[], priority = 0): SchedJob {
   return { seq, id: `${seq}.svr`, priority, resources: resources(...(Array.isArray(l) ? l : [l])) };
