@@ -8,6 +8,7 @@ import { type Placement, type SchedJob, type SchedNode, schedule } from '../core
 import type { Cluster } from './cluster.js';
 import type { GroupCommit } from './db/group-commit.js';
 import type { Store } from './db/index.js';
+import type { StoredQueue } from './db/queues.js';
 import { buildRunRequest, execHost, execVnode } from './run-request.js';
 import { transition } from './transitions.js';
 
@@ -73,10 +74,11 @@ export class Dispatcher {
     const nodes = this.cluster.schedNodes();
     // a pass caused by an event on a full cluster can place nothing: skip reading the queue
     if (!full && !nodes.some((n) => n.available && !n.exclusive && n.usedNcpus < n.ncpus)) return [];
-    const jobs = this.withShares(this.store.jobs.pending(), now);
+    const queues = this.store.queues.all();
+    const jobs = this.withShares(this.store.jobs.pending(), queues, now);
     if (jobs.length === 0) return [];
     const running = this.store.allocations.holdings();
-    const plan = schedule({ now: Math.floor(now / 1000), jobs, nodes, queues: this.queues(), running });
+    const plan = schedule({ now: Math.floor(now / 1000), jobs, nodes, queues: this.limits(queues), running });
     const placed = plan.placements.flatMap((p) => this.apply(p, now) ?? []);
     for (const { seq, reason } of plan.waiting) {
       if (this.reasons.get(seq) === reason) continue;
@@ -100,13 +102,8 @@ export class Dispatcher {
   }
 
   /** Jobs of fair-share queues carry their owner's decayed usage. */
-  private withShares(jobs: SchedJob[], now: number): SchedJob[] {
-    const fair = new Set(
-      this.store.queues
-        .all()
-        .filter((q) => q.fairshare)
-        .map((q) => q.name),
-    );
+  private withShares(jobs: SchedJob[], queues: StoredQueue[], now: number): SchedJob[] {
+    const fair = new Set(queues.filter((q) => q.fairshare).map((q) => q.name));
     if (fair.size === 0 || jobs.length === 0) return jobs;
     const usage = this.store.fairshare.all();
     const at = Math.floor(now / 1000);
@@ -116,20 +113,13 @@ export class Dispatcher {
     });
   }
 
-  /** The queues' limits and how many of their jobs run now. */
-  private queues(): SchedQueue[] {
+  /** The queues with their limits and how many of their jobs run now. */
+  private limits(queues: StoredQueue[]): SchedQueue[] {
     const counts = this.store.jobs.runningCounts();
-    return this.store.queues.all().map((q) => {
+    return queues.map((q) => {
       const mine = counts.filter((c) => c.queue === q.name);
-      return {
-        name: q.name,
-        priority: q.priority,
-        started: q.started,
-        ...(q.maxRun !== undefined ? { maxRun: q.maxRun } : {}),
-        ...(q.maxRunPerUser !== undefined ? { maxRunPerUser: q.maxRunPerUser } : {}),
-        running: mine.reduce((sum, c) => sum + c.n, 0),
-        runningByUser: Object.fromEntries(mine.map((c) => [c.user, c.n])),
-      };
+      const running = mine.reduce((sum, c) => sum + c.n, 0);
+      return { ...q, running, runningByUser: Object.fromEntries(mine.map((c) => [c.user, c.n])) };
     });
   }
 

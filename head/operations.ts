@@ -23,7 +23,7 @@ import { deleteCron, fireDueCrons, submitCron } from './cron.js';
 import type { GroupCommit } from './db/group-commit.js';
 import type { Store } from './db/index.js';
 import type { StoredJob } from './db/jobs.js';
-import type { QueueChanges, QueueLimitsRow } from './db/queues.js';
+import type { QueueChanges } from './db/queues.js';
 import type { Dispatcher } from './dispatcher.js';
 import { changeQueue, createQueue, deleteQueue, setDefaultQueue } from './queue-admin.js';
 import { toJobRecord } from './records.js';
@@ -94,17 +94,17 @@ export class Operations {
     operands: string[] | undefined,
     history: boolean,
     brief = false,
-  ): { jobs: JobRecord[]; results: OperandResult[] } {
+  ): { jobs: JobRecord[]; results: OperandResult[]; torque?: { keepCompleted: number } } {
     const server = this.d.server;
+    const mode = this.compat();
     if (!operands) {
       const listed = this.d.store.jobs.list(history);
-      const torque = this.compat().torque;
-      if (torque && !history) {
-        const since = Math.floor(this.now() / 1000) - torque.keepCompleted;
+      if (mode.torque && !history) {
+        const since = Math.floor(this.now() / 1000) - mode.torque.keepCompleted;
         listed.push(...this.d.store.jobs.finishedSince(since));
         listed.sort((a, b) => a.seq - b.seq);
       }
-      return { jobs: listed.map((j) => toJobRecord(j, server, brief)), results: [] };
+      return { ...mode, jobs: listed.map((j) => toJobRecord(j, server, brief)), results: [] };
     }
     const jobs: JobRecord[] = [];
     const results = operands.map((operand): OperandResult => {
@@ -113,7 +113,7 @@ export class Operations {
       jobs.push(toJobRecord(found.value.job, server, brief));
       return { operand, id: found.value.id };
     });
-    return { jobs, results };
+    return { ...mode, jobs, results };
   }
 
   private each(operands: string[], act: (found: Found) => Result<unknown>): OperandResult[] {
@@ -247,17 +247,7 @@ export class Operations {
       const counts = emptyCounts();
       for (const c of rows) if (c.queue === q.name && c.state !== 'F') counts[c.state] += c.n;
       const total = Object.values(counts).reduce((a, b) => a + b, 0);
-      return {
-        name: q.name,
-        type: 'Execution',
-        enabled: q.enabled,
-        started: q.started,
-        priority: q.priority,
-        fairshare: q.fairshare,
-        ...limitsOf(q),
-        counts,
-        total,
-      };
+      return { ...q, type: 'Execution' as const, counts, total };
     });
   }
 
@@ -303,13 +293,4 @@ export class Operations {
 function idOf(operand: string, server: string): { id?: string } {
   const ref = parseJobId(operand, server);
   return ref.ok ? { id: ref.value.full } : {};
-}
-
-/** The limits a queue has, without the unset ones. */
-function limitsOf(q: QueueLimitsRow): QueueLimitsRow {
-  const out: QueueLimitsRow = {};
-  for (const key of ['maxRun', 'maxRunPerUser', 'maxWalltime', 'defaultWalltime'] as const) {
-    if (q[key] !== undefined) out[key] = q[key];
-  }
-  return out;
 }
