@@ -7,6 +7,8 @@ import { codeExit, printError, report } from './command.js';
 export interface OperandResult {
   operand: string;
   id?: string;
+  /** qstat: the records an operand stands for when not just `id` (a range, an array with -t) */
+  ids?: string[];
   error?: { code: ErrorCode; message: string };
 }
 

@@ -28,6 +28,9 @@ export interface QstatOptions {
   oneLine: boolean;
   wide: boolean;
   estimated: boolean;
+  /** -t: subjobs too; -J: array parents only (with -t: subjobs only) */
+  subjobs: boolean;
+  arraysOnly: boolean;
   operands: string[];
   version: boolean;
 }
@@ -77,6 +80,8 @@ export function parseQstatCommandLine(argv: string[]): Result<QstatOptions> {
   opts.oneLine = has('1');
   opts.wide = has('w');
   opts.estimated = has('T');
+  opts.subjobs = has('t');
+  opts.arraysOnly = has('J');
   return ok(opts);
 }
 
@@ -91,6 +96,8 @@ function base(operands: string[]): QstatOptions {
     oneLine: false,
     wide: false,
     estimated: false,
+    subjobs: false,
+    arraysOnly: false,
     operands,
     version: false,
   };

@@ -76,9 +76,10 @@ async function collect(
   const ids = wanted.filter((w) => w.kind.ok && w.kind.value.kind === 'job').map((w) => w.text);
   const needAll = ids.length < wanted.length || wanted.length === 0;
   const brief = opts.view !== 'full';
+  const subjobs = opts.subjobs;
   const [byId, all] = await Promise.all([
-    ids.length > 0 ? query({ operands: ids, history: true, brief }) : undefined,
-    needAll ? query({ history: opts.history, brief }) : undefined,
+    ids.length > 0 ? query({ operands: ids, history: true, brief, subjobs }) : undefined,
+    needAll ? query({ history: opts.history, brief, subjobs }) : undefined,
   ]);
   const { server, torque } = (byId ?? all)!;
   const mode = torque ? { torque } : {};
@@ -105,28 +106,44 @@ async function collect(
       continue;
     }
     const result = byId!.results[next]!;
-    const job = byId!.jobs.find((j) => j.id === result.id);
     next += 1;
     if (result.error) {
       const id = result.id ?? w.text;
       if (result.error.code === 'UNKNOWN_JOB') fail(`Unknown Job Id ${id}`, 'UNKNOWN_JOB');
       else fail(result.error.message, result.error.code);
-    } else if (job && job.state === 'F' && !opts.history && !torque) {
-      fail(`${job.id} Job has finished, use -x or -H to obtain historical job information`, 'JOB_FINISHED');
-    } else if (job) jobs.push(job);
+      continue;
+    }
+    const named = (result.ids ?? [result.id]).map((id) => byId!.jobs.find((j) => j.id === id));
+    for (const job of named) {
+      if (job && job.state === 'F' && !opts.history && !torque) {
+        fail(`${job.id} Job has finished, use -x or -H to obtain historical job information`, 'JOB_FINISHED');
+      } else if (job) jobs.push(job);
+    }
   }
   return { jobs, rc, server, ...mode };
 }
 
-async function query(body: { operands?: string[]; history: boolean; brief: boolean }): Promise<Query> {
+async function query(body: {
+  operands?: string[];
+  history: boolean;
+  brief: boolean;
+  subjobs: boolean;
+}): Promise<Query> {
   const reply = await api<Query>('POST', '/v1/jobs/query', body);
   if (!reply.ok) throw new Error(reply.error.message);
   return reply.body;
 }
 
+/** -J: array parents only; -J -t: subjobs only. */
+function arrayFilter(j: JobRecord, opts: QstatOptions): boolean {
+  if (!opts.arraysOnly) return true;
+  return opts.subjobs ? j.arrayId !== undefined : j.array !== undefined;
+}
+
 function select(jobs: JobRecord[], opts: QstatOptions): JobRecord[] {
   return jobs.filter(
     (j) =>
+      arrayFilter(j, opts) &&
       (opts.history || opts.operands.length > 0 || j.state !== 'F') &&
       (opts.states === undefined || opts.states.includes(j.state)) &&
       (opts.users === undefined || opts.users.includes(j.owner.split('@')[0]!)),

@@ -17,6 +17,7 @@ const TABLE: Record<ErrorCode, { http: number; exit: number }> = {
   PLACE_WITHOUT_SELECT: { http: 400, exit: 7 },
   BAD_STATE: { http: 409, exit: 168 },
   INVALID_REQUEST: { http: 400, exit: 156 },
+  SUBJOB_FINISHED: { http: 409, exit: 55 },
   MODIFY_RUNNING: { http: 409, exit: 167 },
   UNAUTHORIZED: { http: 403, exit: 159 },
   UNKNOWN_NODE: { http: 404, exit: 1 },

@@ -1,6 +1,7 @@
 // From a qsub command line and script to a JobSpec: directives scanned, the command line beating
 // directives (pbs-spec §2.4), every value validated, defaults applied, paths made absolute.
 import { posix } from 'node:path';
+import { parsePbsArray, parseTorqueArray } from './array-indices.js';
 import { DEFAULT_PREFIX, scanDirectives } from './directives.js';
 import { ok, refuse } from './errors.js';
 import { parseExecutionTime } from './exec-time.js';
@@ -68,8 +69,11 @@ export function buildJobSpec(input: QsubBuildInput): Result<JobSpec> {
   if (!variables.ok) return variables;
   const executionTime = jobExecutionTime(input.now, sources);
   if (!executionTime.ok) return executionTime;
+  const array = jobArray(sources);
+  if (!array.ok) return array;
   return ok(
     assemble(input, sources, {
+      array: array.value,
       name: name.value,
       resources: resources.value,
       variables: variables.value,
@@ -102,10 +106,12 @@ function refuseUnsupported(sources: Sources): Result<void> {
   if (flag(sources, 'I') || flag(sources, 'X')) {
     return refuse('NOT_SUPPORTED', 'interactive jobs (-I, -X) are not supported yet');
   }
-  if (flag(sources, 'J') || flag(sources, 't')) {
-    return refuse('NOT_SUPPORTED', 'array jobs (-J, -t) are not supported yet');
+  const array = flag(sources, 'J') || flag(sources, 't');
+  if (array && pick(sources, 'r') === 'n') return refuse('FAILED', ' cannot submit non-rerunable Array Job');
+  if (!array && wAttribute(sources, 'max_run_subjobs') !== undefined) {
+    return refuse('FAILED', 'Attribute has to be set on an array job: max_run_subjobs');
   }
-  if (pick(sources, 'm')?.includes('j')) {
+  if (!array && pick(sources, 'm')?.includes('j')) {
     return refuse('FAILED', "mail option 'j' can not be used without array job");
   }
   return ok(undefined);
@@ -157,6 +163,24 @@ function jobExecutionTime(now: number, sources: Sources): Result<number | undefi
   return time === undefined ? refuse('USAGE', 'illegal -a value', true) : ok(time);
 }
 
+/** -J (PBS) or -t (Torque); `%N` or -W max_run_subjobs=N, not both. */
+function jobArray(sources: Sources): Result<JobSpec['array']> {
+  const pbs = pick(sources, 'J');
+  const value = pbs ?? pick(sources, 't');
+  if (value === undefined) return ok(undefined);
+  const parsed = (pbs !== undefined ? parsePbsArray : parseTorqueArray)(value);
+  if (!parsed.ok) return parsed;
+  const limit = wAttribute(sources, 'max_run_subjobs');
+  if (limit !== undefined && parsed.value.maxRun !== undefined)
+    return refuse('USAGE', 'multiple max_run_subjobs values found');
+  const maxRun = parsed.value.maxRun ?? (limit !== undefined ? Number(limit) : undefined);
+  return ok({
+    submitted: parsed.value.submitted,
+    style: pbs !== undefined ? 'pbs' : 'torque',
+    ...(maxRun !== undefined ? { maxRun } : {}),
+  });
+}
+
 /** A -W attribute: the command line's beats the directives', later beats earlier. */
 function wAttribute(sources: Sources, name: string): string | undefined {
   const find = (options: ParsedOption[]) => {
@@ -170,6 +194,7 @@ function wAttribute(sources: Sources, name: string): string | undefined {
 }
 
 interface ComputedParts {
+  array?: JobSpec['array'];
   name: string;
   resources: ResourceRequest;
   variables: Variable[];
@@ -203,6 +228,7 @@ function assemble(input: QsubBuildInput, sources: Sources, parts: ComputedParts)
     userList: pick(sources, 'u'),
     depend: wAttribute(sources, 'depend'),
     cron: pick(sources, 'cron')?.trim(),
+    array: parts.array,
     script: source.kind === 'exec' ? undefined : parts.script,
     executable: source.kind === 'exec' ? source.executable : undefined,
     argv: source.kind === 'exec' ? source.args : undefined,

@@ -35,6 +35,9 @@ export interface JobRow {
   deleteRequestedBy?: string;
   /** the system hold is the dependencies' (released when the last one is met) */
   dependHold?: boolean;
+  /** an array's parent: never runs itself; B once a subjob has begun */
+  isArray?: boolean;
+  arrayBegun?: boolean;
   usage?: ResourceUsage;
 }
 
@@ -54,6 +57,8 @@ export type JobEvent =
       priority: number;
       executionTime?: number;
       resources: JobSpec['resources'];
+      /** the parent of an array */
+      array?: boolean;
     }
   | { type: 'held'; types: string; by: string }
   | { type: 'released'; types: string; by: string }
@@ -69,6 +74,10 @@ export type JobEvent =
   /** every dependency is met: the system hold goes */
   | { type: 'depend_released' }
   | { type: 'exited'; attempt: number; status: number; usage?: ResourceUsage; reason?: string }
+  /** an array's first subjob started: the parent is B */
+  | { type: 'array_begun' }
+  /** an array's last subjob ended: the parent is F with the worst outcome */
+  | { type: 'array_ended'; status?: number; substate: number }
   | { type: 'finished'; attempt: number };
 
 /** An event with the time it happened (epoch milliseconds). */
@@ -92,17 +101,19 @@ export function initialRow(event: Extract<TimedEvent, { type: 'queued' }>): JobR
     runCount: 0,
   };
   if (event.executionTime !== undefined) row.executionTime = event.executionTime;
+  if (event.array) row.isArray = true;
   const settled = settle(row, now);
   // eligible from the moment it is queued without a hold or a start time (PBS sets etime at qsub)
   if (settled.state === 'Q') settled.etime = now;
   return settled;
 }
 
-/** Q, H or W for a job that is not running: held beats waiting (pbs-spec §6). */
+/** Q, H or W for a job that is not running: held beats waiting (pbs-spec §6); a begun array B. */
 function settle(row: JobRow, now: number): JobRow {
   let state: JobState = 'Q';
   if (row.holdTypes !== 'n') state = 'H';
   else if (row.executionTime !== undefined && row.executionTime > now) state = 'W';
+  else if (row.arrayBegun) state = 'B';
   const next = { ...row, state, substate: SUBSTATE[state]! };
   if (state === 'Q' && row.state !== 'Q') next.etime = now;
   return next;
@@ -116,6 +127,8 @@ const removeHolds = (have: string, remove: string) =>
   have === 'n' ? 'n' : [...have].filter((h) => !remove.includes(h)).join('') || 'n';
 
 const WAITING: readonly JobState[] = ['Q', 'H', 'W'];
+/** where an array's parent may be: waiting, or begun */
+const ARRAY_LIVE: readonly JobState[] = ['Q', 'H', 'W', 'B'];
 const DEPEND_COMMENT = 'Not Running: Waiting for dependency';
 
 function refuseState(row: JobRow, type: string): Result<JobRow> {
@@ -136,14 +149,23 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
         holdTypes: addHolds(row.holdTypes, event.types),
         comment: `Job held by ${event.by} on ${ctime(now)}`,
       };
-      return ok(WAITING.includes(row.state) ? settle(held, now) : held);
+      return ok(ARRAY_LIVE.includes(row.state) ? settle(held, now) : held);
     }
     case 'released': {
       if (row.state === 'F' || row.state === 'E') return refuseState(row, event.type);
       const released = { ...base, holdTypes: removeHolds(row.holdTypes, event.types) };
       // the hold comment goes once every hold is released (pbs-spec.md §6)
       if (released.holdTypes === 'n' && released.comment?.startsWith('Job held by ')) delete released.comment;
-      return ok(WAITING.includes(row.state) ? settle(released, now) : released);
+      return ok(ARRAY_LIVE.includes(row.state) ? settle(released, now) : released);
+    }
+    case 'array_begun':
+      if (!row.isArray || !ARRAY_LIVE.includes(row.state)) return refuseState(row, event.type);
+      return ok(settle({ ...base, arrayBegun: true, runCount: 1, stime: row.stime ?? now }, now));
+    case 'array_ended': {
+      if (!row.isArray || !ARRAY_LIVE.includes(row.state)) return refuseState(row, event.type);
+      const ended: JobRow = { ...base, state: 'F', substate: event.substate, obittime: now };
+      if (event.status !== undefined) ended.exitStatus = event.status;
+      return ok(ended);
     }
     case 'eligible':
       if (row.state !== 'W') return refuseState(row, event.type);
@@ -163,7 +185,7 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
       if (row.state !== 'R') return refuseState(row, event.type);
       return ok({ ...base, deleteRequestedBy: event.by });
     case 'deleted': {
-      if (!WAITING.includes(row.state)) return refuseState(row, event.type);
+      if (!WAITING.includes(row.state) || row.isArray) return refuseState(row, event.type);
       const gone: JobRow = { ...base, state: 'F', substate: SUBSTATE.terminated!, obittime: now };
       if (event.reason) gone.comment = event.reason;
       return ok(gone);
@@ -191,7 +213,7 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
 }
 
 function alter(row: JobRow, changes: JobChanges, now: number): Result<JobRow> {
-  if (!WAITING.includes(row.state)) {
+  if (!WAITING.includes(row.state) && !(row.isArray && row.state === 'B')) {
     return refuse('MODIFY_RUNNING', 'Cannot modify attribute while job running');
   }
   const next = { ...row };

@@ -1,6 +1,7 @@
 // The values of qsub's (and qalter's) options: what each one accepts, checked the same way on the
 // command line and in `#PBS` lines, and the conversions that need no context.
 import { posix } from 'node:path';
+import { parsePbsArray, parseTorqueArray } from './array-indices.js';
 import { refuse } from './errors.js';
 import { isExecutionTimeSyntax } from './exec-time.js';
 import type { ParsedOption } from './getopt.js';
@@ -48,6 +49,9 @@ const CHECKS: Record<string, Check> = {
   c: (v) => /^(n|s|c|w|[cw]=\d+)$/.test(v),
   e: (v) => checkPath(v),
   j: (v) => ['oe', 'eo', 'n'].includes(v),
+  // the size limit is the server's (max_array_size); the client checks the syntax
+  J: (v) => arraySyntaxOk(parsePbsArray(v)),
+  t: (v) => arraySyntaxOk(parseTorqueArray(v)),
   k: (v) => v === 'n' || (/^[oed]{1,3}$/.test(v) && new Set(v).size === v.length),
   l: (v) => parseResourceArgs([v]).ok,
   m: (v) => v === 'n' || /^[abej]+$/.test(v),
@@ -102,6 +106,10 @@ export function parseDestination(value: string): { queue?: string; server?: stri
   return destination;
 }
 
+function arraySyntaxOk(r: Result<unknown>): boolean {
+  return r.ok || r.error.code !== 'USAGE';
+}
+
 function checkPath(value: string): boolean {
   const host = /^([^/:]+):(.*)$/s.exec(value);
   return value !== '' && (host === null || host[2] !== '');
@@ -144,6 +152,7 @@ function checkWAttribute(name: string, value: string): OptionProblem | undefined
   if (name === 'depend') return checkDepend(value);
   if (name === 'umask') return /^[0-7]{1,4}$/.test(value) ? undefined : ILLEGAL('W');
   if (name === 'block') return /^(true|false)$/i.test(value) ? undefined : ILLEGAL('W');
+  if (name === 'max_run_subjobs') return /^\d+$/.test(value) && Number(value) > 0 ? undefined : ILLEGAL('W');
   return ILLEGAL('W');
 }
 

@@ -77,10 +77,22 @@ function scriptSource(operands: string[], dashdash: number | undefined): Result<
  * Where the job's stdout (`o`) or stderr (`e`) goes, without the host: by default
  * `<workdir>/<last component of name>.o<seq>`; for a `-o` directory (ending in `/`)
  * `<dir>/<jobId>.OU` (`.ER`); otherwise the path given (absolute unless given as host:relpath).
+ * A subjob's default ends `.o<seq>.<index>` (Torque: `-<index>`), and `^array_index^` in a
+ * given path becomes its index.
  */
-export function resolveStdPath(spec: JobSpec, kind: 'o' | 'e', jobId: string, seq: number): string {
+export function resolveStdPath(
+  spec: JobSpec,
+  kind: 'o' | 'e',
+  jobId: string,
+  seq: number,
+  arrayIndex?: number,
+): string {
   const given = kind === 'o' ? spec.outputPath : spec.errorPath;
-  if (given === undefined) return posix.join(spec.workdir, `${posix.basename(spec.name)}.${kind}${seq}`);
+  if (given === undefined) {
+    const sep = spec.array?.style === 'torque' ? '-' : '.';
+    const suffix = !spec.array ? '' : `${sep}${arrayIndex ?? '^array_index^'}`;
+    return posix.join(spec.workdir, `${posix.basename(spec.name)}.${kind}${seq}${suffix}`);
+  }
   if (given.endsWith('/')) return `${given}${jobId}.${kind === 'o' ? 'OU' : 'ER'}`;
-  return given;
+  return arrayIndex === undefined ? given : given.replaceAll('^array_index^', String(arrayIndex));
 }

@@ -44,6 +44,8 @@ export interface SchedJob {
   user?: string;
   /** in a fair-share queue: the owner's decayed usage (less goes first) */
   share?: number;
+  /** a subjob: its array's seq (for the array's `%N`) */
+  array?: number;
 }
 
 export interface Snapshot {
@@ -54,6 +56,8 @@ export interface Snapshot {
   queues?: SchedQueue[];
   /** what running jobs hold and when their walltime ends, for the backfill reservation */
   running?: Holding[];
+  /** arrays with a `%N` limit: how many more of their subjobs may start now */
+  arrayRoom?: Map<number, number>;
 }
 
 /** One unit chunk of a job placed on a node. */
@@ -82,6 +86,7 @@ export interface Plan {
 }
 
 const CONFLICT = 'Not Running: Job would conflict with reservation or top job';
+const ARRAY_LIMIT = "Not Running: Array job's max_run_subjobs limit reached";
 
 /** Jobs in the order they are considered: priority, then submission order. */
 export function byPriority(a: SchedJob, b: SchedJob): number {
@@ -101,11 +106,17 @@ export function schedule(snapshot: Snapshot): Plan {
   const refused = new Map<string, string>();
   let reservation: Reservation | undefined;
   let topJobSeen = false;
+  const arrayRoom = new Map(snapshot.arrayRoom ?? []);
   for (const { job } of ranked) {
     const wait = (reason: string) => plan.waiting.push({ seq: job.seq, reason });
     const blocked = limits.blocked(job.queue, job.user);
     if (blocked) {
       wait(`Not Running: ${blocked}`);
+      continue;
+    }
+    const room = job.array === undefined ? undefined : arrayRoom.get(job.array);
+    if (room !== undefined && room <= 0) {
+      wait(ARRAY_LIMIT);
       continue;
     }
     const walltime = job.resources.walltime;
@@ -140,6 +151,7 @@ export function schedule(snapshot: Snapshot): Plan {
     const exclusive = isExclusive(job.resources);
     commit(nodes, slots, exclusive);
     limits.started(job.queue, job.user);
+    if (room !== undefined) arrayRoom.set(job.array!, room - 1);
     if (reservation) takeSpare(reservation, now, walltime, perNode(slots));
     holdings.push({ ...(walltime !== undefined ? { end: now + walltime } : {}), slots });
     plan.placements.push({ seq: job.seq, id: job.id, slots, exclusive });

@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'PLACE_WITHOUT_SELECT' // 7
   | 'BAD_STATE' // 168: request invalid for state of job
   | 'INVALID_REQUEST' // 156
+  | 'SUBJOB_FINISHED' // 55: qdel of an X subjob
   | 'MODIFY_RUNNING' // 167
   | 'UNAUTHORIZED' // 159
   | 'UNKNOWN_NODE' // 1
@@ -99,6 +100,8 @@ export interface JobSpec {
   depend?: string;
   /** --cron schedule: the submission makes a recurring template, not a job */
   cron?: string;
+  /** -J (PBS) or -t (Torque): an array job; the head expands the indices again */
+  array?: { submitted: string; style: 'pbs' | 'torque'; maxRun?: number };
   /** stored script content (directive lines joined), for script and stdin jobs */
   script?: string;
   /** `qsub -- exe args`: no script, no shell */
@@ -161,6 +164,17 @@ export interface JobRecord {
   usage?: ResourceUsage;
   /** the scheduler's estimate of when a queued job starts (epoch seconds) */
   estimatedStart?: number;
+  /** an array's parent: what qstat -f shows of its subjobs */
+  array?: {
+    submitted: string;
+    /** indices not yet started, compact (`5-9:2`) */
+    remaining: string;
+    stateCount: { Queued: number; Running: number; Exiting: number; Expired: number };
+    maxRun?: number;
+  };
+  /** a subjob: its parent's id and its index */
+  arrayId?: string;
+  arrayIndex?: number;
 }
 
 export type NodeStateWord = 'free' | 'job-busy' | 'offline' | 'down' | 'state-unknown';

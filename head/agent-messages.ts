@@ -31,8 +31,6 @@ export interface AgentContext {
   group?: GroupCommit;
 }
 
-export const seqOf = (jobId: string) => Number(jobId.slice(0, jobId.indexOf('.')));
-
 export class AgentMessages {
   /** exited facts waiting for their output: jobId → journal seq */
   private awaiting = new Map<string, { node: string; seq: number }>();
@@ -108,8 +106,8 @@ export class AgentMessages {
   }
 
   private current(jobId: string, attempt: number): StoredJob | undefined {
-    const job = this.ctx.store.jobs.get(seqOf(jobId));
-    return job && job.id === jobId && job.row.attempt === attempt ? job : undefined;
+    const job = this.ctx.store.jobs.byId(jobId);
+    return job && job.row.attempt === attempt ? job : undefined;
   }
 
   /** A (re)connected agent: record its capacity, then reconcile its jobs with ours. */
@@ -137,8 +135,8 @@ export class AgentMessages {
       }
     }
     for (const k of known) {
-      const job = store.jobs.get(seqOf(k.jobId));
-      const stale = !job || job.id !== k.jobId || job.row.attempt !== k.attempt || job.row.state === 'F';
+      const job = store.jobs.byId(k.jobId);
+      const stale = !job || job.row.attempt !== k.attempt || job.row.state === 'F';
       if (stale && !k.running) this.send(node, { t: 'cleanup', jobId: k.jobId, attempt: k.attempt });
     }
     this.ctx.poke();

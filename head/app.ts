@@ -60,15 +60,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return reply.code(201).send(r.value);
   });
 
-  app.post<{ Body: { operands?: string[]; history?: boolean } }>(
+  app.post<{ Body: { operands?: string[]; history?: boolean; brief?: boolean; subjobs?: boolean } }>(
     '/v1/jobs/query',
     { schema: { body: queryBody } },
     (req) => {
-      return {
-        server: deps.server,
-        ...ops.compat(),
-        ...ops.query(req.body.operands, req.body.history ?? false),
-      };
+      const { operands, history = false, brief = false, subjobs = false } = req.body;
+      return { server: deps.server, ...ops.compat(), ...ops.query(operands, history, brief, subjobs) };
     },
   );
 

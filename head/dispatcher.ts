@@ -78,7 +78,14 @@ export class Dispatcher {
     const jobs = this.withShares(this.store.jobs.pending(), queues, now);
     if (jobs.length === 0) return [];
     const running = this.store.allocations.holdings();
-    const plan = schedule({ now: Math.floor(now / 1000), jobs, nodes, queues: this.limits(queues), running });
+    const plan = schedule({
+      now: Math.floor(now / 1000),
+      jobs,
+      nodes,
+      queues: this.limits(queues),
+      running,
+      arrayRoom: this.arrayRoom(jobs),
+    });
     const placed = plan.placements.flatMap((p) => this.apply(p, now) ?? []);
     for (const { seq, reason } of plan.waiting) {
       if (this.reasons.get(seq) === reason) continue;
@@ -121,6 +128,19 @@ export class Dispatcher {
       const running = mine.reduce((sum, c) => sum + c.n, 0);
       return { ...q, running, runningByUser: Object.fromEntries(mine.map((c) => [c.user, c.n])) };
     });
+  }
+
+  /** Arrays with a `%N` limit among the waiting subjobs: how many more may start. */
+  private arrayRoom(jobs: SchedJob[]): Map<number, number> {
+    const room = new Map<number, number>();
+    const arrays = new Set(jobs.flatMap((j) => (j.array === undefined ? [] : [j.array])));
+    if (arrays.size === 0) return room;
+    const running = this.store.jobs.runningSubjobs();
+    for (const seq of arrays) {
+      const max = this.store.jobs.get(seq)?.spec.array?.maxRun;
+      if (max !== undefined) room.set(seq, max - (running.get(seq) ?? 0));
+    }
+    return room;
   }
 
   /** W jobs whose start time has come become Q. */

@@ -1,6 +1,7 @@
 // What the API can ask of the head: each operation takes job-id operands as users type them and
 // answers per operand, so that a command can print PBS's message for each one.
 
+import type { ArraySelector } from '../core/array-indices.js';
 import { cronSeq } from '../core/cron.js';
 import { ok, refuse } from '../core/errors.js';
 import { parseJobId } from '../core/jobid.js';
@@ -18,6 +19,7 @@ import type {
   Result,
   ServerRecord,
 } from '../core/types.js';
+import { arraySummary, selectSubjobs } from './arrays.js';
 import type { Cluster } from './cluster.js';
 import { deleteCron, fireDueCrons, submitCron } from './cron.js';
 import type { GroupCommit } from './db/group-commit.js';
@@ -35,6 +37,8 @@ export const VERSION = '0.1.0';
 export interface OperandResult {
   operand: string;
   id?: string;
+  /** qstat: the records an operand stands for when not just `id` (a range, an array with -t) */
+  ids?: string[];
   error?: { code: ErrorCode; message: string };
 }
 
@@ -55,7 +59,8 @@ export interface OperationsDeps {
   group?: GroupCommit;
 }
 
-type Found = { job: StoredJob; id: string };
+/** The job an operand names; for `[]` and ranges the array's parent, with the selector. */
+type Found = { job: StoredJob; id: string; array?: ArraySelector };
 
 export class Operations {
   constructor(private readonly d: OperationsDeps) {}
@@ -67,9 +72,31 @@ export class Operations {
   private find(operand: string): Result<Found> {
     const ref = parseJobId(operand, this.d.server);
     if (!ref.ok) return ref;
-    const job = this.d.store.jobs.get(ref.value.seq);
-    if (!job || job.id !== ref.value.full) return refuse('UNKNOWN_JOB', `Unknown Job Id ${ref.value.full}`);
-    return ok({ job, id: job.id });
+    const { full, array, seq, server } = ref.value;
+    const jobs = this.d.store.jobs;
+    const parentId = `${seq}[].${server}`;
+    // a plain `123` finds the array `123[]` too (PBS asks for the brackets; users forget them)
+    const job =
+      array === undefined
+        ? (jobs.byId(full) ?? jobs.byId(parentId))
+        : array.kind === 'index'
+          ? jobs.byId(full)
+          : jobs.byId(parentId);
+    if (!job) return refuse('UNKNOWN_JOB', `Unknown Job Id ${full}`);
+    const selector = array ?? (job.kind === 'array' ? { kind: 'parent' as const } : undefined);
+    return ok({ job, id: array?.kind === 'range' ? full : job.id, ...(selector ? { array: selector } : {}) });
+  }
+
+  /** qhold, qrls and qalter take a job or a whole array, not a subjob or a range. */
+  private whole(found: Found): Result<StoredJob> {
+    if (found.job.kind === 'subjob' || found.array?.kind === 'range')
+      return refuse('INVALID_REQUEST', 'Invalid request');
+    return ok(found.job);
+  }
+
+  private record(job: StoredJob, brief: boolean): JobRecord {
+    const summary = job.kind === 'array' ? arraySummary(this.d.store, job) : undefined;
+    return toJobRecord(job, this.d.server, brief, summary);
   }
 
   private submitContext() {
@@ -89,29 +116,45 @@ export class Operations {
     return r;
   }
 
-  /** Jobs by operand, or all of them; `brief` leaves out Variable_List (tables do not show it). */
+  /**
+   * Jobs by operand, or all of them; `brief` leaves out Variable_List (tables do not show it).
+   * Subjobs are listed only with `subjobs` (qstat -t): after their array, or for a range.
+   */
   query(
     operands: string[] | undefined,
     history: boolean,
     brief = false,
+    subjobs = false,
   ): { jobs: JobRecord[]; results: OperandResult[]; torque?: { keepCompleted: number } } {
     const server = this.d.server;
     const mode = this.compat();
     if (!operands) {
-      const listed = this.d.store.jobs.list(history);
+      const listed = this.d.store.jobs.list(history, subjobs);
       if (mode.torque && !history) {
         const since = Math.floor(this.now() / 1000) - mode.torque.keepCompleted;
         listed.push(...this.d.store.jobs.finishedSince(since));
-        listed.sort((a, b) => a.seq - b.seq);
       }
-      return { ...mode, jobs: listed.map((j) => toJobRecord(j, server, brief)), results: [] };
+      // subjobs (internal seqs) follow their array
+      const order = (j: StoredJob) => [j.arrayParent ?? j.seq, j.arrayIndex ?? -1] as const;
+      listed.sort((a, b) => order(a)[0] - order(b)[0] || order(a)[1] - order(b)[1]);
+      return { ...mode, jobs: listed.map((j) => this.record(j, brief)), results: [] };
     }
     const jobs: JobRecord[] = [];
     const results = operands.map((operand): OperandResult => {
       const found = this.find(operand);
       if (!found.ok) return { operand, ...idOf(operand, server), error: found.error };
-      jobs.push(toJobRecord(found.value.job, server, brief));
-      return { operand, id: found.value.id };
+      const { job, array } = found.value;
+      if (array?.kind === 'range') {
+        const picked = selectSubjobs(this.d.store, job, array);
+        if (picked.length === 0) return { operand, id: found.value.id, error: unknown(found.value.id) };
+        jobs.push(...picked.map((j) => this.record(j, brief)));
+        return { operand, id: found.value.id, ids: picked.map((j) => j.id) };
+      }
+      jobs.push(this.record(job, brief));
+      if (!subjobs || job.kind !== 'array') return { operand, id: found.value.id };
+      const under = this.d.store.jobs.subjobs(job.seq);
+      jobs.push(...under.map((j) => this.record(j, brief)));
+      return { operand, id: found.value.id, ids: [job.id, ...under.map((j) => j.id)] };
     });
     return { ...mode, jobs, results };
   }
@@ -133,11 +176,17 @@ export class Operations {
   }
 
   hold(operands: string[], types: string, by: string): OperandResult[] {
-    return this.each(operands, ({ job }) => this.apply(job, { type: 'held', types, by }));
+    return this.each(operands, (found) => {
+      const job = this.whole(found);
+      return job.ok ? this.apply(job.value, { type: 'held', types, by }) : job;
+    });
   }
 
   release(operands: string[], types: string, by: string): OperandResult[] {
-    return this.each(operands, ({ job }) => this.apply(job, { type: 'released', types, by }));
+    return this.each(operands, (found) => {
+      const job = this.whole(found);
+      return job.ok ? this.apply(job.value, { type: 'released', types, by }) : job;
+    });
   }
 
   /** The Torque compatibility mode, when the head runs in it (qstat's output follows). */
@@ -167,28 +216,49 @@ export class Operations {
   }
 
   private deleteJobs(operands: string[], by: string): OperandResult[] {
-    return this.each(operands, ({ job }) => {
-      const state = job.row.state;
-      if (state === 'F') return refuse('JOB_FINISHED', 'Job has finished');
-      if (state === 'E') return refuse('BAD_STATE', 'Request invalid for state of job');
-      if (state !== 'R') return this.apply(job, { type: 'deleted', by });
-      if (job.row.deleteRequestedBy) return ok(undefined);
-      const r = this.apply(job, { type: 'delete_requested', by });
-      if (r.ok) {
-        this.d.cluster.send(job.row.node!, {
-          t: 'signal',
-          jobId: job.id,
-          attempt: job.row.attempt,
-          signal: 'SIGTERM',
-          reason: 'delete',
-        });
-      }
-      return r;
+    return this.each(operands, ({ job, array }) => {
+      if (job.kind === 'subjob' && job.row.state === 'F')
+        return refuse('SUBJOB_FINISHED', 'Request invalid for finished array subjob');
+      if (job.kind !== 'array') return this.deleteOne(job, by);
+      // the array (or a range of it): every subjob not yet finished; the parent ends with the last
+      if (job.row.state === 'F') return refuse('JOB_FINISHED', 'Job has finished');
+      const picked = selectSubjobs(this.d.store, job, array ?? { kind: 'parent' });
+      if (picked.length === 0) return refuse('UNKNOWN_JOB', 'Unknown Job Id');
+      return this.d.store.transaction(() => {
+        for (const subjob of picked) {
+          if (subjob.row.state === 'F') continue;
+          const r = this.deleteOne(this.d.store.jobs.get(subjob.seq)!, by);
+          if (!r.ok && r.error.code !== 'BAD_STATE') return r;
+        }
+        return ok(undefined);
+      });
     });
   }
 
+  private deleteOne(job: StoredJob, by: string): Result<unknown> {
+    const state = job.row.state;
+    if (state === 'F') return refuse('JOB_FINISHED', 'Job has finished');
+    if (state === 'E') return refuse('BAD_STATE', 'Request invalid for state of job');
+    if (state !== 'R') return this.apply(job, { type: 'deleted', by });
+    if (job.row.deleteRequestedBy) return ok(undefined);
+    const r = this.apply(job, { type: 'delete_requested', by });
+    if (r.ok) {
+      this.d.cluster.send(job.row.node!, {
+        t: 'signal',
+        jobId: job.id,
+        attempt: job.row.attempt,
+        signal: 'SIGTERM',
+        reason: 'delete',
+      });
+    }
+    return r;
+  }
+
   alter(operands: string[], alteration: Alteration, by: string): OperandResult[] {
-    return this.each(operands, ({ job }) => this.alterOne(job, alteration, by));
+    return this.each(operands, (found) => {
+      const job = this.whole(found);
+      return job.ok ? this.alterOne(job.value, alteration, by) : job;
+    });
   }
 
   private alterOne(job: StoredJob, a: Alteration, by: string): Result<unknown> {
@@ -209,6 +279,13 @@ export class Operations {
       if (Object.keys(changes).length > 0) {
         const r = this.apply(job, { type: 'altered', changes, by });
         if (!r.ok) return r;
+        // an array's subjobs that have not started take the change too (the start time is the array's)
+        const { executionTime: _, ...own } = changes;
+        if (job.kind === 'array' && Object.keys(own).length > 0) {
+          for (const subjob of this.d.store.jobs.subjobs(job.seq)) {
+            if (subjob.row.state === 'Q') this.apply(subjob, { type: 'altered', changes: own, by });
+          }
+        }
       }
       if (a.hold === undefined) return ok(undefined);
       const fresh = this.d.store.jobs.get(job.seq)!;
@@ -221,7 +298,7 @@ export class Operations {
     const found = this.find(operand);
     if (!found.ok) return found;
     return ok({
-      job: toJobRecord(found.value.job, this.d.server),
+      job: this.record(found.value.job, false),
       events: this.d.store.events.forJob(found.value.job.seq),
     });
   }
@@ -288,6 +365,8 @@ export class Operations {
     return results;
   }
 }
+
+const unknown = (id: string) => ({ code: 'UNKNOWN_JOB' as const, message: `Unknown Job Id ${id}` });
 
 /** The expanded id of an operand, when it parses. */
 function idOf(operand: string, server: string): { id?: string } {

@@ -1,13 +1,25 @@
 // A stored job as the commands see it (core/types.ts JobRecord).
+import { formatIndices } from '../core/array-indices.js';
 import type { JobRecord } from '../core/types.js';
+import type { arraySummary } from './arrays.js';
 import type { StoredJob } from './db/jobs.js';
 
-export function toJobRecord(job: StoredJob, server: string, brief = false): JobRecord {
+/** A finished subjob shows X while its array lives (pbs-spec.md §6). */
+function shownState(job: StoredJob) {
+  return job.row.state === 'F' && job.kind === 'subjob' && job.parentState !== 'F' ? 'X' : job.row.state;
+}
+
+export function toJobRecord(
+  job: StoredJob,
+  server: string,
+  brief = false,
+  summary?: ReturnType<typeof arraySummary>,
+): JobRecord {
   const row = job.row;
   const record: JobRecord = {
     id: job.id,
-    seq: job.seq,
-    state: row.state,
+    seq: job.kind === 'subjob' ? Number(job.id.slice(0, job.id.indexOf('['))) : job.seq,
+    state: shownState(job),
     substate: row.substate,
     owner: job.owner,
     name: row.name,
@@ -41,6 +53,18 @@ export function toJobRecord(job: StoredJob, server: string, brief = false): JobR
   };
   for (const [k, v] of Object.entries(optional))
     if (v !== undefined) (record as unknown as Record<string, unknown>)[k] = v;
+  if (job.kind === 'subjob') {
+    record.arrayId = job.id.replace(/\[\d+\]/, '[]');
+    record.arrayIndex = job.arrayIndex!;
+  }
+  if (summary && job.spec.array) {
+    record.array = {
+      submitted: job.spec.array.submitted,
+      remaining: formatIndices(summary.remaining),
+      stateCount: summary.stateCount,
+      ...(job.spec.array.maxRun !== undefined ? { maxRun: job.spec.array.maxRun } : {}),
+    };
+  }
   if (row.state === 'Q' && job.estimatedStart !== undefined) record.estimatedStart = job.estimatedStart;
   const comment = row.state === 'Q' && job.schedComment ? job.schedComment : row.comment;
   if (comment !== undefined) record.comment = comment;

@@ -49,6 +49,12 @@ export function buildRunRequest(
     ['PBS_O_QUEUE', job.queue],
   ];
   if (spec.account !== undefined) env.push(['PBS_ACCOUNT', spec.account]);
+  if (job.arrayIndex !== undefined) {
+    const index = String(job.arrayIndex);
+    const parentId = job.id.replace(/\[\d+\]/, '[]');
+    env.push(['PBS_ARRAY_INDEX', index], ['PBS_ARRAY_ID', parentId]);
+    if (spec.array?.style === 'torque') env.push(['PBS_ARRAYID', index]);
+  }
   const req: RunRequest = {
     jobId: job.id,
     seq: job.seq,

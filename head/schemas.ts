@@ -87,6 +87,16 @@ export const jobSpecSchema = {
     userList: str,
     depend: str,
     cron: { type: 'string', minLength: 1, maxLength: 200 },
+    array: {
+      type: 'object',
+      required: ['submitted', 'style'],
+      additionalProperties: false,
+      properties: {
+        submitted: { type: 'string', minLength: 1, maxLength: 4000 },
+        style: { enum: ['pbs', 'torque'] },
+        maxRun: { type: 'integer', minimum: 1 },
+      },
+    },
     script: str,
     executable: { type: 'string', minLength: 1 },
     argv: strings,
@@ -107,7 +117,12 @@ export const submitBody = {
 export const queryBody = {
   type: 'object',
   additionalProperties: false,
-  properties: { operands, history: { type: 'boolean' }, brief: { type: 'boolean' } },
+  properties: {
+    operands,
+    history: { type: 'boolean' },
+    brief: { type: 'boolean' },
+    subjobs: { type: 'boolean' },
+  },
 } as const;
 
 const by = { type: 'string', minLength: 1 } as const;

@@ -8,6 +8,7 @@ import { resolveStdPath } from '../core/qsub.js';
 import { applyQueueWalltime } from '../core/queue-limits.js';
 import { neverRunReason, type SchedNode } from '../core/scheduler.js';
 import type { JobSpec, Result } from '../core/types.js';
+import { arrayIndices, insertSubjobs } from './arrays.js';
 import type { Store } from './db/index.js';
 import { checkDependencies, recordDependencies } from './dependencies.js';
 
@@ -34,6 +35,8 @@ export function submitJob(ctx: SubmitContext, submitted: JobSpec): Result<{ id: 
     const checked = checkDependencies(store, depend.value);
     if (!checked.ok) return checked;
   }
+  const array = spec.array ? arrayIndices(spec.array) : undefined;
+  if (array && !array.ok) return array;
   const never = neverRunReason(spec.resources, ctx.nodes());
   if (never !== undefined) {
     return refuse('EXCEEDS_LIMITS', `Job violates queue and/or server resource limits (${never})`);
@@ -42,7 +45,7 @@ export function submitJob(ctx: SubmitContext, submitted: JobSpec): Result<{ id: 
   return ok(
     store.transaction(() => {
       const seq = store.meta.nextSeq();
-      const id = `${seq}.${ctx.server}`;
+      const id = `${seq}${array ? '[]' : ''}.${ctx.server}`;
       const { script, ...stored } = spec;
       if (spec.depend !== undefined) stored.depend = formatDependList(spec.depend, ctx.server);
       stored.variables = [...spec.variables.filter(([k]) => k !== 'PBS_O_QUEUE'), ['PBS_O_QUEUE', queueName]];
@@ -54,13 +57,16 @@ export function submitJob(ctx: SubmitContext, submitted: JobSpec): Result<{ id: 
         priority: spec.priority,
         resources: spec.resources,
         ...(spec.executionTime !== undefined ? { executionTime: spec.executionTime } : {}),
+        ...(array ? { array: true } : {}),
       };
       const row = initialRow(event);
+      const owner = `${spec.user}@${spec.submitHost}`;
       store.jobs.insert(
         {
           seq,
           id,
-          owner: `${spec.user}@${spec.submitHost}`,
+          kind: array ? 'array' : 'job',
+          owner,
           queue: queueName,
           spec: stored,
           outputPath: `${spec.submitHost}:${resolveStdPath(spec, 'o', id, seq)}`,
@@ -71,6 +77,8 @@ export function submitJob(ctx: SubmitContext, submitted: JobSpec): Result<{ id: 
         script,
       );
       store.events.append(seq, event);
+      if (array)
+        insertSubjobs(store, { seq, id, owner, queue: queueName, spec: stored }, array.value.indices, at);
       if (depend) recordDependencies(store, seq, depend.value, at);
       return { id, seq };
     }),

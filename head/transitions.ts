@@ -4,6 +4,7 @@ import { ok, refuse } from '../core/errors.js';
 import { addUsage } from '../core/fairshare.js';
 import { applyEvent, type JobEvent } from '../core/lifecycle.js';
 import type { Result } from '../core/types.js';
+import { followSubjob } from './arrays.js';
 import type { Store } from './db/index.js';
 import type { StoredJob } from './db/jobs.js';
 import { settleDependents } from './dependencies.js';
@@ -18,7 +19,7 @@ function recordUsage(store: Store, job: StoredJob, walltime: number, at: number)
 }
 
 /** Events after which the jobs that depend on this one may be met (or never be). */
-const SETTLES: readonly JobEvent['type'][] = ['run', 'finished', 'deleted'];
+const SETTLES: readonly JobEvent['type'][] = ['run', 'finished', 'deleted', 'array_begun', 'array_ended'];
 
 export function transition(store: Store, seq: number, event: JobEvent, at = Date.now()): Result<StoredJob> {
   return store.transaction(() => {
@@ -34,6 +35,13 @@ export function transition(store: Store, seq: number, event: JobEvent, at = Date
     if (event.type === 'exited' || event.type === 'requeued') store.allocations.release(seq);
     if (event.type === 'exited') recordUsage(store, job, event.usage?.walltime ?? 0, at);
     if (SETTLES.includes(event.type)) settleDependents(store, seq, next.value.state === 'F', at);
+    if (job.kind === 'subjob') {
+      followSubjob(store, job, timed, (parent, e) => {
+        const { at: when, ...rest } = e;
+        const r = transition(store, parent, rest as JobEvent, when);
+        if (!r.ok) throw new Error(`array ${parent}: ${r.error.message}`);
+      });
+    }
     return ok({ ...job, row: next.value });
   });
 }

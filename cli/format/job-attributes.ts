@@ -101,9 +101,20 @@ const SOURCES: Source[] = [
   one('Exit_status', (j) => j.exitStatus),
   one('Submit_arguments', (j) => j.spec.submitArgs),
   executable,
+  one('array', (j) => (j.array ? 'True' : undefined)),
+  one('array_id', (j) => j.arrayId),
+  one('array_index', (j) => j.arrayIndex),
+  one('array_state_count', (j) => j.array && stateCount(j.array.stateCount)),
+  one('array_indices_submitted', (j) => j.array?.submitted),
+  one('array_indices_remaining', (j) => (j.array ? j.array.remaining || '-' : undefined)),
   one('project', (j) => j.spec.project),
   one('Submit_Host', (j) => j.spec.submitHost),
+  one('max_run_subjobs', (j) => j.array?.maxRun),
 ];
+
+function stateCount(c: NonNullable<JobRecord['array']>['stateCount']): string {
+  return `Queued:${c.Queued} Running:${c.Running} Exiting:${c.Exiting} Expired:${c.Expired}`;
+}
 
 /** The `qstat -f` attributes of one job as `[name, value]` pairs, e.g. `['Rerunable', 'True']`. */
 export function jobAttributes(job: JobRecord): [string, string][] {

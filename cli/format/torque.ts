@@ -6,9 +6,14 @@ import type { JobRecord } from '../../core/types.js';
 import { jobAttributes } from './job-attributes.js';
 import { left, right, star } from './units.js';
 
-/** What Torque shows: unfinished jobs, and jobs finished within `keepCompleted` seconds as C. */
+/**
+ * What Torque shows: unfinished jobs, and jobs finished within `keepCompleted` seconds as C.
+ * Torque has no B or X: a begun array shows R, a finished subjob C.
+ */
 export function torqueView(jobs: JobRecord[], now: number, keepCompleted: number): JobRecord[] {
   return jobs.flatMap((j) => {
+    if (j.state === 'B') return [{ ...j, state: 'R' as const }];
+    if (j.state === 'X') return [{ ...j, state: 'C' as const }];
     if (j.state !== 'F') return [j];
     return (j.obittime ?? 0) >= now - keepCompleted ? [{ ...j, state: 'C' as const }] : [];
   });

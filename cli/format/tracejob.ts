@@ -52,6 +52,13 @@ export function describeEvent(e: TimedEvent, job: JobRecord): [string, string] {
     }
     case 'finished':
       return ['S', `Job finished, output delivered (attempt ${e.attempt})`];
+    case 'array_begun':
+      return ['S', 'Array job begun: its first subjob started'];
+    case 'array_ended':
+      return [
+        'S',
+        `Array job ended: every subjob finished${e.status !== undefined ? `, Exit_status=${e.status}` : ''}`,
+      ];
   }
 }
 

@@ -17,6 +17,12 @@ export function metaSql(db: Db) {
     set(key: string, value: string): void {
       set.run(key, value);
     },
+    /** Take `n` internal seqs for subjobs (above every id users can type); returns the first. */
+    takeSubjobSeqs(n: number): number {
+      const first = Number(get.get('next_subjob_seq'));
+      set.run('next_subjob_seq', String(first + n));
+      return first;
+    },
     /** Take the next free job sequence number (call inside the submit transaction). */
     nextSeq(): number {
       let seq = Number(get.get('next_seq') ?? 0);

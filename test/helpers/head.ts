@@ -164,7 +164,10 @@ export class TestHead {
   async json(id: string): Promise<Record<string, unknown> | undefined> {
     const r = await this.run('qstat', ['-x', '-f', '-F', 'json', id]);
     if (r.code !== 0) return undefined;
-    return (JSON.parse(r.stdout).Jobs as Record<string, Record<string, unknown>>)[id];
+    const jobs = JSON.parse(r.stdout).Jobs as Record<string, Record<string, unknown>>;
+    // a short id (`12[3]`) names the one job printed
+    const all = Object.values(jobs);
+    return jobs[id] ?? (all.length === 1 ? all[0] : undefined);
   }
 
   async state(id: string): Promise<string | undefined> {

@@ -371,8 +371,37 @@ describe('buildJobSpec: option values', () => {
     });
   });
 
-  it.each([[['-I']], [['-J', '1-10']], [['-t', '1-3']]])('refuses %j for now', (options) => {
-    expect(refusal([...options, 'job.sh'])?.code).toBe('NOT_SUPPORTED');
+  it('refuses -I for now', () => {
+    expect(refusal(['-I', 'job.sh'])?.code).toBe('NOT_SUPPORTED');
+  });
+
+  it('makes an array of -J (PBS) or -t (Torque), with %N or -W max_run_subjobs', () => {
+    expect(spec(['-J', '1-10:2%3', '-m', 'abj', 'job.sh']).array).toEqual({
+      submitted: '1-10:2',
+      style: 'pbs',
+      maxRun: 3,
+    });
+    expect(spec(['-t', '1,5', 'job.sh']).array).toEqual({ submitted: '1,5', style: 'torque' });
+    expect(spec(['-W', 'max_run_subjobs=2', 'job.sh'], '#PBS -J 0-4\n').array).toEqual({
+      submitted: '0-4',
+      style: 'pbs',
+      maxRun: 2,
+    });
+  });
+
+  it.each([
+    [['-J', '3'], { code: 'USAGE', message: 'illegal -J value' }],
+    [['-J', '1-4', '-r', 'n'], { code: 'FAILED', message: ' cannot submit non-rerunable Array Job' }],
+    [
+      ['-J', '1-4%2', '-W', 'max_run_subjobs=3'],
+      { code: 'USAGE', message: 'multiple max_run_subjobs values found' },
+    ],
+    [
+      ['-W', 'max_run_subjobs=3'],
+      { code: 'FAILED', message: 'Attribute has to be set on an array job: max_run_subjobs' },
+    ],
+  ])('refuses %j as PBS does', (options, error) => {
+    expect(refusal([...options, 'job.sh'])).toMatchObject(error);
   });
 
   it('converts -a to epoch seconds, rolled forward', () => {

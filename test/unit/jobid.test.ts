@@ -41,9 +41,23 @@ describe('parseJobId', () => {
     });
   });
 
-  it.each(['123[]', '123[4].svr', '123[2-5]'])('%j (array) is refused for now', (operand) => {
-    const result = parseJobId(operand, 'svr');
-    expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.error.code).toBe('NOT_SUPPORTED');
+  it.each([
+    ['123[]', '123[].svr', { kind: 'parent' }],
+    ['123[4].svr', '123[4].svr', { kind: 'index', index: 4 }],
+    ['123[2-5]@svr', '123[2-5].svr', { kind: 'range', from: 2, to: 5, step: 1 }],
+    ['9[0-10:5]', '9[0-10:5].svr', { kind: 'range', from: 0, to: 10, step: 5 }],
+  ])('%j names an array, a subjob or a range', (operand, full, array) => {
+    const r = parseJobId(operand, 'svr');
+    expect(r.ok && r.value).toMatchObject({ full, array });
+  });
+
+  it.each([
+    '123[x]',
+    '123[5-2]',
+    '123[1-4:0]',
+    '123[1,2]',
+  ])('%j has brackets that select nothing', (operand) => {
+    const r = parseJobId(operand, 'svr');
+    expect(r.ok).toBe(false);
   });
 });
