@@ -75,7 +75,7 @@ export class Dispatcher {
     // a pass caused by an event on a full cluster can place nothing: skip reading the queue
     if (!full && !nodes.some((n) => n.available && !n.exclusive && n.usedNcpus < n.ncpus)) return [];
     const queues = this.store.queues.all();
-    const jobs = this.withShares(this.store.jobs.pending(), queues, now);
+    const jobs = this.withShares(this.store.jobs.pending(freeCpus(nodes)), queues, now);
     if (jobs.length === 0) return [];
     const running = this.store.allocations.holdings();
     const plan = schedule({
@@ -175,6 +175,14 @@ export class Dispatcher {
     );
     return { node: p.slots[0]!.node, req };
   }
+}
+
+/** The CPUs free for new jobs: no more of one array's subjobs can start in a pass. */
+export function freeCpus(nodes: SchedNode[]): number {
+  return nodes.reduce(
+    (n, x) => n + (x.available && !x.exclusive ? Math.max(0, x.ncpus - x.usedNcpus) : 0),
+    0,
+  );
 }
 
 function stillFits(p: Placement, nodes: SchedNode[]): boolean {

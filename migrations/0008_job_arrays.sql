@@ -6,3 +6,11 @@ ALTER TABLE jobs ADD COLUMN array_parent INTEGER REFERENCES jobs (seq);
 ALTER TABLE jobs ADD COLUMN array_index INTEGER;
 CREATE INDEX jobs_subjobs ON jobs (array_parent, state, array_index) WHERE array_parent IS NOT NULL;
 INSERT INTO meta (key, value) VALUES ('next_subjob_seq', '1000000000000');
+
+-- The scheduler's read of the queue: a covering index over what it needs (the resources in a
+-- column of their own), so that a pass over 50,000 queued jobs reads one index and no rows.
+ALTER TABLE jobs ADD COLUMN resources TEXT;
+UPDATE jobs SET resources = json_extract(row, '$.resources');
+DROP INDEX jobs_pending;
+CREATE INDEX jobs_pending ON jobs (priority DESC, seq, id, queue, owner, array_parent, resources)
+  WHERE state = 'Q' AND kind != 'array';

@@ -77,10 +77,16 @@ function decode(r: RawJob): StoredJob {
   return job;
 }
 
+const cpusOf = (r: ResourceRequest) =>
+  Math.max(
+    1,
+    r.chunks.reduce((n, c) => n + c.count * c.ncpus, 0),
+  );
+
 export function jobsSql(db: Db) {
   const insert =
-    db.prepare(`INSERT INTO jobs (seq, id, kind, array_parent, array_index, owner, queue, spec, output_path, error_path, ctime, state, priority, row)
-    VALUES (@seq, @id, @kind, @arrayParent, @arrayIndex, @owner, @queue, @spec, @outputPath, @errorPath, @ctime, @state, @priority, @row)`);
+    db.prepare(`INSERT INTO jobs (seq, id, kind, array_parent, array_index, owner, queue, spec, output_path, error_path, ctime, state, priority, row, resources)
+    VALUES (@seq, @id, @kind, @arrayParent, @arrayIndex, @owner, @queue, @spec, @outputPath, @errorPath, @ctime, @state, @priority, @row, @resources)`);
   const insertScript = db.prepare('INSERT INTO job_scripts (seq, script) VALUES (?, ?)');
   const bySeq = db.prepare(`SELECT ${COLUMNS} ${FROM} WHERE j.seq = ?`);
   const byId = db.prepare(`SELECT ${COLUMNS} ${FROM} WHERE j.id = ?`);
@@ -91,10 +97,10 @@ export function jobsSql(db: Db) {
     )
     .pluck();
   const update = db.prepare(
-    'UPDATE jobs SET row = ?, state = ?, priority = ?, node = ?, attempt = ?, usage = NULL WHERE seq = ? AND state = ?',
+    'UPDATE jobs SET row = ?, state = ?, priority = ?, node = ?, attempt = ?, resources = ?, usage = NULL WHERE seq = ? AND state = ?',
   );
   const updateKeepUsage = db.prepare(
-    'UPDATE jobs SET row = ?, state = ?, priority = ?, node = ?, attempt = ? WHERE seq = ? AND state = ?',
+    'UPDATE jobs SET row = ?, state = ?, priority = ?, node = ?, attempt = ?, resources = ? WHERE seq = ? AND state = ?',
   );
   // without subjobs unless asked; a finished subjob of a live array is listed (it shows as X)
   const listed = (history: boolean, subjobs: boolean) =>
@@ -107,13 +113,58 @@ export function jobsSql(db: Db) {
     [listed(true, false), listed(true, true)],
   ];
   const subjobsOf = db.prepare(`SELECT ${COLUMNS} ${FROM} WHERE j.array_parent = ? ORDER BY j.array_index`);
-  // subjobs of a held or waiting array are not started
-  const pending = db.prepare(
-    `SELECT j.seq, j.id, j.priority, j.queue, j.owner, j.array_parent AS arrayParent,
-      json_extract(j.row, '$.resources') AS resources ${FROM}
-    WHERE j.state = 'Q' AND j.kind != 'array' AND (j.array_parent IS NULL OR p.state IN ('Q', 'B'))
-    ORDER BY j.priority DESC, j.seq`,
-  );
+  const parsed = new Map<string, ResourceRequest>();
+  // one covering index, read in order (migration 0008)
+  const pending = db
+    .prepare(
+      `SELECT seq, id, priority, queue, owner, array_parent AS arrayParent, resources
+      FROM jobs INDEXED BY jobs_pending WHERE state = 'Q' AND kind != 'array' ORDER BY priority DESC, seq`,
+    )
+    .raw();
+  const pendingOne = db
+    .prepare(
+      `SELECT seq, id, priority, queue, owner, array_parent AS arrayParent, resources
+      FROM jobs WHERE seq = ? AND state = 'Q' AND kind != 'array'`,
+    )
+    .raw();
+  /**
+   * The queue as the scheduler reads it, kept between passes: loaded once, then only the jobs
+   * written since (`dirty`, a superset of what changed: a rolled-back write is simply read
+   * again) are read back. Reading 50,000 rows costs a pass well over 100 ms on a small VM.
+   */
+  let queue: Map<number, SchedJob> | undefined;
+  const dirty = new Set<number>();
+  type PendingRow = [number, string, number, string, string, number | null, string];
+  const toSchedJob = (r: PendingRow): SchedJob => {
+    const [seq, id, priority, queueName, owner, arrayParent, text] = r;
+    let resources = parsed.get(text);
+    if (!resources) {
+      if (parsed.size > 10_000) parsed.clear();
+      resources = JSON.parse(text) as ResourceRequest;
+      parsed.set(text, resources);
+    }
+    const user = owner.slice(0, owner.indexOf('@'));
+    const job: SchedJob = { seq, id, priority, queue: queueName, user, resources };
+    if (arrayParent !== null) job.array = arrayParent;
+    return job;
+  };
+  const refreshQueue = (): Map<number, SchedJob> => {
+    if (!queue) {
+      queue = new Map((pending.all() as PendingRow[]).map((r) => [r[0], toSchedJob(r)]));
+      dirty.clear();
+      return queue;
+    }
+    for (const seq of dirty) {
+      const r = pendingOne.get(seq) as PendingRow | undefined;
+      if (r) queue.set(seq, toSchedJob(r));
+      else queue.delete(seq);
+    }
+    dirty.clear();
+    return queue;
+  };
+  const stalledArrays = db
+    .prepare("SELECT seq FROM jobs WHERE kind = 'array' AND state IN ('H', 'W')")
+    .pluck();
   const runningCounts = db.prepare(
     `SELECT queue, substr(owner, 1, instr(owner, '@') - 1) AS user, count(*) AS n FROM jobs WHERE state IN ('R', 'E') GROUP BY queue, user`,
   );
@@ -151,7 +202,6 @@ export function jobsSql(db: Db) {
     'UPDATE jobs SET est_start = NULL WHERE est_start IS NOT NULL AND seq != ?',
   );
   const setUsage = db.prepare("UPDATE jobs SET usage = ? WHERE seq = ? AND state = 'R'");
-  const parsed = new Map<string, ResourceRequest>();
   // an array counts as its subjobs
   const countByState = db.prepare(
     "SELECT queue, state, count(*) AS n FROM jobs WHERE kind != 'array' GROUP BY queue, state",
@@ -174,7 +224,9 @@ export function jobsSql(db: Db) {
         state: job.row.state,
         priority: job.row.priority,
         row: JSON.stringify(job.row),
+        resources: JSON.stringify(job.row.resources),
       });
+      dirty.add(job.seq);
       if (script !== undefined) insertScript.run(job.seq, script);
     },
     get(seq: number): StoredJob | undefined {
@@ -221,9 +273,18 @@ export function jobsSql(db: Db) {
     /** Store a new row if the job is still in `expected`; false when someone else changed it. */
     updateRow(seq: number, expected: JobState, row: JobRow): boolean {
       const stmt = row.state === 'R' || row.state === 'E' ? updateKeepUsage : update;
+      dirty.add(seq);
       return (
-        stmt.run(JSON.stringify(row), row.state, row.priority, row.node ?? null, row.attempt, seq, expected)
-          .changes === 1
+        stmt.run(
+          JSON.stringify(row),
+          row.state,
+          row.priority,
+          row.node ?? null,
+          row.attempt,
+          JSON.stringify(row.resources),
+          seq,
+          expected,
+        ).changes === 1
       );
     },
     list(history: boolean, subjobs = false): StoredJob[] {
@@ -239,28 +300,25 @@ export function jobsSql(db: Db) {
     onNode(node: string): StoredJob[] {
       return (onNode.all(node) as RawJob[]).map(decode);
     },
-    /** Queued jobs in scheduling order; identical resource texts are parsed once. */
-    pending(): SchedJob[] {
-      if (parsed.size > 10_000) parsed.clear();
-      const rows = pending.all() as {
-        seq: number;
-        id: string;
-        priority: number;
-        queue: string;
-        owner: string;
-        arrayParent: number | null;
-        resources: string;
-      }[];
-      return rows.map(({ owner, arrayParent, ...r }) => {
-        let resources = parsed.get(r.resources);
-        if (!resources) {
-          resources = JSON.parse(r.resources) as ResourceRequest;
-          parsed.set(r.resources, resources);
+    /**
+     * Queued jobs (the scheduler orders them); identical resource texts are parsed once. Subjobs
+     * of a held or waiting array are left out, and of each array only as many as `freeCpus`
+     * could hold (its subjobs are alike: more would only be refused one by one), at least one.
+     */
+    pending(freeCpus = Number.POSITIVE_INFINITY): SchedJob[] {
+      const stalled = new Set(stalledArrays.all() as number[]);
+      const left = new Map<number, number>();
+      const jobs: SchedJob[] = [];
+      for (const job of refreshQueue().values()) {
+        if (job.array !== undefined) {
+          if (stalled.has(job.array)) continue;
+          const n = left.get(job.array) ?? Math.max(1, Math.floor(freeCpus / cpusOf(job.resources)));
+          if (n <= 0) continue;
+          left.set(job.array, n - 1);
         }
-        const job: SchedJob = { ...r, user: owner.slice(0, owner.indexOf('@')), resources };
-        if (arrayParent !== null) job.array = arrayParent;
-        return job;
-      });
+        jobs.push(job);
+      }
+      return jobs;
     },
     /** Running (and exiting) jobs per queue and user, for the queue limits. */
     runningCounts(): { queue: string; user: string; n: number }[] {
