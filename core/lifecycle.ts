@@ -35,11 +35,36 @@ export interface JobRow {
   deleteRequestedBy?: string;
   /** the system hold is the dependencies' (released when the last one is met) */
   dependHold?: boolean;
+  /** what qalter changed of the submitted spec, laid over it when the job is read */
+  specChanges?: SpecChanges;
+  /** `host:/path` of stdout and stderr when qalter changed them */
+  outputPath?: string;
+  errorPath?: string;
   /** an array's parent: never runs itself; B once a subjob has begun */
   isArray?: boolean;
   arrayBegun?: boolean;
   usage?: ResourceUsage;
 }
+
+/** Attributes of the submitted spec that `qalter` may change (-A -c -e -j -k -m -M -o -P -r -S -u -W depend). */
+export type SpecChanges = Partial<
+  Pick<
+    JobSpec,
+    | 'account'
+    | 'checkpoint'
+    | 'errorPath'
+    | 'join'
+    | 'keepFiles'
+    | 'mailPoints'
+    | 'mailUsers'
+    | 'outputPath'
+    | 'project'
+    | 'rerunable'
+    | 'shell'
+    | 'userList'
+    | 'depend'
+  >
+>;
 
 /** The changes `qalter` may make to a queued job. */
 export interface JobChanges {
@@ -47,6 +72,10 @@ export interface JobChanges {
   priority?: number;
   executionTime?: number | null;
   resources?: JobSpec['resources'];
+  spec?: SpecChanges;
+  /** resolved `host:/path` of stdout and stderr after -o / -e */
+  outputPath?: string;
+  errorPath?: string;
 }
 
 export type JobEvent =
@@ -220,6 +249,9 @@ function alter(row: JobRow, changes: JobChanges, now: number): Result<JobRow> {
   if (changes.name !== undefined) next.name = changes.name;
   if (changes.priority !== undefined) next.priority = changes.priority;
   if (changes.resources !== undefined) next.resources = changes.resources;
+  if (changes.spec !== undefined) next.specChanges = { ...row.specChanges, ...changes.spec };
+  if (changes.outputPath !== undefined) next.outputPath = changes.outputPath;
+  if (changes.errorPath !== undefined) next.errorPath = changes.errorPath;
   if (changes.executionTime === null) delete next.executionTime;
   else if (changes.executionTime !== undefined) next.executionTime = changes.executionTime;
   return ok(settle(next, now));

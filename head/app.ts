@@ -2,9 +2,10 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { httpStatus } from '../core/errors.js';
 import type { JobSpec, Refusal, Result } from '../core/types.js';
+import type { Alteration } from './alter.js';
 import type { QueueChanges } from './db/queues.js';
 import type { NodeAdded, NodeInput } from './node-admin.js';
-import type { Alteration, Operations } from './operations.js';
+import type { Operations } from './operations.js';
 import {
   alterBody,
   deleteBody,

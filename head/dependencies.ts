@@ -12,8 +12,11 @@ import { transition } from './transitions.js';
 const NEW = -1;
 const WAITING = ['Q', 'H', 'W'];
 
-/** Every job a list names must exist; jobs named by before* must still wait; no cycles. */
-export function checkDependencies(store: Store, list: DependencyList): Result<void> {
+/**
+ * Every job a list names must exist; jobs named by before* must still wait; no cycles. `self` is
+ * the job the list is for: NEW at qsub, the job's seq at qalter.
+ */
+export function checkDependencies(store: Store, list: DependencyList, self = NEW): Result<void> {
   for (const { id, seq } of [...list.after, ...list.before]) {
     if (store.jobs.get(seq)?.id !== id) return refuse('UNKNOWN_JOB', `Unknown Job Id ${id} (in -W depend=)`);
   }
@@ -24,7 +27,9 @@ export function checkDependencies(store: Store, list: DependencyList): Result<vo
         `job ${id} has already started: it cannot wait for this job (-W depend=before…)`,
       );
   }
-  if (makesCycle(edgesOf(NEW, list), (c) => store.dependencies.parentsOf(c)))
+  // at qalter the job's old edges go: only the new list counts
+  const parentsOf = (c: number) => (c === self ? [] : store.dependencies.parentsOf(c));
+  if (makesCycle(edgesOf(self, list), parentsOf))
     return refuse('INVALID_REQUEST', 'the dependencies would make a cycle: a job would wait for itself');
   return ok(undefined);
 }

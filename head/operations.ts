@@ -5,9 +5,7 @@ import type { ArraySelector } from '../core/array-indices.js';
 import { cronSeq } from '../core/cron.js';
 import { ok, refuse } from '../core/errors.js';
 import { parseJobId } from '../core/jobid.js';
-import type { JobChanges, TimedEvent } from '../core/lifecycle.js';
-import { alterResources, type ResourceEntry } from '../core/resources.js';
-import { neverRunReason } from '../core/scheduler.js';
+import type { TimedEvent } from '../core/lifecycle.js';
 import { emptyCounts } from '../core/states.js';
 import type {
   CronRecord,
@@ -19,6 +17,7 @@ import type {
   Result,
   ServerRecord,
 } from '../core/types.js';
+import { type Alteration, alterJob } from './alter.js';
 import { arraySummary, selectSubjobs } from './arrays.js';
 import type { Cluster } from './cluster.js';
 import { deleteCron, fireDueCrons, submitCron } from './cron.js';
@@ -40,14 +39,6 @@ export interface OperandResult {
   /** qstat: the records an operand stands for when not just `id` (a range, an array with -t) */
   ids?: string[];
   error?: { code: ErrorCode; message: string };
-}
-
-export interface Alteration {
-  name?: string;
-  priority?: number;
-  hold?: string;
-  executionTime?: number;
-  resourceEntries?: ResourceEntry[];
 }
 
 export interface OperationsDeps {
@@ -262,36 +253,14 @@ export class Operations {
   }
 
   private alterOne(job: StoredJob, a: Alteration, by: string): Result<unknown> {
-    if (job.row.state === 'F') return refuse('JOB_FINISHED', 'Job has finished');
-    const changes: JobChanges = {};
-    if (a.name !== undefined) changes.name = a.name;
-    if (a.priority !== undefined) changes.priority = a.priority;
-    if (a.executionTime !== undefined) changes.executionTime = a.executionTime;
-    if (a.resourceEntries) {
-      const r = alterResources(job.row.resources, a.resourceEntries);
-      if (!r.ok) return r;
-      const never = neverRunReason(r.value, this.d.cluster.schedNodes());
-      if (never)
-        return refuse('EXCEEDS_LIMITS', `Job violates queue and/or server resource limits (${never})`);
-      changes.resources = r.value;
-    }
-    return this.d.store.transaction(() => {
-      if (Object.keys(changes).length > 0) {
-        const r = this.apply(job, { type: 'altered', changes, by });
-        if (!r.ok) return r;
-        // an array's subjobs that have not started take the change too (the start time is the array's)
-        const { executionTime: _, ...own } = changes;
-        if (job.kind === 'array' && Object.keys(own).length > 0) {
-          for (const subjob of this.d.store.jobs.subjobs(job.seq)) {
-            if (subjob.row.state === 'Q') this.apply(subjob, { type: 'altered', changes: own, by });
-          }
-        }
-      }
-      if (a.hold === undefined) return ok(undefined);
-      const fresh = this.d.store.jobs.get(job.seq)!;
-      if (a.hold === 'n') return this.apply(fresh, { type: 'released', types: 'uosp', by });
-      return this.apply(fresh, { type: 'held', types: a.hold, by });
-    });
+    const ctx = {
+      store: this.d.store,
+      server: this.d.server,
+      nodes: () => this.d.cluster.schedNodes(),
+      now: this.now(),
+      apply: (j: StoredJob, e: Parameters<typeof transition>[2]) => this.apply(j, e),
+    };
+    return alterJob(ctx, job, a, by);
   }
 
   trace(operand: string): Result<{ job: JobRecord; events: TimedEvent[] }> {

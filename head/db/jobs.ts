@@ -56,17 +56,20 @@ const COLUMNS = `j.seq, j.id, j.kind, j.array_parent AS arrayParent, j.array_ind
 const FROM = 'FROM jobs j LEFT JOIN jobs p ON p.seq = j.array_parent';
 
 function decode(r: RawJob): StoredJob {
+  const row = JSON.parse(r.row) as JobRow;
+  const spec = JSON.parse(r.spec) as JobSpec;
   const job: StoredJob = {
     seq: r.seq,
     id: r.id,
     kind: r.kind,
     owner: r.owner,
     queue: r.queue,
-    spec: JSON.parse(r.spec),
-    outputPath: r.outputPath,
-    errorPath: r.errorPath,
+    // what qalter changed lies over the submitted spec and paths
+    spec: row.specChanges ? { ...spec, ...row.specChanges } : spec,
+    outputPath: row.outputPath ?? r.outputPath,
+    errorPath: row.errorPath ?? r.errorPath,
     ctime: r.ctime,
-    row: JSON.parse(r.row),
+    row,
   };
   if (r.arrayParent !== null) job.arrayParent = r.arrayParent;
   if (r.arrayIndex !== null) job.arrayIndex = r.arrayIndex;

@@ -1,4 +1,6 @@
 // Holds, qalter, qdel of waiting jobs, scheduling on a shared node, pbsnodes, tracejob.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestHead } from '../helpers/head.js';
 
@@ -107,6 +109,64 @@ describe('job control', () => {
     expect((after.Resource_List as Record<string, unknown>).ncpus).toBe(1);
     await head.run('qdel', [held]);
     await head.run('qdel', [running]);
+  });
+
+  it('qalter changes the other queued-job attributes, which the run then uses', async () => {
+    const id = await head.submit(['-h', '-N', 'paths', '-l', 'walltime=05:00'], 'echo out; echo err >&2\n');
+    const r = await head.run('qalter', [
+      ...['-A', 'acct7', '-c', 'n', '-j', 'oe', '-k', 'n', '-m', 'abe', '-M', 'me@example.com'],
+      ...['-o', 'altered.out', '-e', 'altered.err', '-P', 'proj7', '-r', 'n', '-S', '/bin/sh', '-u', 'root'],
+      id,
+    ]);
+    expect(r).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    const j = (await head.json(id))!;
+    expect(j).toMatchObject({
+      Account_Name: 'acct7',
+      Checkpoint: 'n',
+      Join_Path: 'oe',
+      Mail_Points: 'abe',
+      Mail_Users: 'me@example.com',
+      project: 'proj7',
+      Rerunable: 'False',
+      Shell_Path_List: '/bin/sh',
+      User_List: 'root',
+    });
+    expect(String(j.Output_Path)).toMatch(new RegExp(`:${head.work}/altered\\.out$`));
+    expect((await head.run('qrls', [id])).code).toBe(0);
+    await head.waitState(id, 'F');
+    // -j oe merged stderr into the new -o file; no .e file appears
+    expect(readFileSync(join(head.work, 'altered.out'), 'utf8')).toBe('out\nerr\n');
+    expect(existsSync(join(head.work, 'altered.err'))).toBe(false);
+  });
+
+  it('qalter -W depend= replaces the dependencies; -l walltime is checked against the queue', async () => {
+    const gate = join(head.work, 'alter-gate');
+    const parent = await head.submit(['--', '/bin/sh', '-c', `while [ ! -e ${gate} ]; do sleep 0.1; done`]);
+    const child = await head.submit(['--', '/bin/true']);
+    // the child may already run; alter a held one instead
+    const waiting = await head.submit(['-h', '--', '/bin/true']);
+    expect((await head.run('qalter', ['-W', `depend=afterok:${parent}`, waiting])).code).toBe(0);
+    expect((await head.run('qrls', [waiting])).code).toBe(0);
+    const held = (await head.json(waiting))!;
+    expect(held).toMatchObject({
+      job_state: 'H',
+      Hold_Types: 's',
+      depend: `afterok:${parent}@${head.server}`,
+    });
+    const cycle = await head.run('qalter', ['-W', `depend=afterok:${waiting}`, waiting]);
+    expect(cycle.code).toBe(156);
+    writeFileSync(gate, '');
+    expect((await head.waitState(waiting, 'F')).Exit_status).toBe(0);
+    await head.waitState(child, 'F');
+    expect(await head.run('qmgr', ['-c', 'create queue capped'])).toMatchObject({ code: 0 });
+    expect(await head.run('qmgr', ['-c', 'set queue capped resources_max.walltime = 10:00'])).toMatchObject({
+      code: 0,
+    });
+    const capped = await head.submit(['-h', '-q', 'capped', '-l', 'walltime=05:00', '--', '/bin/true']);
+    const over = await head.run('qalter', ['-l', 'walltime=20:00', capped]);
+    expect(over.code).toBe(188);
+    expect(over.stderr).toContain('the most queue capped allows');
+    await head.run('qdel', [capped]);
   });
 
   it('pbsnodes -o keeps new jobs off a node; -r clears it', async () => {

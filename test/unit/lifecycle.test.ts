@@ -332,6 +332,21 @@ describe('holds', () => {
 });
 
 describe('alter', () => {
+  it('lays spec changes over earlier ones and keeps the resolved paths', () => {
+    const once = value(
+      applyEvent(rowIn('Q'), {
+        type: 'altered',
+        changes: { spec: { account: 'a1', join: 'oe' }, outputPath: 'h:/tmp/x.out' },
+        by: 'a@h',
+        at: at(5),
+      }),
+    );
+    const twice = value(
+      applyEvent(once, { type: 'altered', changes: { spec: { account: 'a2' } }, by: 'a@h', at: at(6) }),
+    );
+    expect(twice).toMatchObject({ specChanges: { account: 'a2', join: 'oe' }, outputPath: 'h:/tmp/x.out' });
+  });
+
   it('changes name and priority of a queued job', () => {
     const row = value(
       applyEvent(rowIn('Q'), {
@@ -664,5 +679,44 @@ describe('replay property: replaying a legal history equals folding applyEvent',
   it('the generator reaches every state', () => {
     const seen = new Set(seeds.flatMap((seed) => generate(seed).rows.map((r) => r.state)));
     expect([...seen].sort()).toEqual(['E', 'F', 'H', 'Q', 'R', 'W']);
+  });
+});
+
+describe('array parents', () => {
+  const parent = () =>
+    initialRow({
+      type: 'queued',
+      at: at(0),
+      hold: false,
+      name: 'arr',
+      priority: 0,
+      resources: resources('ncpus=1'),
+      array: true,
+    });
+
+  it('go Q → B at the first subjob, stay B through holds, and end F with the outcome given', () => {
+    const begun = value(applyEvent(parent(), { type: 'array_begun', at: at(1) }));
+    expect(begun).toMatchObject({ state: 'B', runCount: 1, stime: T + 1 });
+    const held = value(applyEvent(begun, { type: 'held', types: 'u', by: 'a@h', at: at(2) }));
+    expect(held.state).toBe('H');
+    const released = value(applyEvent(held, { type: 'released', types: 'u', by: 'a@h', at: at(3) }));
+    expect(released.state).toBe('B');
+    const ended = value(applyEvent(released, { type: 'array_ended', status: 1, substate: 93, at: at(4) }));
+    expect(ended).toMatchObject({ state: 'F', exitStatus: 1, substate: 93, obittime: T + 4 });
+  });
+
+  it('never run or get deleted like a job; a plain job never begins an array', () => {
+    const run = {
+      type: 'run' as const,
+      node: 'n',
+      attempt: 1,
+      execHost: 'n/0',
+      execVnode: '(n:ncpus=1)',
+      at: at(1),
+    };
+    const begun = value(applyEvent(parent(), { type: 'array_begun', at: at(1) }));
+    expect(applyEvent(begun, run).ok).toBe(false);
+    expect(applyEvent(parent(), { type: 'deleted', by: 'a@h', at: at(1) }).ok).toBe(false);
+    expect(applyEvent(rowIn('Q'), { type: 'array_begun', at: at(1) }).ok).toBe(false);
   });
 });
