@@ -52,8 +52,29 @@ await yargs(hideBin(process.argv))
         .option('keep-completed', {
           type: 'number',
           describe: 'with --torque: seconds finished jobs stay visible as C (default 300)',
+        })
+        .option('heartbeat', {
+          type: 'number',
+          default: 1,
+          describe: 'seconds between heartbeats to each agent',
+        })
+        .option('node-timeout', {
+          type: 'number',
+          default: 10,
+          describe: 'seconds of silence after which a node is down and its running jobs are fenced and rerun',
+        })
+        .option('fence-timeout', {
+          type: 'number',
+          default: 60,
+          describe: "seconds a node's fence command may take",
         }),
     async (a) => {
+      if (!(a.heartbeat > 0) || !(a['node-timeout'] > a.heartbeat) || !(a['fence-timeout'] > 0)) {
+        process.stderr.write(
+          'drover: --heartbeat, --node-timeout and --fence-timeout want positive seconds, the timeout longer than the heartbeat\n',
+        );
+        process.exit(2);
+      }
       const { runHead } = await import('../head/main.js');
       const code = await runHead({
         home: a.home ?? defaultHome(),
@@ -66,6 +87,9 @@ await yargs(hideBin(process.argv))
         usageInterval: a['usage-interval'],
         ...(a.torque !== undefined ? { torque: a.torque } : {}),
         ...(a['keep-completed'] !== undefined ? { keepCompleted: a['keep-completed'] } : {}),
+        heartbeat: a.heartbeat,
+        nodeTimeout: a['node-timeout'],
+        fenceTimeout: a['fence-timeout'],
       });
       process.exit(code);
     },
@@ -82,6 +106,11 @@ await yargs(hideBin(process.argv))
           describe: 'seconds between SIGTERM and SIGKILL',
         })
         .option('usage-interval', { type: 'number', default: 5, describe: 'seconds between usage reports' })
+        .option('checkpoint-wait', {
+          type: 'number',
+          default: 5,
+          describe: 'seconds a job told to checkpoint has before its directory is shipped as it is',
+        })
         .option('tmpdir', { type: 'string', default: '/var/tmp', describe: 'where job TMPDIRs are made' })
         .option('ngpus', { type: 'number', default: 0, describe: 'GPUs this node offers' })
         .option('ready-fd', { type: 'number', describe: 'file descriptor to report readiness on' })
@@ -111,6 +140,7 @@ await yargs(hideBin(process.argv))
         stateDir: a['state-dir'],
         killDelayMs: a['kill-delay'] * 1000,
         usageIntervalMs: a['usage-interval'] * 1000,
+        checkpointWaitMs: a['checkpoint-wait'] * 1000,
         tmpRoot: a.tmpdir,
         ngpus: a.ngpus,
         ...(a['ready-fd'] !== undefined ? { readyFd: a['ready-fd'] } : {}),
@@ -145,6 +175,11 @@ await yargs(hideBin(process.argv))
             .option('host-key', {
               type: 'string',
               describe: 'the node\'s public host key ("ssh-ed25519 AAAA...") instead of learning it',
+            })
+            .option('fence-cmd', {
+              type: 'string',
+              describe:
+                'command the head runs (with a timeout) to fence the node before its jobs run elsewhere',
             }),
         async (a) => {
           const { nodeAdd } = await import('./node-command.js');
@@ -160,6 +195,7 @@ await yargs(hideBin(process.argv))
               ...(a.ngpus !== undefined ? { ngpus: a.ngpus } : {}),
               ...(a.labels !== undefined ? { labels: a.labels } : {}),
               ...(a['agent-cmd'] !== undefined ? { agentCmd: a['agent-cmd'] } : {}),
+              ...(a['fence-cmd'] !== undefined ? { fenceCmd: a['fence-cmd'] } : {}),
               ...(a['state-dir'] !== undefined ? { stateDir: a['state-dir'] } : {}),
               ...(a['host-key'] !== undefined ? { hostKey: a['host-key'] } : {}),
             }),

@@ -20,7 +20,16 @@ function parseLabels(text: string): Record<string, string> | undefined {
 
 export async function nodeAdd(a: AddArgs): Promise<number> {
   const body: Record<string, unknown> = { name: a.name, host: a.host };
-  for (const k of ['port', 'user', 'ncpus', 'ngpus', 'agentCmd', 'stateDir', 'hostKey'] as const) {
+  for (const k of [
+    'port',
+    'user',
+    'ncpus',
+    'ngpus',
+    'agentCmd',
+    'fenceCmd',
+    'stateDir',
+    'hostKey',
+  ] as const) {
     if (a[k] !== undefined) body[k] = a[k];
   }
   if (a.identity !== undefined)

@@ -2,32 +2,12 @@
 // (no new SSH login): every slot, the first N (-c N, wrapping), or slot N (-n N); in parallel, or
 // one after another (-s). Prints each task's output in task order and exits with the first
 // non-zero task status (or 0); with -o it returns once the tasks are started.
-import { connect } from 'node:net';
 import { getopt } from '../core/getopt.js';
-import type { TaskClientReply, TaskSelection } from '../core/protocol.js';
+import type { TaskSelection } from '../core/protocol.js';
 import { report, runCommand } from './command.js';
+import { askAgent, jobContext, NOT_IN_JOB } from './task-socket.js';
 
 const USAGE = 'usage: pbsdsh [-c copies | -n node_index] [-s] [-v] [-o] [--] program [args...]';
-
-function ask(socket: string, body: object): Promise<TaskClientReply> {
-  return new Promise((resolve, reject) => {
-    const s = connect(socket);
-    let text = '';
-    s.setEncoding('utf8');
-    s.on('connect', () => s.write(`${JSON.stringify(body)}\n`));
-    s.on('data', (d: string) => {
-      text += d;
-    });
-    s.on('error', reject);
-    s.on('close', () => {
-      try {
-        resolve(JSON.parse(text) as TaskClientReply);
-      } catch {
-        reject(new Error('the agent closed the connection without an answer'));
-      }
-    });
-  });
-}
 
 /** -c, -n, -s and -o as a selection, or what is wrong with them. */
 function selection(options: { letter: string; value?: string }[]): TaskSelection | string {
@@ -57,15 +37,19 @@ async function main(argv: string[]): Promise<number> {
   const program = parsed.operands;
   if (program.length === 0)
     return report('pbsdsh', { code: 'USAGE', message: 'a program is required', usage: true }, USAGE);
-  const { PBS_JOBID: jobId, PBS_JOBCOOKIE: cookie, DROVER_TASKS: socket } = process.env;
-  if (!jobId || !cookie || !socket)
-    return report('pbsdsh', {
-      code: 'FAILED',
-      message: 'not inside a Drover job (PBS_JOBID, PBS_JOBCOOKIE, DROVER_TASKS unset)',
-    });
+  const job = jobContext();
+  if (!job) return report('pbsdsh', { code: 'FAILED', message: NOT_IN_JOB });
   const verbose = parsed.options.some((o) => o.letter === 'v');
-  const reply = await ask(socket, { t: 'pbsdsh', jobId, cookie, argv: program, select });
+  const reply = await askAgent(job.socket, {
+    t: 'pbsdsh',
+    jobId: job.jobId,
+    cookie: job.cookie,
+    argv: program,
+    select,
+  });
   if (reply.t === 'error') return report('pbsdsh', { code: 'FAILED', message: reply.message });
+  if (reply.t !== 'tasks-done')
+    return report('pbsdsh', { code: 'FAILED', message: 'unexpected answer from the agent' });
   let rc = 0;
   for (const r of reply.results) {
     process.stdout.write(r.stdout);

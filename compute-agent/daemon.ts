@@ -15,17 +15,21 @@ import {
   PROTOCOL_VERSION,
   type TaskClientReply,
 } from '../core/protocol.js';
+import { Checkpointer, checkpointDir, writeCheckpoint } from './checkpoints.js';
 import { parseEnvironmentFile } from './job-env.js';
 import { JobRunner } from './job-runner.js';
 import { Journal } from './journal.js';
 import { agentPaths } from './launcher.js';
 import { acquire, release } from './pidlock.js';
+import { signalGroup } from './signals.js';
 import { runTask, serveTasks, TaskGroups } from './tasks.js';
 
 export interface AgentOptions {
   stateDir: string;
   killDelayMs: number;
   usageIntervalMs: number;
+  /** how long a signalled job has to checkpoint before its directory is shipped as it is */
+  checkpointWaitMs?: number;
   tmpRoot: string;
   ngpus: number;
   /** an inherited pipe to report `ready` (or `running PID`) on, for whoever started us */
@@ -70,8 +74,25 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
     tmpRoot: opts.tmpRoot,
     agentEnv: process.env,
     siteEnv: siteEnvironment(opts.stateDir),
-    ended: (jobId) => taskGroups.end(jobId, opts.killDelayMs),
+    ended: (jobId) => {
+      taskGroups.end(jobId, opts.killDelayMs);
+      checkpointer.forget(jobId);
+    },
+    checkpoint: (jobId, attempt) => checkpointer.tell(jobId, attempt, false),
   });
+  const checkpointer = new Checkpointer({
+    stateDir: opts.stateDir,
+    send: (m) => {
+      if (!head) return false;
+      send(m);
+      return true;
+    },
+    live: (jobId) => runner.liveAttempt(jobId),
+    signal: signalGroup,
+    stop: (jobId, attempt) => runner.signal(jobId, attempt),
+    waitMs: opts.checkpointWaitMs ?? 5000,
+  });
+  runner.reportLost(journal.unacked());
   const node = {
     hostname: hostname().split('.')[0]!,
     ncpus: cpus().length,
@@ -97,11 +118,18 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
       taskClients.set(reqId, reply);
       send({ t: 'tasks', reqId, jobId, attempt, argv, select });
     },
+    (jobId, attempt, reply) => {
+      if (!runner.liveAttempt(jobId))
+        return reply({ t: 'error', message: `job ${jobId} is not checkpointable (qsub -c)` });
+      checkpointer.ask(jobId, attempt, reply);
+    },
   );
 
   const handle = (m: HeadMessage) => {
     switch (m.t) {
       case 'hello':
+        // attempts the head gave to another node die before this node says anything
+        for (const f of m.fenced ?? []) runner.fence(f.jobId, f.attempt);
         send({ t: 'welcome', node, jobs: runner.summaries() });
         for (const entry of journal.unacked()) send({ t: 'fact', entry });
         return;
@@ -110,7 +138,10 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
         if (r.refused) send({ t: 'refused', jobId: m.job.jobId, attempt: m.job.attempt, reason: r.refused });
         return;
       }
+      case 'ping':
+        return send({ t: 'pong', n: m.n });
       case 'signal':
+        if (m.reason === 'fenced') return runner.fence(m.jobId, m.attempt);
         return runner.signal(m.jobId, m.attempt);
       case 'ack':
         return journal.ack(m.seqs);
@@ -132,6 +163,13 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
         return;
       case 'end-tasks':
         return taskGroups.end(m.jobId, opts.killDelayMs);
+      case 'restore':
+        return writeCheckpoint(checkpointDir(opts.stateDir, m.jobId), m.files);
+      case 'checkpoint':
+        return checkpointer.tell(m.jobId, m.attempt, m.stop);
+      case 'checkpoint-saved':
+      case 'checkpoint-refused':
+        return checkpointer.answer(m);
       case 'tasks-done':
         taskClients.get(m.reqId)?.({ t: 'tasks-done', results: m.results });
         taskClients.delete(m.reqId);

@@ -22,10 +22,11 @@ import { formatDuration } from '../core/duration.js';
 import type { AgentJobSummary, Fact, JournalEntry, OutputFile, RunRequest } from '../core/protocol.js';
 import { EXIT } from '../core/states.js';
 import type { ResourceUsage } from '../core/types.js';
+import { checkpointDir, chownTree } from './checkpoints.js';
 import { jobEnvironment } from './job-env.js';
 import type { Journal } from './journal.js';
 import { signalGroup } from './signals.js';
-import { foldUsage, sampleSessions } from './usage.js';
+import { foldUsage, parseStat, sampleSessions } from './usage.js';
 import { type Account, jobAccount } from './users.js';
 
 export interface RunnerOptions {
@@ -41,6 +42,8 @@ export interface RunnerOptions {
   siteEnv?: Record<string, string>;
   /** an attempt ended: its pbsdsh tasks on this node end with it */
   ended?: (jobId: string) => void;
+  /** time for a checkpointable attempt to checkpoint (its period, or walltime coming) */
+  checkpoint?: (jobId: string, attempt: number) => void;
 }
 
 interface LiveJob {
@@ -52,8 +55,19 @@ interface LiveJob {
   session: number;
   startedAt: number;
   usage: ResourceUsage;
-  killReason?: 'walltime' | 'delete';
+  killReason?: 'walltime' | 'delete' | 'fenced';
   timers: NodeJS.Timeout[];
+}
+
+/** The session (process group) id a job's processes run in, if that session still exists. */
+function liveSession(dir: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(dir, 'session'), 'utf8'));
+    const stat = parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return stat?.session === pid ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 interface Exit {
@@ -85,6 +99,37 @@ export class JobRunner {
       const req = readRunRequest(join(this.jobsDir, name));
       if (req) this.known.set(req.jobId, { jobId: req.jobId, attempt: req.attempt, running: false });
     }
+  }
+
+  /**
+   * At start: the attempts of an earlier agent that were started and have no exit on record.
+   * Their processes, if any are left, are killed (nobody reaps them or knows their status) and
+   * each is reported `lost`, so that the head reruns or ends it.
+   */
+  reportLost(unacked: JournalEntry[]): void {
+    const exited = new Set(
+      unacked.filter((e) => e.fact.kind !== 'started').map((e) => `${e.fact.jobId}#${e.fact.attempt}`),
+    );
+    for (const k of this.known.values()) {
+      const dir = join(this.jobsDir, k.jobId);
+      if (exited.has(`${k.jobId}#${k.attempt}`) || !existsSync(join(dir, 'session'))) continue;
+      const session = liveSession(dir);
+      if (session !== undefined) signalGroup(session, 'SIGKILL');
+      rmSync(join(dir, 'session'), { force: true });
+      const reason =
+        session !== undefined
+          ? 'the node agent restarted; the processes it could no longer watch were killed'
+          : 'the node agent restarted and the job was no longer running';
+      this.emit({ kind: 'lost', jobId: k.jobId, attempt: k.attempt, reason, at: Date.now() });
+    }
+  }
+
+  /** The head took this attempt away (fencing): kill it at once, without a grace period. */
+  fence(jobId: string, attempt: number): void {
+    const job = this.live.get(jobId);
+    if (!job || job.req.attempt !== attempt) return;
+    job.killReason = 'fenced';
+    signalGroup(job.session, 'SIGKILL');
   }
 
   summaries(): AgentJobSummary[] {
@@ -134,6 +179,16 @@ export class JobRunner {
     );
     const cookie = randomBytes(16).toString('hex');
     env.PBS_JOBCOOKIE = cookie;
+    if (req.checkpoint) {
+      const ckpt = checkpointDir(this.opts.stateDir, req.jobId);
+      mkdirSync(ckpt, { recursive: true, mode: 0o700 });
+      if (process.getuid?.() === 0) chownTree(ckpt, account.uid, account.gid);
+      env.PBS_CHECKPOINT_DIR = ckpt;
+      if (req.checkpoint.count > 0) {
+        env.PBS_RESTART = '1';
+        env.PBS_CHECKPOINT_COUNT = String(req.checkpoint.count);
+      }
+    }
     env.DROVER_TASKS = join(this.opts.stateDir, 'tasks.sock');
     const common = {
       cwd: startDirectory(req, account.home),
@@ -146,6 +201,8 @@ export class JobRunner {
       : spawn(shell, [], { ...common, argv0: `-${basename(shell)}`, stdio: ['pipe', out, err] });
     closeSync(out);
     if (err !== out) closeSync(err);
+    // for an agent that restarts: the session to kill if this attempt outlives its watcher
+    if (child.pid !== undefined) writeFileSync(join(dir, 'session'), String(child.pid));
     const job: LiveJob = {
       req,
       cookie,
@@ -182,6 +239,24 @@ export class JobRunner {
     if (req.walltime !== undefined) {
       job.timers.push(setTimeout(() => this.kill(job, 'walltime'), req.walltime * 1000));
     }
+    this.checkpointTimers(job);
+  }
+
+  /** A checkpointable attempt checkpoints every period, and once shortly before its walltime. */
+  private checkpointTimers(job: LiveJob): void {
+    const { checkpoint, walltime, jobId, attempt } = job.req;
+    const tell = () => this.opts.checkpoint?.(jobId, attempt);
+    if (!checkpoint) return;
+    if (checkpoint.intervalMin) job.timers.push(setInterval(tell, checkpoint.intervalMin * 60_000));
+    if (walltime !== undefined && walltime >= 60)
+      job.timers.push(setTimeout(tell, (walltime - Math.min(60, walltime / 10)) * 1000));
+  }
+
+  /** The running attempt of a job: what the checkpointer needs to signal it. */
+  liveAttempt(jobId: string): { attempt: number; session: number; signal: string } | undefined {
+    const job = this.live.get(jobId);
+    if (!job?.req.checkpoint) return undefined;
+    return { attempt: job.req.attempt, session: job.session, signal: job.req.checkpoint.signal };
   }
 
   private emit(fact: Fact): void {
@@ -234,8 +309,10 @@ export class JobRunner {
     for (const t of job.timers) clearTimeout(t);
     // what the job left behind ends with it; after a SIGTERM (qdel, walltime) it first gets the
     // same grace as the job, so that its exit traps can run (e.g. a lock file being removed)
-    if (job.killReason) setTimeout(() => signalGroup(job.session, 'SIGKILL'), this.opts.killDelayMs);
+    if (job.killReason && job.killReason !== 'fenced')
+      setTimeout(() => signalGroup(job.session, 'SIGKILL'), this.opts.killDelayMs);
     else signalGroup(job.session, 'SIGKILL');
+    rmSync(join(job.dir, 'session'), { force: true });
     this.opts.ended?.(job.req.jobId);
     const walltime = Math.round((Date.now() - job.startedAt) / 1000);
     const usage = { ...job.usage, walltime };
@@ -315,6 +392,7 @@ export class JobRunner {
       // already removed
     }
     rmSync(join(this.auxDir, jobId), { force: true });
+    rmSync(checkpointDir(this.opts.stateDir, jobId), { recursive: true, force: true });
     this.known.delete(jobId);
   }
 

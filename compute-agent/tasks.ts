@@ -42,7 +42,10 @@ export class TaskGroups {
   }
 }
 
-/** Serve pbsdsh clients; `forward` sends a checked request on to the head. */
+/**
+ * Serve the commands jobs run (pbsdsh, drover checkpoint): `forward` sends a checked pbsdsh
+ * request on to the head, `checkpoint` ships the job's checkpoint directory.
+ */
 export function serveTasks(
   path: string,
   check: (jobId: string, cookie: string) => number | undefined,
@@ -53,6 +56,7 @@ export function serveTasks(
     select: TaskSelection,
     reply: (r: TaskClientReply) => void,
   ) => void,
+  checkpoint: (jobId: string, attempt: number, reply: (r: TaskClientReply) => void) => void,
 ): Promise<Server> {
   rmSync(path, { force: true });
   const server = createServer((socket: Socket) => {
@@ -67,12 +71,14 @@ export function serveTasks(
         return reply({ t: 'error', message: 'bad request' });
       }
       for (const m of msgs) {
-        if (m.t !== 'pbsdsh' || !Array.isArray(m.argv) || m.argv.length === 0)
-          return reply({ t: 'error', message: 'bad request' });
+        const valid =
+          m.t === 'checkpoint' || (m.t === 'pbsdsh' && Array.isArray(m.argv) && m.argv.length > 0);
+        if (!valid) return reply({ t: 'error', message: 'bad request' });
         const attempt = check(m.jobId, m.cookie);
         if (attempt === undefined)
           return reply({ t: 'error', message: `no running job ${m.jobId} with that cookie on this node` });
-        forward(m.jobId, attempt, m.argv, m.select ?? {}, reply);
+        if (m.t === 'checkpoint') checkpoint(m.jobId, attempt, reply);
+        else forward(m.jobId, attempt, m.argv, m.select ?? {}, reply);
       }
     });
     socket.on('error', () => {});

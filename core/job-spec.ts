@@ -223,6 +223,9 @@ function assemble(input: QsubBuildInput, sources: Sources, parts: ComputedParts)
     project: pick(sources, 'P') ?? DEFAULT_PROJECT,
     rerunable: pick(sources, 'r') !== 'n',
     checkpoint: pick(sources, 'c') ?? 'u',
+    checkpointSignal: wAttribute(sources, 'checkpoint_signal')
+      ?.toUpperCase()
+      .replace(/^(SIG)?/, 'SIG'),
     mailPoints: pick(sources, 'm') ?? 'a',
     mailUsers: pick(sources, 'M'),
     userList: pick(sources, 'u'),

@@ -33,6 +33,8 @@ export interface JobRow {
   comment?: string;
   /** who asked for a running job to be deleted (`user@host`) */
   deleteRequestedBy?: string;
+  /** who asked for a running job to be rerun (qrerun): its exit requeues it */
+  rerunRequestedBy?: string;
   /** the system hold is the dependencies' (released when the last one is met) */
   dependHold?: boolean;
   /** what qalter changed of the submitted spec, laid over it when the job is read */
@@ -97,6 +99,11 @@ export type JobEvent =
   | { type: 'started'; attempt: number; sessionId: number }
   | { type: 'requeued'; attempt: number; reason: string }
   | { type: 'delete_requested'; by: string }
+  /** qrerun of a running job: it is killed, and its exit requeues it */
+  | { type: 'rerun_requested'; by: string }
+  /** the attempt's node was fenced: software (its agent kills the attempt on sight) and the
+   * admin's fence command when one is set */
+  | { type: 'fenced'; node: string; attempt: number; how: 'software' | 'command'; reason: string }
   | { type: 'deleted'; by: string; reason?: string }
   /** the job waits for other jobs (-W depend=): a system hold */
   | { type: 'depend_hold'; on: string[] }
@@ -213,6 +220,12 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
     case 'delete_requested':
       if (row.state !== 'R') return refuseState(row, event.type);
       return ok({ ...base, deleteRequestedBy: event.by });
+    case 'rerun_requested':
+      if (row.state !== 'R') return refuseState(row, event.type);
+      return ok({ ...base, rerunRequestedBy: event.by });
+    case 'fenced':
+      if (row.state !== 'R' || row.attempt !== event.attempt) return refuseState(row, event.type);
+      return ok(base);
     case 'deleted': {
       if (!WAITING.includes(row.state) || row.isArray) return refuseState(row, event.type);
       const gone: JobRow = { ...base, state: 'F', substate: SUBSTATE.terminated!, obittime: now };
@@ -278,7 +291,16 @@ function run(row: JobRow, event: Extract<JobEvent, { type: 'run' }>, now: number
 
 function requeue(row: JobRow, reason: string): JobRow {
   const next: JobRow = { ...row, comment: `Job requeued: ${reason}` };
-  for (const key of ['node', 'execHost', 'execVnode', 'sessionId', 'stime', 'deleteRequestedBy'] as const) {
+  const gone = [
+    'node',
+    'execHost',
+    'execVnode',
+    'sessionId',
+    'stime',
+    'deleteRequestedBy',
+    'rerunRequestedBy',
+  ] as const;
+  for (const key of gone) {
     delete next[key];
   }
   return next;
@@ -294,6 +316,7 @@ function exited(row: JobRow, event: Extract<JobEvent, { type: 'exited' }>): JobR
 export function outcomeWords(row: Pick<JobRow, 'exitStatus' | 'deleteRequestedBy'>): string {
   if (row.deleteRequestedBy) return `terminated by ${row.deleteRequestedBy}`;
   if (row.exitStatus === EXIT.walltime) return 'exceeded resource walltime';
+  if (row.exitStatus === EXIT.nodeLost) return 'was lost with its node';
   return row.exitStatus === 0 ? 'finished' : 'failed';
 }
 

@@ -32,6 +32,23 @@ export interface RunRequest {
   /** absolute destination paths of stdout and stderr on the submit host */
   stdoutPath: string;
   stderrPath: string;
+  /** a checkpointable job: its signal, its period, and the checkpoint it restarts from (0: none) */
+  checkpoint?: { signal: string; intervalMin?: number; count: number };
+}
+
+/** One file of a checkpoint directory, its path relative to the directory. */
+export interface CheckpointFile {
+  path: string;
+  mode: number;
+  /** base64 content */
+  data: string;
+}
+
+/** A checkpoint file path that stays inside its directory (no `..`, not absolute). */
+export function safeCheckpointPath(path: string): boolean {
+  return (
+    path !== '' && !path.startsWith('/') && !path.split('/').some((p) => p === '..' || p === '' || p === '.')
+  );
 }
 
 export type Fact =
@@ -44,7 +61,10 @@ export type Fact =
       usage: ResourceUsage;
       at: number;
       reason?: string;
-    };
+    }
+  /** an attempt this agent started but cannot account for: it was not running when the agent
+   * (re)started, or had to be killed then; the head reruns or ends it */
+  | { kind: 'lost'; jobId: string; attempt: number; reason: string; at: number };
 
 export interface JournalEntry {
   seq: number;
@@ -96,19 +116,40 @@ export interface TaskSelection {
 }
 
 /** What `pbsdsh` inside a job sends to its node's task socket, and the answer. */
-export type TaskClientMessage = {
-  t: 'pbsdsh';
+export type TaskClientMessage =
+  | {
+      t: 'pbsdsh';
+      jobId: string;
+      cookie: string;
+      argv: string[];
+      select?: TaskSelection;
+    }
+  /** `drover checkpoint` in a job: ship PBS_CHECKPOINT_DIR now; answered once the head has it */
+  | { t: 'checkpoint'; jobId: string; cookie: string };
+export type TaskClientReply =
+  | { t: 'tasks-done'; results: TaskResult[] }
+  | { t: 'checkpointed'; count: number }
+  | { t: 'error'; message: string };
+
+/** An attempt the head has taken away from a node (fenced): the agent kills it on sight. */
+export interface FencedAttempt {
   jobId: string;
-  cookie: string;
-  argv: string[];
-  select?: TaskSelection;
-};
-export type TaskClientReply = { t: 'tasks-done'; results: TaskResult[] } | { t: 'error'; message: string };
+  attempt: number;
+}
 
 export type HeadMessage =
-  | { t: 'hello'; version: number }
+  /** first on every connection; the agent kills the fenced attempts before it answers */
+  | { t: 'hello'; version: number; fenced?: FencedAttempt[] }
+  /** heartbeat: the agent answers pong with the same number */
+  | { t: 'ping'; n: number }
   | { t: 'run'; job: RunRequest }
-  | { t: 'signal'; jobId: string; attempt: number; signal: 'SIGTERM' | 'SIGKILL'; reason: 'delete' }
+  | {
+      t: 'signal';
+      jobId: string;
+      attempt: number;
+      signal: 'SIGTERM' | 'SIGKILL';
+      reason: 'delete' | 'rerun' | 'fenced';
+    }
   /** the head committed these facts (selective: an exited fact waits for its output) */
   | { t: 'ack'; seqs: number[] }
   | { t: 'fetch'; jobId: string; attempt: number }
@@ -118,16 +159,26 @@ export type HeadMessage =
   | { t: 'tasks-done'; reqId: string; results: TaskResult[] }
   | { t: 'tasks-refused'; reqId: string; reason: string }
   /** the job's attempt ended: stop its pbsdsh tasks on this node */
-  | { t: 'end-tasks'; jobId: string };
+  | { t: 'end-tasks'; jobId: string }
+  /** before a `run` that restarts a job: the checkpoint to put in PBS_CHECKPOINT_DIR */
+  | { t: 'restore'; jobId: string; attempt: number; count: number; files: CheckpointFile[] }
+  /** tell the job to checkpoint (its signal), ship it, then stop it when `stop` (qhold) */
+  | { t: 'checkpoint'; jobId: string; attempt: number; stop: boolean }
+  /** the head has the checkpoint safe (written and synced), as number `count` */
+  | { t: 'checkpoint-saved'; jobId: string; attempt: number; count: number }
+  | { t: 'checkpoint-refused'; jobId: string; attempt: number; reason: string };
 
 export type AgentMessage =
   | { t: 'welcome'; node: NodeInfo; jobs: AgentJobSummary[] }
+  | { t: 'pong'; n: number }
   | { t: 'fact'; entry: JournalEntry }
   | { t: 'output'; jobId: string; attempt: number; files: OutputFile[] }
   | { t: 'usage'; jobs: { jobId: string; attempt: number; usage: ResourceUsage }[] }
   | { t: 'refused'; jobId: string; attempt: number; reason: string }
   | { t: 'tasks'; reqId: string; jobId: string; attempt: number; argv: string[]; select: TaskSelection }
-  | { t: 'task-done'; reqId: string; result: TaskResult };
+  | { t: 'task-done'; reqId: string; result: TaskResult }
+  /** the content of a job's PBS_CHECKPOINT_DIR, to keep as its newest checkpoint */
+  | { t: 'checkpoint'; jobId: string; attempt: number; files: CheckpointFile[] };
 
 /** Split a byte stream into messages, one JSON value a line. */
 export class LineDecoder<T> {

@@ -2,6 +2,7 @@
 // command line and in `#PBS` lines, and the conversions that need no context.
 import { posix } from 'node:path';
 import { parsePbsArray, parseTorqueArray } from './array-indices.js';
+import { CHECKPOINT_SIGNALS } from './checkpoint.js';
 import { refuse } from './errors.js';
 import { isExecutionTimeSyntax } from './exec-time.js';
 import type { ParsedOption } from './getopt.js';
@@ -152,6 +153,10 @@ function checkWAttribute(name: string, value: string): OptionProblem | undefined
   if (name === 'depend') return checkDepend(value);
   if (name === 'umask') return /^[0-7]{1,4}$/.test(value) ? undefined : ILLEGAL('W');
   if (name === 'block') return /^(true|false)$/i.test(value) ? undefined : ILLEGAL('W');
+  if (name === 'checkpoint_signal')
+    return CHECKPOINT_SIGNALS.includes(value.toUpperCase().replace(/^(SIG)?/, 'SIG'))
+      ? undefined
+      : ILLEGAL('W');
   if (name === 'max_run_subjobs') return /^\d+$/.test(value) && Number(value) > 0 ? undefined : ILLEGAL('W');
   return ILLEGAL('W');
 }

@@ -23,6 +23,8 @@ export const EXIT = {
   cput: -28,
   mem: -27,
   startFailed: -1,
+  /** the job's node was lost (fenced) and the job is not rerunnable: JOB_EXEC_… −20 */
+  nodeLost: -20,
   signalBase: 256,
 } as const;
 

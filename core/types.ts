@@ -93,6 +93,8 @@ export interface JobSpec {
   project: string;
   rerunable: boolean;
   checkpoint: string;
+  /** -W checkpoint_signal=: what tells the job to checkpoint (default SIGUSR1) */
+  checkpointSignal?: string;
   mailPoints: string;
   mailUsers?: string;
   userList?: string;

@@ -18,6 +18,7 @@ import type { GroupCommit } from './db/group-commit.js';
 import type { Store } from './db/index.js';
 import type { StoredJob } from './db/jobs.js';
 import { deliverOutput } from './delivery.js';
+import { endLostAttempt } from './failover.js';
 import { buildRunRequest } from './run-request.js';
 import { transition } from './transitions.js';
 
@@ -105,9 +106,11 @@ export class AgentMessages {
     }
   }
 
+  /** The job, when `attempt` is the one running (or exiting) now; a requeued attempt is stale. */
   private current(jobId: string, attempt: number): StoredJob | undefined {
     const job = this.ctx.store.jobs.byId(jobId);
-    return job && job.row.attempt === attempt ? job : undefined;
+    const live = job?.row.state === 'R' || job?.row.state === 'E';
+    return job && live && job.row.attempt === attempt ? job : undefined;
   }
 
   /** A (re)connected agent: record its capacity, then reconcile its jobs with ours. */
@@ -124,20 +127,31 @@ export class AgentMessages {
         const slots = store.allocations.ofJob(job.seq);
         const req = buildRunRequest(job, slots, store.jobs.script(job.seq), (n) => cluster.hostOf(n));
         this.send(node, { t: 'run', job: req });
-      } else if (k.running && job.row.deleteRequestedBy) {
+      } else if (k.running && (job.row.deleteRequestedBy || job.row.rerunRequestedBy)) {
         this.send(node, {
           t: 'signal',
           jobId: job.id,
           attempt: k.attempt,
           signal: 'SIGTERM',
-          reason: 'delete',
+          reason: job.row.deleteRequestedBy ? 'delete' : 'rerun',
         });
       }
     }
     for (const k of known) {
       const job = store.jobs.byId(k.jobId);
-      const stale = !job || job.row.attempt !== k.attempt || job.row.state === 'F';
-      if (stale && !k.running) this.send(node, { t: 'cleanup', jobId: k.jobId, attempt: k.attempt });
+      const live = job?.row.state === 'R' || job?.row.state === 'E';
+      const current = live && job?.row.node === node && job.row.attempt === k.attempt;
+      if (current) continue;
+      // a copy that is not the current attempt here was fenced (or requeued): it dies now
+      if (k.running)
+        this.send(node, {
+          t: 'signal',
+          jobId: k.jobId,
+          attempt: k.attempt,
+          signal: 'SIGKILL',
+          reason: 'fenced',
+        });
+      else this.send(node, { t: 'cleanup', jobId: k.jobId, attempt: k.attempt });
     }
     this.ctx.poke();
   }
@@ -156,7 +170,25 @@ export class AgentMessages {
       this.send(node, { t: 'ack', seqs: [seq] });
       return;
     }
+    if (fact.kind === 'lost') {
+      if (job?.row.state === 'R') {
+        this.ctx.log.warn({ job: job.id, node, reason: fact.reason }, 'attempt lost by its agent');
+        endLostAttempt(store, job, `attempt ${fact.attempt} lost on ${node}: ${fact.reason}`, fact.at);
+        this.ctx.poke();
+      }
+      this.send(node, { t: 'ack', seqs: [seq] });
+      this.send(node, { t: 'cleanup', jobId: fact.jobId, attempt: fact.attempt });
+      return;
+    }
     let state = job?.row.state;
+    if (job && state === 'R' && job.row.rerunRequestedBy) {
+      // qrerun: the killed attempt goes back to the queue; its output is dropped
+      endLostAttempt(store, job, `rerun at request of ${job.row.rerunRequestedBy}`, fact.at, true);
+      this.ctx.poke();
+      this.send(node, { t: 'ack', seqs: [seq] });
+      this.send(node, { t: 'cleanup', jobId: fact.jobId, attempt: fact.attempt });
+      return;
+    }
     if (job && state === 'R') {
       const sisters = new Set(store.allocations.ofJob(job.seq).map((s) => s.node));
       sisters.delete(node);
@@ -184,9 +216,9 @@ export class AgentMessages {
       this.send(node, { t: 'fetch', jobId: fact.jobId, attempt: fact.attempt });
       return;
     }
-    // a stale or already recorded attempt: nothing to change
+    // a stale or already recorded attempt (e.g. the late exit of a fenced copy): nothing changes
     this.send(node, { t: 'ack', seqs: [seq] });
-    if (!job || state === 'F') this.send(node, { t: 'cleanup', jobId: fact.jobId, attempt: fact.attempt });
+    this.send(node, { t: 'cleanup', jobId: fact.jobId, attempt: fact.attempt });
   }
 
   /** The spooled output of an exited attempt arrived: deliver it, finish the job, acknowledge. */

@@ -94,6 +94,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }),
   );
 
+  app.post<{ Body: { operands: string[]; by: string } }>(
+    '/v1/jobs/rerun',
+    { schema: { body: deleteBody } },
+    (req) => ({
+      results: ops.rerun(req.body.operands, req.body.by),
+    }),
+  );
+
   app.post<{ Body: { operands: string[]; alteration: Alteration; by: string } }>(
     '/v1/jobs/alter',
     { schema: { body: alterBody } },

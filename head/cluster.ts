@@ -16,7 +16,7 @@ export class Cluster {
   private links = new Map<string, NodeLink>();
   private liveness = new Map<string, Liveness>();
 
-  constructor(private readonly store: Store) {}
+  constructor(readonly store: Store) {}
 
   attach(link: NodeLink): void {
     this.links.set(link.name, link);
@@ -34,12 +34,32 @@ export class Cluster {
 
   markDown(name: string, reason: string): void {
     const was = this.liveness.get(name);
-    if (was && !was.up && was.reason === reason) return;
-    this.liveness.set(name, { up: false, reason, since: Date.now() });
+    if (was && !was.up && was.reason?.startsWith(reason)) return;
+    // a node that stays down keeps the time it went down
+    this.liveness.set(name, { up: false, reason, since: was && !was.up ? was.since : Date.now() });
   }
 
   isUp(name: string): boolean {
     return this.liveness.get(name)?.up ?? false;
+  }
+
+  /** When the node's agent last said anything (epoch ms); since the link started if never. */
+  lastHeard(name: string): number {
+    const heard = this.links.get(name)?.lastHeard ?? 0;
+    return heard > 0 ? heard : (this.liveness.get(name)?.since ?? 0);
+  }
+
+  downReason(name: string): string | undefined {
+    const live = this.liveness.get(name);
+    return live && !live.up ? live.reason : undefined;
+  }
+
+  /** Add to why a down node is down (pbsnodes shows it), keeping since when. */
+  noteDown(name: string, note: string): void {
+    const live = this.liveness.get(name);
+    if (!live || live.up) return;
+    const base = live.reason?.split('; fence command failed')[0] ?? 'down';
+    this.liveness.set(name, { ...live, reason: `${base}; ${note}` });
   }
 
   send(node: string, message: HeadMessage): boolean {

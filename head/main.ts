@@ -11,6 +11,7 @@ import { Cluster } from './cluster.js';
 import { GroupCommit } from './db/group-commit.js';
 import { openStore } from './db/index.js';
 import { Dispatcher } from './dispatcher.js';
+import { Fencer } from './fencing.js';
 import { addNode, type NodeInput, removeNode } from './node-admin.js';
 import { NodeLinks } from './node-links.js';
 import { Operations } from './operations.js';
@@ -30,6 +31,12 @@ export interface HeadOptions {
   torque?: boolean;
   /** seconds finished jobs stay visible as C in Torque mode */
   keepCompleted?: number;
+  /** seconds between heartbeats to each agent (default 1) */
+  heartbeat?: number;
+  /** seconds of silence after which a node is down and its jobs are fenced (default 10) */
+  nodeTimeout?: number;
+  /** seconds an admin's fence command may take (default 60) */
+  fenceTimeout?: number;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -79,9 +86,18 @@ export async function runHead(opts: HeadOptions): Promise<number> {
     undeliveredDir: join(home, 'undelivered'),
     group,
   });
+  const nodeTimeoutMs = (opts.nodeTimeout ?? 10) * 1000;
+  const fencer = new Fencer(
+    store,
+    cluster,
+    log,
+    { timeoutMs: nodeTimeoutMs, commandTimeoutMs: (opts.fenceTimeout ?? 60) * 1000 },
+    () => dispatcher.poke(),
+  );
   const links = new NodeLinks(cluster, messages, log, home, {
     killDelay: opts.killDelay,
     usageInterval: opts.usageInterval,
+    heartbeat: { heartbeatMs: (opts.heartbeat ?? 1) * 1000, timeoutMs: nodeTimeoutMs },
     localCommand: [process.execPath, join(root, 'dist', 'cli', 'drover.js')],
   });
   if (opts.local) {
@@ -123,6 +139,7 @@ export async function runHead(opts: HeadOptions): Promise<number> {
     await tcp.listen({ host, port });
   }
   dispatcher.startTimer(1000);
+  fencer.start();
   const cronTimer = setInterval(
     () => ops.fireCrons((id, message) => log.warn({ cron: id, message }, 'recurring job not submitted')),
     1000,
@@ -135,6 +152,7 @@ export async function runHead(opts: HeadOptions): Promise<number> {
     const stop = async () => {
       log.info('shutting down');
       dispatcher.stop();
+      fencer.stop();
       clearInterval(cronTimer);
       links.stopAll();
       await app.close();

@@ -20,6 +20,7 @@ export interface NodeInput {
   ngpus?: number;
   labels?: Record<string, string>;
   agentCmd?: string;
+  fenceCmd?: string;
   stateDir?: string;
   hostKey?: string;
 }
@@ -54,6 +55,7 @@ export async function addNode(store: Store, links: NodeLinks, input: NodeInput):
     lastStateChange: Date.now(),
   };
   if (input.agentCmd) node.agentCmd = input.agentCmd;
+  if (input.fenceCmd) node.fenceCmd = input.fenceCmd;
   let given: HostKey | undefined;
   if (input.hostKey !== undefined) {
     given = parseHostKey(input.hostKey);

@@ -7,12 +7,13 @@ import type { Cluster } from './cluster.js';
 import type { StoredNode } from './db/nodes.js';
 import { KnownHosts } from './known-hosts.js';
 import { LocalAgentTransport } from './local-agent.js';
-import { NodeLink, type Transport } from './node-link.js';
+import { type HeartbeatSettings, NodeLink, type Transport } from './node-link.js';
 import { SshSession } from './ssh-session.js';
 
 export interface AgentSettings {
   killDelay: number;
   usageInterval: number;
+  heartbeat?: HeartbeatSettings;
   /** how this head runs `drover` itself (for the local agent) */
   localCommand: string[];
 }
@@ -72,20 +73,28 @@ export class NodeLinks {
 
   start(node: StoredNode, transport: Transport = this.transport(node)): void {
     const name = node.name;
-    const link = new NodeLink(name, transport, {
-      messages: (batch) => this.messages.handleAll(name, batch),
+    const store = this.cluster.store;
+    let helloAt = 0;
+    const handlers = {
+      messages: (batch: Parameters<AgentMessages['handleAll']>[1]) => this.messages.handleAll(name, batch),
+      fenced: () => {
+        helloAt = Date.now();
+        return store.fences.forNode(name);
+      },
       up: () => {
+        // the agent answered a hello naming its fenced attempts: they are dead now
+        store.fences.clear(name, helloAt);
         this.cluster.markUp(name);
         this.log.info({ node: name }, 'node up');
         for (const w of this.waiters.get(name) ?? []) w();
         this.waiters.delete(name);
       },
-      down: (reason) => {
-        if (this.cluster.isUp(name) || !this.links.get(name)?.connected)
-          this.log.warn({ node: name, reason }, 'node down');
+      down: (reason: string) => {
+        if (this.cluster.isUp(name)) this.log.warn({ node: name, reason }, 'node down');
         this.cluster.markDown(name, reason);
       },
-    });
+    };
+    const link = new NodeLink(name, transport, handlers, this.agent.heartbeat);
     this.links.set(name, link);
     this.cluster.attach(link);
     link.start();

@@ -245,6 +245,31 @@ export class Operations {
     return r;
   }
 
+  /**
+   * qrerun: a running job is killed (SIGTERM, then SIGKILL) and its exit puts it back in the
+   * queue; on a node that is down, fencing does the same.
+   */
+  rerun(operands: string[], by: string): OperandResult[] {
+    return this.each(operands, ({ job }) => {
+      if (job.kind === 'array') return refuse('INVALID_REQUEST', 'Invalid request');
+      if (job.row.state === 'F') return refuse('JOB_FINISHED', 'Job has finished');
+      if (job.row.state !== 'R') return refuse('BAD_STATE', 'Request invalid for state of job');
+      if (!job.spec.rerunable) return refuse('BAD_STATE', 'Job is not rerunnable');
+      if (job.row.rerunRequestedBy) return ok(undefined);
+      const r = this.apply(job, { type: 'rerun_requested', by });
+      if (r.ok) {
+        const signal = {
+          jobId: job.id,
+          attempt: job.row.attempt,
+          signal: 'SIGTERM' as const,
+          reason: 'rerun' as const,
+        };
+        this.d.cluster.send(job.row.node!, { t: 'signal', ...signal });
+      }
+      return r;
+    });
+  }
+
   alter(operands: string[], alteration: Alteration, by: string): OperandResult[] {
     return this.each(operands, (found) => {
       const job = this.whole(found);

@@ -116,6 +116,12 @@ export class SshSession implements Transport {
   async open(): Promise<Duplex> {
     const client = await this.connect();
     const ensured = await this.run([...this.agent, '--ensure']);
+    if (ensured.code !== 0) {
+      const said = (ensured.stderr.trim().split('\n').pop() ?? '').slice(0, 200);
+      throw new Error(
+        `agent dead: the host answers over SSH but its agent does not start (exit ${ensured.code}${said ? `: ${said}` : ''})`,
+      );
+    }
     const socket = /^ready (\/.*)$/m.exec(ensured.stdout)?.[1];
     if (ensured.code === 0 && socket) {
       const forwarded = await new Promise<Duplex | undefined>((resolve) => {

@@ -34,6 +34,10 @@ export function describeEvent(e: TimedEvent, job: JobRecord): [string, string] {
       return ['S', `Job requeued (attempt ${e.attempt}): ${e.reason}`];
     case 'delete_requested':
       return ['S', `Job to be deleted at request of ${e.by}`];
+    case 'rerun_requested':
+      return ['S', `Job to be rerun at request of ${e.by}`];
+    case 'fenced':
+      return ['S', `Node ${e.node} fenced (${e.how}) for attempt ${e.attempt}: ${e.reason}`];
     case 'deleted':
       return ['S', e.reason ?? `Job deleted at request of ${e.by}`];
     case 'depend_hold':

@@ -5,6 +5,7 @@ import { cronsSql } from './crons.js';
 import { dependenciesSql } from './dependencies.js';
 import { eventsSql } from './events.js';
 import { fairshareSql } from './fairshare.js';
+import { fencesSql } from './fences.js';
 import { jobsSql } from './jobs.js';
 import { metaSql } from './meta.js';
 import { nodesSql } from './nodes.js';
@@ -27,6 +28,7 @@ export function storeOf(db: Db) {
     crons: cronsSql(db),
     dependencies: dependenciesSql(db),
     fairshare: fairshareSql(db),
+    fences: fencesSql(db),
     transaction<T>(fn: () => T): T {
       return db.transaction(fn)();
     },

@@ -10,6 +10,8 @@ export interface StoredNode {
   identity?: string;
   /** the command that runs `drover` on the node (e.g. `node /opt/drover/dist/cli/drover.js`) */
   agentCmd?: string;
+  /** the admin's fence command (argv words; the node's name and host come in DROVER_NODE/DROVER_HOST) */
+  fenceCmd?: string;
   stateDir: string;
   ncpus: number;
   mem: number;
@@ -30,6 +32,7 @@ interface RawNode {
   user: string | null;
   identity: string | null;
   agentCmd: string | null;
+  fenceCmd: string | null;
   stateDir: string;
   ncpus: number;
   mem: number;
@@ -43,7 +46,7 @@ interface RawNode {
   lastStateChange: number;
 }
 
-const COLUMNS = `name, kind, host, port, user, identity, agent_cmd AS agentCmd, state_dir AS stateDir, ncpus, mem,
+const COLUMNS = `name, kind, host, port, user, identity, agent_cmd AS agentCmd, fence_cmd AS fenceCmd, state_dir AS stateDir, ncpus, mem,
   ngpus, fixed_ncpus AS fixedNcpus, fixed_mem AS fixedMem, fixed_ngpus AS fixedNgpus, labels, offline, comment,
   last_state_change AS lastStateChange`;
 
@@ -65,6 +68,7 @@ function decode(r: RawNode): StoredNode {
   if (r.user !== null) node.user = r.user;
   if (r.identity !== null) node.identity = r.identity;
   if (r.agentCmd !== null) node.agentCmd = r.agentCmd;
+  if (r.fenceCmd !== null) node.fenceCmd = r.fenceCmd;
   if (r.comment !== null) node.comment = r.comment;
   if (r.fixedNcpus !== null) node.fixed.ncpus = r.fixedNcpus;
   if (r.fixedMem !== null) node.fixed.mem = r.fixedMem;
@@ -76,12 +80,12 @@ export type NewNode = Omit<StoredNode, 'offline' | 'comment' | 'ncpus' | 'mem' |
 
 export function nodesSql(db: Db) {
   const upsert =
-    db.prepare(`INSERT INTO nodes (name, kind, host, port, user, identity, agent_cmd, state_dir, ncpus, mem,
+    db.prepare(`INSERT INTO nodes (name, kind, host, port, user, identity, agent_cmd, fence_cmd, state_dir, ncpus, mem,
       ngpus, fixed_ncpus, fixed_mem, fixed_ngpus, labels, last_state_change)
-    VALUES (@name, @kind, @host, @port, @user, @identity, @agentCmd, @stateDir, coalesce(@fixedNcpus, 0),
+    VALUES (@name, @kind, @host, @port, @user, @identity, @agentCmd, @fenceCmd, @stateDir, coalesce(@fixedNcpus, 0),
       coalesce(@fixedMem, 0), coalesce(@fixedNgpus, 0), @fixedNcpus, @fixedMem, @fixedNgpus, @labels, @lastStateChange)
     ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, host = excluded.host, port = excluded.port,
-      user = excluded.user, identity = excluded.identity, agent_cmd = excluded.agent_cmd, state_dir = excluded.state_dir,
+      user = excluded.user, identity = excluded.identity, agent_cmd = excluded.agent_cmd, fence_cmd = excluded.fence_cmd, state_dir = excluded.state_dir,
       fixed_ncpus = excluded.fixed_ncpus, fixed_mem = excluded.fixed_mem, fixed_ngpus = excluded.fixed_ngpus,
       labels = excluded.labels`);
   const remove = db.prepare('DELETE FROM nodes WHERE name = ?');
@@ -103,6 +107,7 @@ export function nodesSql(db: Db) {
         user: node.user ?? null,
         identity: node.identity ?? null,
         agentCmd: node.agentCmd ?? null,
+        fenceCmd: node.fenceCmd ?? null,
         stateDir: node.stateDir,
         fixedNcpus: node.fixed.ncpus ?? null,
         fixedMem: node.fixed.mem ?? null,

@@ -1,0 +1,169 @@
+// Checkpoints on a node (issue 5): each checkpointable job has PBS_CHECKPOINT_DIR, a directory of
+// its own. The job is told to checkpoint by its signal (periodically, before walltime, or when
+// the head asks before a qhold); it writes its state there and may run `drover checkpoint`, or
+// the agent ships the directory after a short wait. A restarted job finds the last checkpoint
+// restored into the directory before its script starts.
+import { chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import type { AgentMessage } from '../core/protocol.js';
+import {
+  type CheckpointFile,
+  type HeadMessage,
+  safeCheckpointPath,
+  type TaskClientReply,
+} from '../core/protocol.js';
+
+/** A checkpoint larger than this is not shipped (the job is told so). */
+export const MAX_CHECKPOINT_BYTES = 256 * 1024 * 1024;
+
+export function checkpointDir(stateDir: string, jobId: string): string {
+  return join(stateDir, 'checkpoints', jobId);
+}
+
+/** The regular files under `dir`, with paths relative to it (symlinks and the rest are skipped). */
+export function readCheckpoint(dir: string): CheckpointFile[] | string {
+  const files: CheckpointFile[] = [];
+  let bytes = 0;
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      const st = lstatSync(p);
+      if (st.isDirectory()) walk(p);
+      else if (st.isFile()) {
+        bytes += st.size;
+        if (bytes > MAX_CHECKPOINT_BYTES) throw new Error('too big');
+        files.push({
+          path: relative(dir, p),
+          mode: st.mode & 0o777,
+          data: readFileSync(p).toString('base64'),
+        });
+      }
+    }
+  };
+  try {
+    walk(dir);
+  } catch (e) {
+    return (e as Error).message === 'too big'
+      ? `the checkpoint directory holds more than ${MAX_CHECKPOINT_BYTES / 2 ** 20} MiB`
+      : `cannot read the checkpoint directory: ${(e as Error).message}`;
+  }
+  return files;
+}
+
+/** Empty `dir` and fill it with `files` (paths that would leave it are skipped). */
+export function writeCheckpoint(dir: string, files: CheckpointFile[]): void {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const f of files) {
+    if (!safeCheckpointPath(f.path)) continue;
+    const p = join(dir, f.path);
+    mkdirSync(dirname(p), { recursive: true, mode: 0o700 });
+    writeFileSync(p, Buffer.from(f.data, 'base64'), { mode: f.mode & 0o777 });
+  }
+}
+
+/** Give `dir` and everything in it to the job's user. */
+export function chownTree(dir: string, uid: number, gid: number): void {
+  chownSync(dir, uid, gid);
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (lstatSync(p).isDirectory()) chownTree(p, uid, gid);
+    else chownSync(p, uid, gid);
+  }
+}
+
+interface Pending {
+  attempt: number;
+  /** `drover checkpoint` clients waiting for the head's answer */
+  replies: ((r: TaskClientReply) => void)[];
+  /** stop the job once the head has the checkpoint (qhold) */
+  stop: boolean;
+  /** after the signal: ship when the job has not asked by then */
+  timer?: NodeJS.Timeout;
+  /** shipped, waiting for checkpoint-saved */
+  inFlight: boolean;
+}
+
+export interface CheckpointerHost {
+  stateDir: string;
+  send: (m: AgentMessage) => boolean;
+  /** the running attempt's session and checkpoint signal, if the job runs here */
+  live: (jobId: string) => { attempt: number; session: number; signal: string } | undefined;
+  /** signal the job's process group */
+  signal: (session: number, signal: NodeJS.Signals) => void;
+  /** stop the attempt (SIGTERM, then SIGKILL) */
+  stop: (jobId: string, attempt: number) => void;
+  /** how long a signalled job has to checkpoint before the directory is shipped as it is */
+  waitMs: number;
+}
+
+export class Checkpointer {
+  private pending = new Map<string, Pending>();
+
+  constructor(private readonly host: CheckpointerHost) {}
+
+  /** Tell the job to checkpoint (its signal); ship the directory when it asks, or after the wait. */
+  tell(jobId: string, attempt: number, stop: boolean): void {
+    const live = this.host.live(jobId);
+    if (!live || live.attempt !== attempt) return;
+    const p = this.entry(jobId, attempt);
+    p.stop ||= stop;
+    if (p.timer || p.inFlight) return;
+    this.host.signal(live.session, live.signal as NodeJS.Signals);
+    p.timer = setTimeout(() => this.ship(jobId, attempt), this.host.waitMs);
+  }
+
+  /** `drover checkpoint` from the job: ship now, answer once the head has it. */
+  ask(jobId: string, attempt: number, reply: (r: TaskClientReply) => void): void {
+    const p = this.entry(jobId, attempt);
+    p.replies.push(reply);
+    if (!p.inFlight) this.ship(jobId, attempt);
+  }
+
+  private entry(jobId: string, attempt: number): Pending {
+    let p = this.pending.get(jobId);
+    if (!p || p.attempt !== attempt) {
+      p = { attempt, replies: [], stop: false, inFlight: false };
+      this.pending.set(jobId, p);
+    }
+    return p;
+  }
+
+  private ship(jobId: string, attempt: number): void {
+    const p = this.pending.get(jobId);
+    if (!p || p.attempt !== attempt) return;
+    clearTimeout(p.timer);
+    delete p.timer;
+    const files = readCheckpoint(checkpointDir(this.host.stateDir, jobId));
+    if (typeof files === 'string') this.fail(jobId, files);
+    else if (!this.host.send({ t: 'checkpoint', jobId, attempt, files }))
+      this.fail(jobId, 'the head is not connected to this node; try again');
+    else p.inFlight = true;
+  }
+
+  /** The head's answer to a shipped checkpoint. */
+  answer(m: Extract<HeadMessage, { t: 'checkpoint-saved' | 'checkpoint-refused' }>): void {
+    const p = this.pending.get(m.jobId);
+    if (!p || p.attempt !== m.attempt) return;
+    if (m.t === 'checkpoint-refused') {
+      this.fail(m.jobId, m.reason);
+      return;
+    }
+    this.pending.delete(m.jobId);
+    for (const reply of p.replies) reply({ t: 'checkpointed', count: m.count });
+    if (p.stop) this.host.stop(m.jobId, m.attempt);
+  }
+
+  private fail(jobId: string, message: string): void {
+    const p = this.pending.get(jobId);
+    this.pending.delete(jobId);
+    for (const reply of p?.replies ?? []) reply({ t: 'error', message });
+  }
+
+  /** The attempt ended: nobody waits for its checkpoints any more. */
+  forget(jobId: string): void {
+    const p = this.pending.get(jobId);
+    if (p) clearTimeout(p.timer);
+    this.fail(jobId, 'the job ended before its checkpoint was safe');
+  }
+}
