@@ -279,7 +279,16 @@ await yargs(hideBin(process.argv))
       })
       .demandCommand(1, 'name a queue command: add, set, remove, default or list');
   })
-  .demandCommand(1, 'drover: name a command: head, agent, node or queue')
+  .command(
+    'checkpoint',
+    'inside a checkpointable job: ship PBS_CHECKPOINT_DIR to the head now; returns once it is safe',
+    {},
+    async () => {
+      const { checkpointNow } = await import('./checkpoint-command.js');
+      process.exit(await checkpointNow());
+    },
+  )
+  .demandCommand(1, 'drover: name a command: head, agent, node, queue or checkpoint')
   .strict()
   .fail((msg, err) => {
     process.stderr.write(`drover: ${err?.message ?? msg}\n`);

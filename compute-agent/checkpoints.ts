@@ -87,10 +87,10 @@ interface Pending {
 export interface CheckpointerHost {
   stateDir: string;
   send: (m: AgentMessage) => boolean;
-  /** the running attempt's session and checkpoint signal, if the job runs here */
-  live: (jobId: string) => { attempt: number; session: number; signal: string } | undefined;
-  /** signal the job's process group */
-  signal: (session: number, signal: NodeJS.Signals) => void;
+  /** the running attempt of a checkpointable job, if it runs here */
+  live: (jobId: string) => { attempt: number } | undefined;
+  /** give the job its checkpoint signal */
+  signal: (jobId: string) => void;
   /** stop the attempt (SIGTERM, then SIGKILL) */
   stop: (jobId: string, attempt: number) => void;
   /** how long a signalled job has to checkpoint before the directory is shipped as it is */
@@ -109,7 +109,7 @@ export class Checkpointer {
     const p = this.entry(jobId, attempt);
     p.stop ||= stop;
     if (p.timer || p.inFlight) return;
-    this.host.signal(live.session, live.signal as NodeJS.Signals);
+    this.host.signal(jobId);
     p.timer = setTimeout(() => this.ship(jobId, attempt), this.host.waitMs);
   }
 
@@ -158,6 +158,13 @@ export class Checkpointer {
     const p = this.pending.get(jobId);
     this.pending.delete(jobId);
     for (const reply of p?.replies ?? []) reply({ t: 'error', message });
+  }
+
+  /** The head's connection closed: what was shipped will never be answered. */
+  headLost(): void {
+    for (const [jobId, p] of this.pending) {
+      if (p.inFlight) this.fail(jobId, 'the connection to the head was lost before the checkpoint was safe; try again');
+    }
   }
 
   /** The attempt ended: nobody waits for its checkpoints any more. */

@@ -21,7 +21,6 @@ import { JobRunner } from './job-runner.js';
 import { Journal } from './journal.js';
 import { agentPaths } from './launcher.js';
 import { acquire, release } from './pidlock.js';
-import { signalGroup } from './signals.js';
 import { runTask, serveTasks, TaskGroups } from './tasks.js';
 
 export interface AgentOptions {
@@ -88,7 +87,7 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
       return true;
     },
     live: (jobId) => runner.liveAttempt(jobId),
-    signal: signalGroup,
+    signal: (jobId) => runner.signalCheckpoint(jobId),
     stop: (jobId, attempt) => runner.signal(jobId, attempt),
     waitMs: opts.checkpointWaitMs ?? 5000,
   });
@@ -183,7 +182,10 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
 
   rmSync(paths.socket, { force: true });
   const server = createServer((socket) => {
-    head?.destroy(); // one head at a time: the newest connection wins
+    if (head) {
+      head.destroy(); // one head at a time: the newest connection wins
+      checkpointer.headLost();
+    }
     head = socket;
     socket.setEncoding('utf8');
     const decoder = new LineDecoder<HeadMessage>();
@@ -197,7 +199,9 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
     });
     socket.on('error', () => {});
     socket.on('close', () => {
-      if (head === socket) head = undefined;
+      if (head !== socket) return;
+      head = undefined;
+      checkpointer.headLost();
     });
   });
   await new Promise<void>((resolve) => server.listen(paths.socket, resolve));

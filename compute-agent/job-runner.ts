@@ -25,7 +25,7 @@ import type { ResourceUsage } from '../core/types.js';
 import { checkpointDir, chownTree } from './checkpoints.js';
 import { jobEnvironment } from './job-env.js';
 import type { Journal } from './journal.js';
-import { signalGroup } from './signals.js';
+import { childrenOf, signalGroup } from './signals.js';
 import { foldUsage, parseStat, sampleSessions } from './usage.js';
 import { type Account, jobAccount } from './users.js';
 
@@ -252,11 +252,28 @@ export class JobRunner {
       job.timers.push(setTimeout(tell, (walltime - Math.min(60, walltime / 10)) * 1000));
   }
 
-  /** The running attempt of a job: what the checkpointer needs to signal it. */
-  liveAttempt(jobId: string): { attempt: number; session: number; signal: string } | undefined {
+  /** The running attempt of a checkpointable job. */
+  liveAttempt(jobId: string): { attempt: number; signal: string } | undefined {
     const job = this.live.get(jobId);
     if (!job?.req.checkpoint) return undefined;
-    return { attempt: job.req.attempt, session: job.session, signal: job.req.checkpoint.signal };
+    return { attempt: job.req.attempt, signal: job.req.checkpoint.signal };
+  }
+
+  /**
+   * Tell the job to checkpoint: its checkpoint signal goes to the program the job runs, that is
+   * the script (a child of the job's login shell, which must not get it) or the `qsub --` program.
+   */
+  signalCheckpoint(jobId: string): void {
+    const job = this.live.get(jobId);
+    if (!job?.req.checkpoint) return;
+    const targets = job.req.executable ? [job.session] : childrenOf(job.session);
+    for (const pid of targets) {
+      try {
+        process.kill(pid, job.req.checkpoint.signal as NodeJS.Signals);
+      } catch {
+        // it ended meanwhile
+      }
+    }
   }
 
   private emit(fact: Fact): void {

@@ -37,6 +37,8 @@ export interface JobRow {
   rerunRequestedBy?: string;
   /** the system hold is the dependencies' (released when the last one is met) */
   dependHold?: boolean;
+  /** the newest checkpoint the head keeps: its number, when it was taken (epoch s), its bytes */
+  checkpoint?: { count: number; at: number; size: number };
   /** what qalter changed of the submitted spec, laid over it when the job is read */
   specChanges?: SpecChanges;
   /** `host:/path` of stdout and stderr when qalter changed them */
@@ -95,7 +97,17 @@ export type JobEvent =
   | { type: 'released'; types: string; by: string }
   | { type: 'eligible' }
   | { type: 'altered'; changes: JobChanges; by: string }
-  | { type: 'run'; node: string; attempt: number; execHost: string; execVnode: string }
+  | {
+      type: 'run';
+      node: string;
+      attempt: number;
+      execHost: string;
+      execVnode: string;
+      /** the checkpoint the attempt restarts from */
+      restore?: number;
+    }
+  /** the head keeps checkpoint `count` of the running attempt (written and synced) */
+  | { type: 'checkpointed'; attempt: number; count: number; size: number }
   | { type: 'started'; attempt: number; sessionId: number }
   | { type: 'requeued'; attempt: number; reason: string }
   | { type: 'delete_requested'; by: string }
@@ -226,6 +238,9 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
     case 'fenced':
       if (row.state !== 'R' || row.attempt !== event.attempt) return refuseState(row, event.type);
       return ok(base);
+    case 'checkpointed':
+      if (row.state !== 'R' || row.attempt !== event.attempt) return refuseState(row, event.type);
+      return ok({ ...base, checkpoint: { count: event.count, at: now, size: event.size } });
     case 'deleted': {
       if (!WAITING.includes(row.state) || row.isArray) return refuseState(row, event.type);
       const gone: JobRow = { ...base, state: 'F', substate: SUBSTATE.terminated!, obittime: now };

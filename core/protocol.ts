@@ -180,14 +180,22 @@ export type AgentMessage =
   /** the content of a job's PBS_CHECKPOINT_DIR, to keep as its newest checkpoint */
   | { t: 'checkpoint'; jobId: string; attempt: number; files: CheckpointFile[] };
 
-/** Split a byte stream into messages, one JSON value a line. */
+/** Split a byte stream into messages, one JSON value a line (linear in the bytes: a checkpoint
+ * of tens of megabytes arrives in thousands of chunks). */
 export class LineDecoder<T> {
-  private buffer = '';
+  private parts: string[] = [];
   push(chunk: string): T[] {
-    this.buffer += chunk;
-    const lines = this.buffer.split('\n');
-    this.buffer = lines.pop() ?? '';
-    return lines.filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as T);
+    const out: T[] = [];
+    let start = 0;
+    for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
+      this.parts.push(chunk.slice(start, nl));
+      const line = this.parts.join('');
+      this.parts = [];
+      if (line.trim() !== '') out.push(JSON.parse(line) as T);
+      start = nl + 1;
+    }
+    if (start < chunk.length) this.parts.push(chunk.slice(start));
+    return out;
   }
 }
 

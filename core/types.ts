@@ -174,6 +174,8 @@ export interface JobRecord {
     stateCount: { Queued: number; Running: number; Exiting: number; Expired: number };
     maxRun?: number;
   };
+  /** the newest checkpoint the head keeps (number, epoch seconds, bytes) */
+  checkpoint?: { count: number; at: number; size: number };
   /** a subjob: its parent's id and its index */
   arrayId?: string;
   arrayIndex?: number;

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type {
   AgentJobSummary,
   AgentMessage,
+  CheckpointFile,
   Fact,
   HeadMessage,
   NodeInfo,
@@ -13,13 +14,14 @@ import type {
 } from '../core/protocol.js';
 import { EXIT } from '../core/states.js';
 import { selectTaskSlots } from '../core/task-slots.js';
+import type { Checkpoints } from './checkpoints.js';
 import type { Cluster } from './cluster.js';
 import type { GroupCommit } from './db/group-commit.js';
 import type { Store } from './db/index.js';
 import type { StoredJob } from './db/jobs.js';
 import { deliverOutput } from './delivery.js';
 import { endLostAttempt } from './failover.js';
-import { buildRunRequest } from './run-request.js';
+import { buildRunRequest, runMessages } from './run-request.js';
 import { transition } from './transitions.js';
 
 export interface AgentContext {
@@ -30,6 +32,8 @@ export interface AgentContext {
   undeliveredDir: string;
   /** when given, batches share group commits; without it each batch commits on its own */
   group?: GroupCommit;
+  /** the checkpoint store (none: checkpoints are refused) */
+  checkpoints?: Checkpoints;
 }
 
 export class AgentMessages {
@@ -97,6 +101,9 @@ export class AgentMessages {
       case 'tasks':
         this.tasks(node, m.reqId, m.jobId, m.attempt, m.argv, m.select ?? {});
         return;
+      case 'checkpoint':
+        this.checkpoint(node, m.jobId, m.attempt, m.files);
+        return;
       case 'task-done':
         this.taskDone(m.reqId, m.result);
         return;
@@ -126,7 +133,8 @@ export class AgentMessages {
       if (!k || k.attempt < job.row.attempt) {
         const slots = store.allocations.ofJob(job.seq);
         const req = buildRunRequest(job, slots, store.jobs.script(job.seq), (n) => cluster.hostOf(n));
-        this.send(node, { t: 'run', job: req });
+        const load = this.ctx.checkpoints && ((id: string, n: number) => this.ctx.checkpoints!.load(id, n));
+        for (const m of runMessages(req, load)) this.send(node, m);
       } else if (k.running && (job.row.deleteRequestedBy || job.row.rerunRequestedBy)) {
         this.send(node, {
           t: 'signal',
@@ -183,7 +191,11 @@ export class AgentMessages {
     let state = job?.row.state;
     if (job && state === 'R' && job.row.rerunRequestedBy) {
       // qrerun: the killed attempt goes back to the queue; its output is dropped
-      endLostAttempt(store, job, `rerun at request of ${job.row.rerunRequestedBy}`, fact.at, true);
+      const by = job.row.rerunRequestedBy;
+      const why = job.row.checkpoint
+        ? `stopped after checkpoint ${job.row.checkpoint.count} at request of ${by}`
+        : `rerun at request of ${by}`;
+      endLostAttempt(store, job, why, fact.at, true);
       this.ctx.poke();
       this.send(node, { t: 'ack', seqs: [seq] });
       this.send(node, { t: 'cleanup', jobId: fact.jobId, attempt: fact.attempt });
@@ -231,10 +243,37 @@ export class AgentMessages {
     for (const u of result.undelivered)
       log.warn({ job: jobId, ...u }, 'output not delivered; kept in undelivered');
     transition(store, job.seq, { type: 'finished', attempt });
+    this.ctx.checkpoints?.remove(jobId);
     this.ctx.poke(); // jobs that waited for this one may run now
     this.awaiting.delete(jobId);
     this.send(node, { t: 'ack', seqs: [seq] });
     this.send(node, { t: 'cleanup', jobId, attempt });
+  }
+
+  /**
+   * A running attempt's checkpoint: stored durably as its next number, recorded, then the agent
+   * is told it is safe (after the commit). A job held with qhold is stopped once it is.
+   */
+  private checkpoint(node: string, jobId: string, attempt: number, files: CheckpointFile[]): void {
+    const { store, checkpoints } = this.ctx;
+    const job = this.current(jobId, attempt);
+    const refuse = (reason: string) => this.send(node, { t: 'checkpoint-refused', jobId, attempt, reason });
+    if (!checkpoints) return refuse('this head keeps no checkpoints');
+    if (job?.row.state !== 'R') return refuse(`attempt ${attempt} of ${jobId} is not running`);
+    const count = (job.row.checkpoint?.count ?? 0) + 1;
+    let size: number;
+    try {
+      size = checkpoints.save(jobId, count, files);
+    } catch (e) {
+      return refuse(`the head could not store the checkpoint: ${(e as Error).message}`);
+    }
+    transition(store, job.seq, { type: 'checkpointed', attempt, count, size });
+    const by = checkpoints.stops.get(jobId);
+    if (by !== undefined) {
+      checkpoints.stops.delete(jobId);
+      transition(store, job.seq, { type: 'rerun_requested', by });
+    }
+    this.send(node, { t: 'checkpoint-saved', jobId, attempt, count });
   }
 
   /** pbsdsh in a running job: one task on each chosen slot, over the agents. */

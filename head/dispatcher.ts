@@ -5,11 +5,12 @@ import { decayed } from '../core/fairshare.js';
 import type { RunRequest } from '../core/protocol.js';
 import type { SchedQueue } from '../core/queue-limits.js';
 import { type Placement, type SchedJob, type SchedNode, schedule } from '../core/scheduler.js';
+import type { Checkpoints } from './checkpoints.js';
 import type { Cluster } from './cluster.js';
 import type { GroupCommit } from './db/group-commit.js';
 import type { Store } from './db/index.js';
 import type { StoredQueue } from './db/queues.js';
-import { buildRunRequest, execHost, execVnode } from './run-request.js';
+import { buildRunRequest, execHost, execVnode, runMessages } from './run-request.js';
 import { transition } from './transitions.js';
 
 export class Dispatcher {
@@ -27,6 +28,8 @@ export class Dispatcher {
     private readonly clock: () => number = Date.now,
     /** when given, passes join the group commit of the work that caused them */
     private readonly group?: GroupCommit,
+    /** where restarted jobs' checkpoints are read from */
+    private readonly checkpoints?: Checkpoints,
   ) {}
 
   /** Ask for a scheduling pass soon; many pokes in one turn of the event loop make one pass. */
@@ -101,10 +104,11 @@ export class Dispatcher {
   }
 
   private sendRuns(runs: { node: string; req: RunRequest }[]): void {
+    const load = this.checkpoints && ((id: string, n: number) => this.checkpoints!.load(id, n));
     for (const { node, req } of runs) {
-      if (!this.cluster.send(node, { t: 'run', job: req })) {
+      const sent = runMessages(req, load).every((m) => this.cluster.send(node, m));
+      if (!sent)
         this.log.warn({ job: req.jobId }, 'node link not connected; the run is resent when it reconnects');
-      }
     }
   }
 
@@ -157,12 +161,14 @@ export class Dispatcher {
     const job = this.store.jobs.get(p.seq);
     if (job?.row.state !== 'Q') return undefined;
     this.store.allocations.add(p.seq, p.slots, p.exclusive);
+    const restore = job.row.checkpoint?.count;
     const event = {
       type: 'run' as const,
       node: p.slots[0]!.node,
       attempt: job.row.attempt + 1,
       execHost: execHost(p.slots),
       execVnode: execVnode(p.slots),
+      ...(restore ? { restore } : {}),
     };
     const dependents = this.store.dependencies.waitingOn(p.seq).length > 0;
     const r = transition(this.store, p.seq, event, now);

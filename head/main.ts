@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { AgentMessages } from './agent-messages.js';
 import { buildApp } from './app.js';
+import { Checkpoints } from './checkpoints.js';
 import { Cluster } from './cluster.js';
 import { GroupCommit } from './db/group-commit.js';
 import { openStore } from './db/index.js';
@@ -77,7 +78,8 @@ export async function runHead(opts: HeadOptions): Promise<number> {
 
   const cluster = new Cluster(store);
   const group = new GroupCommit(store);
-  const dispatcher = new Dispatcher(store, cluster, log, Date.now, group);
+  const checkpoints = new Checkpoints(join(home, 'checkpoints'));
+  const dispatcher = new Dispatcher(store, cluster, log, Date.now, group, checkpoints);
   const messages = new AgentMessages({
     store,
     cluster,
@@ -85,6 +87,7 @@ export async function runHead(opts: HeadOptions): Promise<number> {
     poke: () => dispatcher.poke(),
     undeliveredDir: join(home, 'undelivered'),
     group,
+    checkpoints,
   });
   const nodeTimeoutMs = (opts.nodeTimeout ?? 10) * 1000;
   const fencer = new Fencer(
@@ -123,7 +126,7 @@ export async function runHead(opts: HeadOptions): Promise<number> {
   const local = store.nodes.all().find((n) => n.kind === 'local');
   if (opts.local && local) await links.whenUp(local.name, 15_000);
 
-  const ops = new Operations({ store, cluster, dispatcher, server, group });
+  const ops = new Operations({ store, cluster, dispatcher, server, group, checkpoints });
   const nodeAdmin = {
     add: (input: NodeInput) => addNode(store, links, input),
     remove: (name: string) => removeNode(store, links, name),

@@ -2,6 +2,7 @@
 // answers per operand, so that a command can print PBS's message for each one.
 
 import type { ArraySelector } from '../core/array-indices.js';
+import { checkpointPolicy } from '../core/checkpoint.js';
 import { cronSeq } from '../core/cron.js';
 import { ok, refuse } from '../core/errors.js';
 import { parseJobId } from '../core/jobid.js';
@@ -19,6 +20,7 @@ import type {
 } from '../core/types.js';
 import { type Alteration, alterJob } from './alter.js';
 import { arraySummary, selectSubjobs } from './arrays.js';
+import type { Checkpoints } from './checkpoints.js';
 import type { Cluster } from './cluster.js';
 import { deleteCron, fireDueCrons, submitCron } from './cron.js';
 import type { GroupCommit } from './db/group-commit.js';
@@ -48,6 +50,7 @@ export interface OperationsDeps {
   server: string;
   clock?: () => number;
   group?: GroupCommit;
+  checkpoints?: Checkpoints;
 }
 
 /** The job an operand names; for `[]` and ranges the array's parent, with the selector. */
@@ -169,7 +172,26 @@ export class Operations {
   hold(operands: string[], types: string, by: string): OperandResult[] {
     return this.each(operands, (found) => {
       const job = this.whole(found);
-      return job.ok ? this.apply(job.value, { type: 'held', types, by }) : job;
+      if (!job.ok) return job;
+      const r = this.apply(job.value, { type: 'held', types, by });
+      if (r.ok) this.checkpointAndStop(job.value, by);
+      return r;
+    });
+  }
+
+  /**
+   * A held running job that can checkpoint is told to; once its checkpoint is safe at the head
+   * it is stopped and waits in H (qrls restarts it from there). Others keep running (PBS).
+   */
+  private checkpointAndStop(job: StoredJob, by: string): void {
+    const checkpoints = this.d.checkpoints;
+    if (job.row.state !== 'R' || !checkpoints || !checkpointPolicy(job.spec.checkpoint)) return;
+    checkpoints.stops.set(job.id, by);
+    this.d.cluster.send(job.row.node!, {
+      t: 'checkpoint',
+      jobId: job.id,
+      attempt: job.row.attempt,
+      stop: true,
     });
   }
 

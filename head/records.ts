@@ -53,6 +53,7 @@ export function toJobRecord(
   };
   for (const [k, v] of Object.entries(optional))
     if (v !== undefined) (record as unknown as Record<string, unknown>)[k] = v;
+  if (row.checkpoint) record.checkpoint = row.checkpoint;
   if (job.kind === 'subjob') {
     record.arrayId = job.id.replace(/\[\d+\]/, '[]');
     record.arrayIndex = job.arrayIndex!;

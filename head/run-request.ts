@@ -1,5 +1,6 @@
 // What the head tells an agent to start: the job's variables, its PBS_NODEFILE lines and limits.
-import type { RunRequest } from '../core/protocol.js';
+import { checkpointPolicy } from '../core/checkpoint.js';
+import type { HeadMessage, RunRequest } from '../core/protocol.js';
 import type { Slot } from '../core/scheduler.js';
 import type { StoredJob } from './db/jobs.js';
 
@@ -73,5 +74,30 @@ export function buildRunRequest(
   if (spec.argv !== undefined) req.argv = spec.argv;
   if (spec.shell !== undefined) req.shell = spec.shell;
   if (job.row.resources.walltime !== undefined) req.walltime = job.row.resources.walltime;
+  const policy = checkpointPolicy(spec.checkpoint, spec.checkpointSignal);
+  if (policy) req.checkpoint = { ...policy, count: job.row.checkpoint?.count ?? 0 };
   return req;
 }
+
+/**
+ * What starts an attempt on its node: `run`, after a `restore` of the checkpoint it restarts
+ * from (read from the head's store), when there is one.
+ */
+export function runMessages(
+  req: RunRequest,
+  load: ((jobId: string, count: number) => RunRestoreFiles | undefined) | undefined,
+): HeadMessage[] {
+  const count = req.checkpoint?.count ?? 0;
+  const files = count > 0 ? load?.(req.jobId, count) : undefined;
+  if (!files) {
+    // nothing to restore from: the attempt starts afresh
+    const fresh = req.checkpoint ? { ...req, checkpoint: { ...req.checkpoint, count: 0 } } : req;
+    return [{ t: 'run', job: fresh }];
+  }
+  return [
+    { t: 'restore', jobId: req.jobId, attempt: req.attempt, count, files },
+    { t: 'run', job: req },
+  ];
+}
+
+type RunRestoreFiles = Extract<HeadMessage, { t: 'restore' }>['files'];

@@ -26,8 +26,15 @@ export function describeEvent(e: TimedEvent, job: JobRecord): [string, string] {
       return ['S', 'Job eligible: execution time reached'];
     case 'altered':
       return ['S', `Job attributes altered at request of ${e.by}: ${Object.keys(e.changes).join(', ')}`];
-    case 'run':
-      return ['S', `Job Run at request of Scheduler on exec_vnode ${e.execVnode} (attempt ${e.attempt})`];
+    case 'run': {
+      const from = e.restore ? `, restarting from checkpoint ${e.restore}` : '';
+      return [
+        'S',
+        `Job Run at request of Scheduler on exec_vnode ${e.execVnode} (attempt ${e.attempt}${from})`,
+      ];
+    }
+    case 'checkpointed':
+      return ['M', `Checkpoint ${e.count} saved at the head, ${e.size} bytes (attempt ${e.attempt})`];
     case 'started':
       return ['M', `Started, pid = ${e.sessionId} (attempt ${e.attempt})`];
     case 'requeued':
