@@ -163,7 +163,8 @@ export class Checkpointer {
   /** The head's connection closed: what was shipped will never be answered. */
   headLost(): void {
     for (const [jobId, p] of this.pending) {
-      if (p.inFlight) this.fail(jobId, 'the connection to the head was lost before the checkpoint was safe; try again');
+      if (p.inFlight)
+        this.fail(jobId, 'the connection to the head was lost before the checkpoint was safe; try again');
     }
   }
 

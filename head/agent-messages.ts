@@ -255,17 +255,24 @@ export class AgentMessages {
    * is told it is safe (after the commit). A job held with qhold is stopped once it is.
    */
   private checkpoint(node: string, jobId: string, attempt: number, files: CheckpointFile[]): void {
+    const stored = this.storeCheckpoint(jobId, attempt, files);
+    if (typeof stored === 'string')
+      this.send(node, { t: 'checkpoint-refused', jobId, attempt, reason: stored });
+    else this.send(node, { t: 'checkpoint-saved', jobId, attempt, count: stored });
+  }
+
+  /** The checkpoint's number once stored and recorded, or why it was not. */
+  private storeCheckpoint(jobId: string, attempt: number, files: CheckpointFile[]): number | string {
     const { store, checkpoints } = this.ctx;
     const job = this.current(jobId, attempt);
-    const refuse = (reason: string) => this.send(node, { t: 'checkpoint-refused', jobId, attempt, reason });
-    if (!checkpoints) return refuse('this head keeps no checkpoints');
-    if (job?.row.state !== 'R') return refuse(`attempt ${attempt} of ${jobId} is not running`);
+    if (!checkpoints) return 'this head keeps no checkpoints';
+    if (job?.row.state !== 'R') return `attempt ${attempt} of ${jobId} is not running`;
     const count = (job.row.checkpoint?.count ?? 0) + 1;
     let size: number;
     try {
       size = checkpoints.save(jobId, count, files);
     } catch (e) {
-      return refuse(`the head could not store the checkpoint: ${(e as Error).message}`);
+      return `the head could not store the checkpoint: ${(e as Error).message}`;
     }
     transition(store, job.seq, { type: 'checkpointed', attempt, count, size });
     const by = checkpoints.stops.get(jobId);
@@ -273,7 +280,7 @@ export class AgentMessages {
       checkpoints.stops.delete(jobId);
       transition(store, job.seq, { type: 'rerun_requested', by });
     }
-    this.send(node, { t: 'checkpoint-saved', jobId, attempt, count });
+    return count;
   }
 
   /** pbsdsh in a running job: one task on each chosen slot, over the agents. */

@@ -1,11 +1,13 @@
-// SIGKILL the head while 50 jobs are queued or running; jobs finish while it is down; after a
-// restart every job is accounted for, none ran twice, finished jobs have their status and output.
+// SIGKILL the head three times at random moments while 200 jobs are queued or running; jobs
+// finish while it is down; after the last restart every job is accounted for, none ran twice,
+// each has its own exit status and its output.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestHead, waitUntil } from '../helpers/head.js';
 
-const JOBS = 50;
+const JOBS = 200;
+const KILLS = 3;
 let head: TestHead;
 
 beforeAll(async () => {
@@ -20,12 +22,12 @@ const lines = (file: string) =>
   existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
 
 describe('head crash', () => {
-  it('loses no job and runs none twice', { timeout: 120_000 }, async () => {
+  it('loses no job and runs none twice', { timeout: 240_000 }, async () => {
     const started = join(head.work, 'started.log');
     const done = join(head.work, 'done.log');
     writeFileSync(
       join(head.work, 'job.sh'),
-      `#PBS -N crash\necho "$PBS_JOBID" >> ${started}\nsleep 0.4\necho "$PBS_JOBID" >> ${done}\necho "output of $PBS_JOBID"\n`,
+      `#PBS -N crash\necho "$PBS_JOBID" >> ${started}\nsleep 0.2\necho "$PBS_JOBID" >> ${done}\necho "output of $PBS_JOBID"\nexit $(( \${PBS_JOBID%%.*} % 3 ))\n`,
     );
     const ids: string[] = [];
     for (let i = 0; i < JOBS; i += 10) {
@@ -50,9 +52,15 @@ describe('head crash', () => {
       'running jobs to end',
     );
     await head.start();
+    // twice more, at a random moment of the run
+    for (let k = 1; k < KILLS; k++) {
+      await new Promise((r) => setTimeout(r, 300 + Math.random() * 1500));
+      await head.kill9();
+      await head.start();
+    }
     for (const id of ids) {
-      const j = await head.waitState(id, 'F', 60_000);
-      expect(j.Exit_status, id).toBe(0);
+      const j = await head.waitState(id, 'F', 90_000);
+      expect(j.Exit_status, id).toBe(Number(id.split('.')[0]) % 3);
       expect(j.run_count, id).toBe(1);
       const out = readFileSync(join(head.work, `crash.o${id.split('.')[0]}`), 'utf8');
       expect(out).toBe(`output of ${id}\n`);

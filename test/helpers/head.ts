@@ -1,7 +1,7 @@
 // End-to-end fixture: a real `drover head --local` in a temp DROVER_HOME, its real agent daemon,
 // and the real bin/ commands. Every process it starts is stopped by PID.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -17,12 +17,20 @@ export const BIN = join(ROOT, 'bin');
  * An agent state directory with the pbs_environment every test node gets. The machines the
  * tests run on log root in through a .bashrc that runs `pyenv rehash`, which takes a lock file
  * before it sets the trap that removes it: a job killed in between (the tests kill many jobs
- * while they log in) leaves the lock, and every later login waits 60 s for it. A timeout of 0
- * keeps that to a moment.
+ * while they log in) leaves the lock, and every later login waits 60 s for it. A timeout of 5 s
+ * lets logins that start together wait for each other (a rehash takes ~0.3 s), and a lock left
+ * for over a minute is removed when a test head or node starts.
  */
 export function prepareAgentDir(dir: string): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'pbs_environment'), 'PYENV_REHASH_TIMEOUT=0\n');
+  writeFileSync(join(dir, 'pbs_environment'), 'PYENV_REHASH_TIMEOUT=5\n');
+  // a lock older than any rehash was left by a job killed while it logged in
+  const lock = '/root/.pyenv/shims/.pyenv-shim';
+  try {
+    if (Date.now() - statSync(lock).mtimeMs > 60_000) rmSync(lock, { force: true });
+  } catch {
+    // no lock
+  }
 }
 
 export interface RunResult {
