@@ -1,5 +1,7 @@
 // Commands that act on job ids (qdel, qhold, qrls, qalter): one request for all operands, then
 // PBS's message for each failure; the exit status is that of the last failure.
+
+import { getopt } from '../core/getopt.js';
 import type { ErrorCode } from '../core/types.js';
 import { api } from './client.js';
 import { codeExit, printError, report } from './command.js';
@@ -37,3 +39,26 @@ export const holdMessage: MessageFor = (r) => {
   if (r.error.code === 'JOB_FINISHED') return 'Job has finished';
   return `${r.error.message} ${r.id ?? r.operand}`;
 };
+
+/**
+ * The command line of qdel-like commands: `--version`, the options of `optstring` (accepted),
+ * then at least one job id. The operands, or the exit status when there is nothing to do.
+ */
+export function jobOperands(
+  cmd: string,
+  argv: string[],
+  optstring: string,
+  usage: string,
+): string[] | number {
+  if (argv.length === 1 && argv[0] === '--version') {
+    process.stdout.write('pbs_version = 0.1.0\n');
+    return 0;
+  }
+  const parsed = getopt(argv, optstring);
+  if (parsed.error !== undefined)
+    return report(cmd, { code: 'USAGE', message: parsed.error, usage: true }, usage);
+  const operands = parsed.operands.filter((o) => o.trim() !== '');
+  if (operands.length === 0)
+    return report(cmd, { code: 'USAGE', message: 'job identifier required', usage: true }, usage);
+  return operands;
+}

@@ -1,21 +1,12 @@
 // qdel: delete queued jobs at once, signal running ones (SIGTERM, then SIGKILL); returns at once.
-import { getopt } from '../core/getopt.js';
-import { report, runCommand, whoami } from './command.js';
-import { actOnJobs } from './operands.js';
+import { runCommand, whoami } from './command.js';
+import { actOnJobs, jobOperands } from './operands.js';
 
 const USAGE = 'usage: qdel [-W force|suppress_email=X] [-x] job_identifier...\n       qdel --version';
 
 async function main(argv: string[]): Promise<number> {
-  if (argv.length === 1 && argv[0] === '--version') {
-    process.stdout.write('pbs_version = 0.1.0\n');
-    return 0;
-  }
-  const parsed = getopt(argv, 'W:x');
-  if (parsed.error !== undefined)
-    return report('qdel', { code: 'USAGE', message: parsed.error, usage: true }, USAGE);
-  const operands = parsed.operands.filter((o) => o.trim() !== '');
-  if (operands.length === 0)
-    return report('qdel', { code: 'USAGE', message: 'job identifier required', usage: true }, USAGE);
+  const operands = jobOperands('qdel', argv, 'W:x', USAGE);
+  if (typeof operands === 'number') return operands;
   return actOnJobs('qdel', '/v1/jobs/delete', { operands, by: whoami().by }, (r) => {
     // qdel echoes the id as typed for unknown jobs (pbs-spec.md §8)
     if (r.error.code === 'UNKNOWN_JOB') return `Unknown Job Id ${r.operand.trim()}`;

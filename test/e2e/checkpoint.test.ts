@@ -2,52 +2,33 @@
 // examples/ killed with its node after several checkpoints resumes on the other node from the
 // last one; a checkpoint transfer cut in the middle leaves the previous one in use; qhold of a
 // running checkpointable job checkpoints and stops it, qrls resumes it from the checkpoint.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, TestHead, waitUntil } from '../helpers/head.js';
-import { addSshNode, makeClientKey, stopAgents, TestSshd } from '../helpers/sshd.js';
+import { ROOT, type TestHead, waitUntil } from '../helpers/head.js';
+import { SshCluster } from '../helpers/sshd.js';
 
-const ADDRESSES = ['127.0.0.19', '127.0.0.20'];
 const EXAMPLE = join(ROOT, 'examples/checkpoint-loop.sh');
 const DROVER = join(ROOT, 'bin/drover');
-let base: string;
-let key: { privateKey: string; publicKey: string };
-let sshds: TestSshd[];
+const cluster = new SshCluster(['127.0.0.19', '127.0.0.20'], 'c', [
+  '--node-timeout',
+  '3',
+  '--heartbeat',
+  '0.5',
+]);
+const base = cluster.base;
+const sshds = cluster.sshds;
 let head: TestHead;
-
-const agentDir = (i: number) => join(base, `agent-c${i + 1}`);
-const agentPid = (i: number) => Number(readFileSync(join(agentDir(i), 'agent.pid'), 'utf8'));
+const agentPid = (i: number) => cluster.agentPid(i);
 const seqOf = (id: string) => id.split('.')[0]!;
 
 beforeAll(async () => {
-  base = mkdtempSync(join(tmpdir(), 'drover-ckpt-'));
-  key = makeClientKey(base);
-  sshds = ADDRESSES.map((a) => new TestSshd(a, base, key.publicKey));
-  await Promise.all(sshds.map((s) => s.start()));
-  head = new TestHead({
-    local: false,
-    killDelay: 1,
-    extraArgs: ['--node-timeout', '3', '--heartbeat', '0.5'],
-  });
-  await head.start();
-  for (let i = 0; i < ADDRESSES.length; i++) {
-    const r = await addSshNode(head, `c${i + 1}`, ADDRESSES[i]!, key.privateKey, agentDir(i), [
-      '--ncpus',
-      '1',
-      '--labels',
-      `slot=k${i + 1}`,
-    ]);
-    expect(r.code).toBe(0);
-  }
+  head = cluster.head;
+  await cluster.start();
 });
 
 afterAll(async () => {
-  await head?.stop();
-  await stopAgents(base);
-  for (const s of sshds ?? []) await s.stop();
-  rmSync(base, { recursive: true, force: true });
+  await cluster.stop();
 });
 
 /** Bytes a process has written (/proc/PID/io wchar), 0 once it is gone. */
@@ -66,7 +47,7 @@ async function checkpointCount(id: string): Promise<number> {
 describe('checkpoints', () => {
   it('the example loop killed with its node after several checkpoints resumes on the other node', async () => {
     const id = await head.submit(
-      ['-v', `STEPS=14,STEP_SECONDS=0.4,DROVER=${DROVER}`, '-l', 'select=1:ncpus=1:slot=k1'],
+      ['-v', `STEPS=14,STEP_SECONDS=0.4,DROVER=${DROVER}`, '-l', 'select=1:ncpus=1:slot=c1'],
       readFileSync(EXAMPLE, 'utf8'),
     );
     const running = await head.waitState(id, 'R');
@@ -84,7 +65,7 @@ describe('checkpoints', () => {
     process.kill(-Number(running.session_id), 'SIGKILL');
     const saved = await checkpointCount(id);
     await head.waitState(id, 'Q', 20_000);
-    expect((await head.run('qalter', ['-l', 'select=1:ncpus=1:slot=k2', id])).code).toBe(0);
+    expect((await head.run('qalter', ['-l', 'select=1:ncpus=1:slot=c2', id])).code).toBe(0);
     const done = await head.waitState(id, 'F', 60_000);
     expect(done).toMatchObject({ Exit_status: 0, run_count: 2 });
     const out = readFileSync(join(head.work, `ckptloop.o${seqOf(id)}`), 'utf8');
@@ -120,14 +101,14 @@ describe('checkpoints', () => {
       // the agent answers `try again` until the head is back
       `until ${DROVER} checkpoint 2>/dev/null; do sleep 0.2; done; echo "third checkpoint saved"`,
     ].join('\n');
-    const id = await head.submit(['-N', 'cut', '-l', 'select=1:ncpus=1:slot=k2'], `${script}\n`);
+    const id = await head.submit(['-N', 'cut', '-l', 'select=1:ncpus=1:slot=c2'], `${script}\n`);
     await waitUntil(() => (existsSync(marker) ? true : undefined), 30_000, 'the big checkpoint to start');
     // cut the connection while the checkpoint is on its way: once the node's sshd has sent
-    // 20 MB of its ~80 MB (base64) to the head
+    // 5 MB of its ~80 MB (base64) to the head
     const sent = () => sshds[1]!.sessionPids().reduce((n, pid) => n + writtenBytes(pid), 0);
     const start = sent();
     await waitUntil(
-      () => (sent() - start > 20_000_000 ? true : undefined),
+      () => (sent() - start > 5_000_000 ? true : undefined),
       30_000,
       'the transfer to be under way',
     );
@@ -149,7 +130,7 @@ describe('checkpoints', () => {
 
   it('qhold of a running checkpointable job checkpoints and stops it; qrls resumes it from there', async () => {
     const id = await head.submit(
-      ['-N', 'held', '-v', `STEPS=10,STEP_SECONDS=0.4,DROVER=${DROVER}`, '-l', 'select=1:ncpus=1:slot=k2'],
+      ['-N', 'held', '-v', `STEPS=10,STEP_SECONDS=0.4,DROVER=${DROVER}`, '-l', 'select=1:ncpus=1:slot=c2'],
       readFileSync(EXAMPLE, 'utf8').replace('#PBS -N ckptloop\n', ''),
     );
     await head.waitState(id, 'R');

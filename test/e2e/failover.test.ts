@@ -2,64 +2,39 @@
 // and the admin's command), requeue of rerunnable jobs, -r n jobs ending with −20, stale copies
 // killed when their node returns, agents that lose their jobs, and qrerun. Three real sshd on
 // 127.0.0.16-18; the head uses a 3 s node timeout and 0.5 s heartbeats to keep this quick.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestHead, waitUntil } from '../helpers/head.js';
-import { addSshNode, makeClientKey, stopAgents, TestSshd } from '../helpers/sshd.js';
+import { type TestHead, waitUntil } from '../helpers/head.js';
+import { SshCluster } from '../helpers/sshd.js';
 
-const ADDRESSES = ['127.0.0.16', '127.0.0.17', '127.0.0.18'];
-let base: string;
-let key: { privateKey: string; publicKey: string };
-let sshds: TestSshd[];
+// f1's fence command fails (a power switch that does not answer); f2's records the call
+const cluster: SshCluster = new SshCluster(
+  ['127.0.0.16', '127.0.0.17', '127.0.0.18'],
+  'f',
+  ['--node-timeout', '3', '--heartbeat', '0.5'],
+  (i): string[] =>
+    i === 0
+      ? ['--fence-cmd', '/bin/false']
+      : i === 1
+        ? ['--fence-cmd', `/bin/sh -c 'echo $DROVER_NODE >> ${join(cluster.base, 'fenced.log')}'`]
+        : [],
+);
+const base = cluster.base;
+const sshds = cluster.sshds;
 let head: TestHead;
-
-const agentDir = (i: number) => join(base, `agent-f${i + 1}`);
-const agentPid = (i: number) => Number(readFileSync(join(agentDir(i), 'agent.pid'), 'utf8'));
+const agentPid = (i: number) => cluster.agentPid(i);
 const lines = (file: string) =>
   existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
 const nodeIndex = (execHost: unknown) => Number(/^f(\d)/.exec(String(execHost))![1]) - 1;
 
 beforeAll(async () => {
-  base = mkdtempSync(join(tmpdir(), 'drover-failover-'));
-  key = makeClientKey(base);
-  sshds = ADDRESSES.map((a) => new TestSshd(a, base, key.publicKey));
-  await Promise.all(sshds.map((s) => s.start()));
-  head = new TestHead({
-    local: false,
-    killDelay: 1,
-    extraArgs: ['--node-timeout', '3', '--heartbeat', '0.5'],
-  });
-  await head.start();
-  const fenceLog = join(base, 'fenced.log');
-  for (let i = 0; i < ADDRESSES.length; i++) {
-    // f1's fence command fails (a power switch that does not answer); f2's records the call
-    const fence =
-      i === 0
-        ? ['--fence-cmd', '/bin/false']
-        : ['--fence-cmd', `/bin/sh -c 'echo $DROVER_NODE >> ${fenceLog}'`];
-    const r = await addSshNode(head, `f${i + 1}`, ADDRESSES[i]!, key.privateKey, agentDir(i), [
-      '--ncpus',
-      '1',
-      '--labels',
-      `slot=s${i + 1}`,
-      ...(i < 2 ? fence : []),
-    ]);
-    expect(r.code).toBe(0);
-  }
+  head = cluster.head;
+  await cluster.start();
 });
 
 afterAll(async () => {
-  await head?.stop();
-  for (let i = 0; i < ADDRESSES.length; i++) {
-    try {
-      process.kill(agentPid(i), 'SIGCONT');
-    } catch {}
-  }
-  await stopAgents(base);
-  for (const s of sshds ?? []) await s.stop();
-  rmSync(base, { recursive: true, force: true });
+  await cluster.stop();
 });
 
 /** A job that logs where it starts and ends, and ends only once `gate` exists. */
@@ -77,7 +52,7 @@ describe('failure handling', () => {
     const gate = join(base, 'gate-pause');
     const log = join(base, 'pause.log');
     // f2 has a fence command that succeeds; put the job there
-    const id = await head.submit(['-l', 'select=1:ncpus=1:slot=s2'], gatedScript('paused', gate, log));
+    const id = await head.submit(['-l', 'select=1:ncpus=1:slot=f2'], gatedScript('paused', gate, log));
     const first = await head.waitState(id, 'R');
     expect(nodeIndex(first.exec_host)).toBe(1);
     await waitUntil(() => (lines(log).length === 1 ? true : undefined), 10_000, 'the first attempt to start');
@@ -103,7 +78,7 @@ describe('failure handling', () => {
     );
     expect(trace.stdout).toMatch(/Job requeued \(attempt 1\): node f2 down .*; fenced/);
     // let it run on f3, then bring f2 back: its stale copy dies before f2 says anything
-    expect((await head.run('qalter', ['-l', 'select=1:ncpus=1:slot=s3', id])).code).toBe(0);
+    expect((await head.run('qalter', ['-l', 'select=1:ncpus=1:slot=f3', id])).code).toBe(0);
     const second = await head.waitState(id, 'R', 15_000);
     expect(nodeIndex(second.exec_host)).toBe(2);
     expect(second.run_count).toBe(2);
@@ -127,7 +102,7 @@ describe('failure handling', () => {
   it('a failing fence command keeps the job where it is; the node returns and the job finishes there once', async () => {
     const gate = join(base, 'gate-nofence');
     const log = join(base, 'nofence.log');
-    const id = await head.submit(['-l', 'select=1:ncpus=1:slot=s1'], gatedScript('nofence', gate, log));
+    const id = await head.submit(['-l', 'select=1:ncpus=1:slot=f1'], gatedScript('nofence', gate, log));
     await head.waitState(id, 'R');
     process.kill(agentPid(0), 'SIGSTOP');
     const down = await waitUntil(
@@ -150,7 +125,7 @@ describe('failure handling', () => {
   it('an agent SIGKILLed on an unreachable node: the job reruns elsewhere; the orphaned copy dies when the node returns', async () => {
     const gate = join(base, 'gate-kill');
     const log = join(base, 'kill.log');
-    const id = await head.submit(['-l', 'select=1:ncpus=1:slot=s3'], gatedScript('killed', gate, log));
+    const id = await head.submit(['-l', 'select=1:ncpus=1:slot=f3'], gatedScript('killed', gate, log));
     await head.waitState(id, 'R');
     await waitUntil(() => (lines(log).length === 1 ? true : undefined), 10_000, 'the job to start');
     // the node drops off the network, then its agent dies (its job's processes live on)
@@ -167,7 +142,7 @@ describe('failure handling', () => {
     expect(down).toMatch(/connection lost/);
     // software fencing only on f3: requeued, and it may run on f2 now
     await head.waitState(id, 'Q', 15_000);
-    expect((await head.run('qalter', ['-l', 'select=1:ncpus=1:slot=s2', id])).code).toBe(0);
+    expect((await head.run('qalter', ['-l', 'select=1:ncpus=1:slot=f2', id])).code).toBe(0);
     const again = await head.waitState(id, 'R', 15_000);
     expect(nodeIndex(again.exec_host)).toBe(1);
     // f3 comes back: a new agent kills the orphaned copy and reports it lost (a stale attempt)
@@ -185,7 +160,7 @@ describe('failure handling', () => {
   });
 
   it('a job submitted with -r n on a fenced node ends with Exit_status −20', async () => {
-    const id = await head.submit(['-r', 'n', '-l', 'select=1:ncpus=1:slot=s3', '--', '/bin/sleep', '60']);
+    const id = await head.submit(['-r', 'n', '-l', 'select=1:ncpus=1:slot=f3', '--', '/bin/sleep', '60']);
     await head.waitState(id, 'R');
     process.kill(agentPid(2), 'SIGSTOP');
     try {

@@ -66,7 +66,7 @@ describe('qsub and the running job', () => {
     expect(vars.OMP_NUM_THREADS).toBe('2');
     expect(vars.GREETING).toBe('hello');
     expect(vars.FROM_ENV).toBe('copied');
-    expect(vars.PYENV_REHASH_TIMEOUT).toBe('0'); // from the node's pbs_environment (the fixture's)
+    expect(vars.PYENV_REHASH_TIMEOUT).toBe('5'); // from the node's pbs_environment (the fixture's)
     expect(vars.PWD).toBe(homedir());
     expect(out).toContain('TMPDIR_EXISTS');
     expect(vars.NODEFILE_LINES).toBe('1');
