@@ -242,13 +242,16 @@ export class JobRunner {
     this.checkpointTimers(job);
   }
 
-  /** A checkpointable attempt checkpoints every period, and once shortly before its walltime. */
+  /**
+   * A checkpointable attempt checkpoints every period, and once shortly before its walltime (a
+   * tenth of it, at most a minute, for walltimes of 10 s or more).
+   */
   private checkpointTimers(job: LiveJob): void {
     const { checkpoint, walltime, jobId, attempt } = job.req;
     const tell = () => this.opts.checkpoint?.(jobId, attempt);
     if (!checkpoint) return;
     if (checkpoint.intervalMin) job.timers.push(setInterval(tell, checkpoint.intervalMin * 60_000));
-    if (walltime !== undefined && walltime >= 60)
+    if (walltime !== undefined && walltime >= 10)
       job.timers.push(setTimeout(tell, (walltime - Math.min(60, walltime / 10)) * 1000));
   }
 

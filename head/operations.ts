@@ -182,6 +182,7 @@ export class Operations {
   /**
    * A held running job that can checkpoint is told to; once its checkpoint is safe at the head
    * it is stopped and waits in H (qrls restarts it from there). Others keep running (PBS).
+   * `by` is who (or what) stops it, for the requeue comment.
    */
   private checkpointAndStop(job: StoredJob, by: string): void {
     const checkpoints = this.d.checkpoints;
@@ -375,10 +376,22 @@ export class Operations {
       if (!this.d.store.nodes.get(name))
         return { name, error: { code: 'UNKNOWN_NODE' as const, message: `Unknown node ${name}` } };
       this.d.store.nodes.setOffline(name, offline, comment, this.now());
+      if (offline) this.migrateFrom(name);
       return { name };
     });
     this.d.dispatcher.poke();
     return results;
+  }
+
+  /**
+   * A node taken offline is a planned stop for the checkpointable jobs it runs: each is told to
+   * checkpoint, then stopped and queued again, to resume elsewhere. Other jobs run on (PBS).
+   */
+  private migrateFrom(node: string): void {
+    for (const job of this.d.store.jobs.onNode(node)) {
+      if (!job.row.rerunRequestedBy && job.spec.rerunable)
+        this.checkpointAndStop(job, `node ${node} offline`);
+    }
   }
 }
 

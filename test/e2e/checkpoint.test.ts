@@ -153,4 +153,48 @@ describe('checkpoints', () => {
     expect(out).toMatch(/^resumed at step \d+ \(sum \d+\) from checkpoint \d+\n/);
     expect(out).toMatch(/sum of 1\.\.10 = 55\n$/);
   });
+
+  it('pbsnodes -o of its node checkpoints a job, stops it and resumes it on the other node', async () => {
+    const id = await head.submit(
+      ['-N', 'moved', '-v', `STEPS=10,STEP_SECONDS=0.4,DROVER=${DROVER}`],
+      readFileSync(EXAMPLE, 'utf8').replace('#PBS -N ckptloop\n', ''),
+    );
+    const first = await head.waitState(id, 'R');
+    await waitUntil(
+      async () => ((await checkpointCount(id)) >= 1 ? true : undefined),
+      30_000,
+      'a checkpoint',
+    );
+    const from = String(first.exec_host).split('/')[0]!;
+    expect((await head.run('pbsnodes', ['-o', from])).code).toBe(0);
+    try {
+      const done = await head.waitState(id, 'F', 60_000);
+      expect(done).toMatchObject({ Exit_status: 0, run_count: 2 });
+      expect(String(done.exec_host).split('/')[0]).not.toBe(from);
+      const out = readFileSync(join(head.work, `moved.o${seqOf(id)}`), 'utf8');
+      expect(out).toMatch(/^resumed at step \d+ \(sum \d+\) from checkpoint \d+\n/);
+      expect(out).toMatch(/sum of 1\.\.10 = 55\n$/);
+      const trace = await head.run('tracejob', [id]);
+      expect(trace.stdout).toMatch(
+        new RegExp(`stopped after checkpoint \\d+ at request of node ${from} offline`),
+      );
+    } finally {
+      await head.run('pbsnodes', ['-r', from]);
+    }
+  });
+
+  it('a checkpointable job is told to checkpoint shortly before its walltime', async () => {
+    const script = [
+      '#PBS -c c',
+      '#PBS -l walltime=00:00:10',
+      `trap 'date +%s > "$PBS_CHECKPOINT_DIR/at"; ${DROVER} checkpoint' USR1`,
+      'while :; do sleep 0.2; done',
+    ].join('\n');
+    const id = await head.submit(['-N', 'wall'], `${script}\n`);
+    const done = await head.waitState(id, 'F', 30_000);
+    expect(done.Exit_status).toBe(-29);
+    expect(Number(done.checkpoint_count)).toBe(1);
+    const trace = await head.run('tracejob', [id]);
+    expect(trace.stdout).toMatch(/Checkpoint 1 saved at the head, 11 bytes/);
+  });
 });
