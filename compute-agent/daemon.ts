@@ -78,6 +78,7 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
       checkpointer.forget(jobId);
     },
     checkpoint: (jobId, attempt) => checkpointer.tell(jobId, attempt, false),
+    refused: (req, reason) => send({ t: 'refused', jobId: req.jobId, attempt: req.attempt, reason }),
   });
   const checkpointer = new Checkpointer({
     stateDir: opts.stateDir,

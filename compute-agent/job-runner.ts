@@ -42,6 +42,8 @@ export interface RunnerOptions {
   siteEnv?: Record<string, string>;
   /** an attempt ended: its pbsdsh tasks on this node end with it */
   ended?: (jobId: string) => void;
+  /** a deferred attempt could not start after all */
+  refused?: (req: RunRequest, reason: string) => void;
   /** time for a checkpointable attempt to checkpoint (its period, or walltime coming) */
   checkpoint?: (jobId: string, attempt: number) => void;
 }
@@ -78,6 +80,8 @@ interface Exit {
 
 export class JobRunner {
   private live = new Map<string, LiveJob>();
+  /** a later attempt waiting for the earlier one (being killed) to be gone */
+  private deferred = new Map<string, RunRequest>();
   private known = new Map<string, AgentJobSummary>();
   /** facts and exits of this turn of the event loop, journaled together with one flush */
   private facts: Fact[] = [];
@@ -144,7 +148,18 @@ export class JobRunner {
   run(req: RunRequest): { refused?: string } {
     const seen = this.known.get(req.jobId);
     if (seen && seen.attempt >= req.attempt) return {};
-    if (seen) return { refused: `attempt ${seen.attempt} of ${req.jobId} is still on this node` };
+    if (seen) {
+      // the head sends a later attempt only once it has taken the earlier one away (fenced,
+      // requeued): a copy still running dies now and the new attempt starts after its exit
+      const old = this.live.get(req.jobId);
+      if (old) {
+        this.deferred.set(req.jobId, req);
+        this.fence(req.jobId, old.req.attempt);
+        return {};
+      }
+      // (a checkpoint restored for the new attempt stays)
+      this.cleanup(req.jobId, seen.attempt, true);
+    }
     const account = jobAccount(req.user);
     if (!account) return { refused: `no account for user ${req.user} on this node` };
     const dir = join(this.jobsDir, req.jobId);
@@ -361,6 +376,12 @@ export class JobRunner {
       at: Date.now(),
       ...(reason ? { reason } : {}),
     });
+    const next = this.deferred.get(job.req.jobId);
+    if (next) {
+      this.deferred.delete(job.req.jobId);
+      const r = this.run(next);
+      if (r.refused) this.opts.refused?.(next, r.refused);
+    }
   }
 
   /** A line from PBS at the end of the job's stderr (the merged file when joined). */
@@ -400,7 +421,7 @@ export class JobRunner {
   }
 
   /** The head has recorded the attempt as finished: forget it. */
-  cleanup(jobId: string, attempt: number): void {
+  cleanup(jobId: string, attempt: number, keepCheckpoint = false): void {
     const seen = this.known.get(jobId);
     if (!seen || seen.attempt !== attempt || this.live.has(jobId)) return;
     // renamed at once (a new attempt may reuse the name), removed off the event loop
@@ -412,7 +433,7 @@ export class JobRunner {
       // already removed
     }
     rmSync(join(this.auxDir, jobId), { force: true });
-    rmSync(checkpointDir(this.opts.stateDir, jobId), { recursive: true, force: true });
+    if (!keepCheckpoint) rmSync(checkpointDir(this.opts.stateDir, jobId), { recursive: true, force: true });
     this.known.delete(jobId);
   }
 

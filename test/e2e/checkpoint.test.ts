@@ -10,9 +10,10 @@ import { SshCluster } from '../helpers/sshd.js';
 
 const EXAMPLE = join(ROOT, 'examples/checkpoint-loop.sh');
 const DROVER = join(ROOT, 'bin/drover');
+// a node timeout long enough that the cut connection of one test comes back unfenced
 const cluster = new SshCluster(['127.0.0.19', '127.0.0.20'], 'c', [
   '--node-timeout',
-  '3',
+  '8',
   '--heartbeat',
   '0.5',
 ]);

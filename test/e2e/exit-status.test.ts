@@ -48,7 +48,8 @@ describe('exit statuses', () => {
     await waitUntil(async () => ((await head.json(id))?.session_id ? true : undefined), 10_000, 'session id');
     const t0 = Date.now();
     const r = await head.run('qdel', [`${id.split('.')[0]}\n`]);
-    expect(Date.now() - t0).toBeLessThan(1000);
+    // without waiting for the job to end (a generous bound: the suite loads 2 cores)
+    expect(Date.now() - t0).toBeLessThan(5000);
     expect(r).toMatchObject({ code: 0, stdout: '', stderr: '' });
     const j = await head.waitState(id, 'F');
     expect(running.job_state).toBe('R');

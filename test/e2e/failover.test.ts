@@ -159,6 +159,29 @@ describe('failure handling', () => {
     expect(readFileSync(join(head.work, `killed.o${id.split('.')[0]}`), 'utf8')).toBe('done\n');
   });
 
+  it('a job fenced off a node reruns on that same node once it is back: the old copy dies first', async () => {
+    const gate = join(base, 'gate-same');
+    const log = join(base, 'same.log');
+    const id = await head.submit(['-l', 'select=1:ncpus=1:slot=f3'], gatedScript('same', gate, log));
+    await head.waitState(id, 'R');
+    await waitUntil(() => (lines(log).length === 1 ? true : undefined), 10_000, 'the first attempt to start');
+    process.kill(agentPid(2), 'SIGSTOP');
+    await head.waitState(id, 'Q', 20_000);
+    process.kill(agentPid(2), 'SIGCONT');
+    const again = await head.waitState(id, 'R', 20_000);
+    expect(again.run_count).toBe(2);
+    await waitUntil(
+      () => (lines(log).length === 2 ? true : undefined),
+      10_000,
+      'the second attempt to start',
+    );
+    writeFileSync(gate, '');
+    const done = await head.waitState(id, 'F', 20_000);
+    expect(done).toMatchObject({ Exit_status: 0, run_count: 2 });
+    expect(lines(log).filter((l) => l.startsWith('end'))).toHaveLength(1);
+    expect(readFileSync(join(head.work, `same.o${id.split('.')[0]}`), 'utf8')).toBe('done\n');
+  });
+
   it('a job submitted with -r n on a fenced node ends with Exit_status −20', async () => {
     const id = await head.submit(['-r', 'n', '-l', 'select=1:ncpus=1:slot=f3', '--', '/bin/sleep', '60']);
     await head.waitState(id, 'R');

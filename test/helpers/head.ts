@@ -1,7 +1,16 @@
 // End-to-end fixture: a real `drover head --local` in a temp DROVER_HOME, its real agent daemon,
 // and the real bin/ commands. Every process it starts is stopped by PID.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -32,6 +41,9 @@ export function prepareAgentDir(dir: string): void {
     // no lock
   }
 }
+
+/** Where test heads' logs are kept, one file per server name. */
+const LOGS = join(tmpdir(), 'drover-test-logs');
 
 export interface RunResult {
   code: number;
@@ -113,7 +125,12 @@ export class TestHead {
       });
       child.once('exit', (code) => rej(new Error(`head exited with ${code}: ${log}`)));
     });
-    child.stdout!.resume();
+    // the head's log stays readable after the test (its state dir goes): /tmp/drover-test-logs
+    mkdirSync(LOGS, { recursive: true });
+    const file = join(LOGS, `${this.server}.log`);
+    appendFileSync(file, log);
+    child.stdout!.on('data', (d: Buffer) => appendFileSync(file, d));
+    child.stderr!.on('data', (d: Buffer) => appendFileSync(file, d));
   }
 
   /** SIGKILL the head (the agent and its jobs keep running). */
