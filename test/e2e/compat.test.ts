@@ -1,10 +1,10 @@
 // The programs that drive PBS (pbs-spec.md §14, §17): each test replays what one of them runs
 // and parses, with its regexes and state mappings as their documentation and code describe
 // them, against the real commands. A second head runs in Torque mode for the Torque clients.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestHead } from '../helpers/head.js';
+import { TestHead, waitUntil } from '../helpers/head.js';
 
 let pbs: TestHead;
 let torque: TestHead;
@@ -43,6 +43,7 @@ describe('dask-jobqueue', () => {
         '#PBS -l walltime=00:30:00',
         `#PBS -e ${dir}/`,
         `#PBS -o ${dir}/`,
+        `touch ${dir}/worker-started`,
         'sleep 60',
         '',
       ].join('\n'),
@@ -52,6 +53,9 @@ describe('dask-jobqueue', () => {
     const jobId = /(?<job_id>\d+)/.exec(out.stdout)?.groups?.job_id;
     expect(jobId).toBeDefined();
     await pbs.waitState(out.stdout.trim(), 'R');
+    // cancel the worker once it runs (a qdel during the login would cut the node's shell
+    // start-up files short, and bash reports that on stderr)
+    await waitUntil(() => (existsSync(join(dir, 'worker-started')) ? true : undefined), 30_000, 'the worker');
     expect(await pbs.run('qdel', [jobId!])).toMatchObject({ code: 0, stdout: '', stderr: '' });
     await pbs.waitState(out.stdout.trim(), 'F');
     expect(readFileSync(join(dir, `${out.stdout.trim()}.ER`), 'utf8')).toBe('');
