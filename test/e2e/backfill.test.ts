@@ -36,8 +36,9 @@ describe('backfill', () => {
     expect(estimate - stime).toBeGreaterThan(100_000); // big's start + its 2 minutes
     expect(estimate - stime).toBeLessThanOrEqual(121_000);
     const table = await head.run('qstat', ['-T', top, long]);
+    // HH:MM today; `Dd HH` (e.g. `We 00`) when the estimate falls on the next day (near midnight)
     expect(table.stdout).toMatch(
-      new RegExp(`^${top.slice(0, 15).replace('.', '\\.')}.* Q \\d\\d:\\d\\d$`, 'm'),
+      new RegExp(`^${top.slice(0, 15).replace('.', '\\.')}.* Q (\\d\\d:\\d\\d|[A-Z][a-z] \\d\\d)$`, 'm'),
     );
     expect(table.stdout).toMatch(/ Q +--$/m);
     writeFileSync(gate, '');
