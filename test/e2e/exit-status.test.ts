@@ -85,7 +85,8 @@ describe('exit statuses', () => {
     const j = await head.waitState(id, 'F', 20_000);
     const used = j.resources_used as Record<string, string | number>;
     expect(j.Exit_status).toBe(124);
-    expect(used.walltime).toMatch(/^00:00:0[4-6]$/);
+    // 3 s of work and 1.5 s of sleep, plus the login (a loaded machine may add seconds)
+    expect(used.walltime).toMatch(/^00:00:0[4-9]$/);
     expect(used.cput).toMatch(/^00:00:0[1-5]$/);
     expect(Number.parseInt(String(used.mem), 10)).toBeGreaterThan(0);
   });

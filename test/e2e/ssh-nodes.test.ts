@@ -197,14 +197,18 @@ describe('nodes over SSH', () => {
 
   it('jobs keep running when the SSH connection is cut; each is recorded once', async () => {
     const log = join(head.work, 'cut.log');
+    const gate = join(head.work, 'cut.gate');
+    // each job runs until the gate opens, after the cut: none can end before it
     writeFileSync(
       join(head.work, 'cut.sh'),
-      `#PBS -N cut\necho "$PBS_JOBID" >> ${log}\nsleep 2\necho done\n`,
+      `#PBS -N cut\necho "$PBS_JOBID" >> ${log}\nwhile [ ! -e ${gate} ]; do sleep 0.1; done\necho done\n`,
     );
     const ids = await Promise.all([0, 1, 2, 3].map(() => head.submit(['cut.sh'])));
     for (const id of ids) await head.waitState(id, 'R');
+    await waitUntil(() => (lines(log).length === ids.length ? true : undefined), 30_000, 'the jobs to start');
     // kill every sshd session process: the head's connections drop, the agents and jobs stay
     for (const s of sshds) for (const pid of s.sessionPids()) process.kill(pid, 'SIGKILL');
+    writeFileSync(gate, '');
     for (const id of ids) {
       const j = await head.waitState(id, 'F', 60_000);
       expect(j.Exit_status).toBe(0);
