@@ -79,6 +79,7 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
     },
     checkpoint: (jobId, attempt) => checkpointer.tell(jobId, attempt, false),
     refused: (req, reason) => send({ t: 'refused', jobId: req.jobId, attempt: req.attempt, reason }),
+    progress: (r) => send({ t: 'progress', ...r }),
   });
   const checkpointer = new Checkpointer({
     stateDir: opts.stateDir,

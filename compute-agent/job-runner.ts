@@ -20,11 +20,13 @@ import { constants } from 'node:os';
 import { basename, join } from 'node:path';
 import { formatDuration } from '../core/duration.js';
 import type { AgentJobSummary, Fact, JournalEntry, OutputFile, RunRequest } from '../core/protocol.js';
+import { shellQuote } from '../core/shell-words.js';
 import { EXIT } from '../core/states.js';
 import type { ResourceUsage } from '../core/types.js';
 import { checkpointDir, chownTree } from './checkpoints.js';
 import { jobEnvironment } from './job-env.js';
 import type { Journal } from './journal.js';
+import { type OutputReport, OutputWatch } from './output-watch.js';
 import { childrenOf, signalGroup } from './signals.js';
 import { foldUsage, parseStat, sampleSessions } from './usage.js';
 import { type Account, jobAccount } from './users.js';
@@ -46,6 +48,8 @@ export interface RunnerOptions {
   refused?: (req: RunRequest, reason: string) => void;
   /** time for a checkpointable attempt to checkpoint (its period, or walltime coming) */
   checkpoint?: (jobId: string, attempt: number) => void;
+  /** a render task's new output and progress, to send to the head when connected */
+  progress?: (report: OutputReport) => void;
 }
 
 interface LiveJob {
@@ -57,7 +61,7 @@ interface LiveJob {
   session: number;
   startedAt: number;
   usage: ResourceUsage;
-  killReason?: 'walltime' | 'delete' | 'fenced';
+  killReason?: 'walltime' | 'delete' | 'fenced' | 'stall';
   timers: NodeJS.Timeout[];
 }
 
@@ -89,10 +93,12 @@ export class JobRunner {
   private flushQueued = false;
   private readonly jobsDir: string;
   private readonly auxDir: string;
+  private readonly watcher: OutputWatch;
 
   constructor(private readonly opts: RunnerOptions) {
     this.jobsDir = join(opts.stateDir, 'jobs');
     this.auxDir = join(opts.stateDir, 'aux');
+    this.watcher = new OutputWatch((r) => opts.progress?.(r));
     mkdirSync(this.jobsDir, { recursive: true, mode: 0o711 });
     mkdirSync(this.auxDir, { recursive: true, mode: 0o755 });
     for (const name of readdirSync(this.jobsDir)) {
@@ -254,6 +260,12 @@ export class JobRunner {
     if (req.walltime !== undefined) {
       job.timers.push(setTimeout(() => this.kill(job, 'walltime'), req.walltime * 1000));
     }
+    if (req.progress) {
+      const files = [join(dir, 'stdout'), ...(req.join === 'n' ? [join(dir, 'stderr')] : [])];
+      this.watcher.watch(req.jobId, req.attempt, files, req.progress.stallTimeout, () =>
+        this.kill(job, 'stall'),
+      );
+    }
     this.checkpointTimers(job);
   }
 
@@ -322,7 +334,7 @@ export class JobRunner {
   }
 
   /** SIGTERM to the job's process group, SIGKILL after the grace period. */
-  private kill(job: LiveJob, reason: 'walltime' | 'delete'): void {
+  private kill(job: LiveJob, reason: 'walltime' | 'delete' | 'stall'): void {
     if (job.killReason) return;
     job.killReason = reason;
     signalGroup(job.session, 'SIGTERM');
@@ -362,7 +374,14 @@ export class JobRunner {
         `=>> PBS: job killed: walltime ${formatDuration(walltime)} exceeded limit ${limit}`,
       );
     }
+    if (job.killReason === 'stall') {
+      if (status === 0) status = EXIT.signalBase + constants.signals.SIGTERM;
+      reason = 'stall timeout';
+      const quiet = job.req.progress?.stallTimeout ?? 0;
+      this.appendNotice(job, `=>> PBS: job killed: no output for ${quiet} s (stall timeout)`);
+    }
     if (failure) this.appendNotice(job, `=>> PBS: ${failure}`);
+    this.watcher.end(job.req.jobId);
     rmSync(join(this.opts.tmpRoot, `pbs.${job.req.jobId}`), { recursive: true, force: true });
     this.live.delete(job.req.jobId);
     const summary = this.known.get(job.req.jobId);
@@ -464,9 +483,4 @@ function readRunRequest(dir: string): RunRequest | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Quote a path for the job shell's stdin (our own path, never user text). */
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
 }

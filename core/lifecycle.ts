@@ -126,7 +126,9 @@ export type JobEvent =
   | { type: 'array_begun' }
   /** an array's last subjob ended: the parent is F with the worst outcome */
   | { type: 'array_ended'; status?: number; substate: number }
-  | { type: 'finished'; attempt: number };
+  | { type: 'finished'; attempt: number }
+  /** a finished render task (or its array) queued again to re-render frames (issue 6) */
+  | { type: 'resubmitted'; reason: string };
 
 /** An event with the time it happened (epoch milliseconds). */
 export type TimedEvent = JobEvent & { at: number };
@@ -266,6 +268,13 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
     case 'finished':
       if (row.state !== 'E' || row.attempt !== event.attempt) return refuseState(row, event.type);
       return ok(finished(base, now));
+    case 'resubmitted': {
+      if (row.state !== 'F') return refuseState(row, event.type);
+      const again: JobRow = { ...base, comment: event.reason };
+      for (const key of ['exitStatus', 'obittime', 'deleteRequestedBy', 'rerunRequestedBy'] as const)
+        delete again[key];
+      return ok(settle(again, now));
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 // Head ↔ agent messages: newline-delimited JSON, the same over the agent's Unix socket and over
 // SSH (architecture.md §5). The agent journals every fact before it sends it and replays the
 // facts the head has not acknowledged when the head (re)connects.
+import type { ProgressUpdate } from './progress.js';
 import type { ResourceUsage } from './types.js';
 
 export const PROTOCOL_VERSION = 1;
@@ -34,6 +35,9 @@ export interface RunRequest {
   stderrPath: string;
   /** a checkpointable job: its signal, its period, and the checkpoint it restarts from (0: none) */
   checkpoint?: { signal: string; intervalMin?: number; count: number };
+  /** a render task: its output is streamed to the head as progress; killed after `stallTimeout`
+   * seconds without output */
+  progress?: { stallTimeout?: number };
 }
 
 /** One file of a checkpoint directory, its path relative to the directory. */
@@ -178,7 +182,9 @@ export type AgentMessage =
   | { t: 'tasks'; reqId: string; jobId: string; attempt: number; argv: string[]; select: TaskSelection }
   | { t: 'task-done'; reqId: string; result: TaskResult }
   /** the content of a job's PBS_CHECKPOINT_DIR, to keep as its newest checkpoint */
-  | { t: 'checkpoint'; jobId: string; attempt: number; files: CheckpointFile[] };
+  | { t: 'checkpoint'; jobId: string; attempt: number; files: CheckpointFile[] }
+  /** a render task's new output since the last message, and the progress it said */
+  | { t: 'progress'; jobId: string; attempt: number; updates: ProgressUpdate[]; text: string };
 
 /** Split a byte stream into messages, one JSON value a line (linear in the bytes: a checkpoint
  * of tens of megabytes arrives in thousands of chunks). */

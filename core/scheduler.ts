@@ -46,6 +46,8 @@ export interface SchedJob {
   share?: number;
   /** a subjob: its array's seq (for the array's `%N`) */
   array?: number;
+  /** nodes this job must not run on (a render task's failed and blocklisted nodes) */
+  avoid?: ReadonlySet<string>;
 }
 
 export interface Snapshot {
@@ -119,31 +121,39 @@ export function schedule(snapshot: Snapshot): Plan {
       wait(ARRAY_LIMIT);
       continue;
     }
+    const pool = job.avoid?.size ? nodes.filter((n) => !job.avoid!.has(n.name)) : nodes;
+    if (pool !== nodes && neverRunReason(job.resources, pool) !== undefined) {
+      wait(`Not Running: no eligible node left (excluded: ${[...job.avoid!].sort().join(', ')})`);
+      continue;
+    }
     const walltime = job.resources.walltime;
     const pastReservation = reservation && !endsBefore(reservation, now, walltime);
     const shape = shapeKey(job.resources);
-    const known = refused.get(shape.fit) ?? (pastReservation ? refused.get(shape.past) : undefined);
+    const cached = pool === nodes;
+    const known = !cached
+      ? undefined
+      : (refused.get(shape.fit) ?? (pastReservation ? refused.get(shape.past) : undefined));
     if (known) {
       wait(known);
       continue;
     }
-    let slots = place(job.resources, nodes);
+    let slots = place(job.resources, pool);
     if (!slots) {
-      const reason = `Not Running: ${shortfall(job.resources, nodes)}`;
-      refused.set(shape.fit, reason);
+      const reason = `Not Running: ${shortfall(job.resources, pool)}`;
+      if (cached) refused.set(shape.fit, reason);
       wait(reason);
       if (!topJobSeen) {
         topJobSeen = true;
-        const fitsOn = (free: Map<string, Free>) => fitOn(job.resources, nodes, free);
-        reservation = reserve(job.seq, now, freeOf(nodes), holdings, needOf(job.resources), fitsOn);
+        const fitsOn = (free: Map<string, Free>) => fitOn(job.resources, pool, free);
+        reservation = reserve(job.seq, now, freeOf(pool), holdings, needOf(job.resources), fitsOn);
         if (reservation) plan.estimates.push({ seq: job.seq, start: reservation.start });
       }
       continue;
     }
     if (reservation && !allowedNow(reservation, now, walltime, perNode(slots))) {
-      slots = place(job.resources, within(nodes, reservation.spare));
+      slots = place(job.resources, within(pool, reservation.spare));
       if (!slots || !allowedNow(reservation, now, walltime, perNode(slots))) {
-        refused.set(shape.past, CONFLICT);
+        if (cached) refused.set(shape.past, CONFLICT);
         wait(CONFLICT);
         continue;
       }

@@ -60,3 +60,8 @@ function finishWord(state: WordState): void {
   state.current = '';
   state.started = false;
 }
+
+/** One word for a POSIX shell: single-quoted, so that nothing in it is expanded. */
+export function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}

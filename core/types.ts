@@ -104,6 +104,10 @@ export interface JobSpec {
   cron?: string;
   /** -J (PBS) or -t (Torque): an array job; the head expands the indices again */
   array?: { submitted: string; style: 'pbs' | 'torque'; maxRun?: number };
+  /** a render farm's frame queue (render-farm submit): the array's subjobs are its chunks */
+  farm?: FarmSpec;
+  /** the post job (`--then`) of the farm with this seq */
+  farmPost?: number;
   /** stored script content (directive lines joined), for script and stdin jobs */
   script?: string;
   /** `qsub -- exe args`: no script, no shell */
@@ -117,6 +121,26 @@ export interface JobSpec {
   submitHost: string;
   /** the user who submitted */
   user: string;
+}
+
+/** What `render-farm submit` asked for (issue 6). Durations in seconds. */
+export interface FarmSpec {
+  /** the frames in the order given */
+  frames: number[];
+  /** frames per task */
+  chunk: number;
+  /** the command, with its placeholders */
+  command: string[];
+  /** retries of a failed task, each on another node */
+  retries: number;
+  /** failed tasks of this farm after which a node is blocklisted for it */
+  nodeFailures: number;
+  /** a task with no output for this long is killed and retried */
+  stallTimeout?: number;
+  /** a task running longer is killed and retried (its walltime) */
+  timeout?: number;
+  /** run once (by the user's shell) after every frame succeeded */
+  thenCommand?: string;
 }
 
 export interface ResourceUsage {

@@ -21,6 +21,7 @@ import type { Store } from './db/index.js';
 import type { StoredJob } from './db/jobs.js';
 import { deliverOutput } from './delivery.js';
 import { endLostAttempt } from './failover.js';
+import type { Farms } from './farms.js';
 import { buildRunRequest, runMessages } from './run-request.js';
 import { transition } from './transitions.js';
 
@@ -34,6 +35,8 @@ export interface AgentContext {
   group?: GroupCommit;
   /** the checkpoint store (none: checkpoints are refused) */
   checkpoints?: Checkpoints;
+  /** render farms: task progress, retries, post jobs */
+  farms?: Farms;
 }
 
 export class AgentMessages {
@@ -110,6 +113,11 @@ export class AgentMessages {
       case 'refused':
         this.refused(m.jobId, m.attempt, m.reason);
         return;
+      case 'progress': {
+        const job = this.current(m.jobId, m.attempt);
+        if (job) this.ctx.farms?.progress(job, m.attempt, m.updates, m.text);
+        return;
+      }
     }
   }
 
@@ -201,6 +209,18 @@ export class AgentMessages {
       this.send(node, { t: 'cleanup', jobId: fact.jobId, attempt: fact.attempt });
       return;
     }
+    if (
+      job &&
+      state === 'R' &&
+      fact.status !== 0 &&
+      this.ctx.farms?.retryFailed(job, node, fact.status, fact.reason, fact.at)
+    ) {
+      // a failed render task goes back to the queue, for another node; its output is in its log
+      this.ctx.poke();
+      this.send(node, { t: 'ack', seqs: [seq] });
+      this.send(node, { t: 'cleanup', jobId: fact.jobId, attempt: fact.attempt });
+      return;
+    }
     if (job && state === 'R') {
       const sisters = new Set(store.allocations.ofJob(job.seq).map((s) => s.node));
       sisters.delete(node);
@@ -243,6 +263,7 @@ export class AgentMessages {
     for (const u of result.undelivered)
       log.warn({ job: jobId, ...u }, 'output not delivered; kept in undelivered');
     transition(store, job.seq, { type: 'finished', attempt });
+    this.ctx.farms?.afterFinish(job);
     this.ctx.checkpoints?.remove(jobId);
     this.ctx.poke(); // jobs that waited for this one may run now
     this.awaiting.delete(jobId);

@@ -4,11 +4,14 @@ import { httpStatus } from '../core/errors.js';
 import type { JobSpec, Refusal, Result } from '../core/types.js';
 import type { Alteration } from './alter.js';
 import type { QueueChanges } from './db/queues.js';
+import type { FarmOps } from './farm-ops.js';
 import type { NodeAdded, NodeInput } from './node-admin.js';
 import type { Operations } from './operations.js';
 import {
   alterBody,
   deleteBody,
+  farmRetryBody,
+  farmUnblockBody,
   holdBody,
   nodeAddBody,
   nodeRemoveBody,
@@ -27,6 +30,7 @@ export interface NodeAdmin {
 
 export interface AppDeps {
   ops: Operations;
+  farms?: FarmOps;
   server: string;
   nodeAdmin?: NodeAdmin;
   logger?: boolean | object;
@@ -116,6 +120,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return r.value;
   });
 
+  if (deps.farms) farmRoutes(app, deps.farms);
+
   app.get('/v1/server', () => ({ server: ops.serverRecord(), queues: ops.queueRecords() }));
 
   app.get('/v1/crons', () => ({ server: ops.serverRecord(), crons: ops.crons() }));
@@ -186,5 +192,40 @@ function registerQueueRoutes(app: FastifyInstance, deps: AppDeps): void {
     '/v1/server/default-queue',
     { schema: { body: queueNameBody } },
     (req, reply) => answer(ops.setDefaultQueue(req.body.name), reply),
+  );
+}
+
+/** A result as the reply: its value, or its refusal with the code's HTTP status. */
+function answer<T>(reply: FastifyReply, r: Result<T>) {
+  if (!r.ok) return reply.code(httpStatus(r.error.code)).send(refusal(r.error));
+  return r.value;
+}
+
+function farmRoutes(app: FastifyInstance, farms: FarmOps): void {
+  app.get('/v1/farms', () => ({ farms: farms.list() }));
+  app.get<{ Params: { id: string } }>('/v1/farms/:id', (req, reply) =>
+    answer(reply, farms.status(req.params.id)),
+  );
+  app.get<{ Params: { id: string }; Querystring: { frame?: string; attempt?: string } }>(
+    '/v1/farms/:id/log',
+    (req, reply) => {
+      const frame = Number(req.query.frame);
+      const attempt = req.query.attempt === undefined ? undefined : Number(req.query.attempt);
+      if (!Number.isInteger(frame) || (attempt !== undefined && !(Number.isInteger(attempt) && attempt > 0)))
+        return reply
+          .code(400)
+          .send({ statusCode: 400, code: 'BAD_REQUEST', message: 'frame and attempt are whole numbers' });
+      return answer(reply, farms.log(req.params.id, frame, attempt));
+    },
+  );
+  app.post<{ Params: { id: string }; Body: { frames?: number[]; failed?: boolean } }>(
+    '/v1/farms/:id/retry',
+    { schema: { body: farmRetryBody } },
+    (req, reply) => answer(reply, farms.retry(req.params.id, req.body.frames, req.body.failed === true)),
+  );
+  app.post<{ Params: { id: string }; Body: { node?: string } }>(
+    '/v1/farms/:id/unblock',
+    { schema: { body: farmUnblockBody } },
+    (req, reply) => answer(reply, farms.unblock(req.params.id, req.body.node)),
   );
 }

@@ -82,7 +82,9 @@ export function followSubjob(
   const parentSeq = subjob.arrayParent;
   if (parentSeq === undefined) return;
   const parent = store.jobs.get(parentSeq);
-  if (!parent || parent.row.state === 'F') return;
+  if (parent?.row.state === 'F' && event.type === 'resubmitted')
+    apply(parentSeq, { type: 'resubmitted', at: event.at, reason: event.reason });
+  else if (!parent || parent.row.state === 'F') return;
   if (event.type === 'run' && !parent.row.arrayBegun) apply(parentSeq, { type: 'array_begun', at: event.at });
   if ((event.type === 'finished' || event.type === 'deleted') && !store.jobs.hasUnfinishedSubjob(parentSeq)) {
     apply(parentSeq, { type: 'array_ended', at: event.at, ...arrayOutcome(store, parentSeq) });

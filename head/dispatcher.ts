@@ -10,6 +10,7 @@ import type { Cluster } from './cluster.js';
 import type { GroupCommit } from './db/group-commit.js';
 import type { Store } from './db/index.js';
 import type { StoredQueue } from './db/queues.js';
+import { withAvoid } from './farm-tasks.js';
 import { buildRunRequest, execHost, execVnode, runMessages } from './run-request.js';
 import { transition } from './transitions.js';
 
@@ -78,7 +79,10 @@ export class Dispatcher {
     // a pass caused by an event on a full cluster can place nothing: skip reading the queue
     if (!full && !nodes.some((n) => n.available && !n.exclusive && n.usedNcpus < n.ncpus)) return [];
     const queues = this.store.queues.all();
-    const jobs = this.withShares(this.store.jobs.pending(freeCpus(nodes)), queues, now);
+    const jobs = withAvoid(
+      this.store,
+      this.withShares(this.store.jobs.pending(freeCpus(nodes)), queues, now),
+    );
     if (jobs.length === 0) return [];
     const running = this.store.allocations.holdings();
     const plan = schedule({

@@ -12,10 +12,13 @@ import { Cluster } from './cluster.js';
 import { GroupCommit } from './db/group-commit.js';
 import { openStore } from './db/index.js';
 import { Dispatcher } from './dispatcher.js';
+import { FarmOps } from './farm-ops.js';
+import { Farms } from './farms.js';
 import { Fencer } from './fencing.js';
 import { addNode, type NodeInput, removeNode } from './node-admin.js';
 import { NodeLinks } from './node-links.js';
 import { Operations } from './operations.js';
+import { submitJob } from './submit.js';
 
 export interface HeadOptions {
   home: string;
@@ -80,7 +83,13 @@ export async function runHead(opts: HeadOptions): Promise<number> {
   const group = new GroupCommit(store);
   const checkpoints = new Checkpoints(join(home, 'checkpoints'));
   const dispatcher = new Dispatcher(store, cluster, log, Date.now, group, checkpoints);
+  const farms = new Farms({
+    store,
+    logsDir: join(home, 'farm-logs'),
+    submit: (spec) => submitJob({ store, server, nodes: () => cluster.schedNodes() }, spec),
+  });
   const messages = new AgentMessages({
+    farms,
     store,
     cluster,
     log,
@@ -131,12 +140,13 @@ export async function runHead(opts: HeadOptions): Promise<number> {
     add: (input: NodeInput) => addNode(store, links, input),
     remove: (name: string) => removeNode(store, links, name),
   };
-  const app = buildApp({ ops, server, nodeAdmin });
+  const farmOps = new FarmOps(store, farms, server, () => dispatcher.poke());
+  const app = buildApp({ ops, server, nodeAdmin, farms: farmOps });
   rmSync(socket, { force: true });
   await app.listen({ path: socket });
   chmodSync(socket, 0o600);
   // fastify listens once per instance: TCP gets its own app over the same operations
-  const tcp = opts.listen ? buildApp({ ops, server, nodeAdmin }) : undefined;
+  const tcp = opts.listen ? buildApp({ ops, server, nodeAdmin, farms: farmOps }) : undefined;
   if (tcp && opts.listen) {
     const [host, port] = splitHostPort(opts.listen);
     await tcp.listen({ host, port });

@@ -76,6 +76,10 @@ export function buildRunRequest(
   if (job.row.resources.walltime !== undefined) req.walltime = job.row.resources.walltime;
   const policy = checkpointPolicy(spec.checkpoint, spec.checkpointSignal);
   if (policy) req.checkpoint = { ...policy, count: job.row.checkpoint?.count ?? 0 };
+  if (spec.farm) {
+    const stall = spec.farm.stallTimeout;
+    req.progress = stall !== undefined ? { stallTimeout: stall } : {};
+  } else if (spec.farmPost !== undefined) req.progress = {};
   return req;
 }
 

@@ -98,6 +98,21 @@ export const jobSpecSchema = {
         maxRun: { type: 'integer', minimum: 1 },
       },
     },
+    farm: {
+      type: 'object',
+      required: ['frames', 'chunk', 'command', 'retries', 'nodeFailures'],
+      additionalProperties: false,
+      properties: {
+        frames: { type: 'array', items: { type: 'integer' }, minItems: 1, maxItems: 100_000 },
+        chunk: { type: 'integer', minimum: 1 },
+        command: { type: 'array', items: { type: 'string' }, minItems: 1 },
+        retries: { type: 'integer', minimum: 0 },
+        nodeFailures: { type: 'integer', minimum: 1 },
+        stallTimeout: { type: 'integer', minimum: 1 },
+        timeout: { type: 'integer', minimum: 1 },
+        thenCommand: { type: 'string', minLength: 1 },
+      },
+    },
     script: str,
     executable: { type: 'string', minLength: 1 },
     argv: strings,
@@ -257,4 +272,20 @@ export const queueNameBody = {
   required: ['name'],
   additionalProperties: false,
   properties: { name: { type: 'string', minLength: 1, maxLength: 64 } },
+} as const;
+
+export const farmRetryBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    frames: { type: 'array', items: { type: 'integer' }, minItems: 1, maxItems: 100_000 },
+    failed: { type: 'boolean' },
+    by,
+  },
+} as const;
+
+export const farmUnblockBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { node: { type: 'string', minLength: 1 } },
 } as const;

@@ -11,6 +11,8 @@ import type { JobSpec, Result } from '../core/types.js';
 import { arrayIndices, insertSubjobs } from './arrays.js';
 import type { Store } from './db/index.js';
 import { checkDependencies, recordDependencies } from './dependencies.js';
+import { createFarm } from './farm-tasks.js';
+import { prepareFarm } from './farms.js';
 
 export interface SubmitContext {
   store: Store;
@@ -19,8 +21,11 @@ export interface SubmitContext {
   now?: number;
 }
 
-export function submitJob(ctx: SubmitContext, submitted: JobSpec): Result<{ id: string; seq: number }> {
+export function submitJob(ctx: SubmitContext, asked: JobSpec): Result<{ id: string; seq: number }> {
   const { store } = ctx;
+  const farmed = prepareFarm(asked);
+  if (!farmed.ok) return farmed;
+  const submitted = farmed.value;
   const queueName = submitted.queue ?? store.meta.get('default_queue');
   if (!queueName) return refuse('UNKNOWN_QUEUE', 'No default queue specified');
   const queue = store.queues.get(queueName);
@@ -80,6 +85,7 @@ export function submitJob(ctx: SubmitContext, submitted: JobSpec): Result<{ id: 
       if (array)
         insertSubjobs(store, { seq, id, owner, queue: queueName, spec: stored }, array.value.indices, at);
       if (depend) recordDependencies(store, seq, depend.value, at);
+      if (spec.farm) createFarm(store, seq, spec.farm);
       return { id, seq };
     }),
   );

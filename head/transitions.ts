@@ -8,6 +8,7 @@ import { followSubjob } from './arrays.js';
 import type { Store } from './db/index.js';
 import type { StoredJob } from './db/jobs.js';
 import { settleDependents } from './dependencies.js';
+import { followFarmTask } from './farm-tasks.js';
 
 /** A run ended: its allocated CPU-seconds count towards its owner's fair share. */
 function recordUsage(store: Store, job: StoredJob, walltime: number, at: number): void {
@@ -35,6 +36,7 @@ export function transition(store: Store, seq: number, event: JobEvent, at = Date
     if (event.type === 'exited' || event.type === 'requeued') store.allocations.release(seq);
     if (event.type === 'exited') recordUsage(store, job, event.usage?.walltime ?? 0, at);
     if (SETTLES.includes(event.type)) settleDependents(store, seq, next.value.state === 'F', at);
+    if (job.spec.farm && job.kind === 'subjob') followFarmTask(store, job, timed, next.value.exitStatus);
     if (job.kind === 'subjob') {
       followSubjob(store, job, timed, (parent, e) => {
         const { at: when, ...rest } = e;

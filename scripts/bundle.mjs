@@ -2,7 +2,7 @@
 // thousands of times, and one file loads faster than a tree of ES modules (architecture.md §6.9).
 import { build } from 'esbuild';
 
-const commands = ['qsub', 'qstat', 'qdel', 'qhold', 'qrls', 'qalter', 'qrerun', 'pbsnodes', 'tracejob', 'pbsdsh', 'qmgr'];
+const commands = ['qsub', 'qstat', 'qdel', 'qhold', 'qrls', 'qalter', 'qrerun', 'pbsnodes', 'tracejob', 'pbsdsh', 'qmgr', 'render-farm'];
 await build({
   entryPoints: Object.fromEntries(commands.map((c) => [c, `cli/${c}.ts`])),
   bundle: true,

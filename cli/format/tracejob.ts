@@ -63,6 +63,8 @@ export function describeEvent(e: TimedEvent, job: JobRecord): [string, string] {
     }
     case 'finished':
       return ['S', `Job finished, output delivered (attempt ${e.attempt})`];
+    case 'resubmitted':
+      return ['S', e.reason];
     case 'array_begun':
       return ['S', 'Array job begun: its first subjob started'];
     case 'array_ended':

@@ -5,6 +5,7 @@ import { cronsSql } from './crons.js';
 import { dependenciesSql } from './dependencies.js';
 import { eventsSql } from './events.js';
 import { fairshareSql } from './fairshare.js';
+import { farmsSql } from './farms.js';
 import { fencesSql } from './fences.js';
 import { jobsSql } from './jobs.js';
 import { metaSql } from './meta.js';
@@ -29,6 +30,7 @@ export function storeOf(db: Db) {
     dependencies: dependenciesSql(db),
     fairshare: fairshareSql(db),
     fences: fencesSql(db),
+    farms: farmsSql(db),
     transaction<T>(fn: () => T): T {
       return db.transaction(fn)();
     },

@@ -381,3 +381,27 @@ describe('neverRunReason', () => {
     expect(neverRunReason(resources('select=2:ncpus=2', 'place=pack'), nodes)).toBeDefined();
   });
 });
+
+describe('nodes a job must avoid', () => {
+  it('places a job only on the nodes it does not avoid, others as before', () => {
+    const nodes = [node('n1', { ncpus: 4 }), node('n2', { ncpus: 1 })];
+    const avoiding = { ...job(1, 'ncpus=1'), avoid: new Set(['n1']) };
+    const plan = schedule({ now: NOW, jobs: [avoiding, job(2, 'ncpus=1')], nodes });
+    expect(placed(plan)).toEqual([
+      [1, ['n2']],
+      [2, ['n1']],
+    ]);
+  });
+
+  it('says so when no node is left to it, and waits normally while one is only busy', () => {
+    const nodes = [node('n1', { ncpus: 2 }), node('n2', { ncpus: 2, usedNcpus: 2, jobCount: 1 })];
+    const none = { ...job(1, 'ncpus=1'), avoid: new Set(['n2', 'n1']) };
+    const busy = { ...job(2, 'ncpus=1'), avoid: new Set(['n1']) };
+    const plan = schedule({ now: NOW, jobs: [none, busy], nodes });
+    expect(plan.placements).toEqual([]);
+    expect(plan.waiting).toEqual([
+      { seq: 1, reason: 'Not Running: no eligible node left (excluded: n1, n2)' },
+      { seq: 2, reason: 'Not Running: Insufficient amount of resource: ncpus (R: 1 A: 0 T: 2)' },
+    ]);
+  });
+});

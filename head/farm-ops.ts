@@ -1,0 +1,161 @@
+// What `render-farm` asks the head: a farm's status (per frame, failures, blocklist, ETA), the
+// list of farms, a frame's log, re-rendering frames, clearing a node's blocklisting.
+// Pause, resume and kill are qhold, qrls and qdel of the farm's array job.
+import { existsSync, readFileSync } from 'node:fs';
+import { ok, refuse } from '../core/errors.js';
+import type { FarmState, FarmStatus } from '../core/farm-status.js';
+import { frameList } from '../core/frames.js';
+import { parseJobId } from '../core/jobid.js';
+import type { Result } from '../core/types.js';
+import type { Store } from './db/index.js';
+import type { StoredJob } from './db/jobs.js';
+import { blocklist } from './farm-tasks.js';
+import type { Farms } from './farms.js';
+
+export class FarmOps {
+  constructor(
+    private readonly store: Store,
+    private readonly farms: Farms,
+    private readonly server: string,
+    private readonly poke: () => void,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** The array job of a farm named `123`, `123[]` or `123[].server`. */
+  private find(operand: string): Result<StoredJob> {
+    const ref = parseJobId(operand, this.server);
+    if (!ref.ok) return ref;
+    const job = this.store.jobs.byId(`${ref.value.seq}[].${ref.value.server}`);
+    if (!job?.spec.farm) return refuse('UNKNOWN_JOB', `Unknown farm ${operand}`);
+    return ok(job);
+  }
+
+  status(operand: string): Result<FarmStatus> {
+    const job = this.find(operand);
+    return job.ok ? ok(this.describe(job.value)) : job;
+  }
+
+  list(): FarmStatus[] {
+    return this.store.farms
+      .all()
+      .flatMap((seq) => {
+        const job = this.store.jobs.get(seq);
+        return job?.spec.farm ? [this.describe(job)] : [];
+      })
+      .map(({ frames: _frames, failures: _failures, ...summary }) => ({
+        ...summary,
+        frames: [],
+        failures: [],
+      }));
+  }
+
+  private describe(job: StoredJob): FarmStatus {
+    const farm = job.spec.farm!;
+    const frames = this.store.farms.frames(job.seq);
+    const counts = { queued: 0, running: 0, done: 0, failed: 0 };
+    let sum = 0;
+    for (const f of frames) {
+      counts[f.state] += 1;
+      sum += f.state === 'done' ? 100 : f.percent;
+    }
+    const percent = frames.length ? Math.round((sum / frames.length) * 10) / 10 : 0;
+    const byTask = new Map<number, number[]>();
+    for (const f of frames) byTask.set(f.task, [...(byTask.get(f.task) ?? []), f.frame]);
+    const postRow = this.store.farms.post(job.seq);
+    const postJob = postRow?.job != null ? this.store.jobs.get(postRow.job) : undefined;
+    const subjobs = this.store.jobs.subjobs(job.seq);
+    const message = subjobs.find(
+      (s) => s.row.state === 'Q' && s.schedComment?.includes('no eligible node'),
+    )?.schedComment;
+    const status: FarmStatus = {
+      id: job.id,
+      name: job.row.name,
+      owner: job.owner,
+      state: this.stateOf(job, counts, postJob),
+      percent,
+      counts,
+      tasks: byTask.size,
+      chunk: farm.chunk,
+      frames,
+      failures: this.store.farms.failures(job.seq).map((f) => ({
+        ...f,
+        frames: frameList(byTask.get(f.task) ?? []),
+      })),
+      blocklist: blocklist(this.store, job.seq, farm),
+      ...(message ? { message } : {}),
+      ...(job.row.stime !== undefined ? { started: job.row.stime } : {}),
+    };
+    if (postJob)
+      status.post = {
+        id: postJob.id,
+        state: postJob.row.state,
+        ...(postJob.row.exitStatus !== undefined ? { exitStatus: postJob.row.exitStatus } : {}),
+      };
+    const done = sum / 100;
+    if (status.state === 'running' && job.row.stime !== undefined && done > 0) {
+      const elapsed = Math.max(1, this.clock() / 1000 - job.row.stime);
+      status.eta = Math.round(((frames.length - done) * elapsed) / done);
+    }
+    return status;
+  }
+
+  private stateOf(job: StoredJob, counts: FarmStatus['counts'], post: StoredJob | undefined): FarmState {
+    const then = job.spec.farm!.thenCommand;
+    if (job.row.state === 'F') {
+      if (counts.done !== counts.queued + counts.running + counts.done + counts.failed) return 'failed';
+      if (then === undefined) return 'done';
+      if (!post) return 'running';
+      if (post.row.state !== 'F') return 'running';
+      return post.row.exitStatus === 0 ? 'done' : 'failed';
+    }
+    if (job.row.holdTypes !== 'n') return 'paused';
+    return job.row.arrayBegun ? 'running' : 'queued';
+  }
+
+  /** The log of the latest attempt (or `attempt`) of the task that renders `frame`. */
+  log(
+    operand: string,
+    frame: number,
+    attempt?: number,
+  ): Result<{ task: number; attempt: number; text: string }> {
+    const job = this.find(operand);
+    if (!job.ok) return job;
+    const f = this.store.farms.frames(job.value.seq).find((x) => x.frame === frame);
+    if (!f) return refuse('USAGE', `frame ${frame} is not in farm ${job.value.id}`);
+    const which =
+      attempt ?? this.store.jobs.byId(job.value.id.replace('[]', `[${f.task}]`))?.row.attempt ?? 0;
+    const path = this.farms.logPath(job.value.seq, f.task, which);
+    if (which === 0 || !existsSync(path))
+      return refuse('USAGE', `frame ${frame} has no log${attempt ? ` for attempt ${attempt}` : ' yet'}`);
+    return ok({ task: f.task, attempt: which, text: readFileSync(path, 'utf8') });
+  }
+
+  /** Render frames again: the given ones, or those that failed. */
+  retry(
+    operand: string,
+    frames: number[] | undefined,
+    failed: boolean,
+  ): Result<{ tasks: number[]; frames: number[] }> {
+    const job = this.find(operand);
+    if (!job.ok) return job;
+    const all = this.store.farms.frames(job.value.seq);
+    const wanted = frames ?? (failed ? all.filter((f) => f.state === 'failed').map((f) => f.frame) : []);
+    if (wanted.length === 0)
+      return refuse('USAGE', failed ? 'no failed frames to retry' : 'no frames to retry');
+    const r = this.store.transaction(() =>
+      this.farms.rerender(job.value, wanted, 'frames retried by the user'),
+    );
+    if (!r.ok) return r;
+    this.poke();
+    return ok({ tasks: r.value.tasks, frames: wanted });
+  }
+
+  /** Clear a node's blocklisting for a farm (every node's without one). */
+  unblock(operand: string, node?: string): Result<{ blocklist: string[] }> {
+    const job = this.find(operand);
+    if (!job.ok) return job;
+    this.store.farms.clearBlocks(job.value.seq, node);
+    this.poke();
+    return ok({ blocklist: blocklist(this.store, job.value.seq, job.value.spec.farm!) });
+  }
+}
