@@ -54,7 +54,8 @@ export function frameList(frames: readonly number[]): string {
 }
 
 const PLACEHOLDER = /\{(frame|start|end|frames)(?::(0\d+))?\}/g;
-const ANY_BRACE = /\{[^{}]*\}/g;
+/** what looks like a placeholder (`{name}`, `{name:…}`); a shell's `{ cmd; }` does not */
+const ANY_BRACE = /\{[A-Za-z_][A-Za-z0-9_]*(?::[^{}\s]*)?\}/g;
 
 /** Whether a command names `{frame}` (it then runs once per frame of its chunk). */
 export function perFrame(argv: readonly string[]): boolean {

@@ -146,7 +146,6 @@ export class Farms {
       const post = this.store.farms.post(where.farm);
       const finished = this.store.jobs.get(job.seq);
       if (finished?.row.exitStatus === MISSING_FRAMES_STATUS && post?.missing.length) {
-        this.store.farms.setPost(where.farm, null);
         this.rerender(parent, post.missing, 'output file missing at the post job');
       }
       return;
@@ -186,6 +185,8 @@ export class Farms {
     if (running !== undefined)
       return refuse('BAD_STATE', `task ${running} is rendering now; retry it once it ends`);
     const at = (this.d.clock ?? Date.now)();
+    // the post job runs again once these frames are done
+    this.store.farms.setPost(parent.seq, null);
     for (const t of tasks) {
       const sub = subjobs.get(t)!;
       this.store.farms.redoTask(parent.seq, t);

@@ -52,6 +52,10 @@ export function farmsSql(db: Db) {
        percent = CASE WHEN state = 'done' THEN percent ELSE 0 END
      WHERE farm = ? AND task = ?`,
   );
+  const firstRunning = db.prepare(
+    `UPDATE farm_frames SET state = 'running' WHERE farm = ? AND task = ? AND position =
+       (SELECT min(position) FROM farm_frames WHERE farm = ? AND task = ? AND state != 'done')`,
+  );
   const endTask = db.prepare(
     `UPDATE farm_frames SET state = ?, percent = CASE WHEN ? = 'done' THEN 100 ELSE percent END
      WHERE farm = ? AND task = ? AND state != 'done'`,
@@ -103,9 +107,10 @@ export function farmsSql(db: Db) {
     putFrames(farm: number, changed: FrameProgress[]): void {
       for (const f of changed) putFrame.run(f.state, f.percent, f.output ?? null, farm, f.frame);
     },
-    /** A task's attempt started on `node`: its frames not yet done are queued at 0 %. */
+    /** A task's attempt started on `node`: its first frame not yet done runs, the others wait at 0 %. */
     startTask(farm: number, task: number, node: string): void {
       startTask.run(node, farm, task);
+      firstRunning.run(farm, task, farm, task);
     },
     /** A task ended: its frames not done become `state` (done at 100 %, failed or queued). */
     endTask(farm: number, task: number, state: FrameProgress['state']): void {
