@@ -12,7 +12,7 @@ import { type TestHead, waitUntil } from '../helpers/head.js';
 import { SshCluster } from '../helpers/sshd.js';
 
 const SCENE = '/usr/share/doc/povray/examples/animations/ambient/ambient.pov';
-const cluster = new SshCluster(['127.0.0.31', '127.0.0.32', '127.0.0.33'], 'r');
+const cluster = new SshCluster(['127.0.0.31', '127.0.0.32', '127.0.0.33'], 'r', []);
 let head: TestHead;
 
 beforeAll(async () => {
