@@ -285,6 +285,60 @@ describe('render farm', () => {
     expect((await until(id, 'the farm to end', ended)).state).toBe('done');
   });
 
+  it('a task past its --timeout fails; retry --failed renders it again; watch follows to the end', async () => {
+    const once = join(head.work, 'timeout.once');
+    const cmd = `if [ {frame} = 2 ] && [ ! -e ${once} ]; then touch ${once}; sleep 60; fi; echo "PROGRESS: 100%"`;
+    const id = await farm([
+      '--name',
+      'slow',
+      '--frames',
+      '1-3',
+      '--timeout',
+      '2',
+      '--retries',
+      '0',
+      '--',
+      'sh',
+      '-c',
+      cmd,
+    ]);
+    const failed = await until(id, 'the farm to fail', ended);
+    expect(failed.state).toBe('failed');
+    expect(failed.frames.map((f) => f.state)).toEqual(['done', 'failed', 'done']);
+    expect(failed.failures).toEqual([expect.objectContaining({ task: 2, status: -29, reason: 'walltime' })]);
+    const retry = await head.run('render-farm', ['retry', id, '--failed']);
+    expect(retry.stdout).toBe('re-rendering 1 frames in 1 tasks\n');
+    const watched = await head.run('render-farm', ['watch', id, '--interval', '0.2']);
+    expect(watched.code).toBe(0);
+    expect(watched.stdout).toMatch(/slow {2}done\n/);
+    const list = await head.run('render-farm', ['list', '--json']);
+    expect(JSON.parse(list.stdout)).toContainEqual(
+      expect.objectContaining({ id, state: 'done', percent: 100 }),
+    );
+  });
+
+  it('kills the tasks of given frames; the others finish and the farm ends failed', async () => {
+    const gate = join(head.work, 'kill.gate');
+    const cmd = `while [ ! -e ${gate} ]; do sleep 0.1; done; echo "PROGRESS: 100%"`;
+    const id = await farm(['--name', 'killing', '--frames', '1-8', '--chunk', '2', '--', 'sh', '-c', cmd]);
+    await until(id, 'three tasks running', (x) => x.counts.running === 3);
+    // frame 3 is in task 2 (running), frame 8 in task 4 (queued)
+    expect((await head.run('render-farm', ['kill', id, '--frames', '3,8'])).code).toBe(0);
+    execFileSync('touch', [gate]);
+    const s = await until(id, 'the farm to end', ended);
+    expect(s.state).toBe('failed');
+    expect(s.frames.map((f) => f.state)).toEqual([
+      'done',
+      'done',
+      'failed',
+      'failed',
+      'done',
+      'done',
+      'failed',
+      'failed',
+    ]);
+  });
+
   it('refuses bad input with a clear message and the PBS exit code', async () => {
     const bad = await head.run('render-farm', ['submit', '--frames', '5-1', '--', 'true']);
     expect(bad.code).toBe(2);
