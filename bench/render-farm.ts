@@ -5,22 +5,16 @@
 // on each node, the time from a task's exit to the start of the next one (not a timed test).
 //   npm run build && node dist/bench/render-farm.js [--frames 40]
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { FarmStatus } from '../core/farm-status.js';
-import { TestHead } from '../test/helpers/head.js';
-import { addSshNode, makeClientKey, stopAgents, TestSshd } from '../test/helpers/sshd.js';
+import { SshCluster } from '../test/helpers/sshd.js';
 
 const { values } = parseArgs({ options: { frames: { type: 'string', default: '40' } } });
 const FRAMES = Number(values.frames);
 const SCENE = '/usr/share/doc/povray/examples/animations/ambient/ambient.pov';
-const ADDRESSES = ['127.0.0.21', '127.0.0.22', '127.0.0.23', '127.0.0.24'];
-const base = mkdtempSync(join(tmpdir(), 'drover-farmbench-'));
-const key = makeClientKey(base);
-const sshds = ADDRESSES.map((a) => new TestSshd(a, base, key.publicKey));
-const head = new TestHead({ local: false, killDelay: 1 });
+const cluster = new SshCluster(['127.0.0.21', '127.0.0.22', '127.0.0.23', '127.0.0.24'], 'b', []);
+const head = cluster.head;
 process.env.DROVER_HOME = head.stateDir;
 const { api } = await import('../cli/client.js');
 
@@ -75,15 +69,7 @@ async function dispatchGaps(id: string, tasks: number): Promise<number[]> {
 const median = (xs: number[]) => xs[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 try {
-  await Promise.all(sshds.map((s) => s.start()));
-  await head.start();
-  for (const [i, address] of ADDRESSES.entries()) {
-    const r = await addSshNode(head, `b${i + 1}`, address, key.privateKey, join(base, `agent-b${i + 1}`), [
-      '--ncpus',
-      '1',
-    ]);
-    if (r.code !== 0) throw new Error(r.stderr);
-  }
+  await cluster.start();
   console.log(
     `Drover render farm benchmark: POV-Ray ambient.pov, ${FRAMES} frames 320x240, 4 SSH nodes x 1 slot`,
   );
@@ -120,8 +106,5 @@ try {
     );
   }
 } finally {
-  await head.stop();
-  await stopAgents(base);
-  for (const s of sshds) await s.stop();
-  rmSync(base, { recursive: true, force: true });
+  await cluster.stop();
 }

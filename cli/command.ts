@@ -1,5 +1,6 @@
 // The shape every PBS command shares: run main, print `cmd: message` lines on stderr, exit with
 // the PBS exit code of the refusal.
+import { statSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { exitCode } from '../core/errors.js';
 import type { ErrorCode, Refusal } from '../core/types.js';
@@ -47,4 +48,27 @@ export function runCommand(cmd: string, main: (argv: string[]) => Promise<number
       process.exitCode = 1;
     },
   );
+}
+
+/** PBS_O_WORKDIR is $PWD when it names the current directory (keeps symlinked paths). */
+function samePlace(pwd: string): boolean {
+  try {
+    const a = statSync(pwd);
+    const b = statSync('.');
+    return a.ino === b.ino && a.dev === b.dev;
+  } catch {
+    return false;
+  }
+}
+
+/** Where and by whom a job is submitted: its PBS_O_WORKDIR, host, user, and the time now. */
+export function submitPlace(): { cwd: string; host: string; user: string; now: number } {
+  const me = whoami();
+  const pwd = process.env.PWD;
+  return {
+    cwd: pwd && samePlace(pwd) ? pwd : process.cwd(),
+    host: me.host,
+    user: me.user,
+    now: Math.floor(Date.now() / 1000),
+  };
 }

@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import { buildJobSpec, parseQsubCommandLine, QSUB_USAGE } from '../core/qsub.js';
 import type { Refusal } from '../core/types.js';
 import { api } from './client.js';
-import { report, runCommand, whoami } from './command.js';
+import { report, runCommand, submitPlace } from './command.js';
 
 const SYS_ERRORS: Record<string, string> = {
   ENOENT: 'No such file or directory',
@@ -51,16 +51,12 @@ async function main(argv: string[]): Promise<number> {
   } else if (source.kind === 'stdin') {
     script = await readStdin();
   }
-  const me = whoami();
   const spec = buildJobSpec({
     cmdline: cmdline.value,
     ...(script !== undefined ? { script } : {}),
     scriptName,
     env: process.env,
-    cwd: process.env.PWD && samePlace(process.env.PWD) ? process.env.PWD : process.cwd(),
-    host: me.host,
-    user: me.user,
-    now: Math.floor(Date.now() / 1000),
+    ...submitPlace(),
     argv,
   });
   if (!spec.ok) return report('qsub', spec.error, QSUB_USAGE);
@@ -68,17 +64,6 @@ async function main(argv: string[]): Promise<number> {
   if (!reply.ok) return report('qsub', reply.error);
   if (!cmdline.value.suppressId) process.stdout.write(`${reply.body.id}\n`);
   return 0;
-}
-
-/** PBS_O_WORKDIR is $PWD when it names the current directory (keeps symlinked paths). */
-function samePlace(pwd: string): boolean {
-  try {
-    const a = statSync(pwd);
-    const b = statSync('.');
-    return a.ino === b.ino && a.dev === b.dev;
-  } catch {
-    return false;
-  }
 }
 
 runCommand('qsub', main);

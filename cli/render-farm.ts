@@ -2,13 +2,12 @@
 // subjob per chunk of frames); status, watch, log, retry, unblock ask the head's farm API;
 // pause, resume and kill are qhold, qrls and qdel of the farm's array (or of its tasks).
 
-import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildFarmSpec, FARM_SUBMIT_USAGE } from '../core/farm-options.js';
 import type { FarmStatus } from '../core/farm-status.js';
 import { parseFrames } from '../core/frames.js';
 import { api } from './client.js';
-import { printError, report, runCommand, whoami } from './command.js';
+import { printError, report, runCommand, submitPlace, whoami } from './command.js';
 import { formatFarmList, formatFarmStatus } from './format/farm-status.js';
 import { actOnJobs, holdMessage } from './operands.js';
 
@@ -55,25 +54,8 @@ async function status(id: string): Promise<FarmStatus | number> {
   return reply.ok ? reply.body : report(CMD, reply.error);
 }
 
-const samePlace = (pwd: string) => {
-  try {
-    const [a, b] = [statSync(pwd), statSync('.')];
-    return a.ino === b.ino && a.dev === b.dev;
-  } catch {
-    return false;
-  }
-};
-
 async function submit(argv: string[]): Promise<number> {
-  const me = whoami();
-  const spec = buildFarmSpec({
-    argv,
-    env: process.env,
-    cwd: process.env.PWD && samePlace(process.env.PWD) ? process.env.PWD : process.cwd(),
-    host: me.host,
-    user: me.user,
-    now: Math.floor(Date.now() / 1000),
-  });
+  const spec = buildFarmSpec({ argv, env: process.env, ...submitPlace() });
   if (!spec.ok) return report(CMD, spec.error, FARM_SUBMIT_USAGE);
   const reply = await api<{ id: string }>('POST', '/v1/jobs', { spec: spec.value });
   if (!reply.ok) return report(CMD, reply.error);

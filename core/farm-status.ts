@@ -8,6 +8,18 @@ export interface FarmFrame extends FrameProgress {
   attempts: number;
 }
 
+/** A failed attempt of a task: where, how, and the last lines of its log. */
+export interface TaskFailure {
+  task: number;
+  attempt: number;
+  node: string;
+  status: number;
+  reason?: string;
+  /** epoch seconds */
+  at: number;
+  tail: string;
+}
+
 export type FarmState = 'queued' | 'running' | 'paused' | 'done' | 'failed';
 
 export interface FarmStatus {
@@ -21,16 +33,8 @@ export interface FarmStatus {
   tasks: number;
   chunk: number;
   frames: FarmFrame[];
-  failures: {
-    task: number;
-    frames: string;
-    attempt: number;
-    node: string;
-    status: number;
-    reason?: string;
-    at: number;
-    tail: string;
-  }[];
+  /** each failed attempt, with the frames of its task as a list (`7..9`) */
+  failures: (TaskFailure & { frames: string })[];
   blocklist: string[];
   /** why waiting tasks cannot start, when they cannot anywhere (no eligible node) */
   message?: string;

@@ -1,19 +1,11 @@
 // SQL of the render farm tables: frames of each farm, failed task attempts, post jobs.
-import type { FarmFrame } from '../../core/farm-status.js';
+import type { FarmFrame, TaskFailure } from '../../core/farm-status.js';
 import type { FrameProgress } from '../../core/progress.js';
 import type { Db } from './connection.js';
 
 export type StoredFrame = FarmFrame;
 
-export interface TaskFailure {
-  task: number;
-  attempt: number;
-  node: string;
-  status: number;
-  reason?: string;
-  at: number;
-  tail: string;
-}
+export type { TaskFailure };
 
 interface FrameRow {
   frame: number;
