@@ -164,6 +164,8 @@ export class Farms {
     delete post.farm;
     delete post.array;
     delete post.depend;
+    // the tasks' --timeout is theirs: assembling a video may take longer than a frame
+    delete post.resources.walltime;
     const r = this.d.submit(post);
     if (r.ok) this.store.farms.setPost(where.farm, r.value.seq);
   }

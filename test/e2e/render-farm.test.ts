@@ -281,6 +281,11 @@ describe('render farm', () => {
     expect(early.frames[0]!.percent).toBeLessThan(later.frames[0]!.percent);
     expect(later.frames[0]!.state).toBe('running');
     expect(later.percent).toBe(later.frames[0]!.percent);
+    // the ETA at the rate so far, and the text form: bar, ETA, the frame rendering now
+    expect(later.eta).toBeGreaterThanOrEqual(0);
+    const text = (await head.run('render-farm', ['status', id])).stdout;
+    expect(text).toMatch(/^\[#{27}\.{3}\] 90\.0% {2}ETA 00:00:\d\d$/m);
+    expect(text).toMatch(/^rendering: 1 90% on r[123]$/m);
     execFileSync('touch', [gate]);
     expect((await until(id, 'the farm to end', ended)).state).toBe('done');
   });
@@ -297,6 +302,9 @@ describe('render farm', () => {
       '2',
       '--retries',
       '0',
+      // the post job is not bound by the tasks' timeout
+      '--then',
+      'sleep 3 && echo assembled > slow.post',
       '--',
       'sh',
       '-c',
@@ -311,6 +319,7 @@ describe('render farm', () => {
     const watched = await head.run('render-farm', ['watch', id, '--interval', '0.2']);
     expect(watched.code).toBe(0);
     expect(watched.stdout).toMatch(/slow {2}done\n/);
+    expect(readFileSync(join(head.work, 'slow.post'), 'utf8')).toBe('assembled\n');
     const list = await head.run('render-farm', ['list', '--json']);
     expect(JSON.parse(list.stdout)).toContainEqual(
       expect.objectContaining({ id, state: 'done', percent: 100 }),
