@@ -40,6 +40,13 @@ export function parseProgressLine(line: string): ProgressUpdate[] {
       { k: 'frame', frame: Number(m[1]) },
       { k: 'percent', percent: clampPercent((100 * Number(m[2])) / Number(m[3])) },
     ];
+  // Blender 2.8x-2.9x: `Fra:1 … | Rendering 3 / 64 samples`
+  m = /^Fra:(\d+)\b.*?\bRendering (\d+) \/ (\d+) samples/.exec(text);
+  if (m && Number(m[3]) > 0)
+    return [
+      { k: 'frame', frame: Number(m[1]) },
+      { k: 'percent', percent: clampPercent((100 * Number(m[2])) / Number(m[3])) },
+    ];
   m = /^Fra:(\d+)\b/.exec(text);
   if (m) return [{ k: 'frame', frame: Number(m[1]) }];
   m = /^Saved: '(.+)'/.exec(text);

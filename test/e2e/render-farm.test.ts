@@ -348,6 +348,56 @@ describe('render farm', () => {
     ]);
   });
 
+  it('survives a SIGKILL of the head mid-farm: every frame rendered once', async () => {
+    const gate = join(head.work, 'crash.gate');
+    const cmd = `while [ ! -e ${gate} ]; do sleep 0.1; done; echo "PROGRESS: 100%"; echo {frame} >> crash.frames`;
+    const id = await farm(['--name', 'crash', '--frames', '1-6', '--', 'sh', '-c', cmd]);
+    await until(id, 'three tasks running', (x) => x.counts.running === 3);
+    await head.kill9();
+    await head.start();
+    execFileSync('touch', [gate]);
+    const s = await until(id, 'the farm to end', ended);
+    expect(s.state).toBe('done');
+    expect(s.frames.every((f) => f.attempts === 1)).toBe(true);
+    const rendered = readFileSync(join(head.work, 'crash.frames'), 'utf8').trim().split('\n').map(Number);
+    expect(rendered.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('a task lost with its killed agent is run again without counting as a failure', async () => {
+    const gate = join(head.work, 'agent.gate');
+    const cmd = `while [ ! -e ${gate} ]; do sleep 0.1; done; echo "PROGRESS: 100%"`;
+    const id = await farm([
+      '--name',
+      'agentkill',
+      '--frames',
+      '1-3',
+      '--node-failures',
+      '1',
+      '--',
+      'sh',
+      '-c',
+      cmd,
+    ]);
+    const running = await until(id, 'three tasks running', (x) => x.counts.running === 3);
+    const victim = running.frames.find((f) => f.node === 'r2')!;
+    const task = await head.json(id.replace('[]', `[${victim.task}]`));
+    // the node's agent dies with the task's processes; the head restarts the agent over SSH
+    process.kill(cluster.agentPid(1), 'SIGKILL');
+    process.kill(-Number(task?.session_id), 'SIGKILL');
+    // lost with its agent, the task is queued again and runs as its second attempt
+    await until(
+      id,
+      'the lost task running again',
+      (x) => x.frames.find((f) => f.frame === victim.frame)!.attempts === 2,
+    );
+    execFileSync('touch', [gate]);
+    const s = await until(id, 'the farm to end', ended, 90_000);
+    expect(s.state).toBe('done');
+    expect(s.failures).toEqual([]);
+    expect(s.blocklist).toEqual([]);
+    expect(s.frames.find((f) => f.frame === victim.frame)!.attempts).toBe(2);
+  });
+
   it('refuses bad input with a clear message and the PBS exit code', async () => {
     const bad = await head.run('render-farm', ['submit', '--frames', '5-1', '--', 'true']);
     expect(bad.code).toBe(2);

@@ -19,6 +19,15 @@ describe('progress lines', () => {
       { k: 'frame', frame: 12 },
       { k: 'percent', percent: 25 },
     ]);
+    expect(
+      parseProgressLine(
+        'Fra:3 Mem:10.2M (Peak 11.0M) | Time:00:02.10 | Scene, View Layer | Rendering 16 / 64 samples',
+      ),
+    ).toEqual([
+      { k: 'frame', frame: 3 },
+      { k: 'percent', percent: 25 },
+    ]);
+    expect(parseProgressLine('Fra:4 Mem:10.2M | Syncing Cube')).toEqual([{ k: 'frame', frame: 4 }]);
     expect(parseProgressLine("Saved: '/out/shot_0012.png'")).toEqual([
       { k: 'output', path: '/out/shot_0012.png' },
     ]);
