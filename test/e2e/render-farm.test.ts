@@ -30,6 +30,9 @@ async function farm(args: string[]): Promise<string> {
   return r.stdout.trim();
 }
 
+/** A farm whose command is `sh -c CMD`. */
+const shFarm = (args: string[], cmd: string) => farm([...args, '--', 'sh', '-c', cmd]);
+
 async function status(id: string): Promise<FarmStatus> {
   const r = await head.run('render-farm', ['status', id, '--json']);
   if (r.code !== 0) throw new Error(`render-farm status failed: ${r.stderr}`);
@@ -143,18 +146,7 @@ describe('render farm', () => {
   it('blocklists a node whose renderer always fails and completes on the others', async () => {
     // the renderer is broken on r3 (127.0.0.33): every task there fails at once
     const cmd = `grep -qx 127.0.0.33 "$PBS_NODEFILE" && { echo "renderer crashed on $(cat "$PBS_NODEFILE")"; exit 3; }; sleep 1; echo "PROGRESS: 100%" > bl{frame}.txt; echo done`;
-    const id = await farm([
-      '--name',
-      'broken',
-      '--frames',
-      '1-6',
-      '--node-failures',
-      '2',
-      '--',
-      'sh',
-      '-c',
-      cmd,
-    ]);
+    const id = await shFarm(['--name', 'broken', '--frames', '1-6', '--node-failures', '2'], cmd);
     const s = await until(id, 'the farm to end', ended, 120_000);
     expect(s.state).toBe('done');
     expect(s.blocklist).toEqual(['r3']);
@@ -200,20 +192,10 @@ describe('render farm', () => {
   it('kills a stalled task (output, then silence) and retries it', async () => {
     const marker = join(head.work, 'stall.once');
     const cmd = `echo starting; if [ ! -e ${marker} ]; then touch ${marker}; sleep 120; fi; echo "PROGRESS: 100%"`;
-    const id = await farm([
-      '--name',
-      'stall',
-      '--frames',
-      '1',
-      '--stall-timeout',
-      '2',
-      '--retries',
-      '1',
-      '--',
-      'sh',
-      '-c',
+    const id = await shFarm(
+      ['--name', 'stall', '--frames', '1', '--stall-timeout', '2', '--retries', '1'],
       cmd,
-    ]);
+    );
     const s = await until(id, 'the farm to end', ended, 60_000);
     expect(s.state).toBe('done');
     expect(s.failures).toHaveLength(1);
@@ -228,7 +210,7 @@ describe('render farm', () => {
   it('pauses (running tasks finish, no new ones start) and resumes', async () => {
     const gate = join(head.work, 'pause.gate');
     const cmd = `while [ ! -e ${gate} ]; do sleep 0.1; done; echo "PROGRESS: 100%"`;
-    const id = await farm(['--name', 'pausing', '--frames', '1-6', '--', 'sh', '-c', cmd]);
+    const id = await shFarm(['--name', 'pausing', '--frames', '1-6'], cmd);
     await until(id, 'three tasks running', (x) => x.counts.running === 3);
     expect((await head.run('render-farm', ['pause', id])).code).toBe(0);
     expect((await status(id)).state).toBe('paused');
@@ -247,20 +229,19 @@ describe('render farm', () => {
     // the first render of frame 3 reports its output file but never writes it
     const once = join(head.work, 'missing.once');
     const cmd = `f=mf{frame}.txt; echo "Output file: $f"; if [ {frame} = 3 ] && [ ! -e ${once} ]; then touch ${once}; exit 0; fi; echo x > $f`;
-    const id = await farm([
-      '--name',
-      'missing',
-      '--frames',
-      '1-4',
-      '--chunk',
-      '2',
-      '--then',
-      'cat mf1.txt mf2.txt mf3.txt mf4.txt > all.txt',
-      '--',
-      'sh',
-      '-c',
+    const id = await shFarm(
+      [
+        '--name',
+        'missing',
+        '--frames',
+        '1-4',
+        '--chunk',
+        '2',
+        '--then',
+        'cat mf1.txt mf2.txt mf3.txt mf4.txt > all.txt',
+      ],
       cmd,
-    ]);
+    );
     const s = await until(id, 'the farm to end', (x) => ended(x) && x.post?.exitStatus === 0, 90_000);
     expect(s.state).toBe('done');
     expect(readFileSync(join(head.work, 'all.txt'), 'utf8')).toBe('x\nx\nx\nx\n');
@@ -274,7 +255,7 @@ describe('render farm', () => {
   it('shows progress moving during a long frame', async () => {
     const gate = join(head.work, 'progress.gate');
     const cmd = `for p in 10 20 30 40 50 60 70 80 90; do echo "PROGRESS: $p%"; sleep 0.3; done; while [ ! -e ${gate} ]; do sleep 0.1; done; echo "PROGRESS: 100%"`;
-    const id = await farm(['--name', 'progress', '--frames', '1', '--', 'sh', '-c', cmd]);
+    const id = await shFarm(['--name', 'progress', '--frames', '1'], cmd);
     const early = await until(id, 'some progress', (x) => x.frames[0]!.percent > 0);
     const later = await until(id, 'more progress', (x) => x.frames[0]!.percent >= 90);
     expect(early.frames[0]!.state).toBe('running');
@@ -293,23 +274,22 @@ describe('render farm', () => {
   it('a task past its --timeout fails; retry --failed renders it again; watch follows to the end', async () => {
     const once = join(head.work, 'timeout.once');
     const cmd = `if [ {frame} = 2 ] && [ ! -e ${once} ]; then touch ${once}; sleep 60; fi; echo "PROGRESS: 100%"`;
-    const id = await farm([
-      '--name',
-      'slow',
-      '--frames',
-      '1-3',
-      '--timeout',
-      '2',
-      '--retries',
-      '0',
-      // the post job is not bound by the tasks' timeout
-      '--then',
-      'sleep 3 && echo assembled > slow.post',
-      '--',
-      'sh',
-      '-c',
+    const id = await shFarm(
+      [
+        '--name',
+        'slow',
+        '--frames',
+        '1-3',
+        '--timeout',
+        '2',
+        '--retries',
+        '0',
+        // the post job is not bound by the tasks' timeout
+        '--then',
+        'sleep 3 && echo assembled > slow.post',
+      ],
       cmd,
-    ]);
+    );
     const failed = await until(id, 'the farm to fail', ended);
     expect(failed.state).toBe('failed');
     expect(failed.frames.map((f) => f.state)).toEqual(['done', 'failed', 'done']);
@@ -329,7 +309,7 @@ describe('render farm', () => {
   it('kills the tasks of given frames; the others finish and the farm ends failed', async () => {
     const gate = join(head.work, 'kill.gate');
     const cmd = `while [ ! -e ${gate} ]; do sleep 0.1; done; echo "PROGRESS: 100%"`;
-    const id = await farm(['--name', 'killing', '--frames', '1-8', '--chunk', '2', '--', 'sh', '-c', cmd]);
+    const id = await shFarm(['--name', 'killing', '--frames', '1-8', '--chunk', '2'], cmd);
     await until(id, 'three tasks running', (x) => x.counts.running === 3);
     // frame 3 is in task 2 (running), frame 8 in task 4 (queued)
     expect((await head.run('render-farm', ['kill', id, '--frames', '3,8'])).code).toBe(0);
@@ -351,7 +331,7 @@ describe('render farm', () => {
   it('survives a SIGKILL of the head mid-farm: every frame rendered once', async () => {
     const gate = join(head.work, 'crash.gate');
     const cmd = `while [ ! -e ${gate} ]; do sleep 0.1; done; echo "PROGRESS: 100%"; echo {frame} >> crash.frames`;
-    const id = await farm(['--name', 'crash', '--frames', '1-6', '--', 'sh', '-c', cmd]);
+    const id = await shFarm(['--name', 'crash', '--frames', '1-6'], cmd);
     await until(id, 'three tasks running', (x) => x.counts.running === 3);
     await head.kill9();
     await head.start();
@@ -366,18 +346,7 @@ describe('render farm', () => {
   it('a task lost with its killed agent is run again without counting as a failure', async () => {
     const gate = join(head.work, 'agent.gate');
     const cmd = `while [ ! -e ${gate} ]; do sleep 0.1; done; echo "PROGRESS: 100%"`;
-    const id = await farm([
-      '--name',
-      'agentkill',
-      '--frames',
-      '1-3',
-      '--node-failures',
-      '1',
-      '--',
-      'sh',
-      '-c',
-      cmd,
-    ]);
+    const id = await shFarm(['--name', 'agentkill', '--frames', '1-3', '--node-failures', '1'], cmd);
     const running = await until(id, 'three tasks running', (x) => x.counts.running === 3);
     const victim = running.frames.find((f) => f.node === 'r2')!;
     const task = await head.json(id.replace('[]', `[${victim.task}]`));
