@@ -79,10 +79,10 @@ export class Dispatcher {
     // a pass caused by an event on a full cluster can place nothing: skip reading the queue
     if (!full && !nodes.some((n) => n.available && !n.exclusive && n.usedNcpus < n.ncpus)) return [];
     const queues = this.store.queues.all();
-    const jobs = withAvoid(
-      this.store,
-      this.withShares(this.store.jobs.pending(freeCpus(nodes)), queues, now),
-    );
+    // a farm's tasks that avoid nodes are read beyond the per-array cap: they may not fit where
+    // the others would
+    const pending = this.store.jobs.pending(freeCpus(nodes), this.store.farms.failingTasks());
+    const jobs = withAvoid(this.store, this.withShares(pending, queues, now));
     if (jobs.length === 0) return [];
     const running = this.store.allocations.holdings();
     const plan = schedule({

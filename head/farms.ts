@@ -8,7 +8,7 @@ import { ok, refuse } from '../core/errors.js';
 import { farmChunks, MISSING_FRAMES_STATUS, postScript, taskScript } from '../core/farm-script.js';
 import { checkPlaceholders, MAX_FRAMES } from '../core/frames.js';
 import { type ProgressUpdate, trackFrames } from '../core/progress.js';
-import type { JobSpec, Result } from '../core/types.js';
+import type { JobSpec, ResourceRequest, Result } from '../core/types.js';
 import type { Store } from './db/index.js';
 import type { StoredJob } from './db/jobs.js';
 import { taskOf } from './farm-tasks.js';
@@ -159,13 +159,12 @@ export class Farms {
       name: `${parent.spec.name}.then`.slice(0, 236),
       script: postScript(spec.thenCommand, outputs),
       farmPost: where.farm,
-      resources: { ...parent.spec.resources, chunks: [{ ...parent.spec.resources.chunks[0]!, count: 1 }] },
+      // what a task asks for, without the tasks' --timeout: assembling may take longer
+      resources: postResources(parent.spec.resources),
     };
     delete post.farm;
     delete post.array;
     delete post.depend;
-    // the tasks' --timeout is theirs: assembling a video may take longer than a frame
-    delete post.resources.walltime;
     const r = this.d.submit(post);
     if (r.ok) this.store.farms.setPost(where.farm, r.value.seq);
   }
@@ -204,4 +203,11 @@ export class Farms {
     }
     return ok({ tasks });
   }
+}
+
+function postResources(tasks: ResourceRequest): ResourceRequest {
+  const { walltime: _walltime, ...list } = tasks.list;
+  const post: ResourceRequest = { ...tasks, list };
+  delete post.walltime;
+  return post;
 }

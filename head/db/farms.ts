@@ -60,7 +60,7 @@ export function farmsSql(db: Db) {
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const failures = db.prepare(
-    'SELECT task, attempt, node, status, reason, at, tail FROM farm_failures WHERE farm = ? ORDER BY at, task',
+    'SELECT task, attempt, node, status, reason, at, tail FROM farm_failures WHERE farm = ? ORDER BY at, task, attempt',
   );
   const failedNodes = db.prepare(
     'SELECT DISTINCT task, node FROM farm_failures WHERE farm = ? AND counted = 1',
@@ -78,6 +78,10 @@ export function farmsSql(db: Db) {
   );
   const farmOfPost = db.prepare('SELECT farm FROM farm_posts WHERE job = ?');
   const all = db.prepare('SELECT farm FROM farm_posts ORDER BY farm');
+  const failingTasks = db.prepare(
+    `SELECT f.farm AS farm, count(DISTINCT f.task) AS n FROM farm_failures f JOIN jobs j ON j.seq = f.farm
+     WHERE j.state != 'F' AND f.counted = 1 GROUP BY f.farm`,
+  );
   return {
     /** The frames of a new farm: each frame's position in the list and the task of its chunk. */
     create(farm: number, chunks: number[][]): void {
@@ -121,6 +125,11 @@ export function farmsSql(db: Db) {
         ...f,
         ...(reason !== null ? { reason } : {}),
       }));
+    },
+    /** Per live farm, how many of its tasks have failures that count (they avoid nodes). */
+    failingTasks(): Map<number, number> {
+      const rows = failingTasks.all() as { farm: number; n: number }[];
+      return new Map(rows.map((r) => [r.farm, r.n]));
     },
     /** Per task, the nodes it has failed on (failures that still count). */
     failedNodesByTask(farm: number): Map<number, string[]> {

@@ -306,16 +306,19 @@ export function jobsSql(db: Db) {
     /**
      * Queued jobs (the scheduler orders them); identical resource texts are parsed once. Subjobs
      * of a held or waiting array are left out, and of each array only as many as `freeCpus`
-     * could hold (its subjobs are alike: more would only be refused one by one), at least one.
+     * could hold (its subjobs are alike: more would only be refused one by one), at least one,
+     * plus `unlike` of it (render tasks that avoid the nodes they failed on are not alike).
      */
-    pending(freeCpus = Number.POSITIVE_INFINITY): SchedJob[] {
+    pending(freeCpus = Number.POSITIVE_INFINITY, unlike?: Map<number, number>): SchedJob[] {
       const stalled = new Set(stalledArrays.all() as number[]);
       const left = new Map<number, number>();
       const jobs: SchedJob[] = [];
       for (const job of refreshQueue().values()) {
         if (job.array !== undefined) {
           if (stalled.has(job.array)) continue;
-          const n = left.get(job.array) ?? Math.max(1, Math.floor(freeCpus / cpusOf(job.resources)));
+          const n =
+            left.get(job.array) ??
+            Math.max(1, Math.floor(freeCpus / cpusOf(job.resources))) + (unlike?.get(job.array) ?? 0);
           if (n <= 0) continue;
           left.set(job.array, n - 1);
         }

@@ -144,9 +144,14 @@ describe('render farm', () => {
   });
 
   it('blocklists a node whose renderer always fails and completes on the others', async () => {
-    // the renderer is broken on r3 (127.0.0.33): every task there fails at once
-    const cmd = `grep -qx 127.0.0.33 "$PBS_NODEFILE" && { echo "renderer crashed on $(cat "$PBS_NODEFILE")"; exit 3; }; sleep 1; echo "PROGRESS: 100%" > bl{frame}.txt; echo done`;
+    // the renderer is broken on r3 (127.0.0.33): every task there fails at once; the others
+    // wait on a gate, so that r3 takes queued tasks until it is blocklisted
+    const gate = join(head.work, 'broken.gate');
+    const cmd = `grep -qx 127.0.0.33 "$PBS_NODEFILE" && { echo "renderer crashed on $(cat "$PBS_NODEFILE")"; exit 3; }; while [ ! -e ${gate} ]; do sleep 0.1; done; echo "PROGRESS: 100%" > bl{frame}.txt; echo done`;
     const id = await shFarm(['--name', 'broken', '--frames', '1-6', '--node-failures', '2'], cmd);
+    const blocked = await until(id, 'r3 blocklisted', (x) => x.blocklist.length > 0);
+    expect(blocked.blocklist).toEqual(['r3']);
+    execFileSync('touch', [gate]);
     const s = await until(id, 'the farm to end', ended, 120_000);
     expect(s.state).toBe('done');
     expect(s.blocklist).toEqual(['r3']);
@@ -192,19 +197,25 @@ describe('render farm', () => {
   it('kills a stalled task (output, then silence) and retries it', async () => {
     const marker = join(head.work, 'stall.once');
     const cmd = `echo starting; if [ ! -e ${marker} ]; then touch ${marker}; sleep 120; fi; echo "PROGRESS: 100%"`;
+    // (the quiet time counts from the task's start: a login slower than it is a stall too)
     const id = await shFarm(
-      ['--name', 'stall', '--frames', '1', '--stall-timeout', '2', '--retries', '1'],
+      ['--name', 'stall', '--frames', '1', '--stall-timeout', '4', '--retries', '3'],
       cmd,
     );
-    const s = await until(id, 'the farm to end', ended, 60_000);
+    const s = await until(id, 'the farm to end', ended, 90_000);
     expect(s.state).toBe('done');
-    expect(s.failures).toHaveLength(1);
-    expect(s.failures[0]).toMatchObject({ reason: 'stall timeout', attempt: 1 });
-    expect(s.failures[0]!.tail).toMatch(/job killed: no output for 2 s \(stall timeout\)/);
-    expect(s.frames[0]).toMatchObject({ state: 'done', attempts: 2 });
-    const first = await head.run('render-farm', ['log', id, '1', '--attempt', '1']);
-    expect(first.stdout).toMatch(/^starting$/m);
-    expect(first.stdout).not.toMatch(/PROGRESS/);
+    expect(s.failures.length).toBeGreaterThanOrEqual(1);
+    for (const f of s.failures) {
+      expect(f.reason).toBe('stall timeout');
+      expect(f.tail).toMatch(/job killed: no output for 4 s \(stall timeout\)$/);
+    }
+    expect(s.frames[0]).toMatchObject({ state: 'done', attempts: s.failures.length + 1 });
+    // the attempt that printed and then hung
+    const hung = s.failures.find((f) => /^starting$/m.test(f.tail))!;
+    expect(hung).toBeDefined();
+    const log = await head.run('render-farm', ['log', id, '1', '--attempt', String(hung.attempt)]);
+    expect(log.stdout).toMatch(/^starting$/m);
+    expect(log.stdout).not.toMatch(/PROGRESS/);
   });
 
   it('pauses (running tasks finish, no new ones start) and resumes', async () => {
@@ -281,7 +292,7 @@ describe('render farm', () => {
         '--frames',
         '1-3',
         '--timeout',
-        '2',
+        '10',
         '--retries',
         '0',
         // the post job is not bound by the tasks' timeout
@@ -300,6 +311,12 @@ describe('render farm', () => {
     expect(watched.code).toBe(0);
     expect(watched.stdout).toMatch(/slow {2}done\n/);
     expect(readFileSync(join(head.work, 'slow.post'), 'utf8')).toBe('assembled\n');
+    // the tasks' timeout is theirs: the post job has no walltime of its own
+    const tasks = (await head.json(id.replace('[]', '[1]')))?.Resource_List as Record<string, unknown>;
+    expect(tasks.walltime).toBe('00:00:10');
+    const done = await status(id);
+    const post = (await head.json(done.post!.id))?.Resource_List as Record<string, unknown>;
+    expect(post.walltime).toBeUndefined();
     const list = await head.run('render-farm', ['list', '--json']);
     expect(JSON.parse(list.stdout)).toContainEqual(
       expect.objectContaining({ id, state: 'done', percent: 100 }),
@@ -313,6 +330,10 @@ describe('render farm', () => {
     await until(id, 'three tasks running', (x) => x.counts.running === 3);
     // frame 3 is in task 2 (running), frame 8 in task 4 (queued)
     expect((await head.run('render-farm', ['kill', id, '--frames', '3,8'])).code).toBe(0);
+    // the running task ends killed (before the gate opens, so that it cannot finish first)
+    await until(id, 'the killed tasks to end', (x) =>
+      [3, 4, 7, 8].every((f) => x.frames[f - 1]!.state === 'failed'),
+    );
     execFileSync('touch', [gate]);
     const s = await until(id, 'the farm to end', ended);
     expect(s.state).toBe('failed');
