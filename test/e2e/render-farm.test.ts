@@ -50,6 +50,10 @@ async function until(id: string, what: string, ok: (s: FarmStatus) => boolean, m
   );
 }
 
+/** Wait until the tasks' scripts have created these files in the work directory. */
+const startedAll = (files: string[]) =>
+  waitUntil(() => files.every((f) => existsSync(join(head.work, f))), 60_000, `${files.join(', ')} to exist`);
+
 const ended = (s: FarmStatus) => s.state === 'done' || s.state === 'failed';
 
 /** Frames of a video file, counted by decoding it. */
@@ -325,9 +329,10 @@ describe('render farm', () => {
 
   it('kills the tasks of given frames; the others finish and the farm ends failed', async () => {
     const gate = join(head.work, 'kill.gate');
-    const cmd = `while [ ! -e ${gate} ]; do sleep 0.1; done; echo "PROGRESS: 100%"`;
+    const cmd = `touch killing.{frame}; while [ ! -e ${gate} ]; do sleep 0.1; done; echo "PROGRESS: 100%"`;
     const id = await shFarm(['--name', 'killing', '--frames', '1-8', '--chunk', '2'], cmd);
-    await until(id, 'three tasks running', (x) => x.counts.running === 3);
+    // signals are sent once the tasks' scripts run (not while their login shells start)
+    await startedAll(['killing.1', 'killing.3', 'killing.5']);
     // frame 3 is in task 2 (running), frame 8 in task 4 (queued)
     expect((await head.run('render-farm', ['kill', id, '--frames', '3,8'])).code).toBe(0);
     // the running task ends killed (before the gate opens, so that it cannot finish first)
@@ -366,9 +371,12 @@ describe('render farm', () => {
 
   it('a task lost with its killed agent is run again without counting as a failure', async () => {
     const gate = join(head.work, 'agent.gate');
-    const cmd = `while [ ! -e ${gate} ]; do sleep 0.1; done; echo "PROGRESS: 100%"`;
+    const cmd = `touch agentkill.{frame}; while [ ! -e ${gate} ]; do sleep 0.1; done; echo "PROGRESS: 100%"`;
     const id = await shFarm(['--name', 'agentkill', '--frames', '1-3', '--node-failures', '1'], cmd);
-    const running = await until(id, 'three tasks running', (x) => x.counts.running === 3);
+    // the kill comes once the tasks' scripts run: a login shell SIGKILLed midway can leave
+    // lock files of the machine's shell start-up behind (pyenv's here)
+    await startedAll(['agentkill.1', 'agentkill.2', 'agentkill.3']);
+    const running = await status(id);
     const victim = running.frames.find((f) => f.node === 'r2')!;
     const task = await head.json(id.replace('[]', `[${victim.task}]`));
     // the node's agent dies with the task's processes; the head restarts the agent over SSH
