@@ -151,9 +151,9 @@ export class Farms {
       return;
     }
     if (parent.row.state !== 'F' || parent.row.exitStatus !== 0 || spec.thenCommand === undefined) return;
-    if (this.store.farms.frames(where.farm).some((f) => f.state !== 'done')) return;
     if (this.store.farms.post(where.farm)?.job != null) return;
     const outputs = this.store.farms.frames(where.farm);
+    if (outputs.some((f) => f.state !== 'done')) return;
     const post: JobSpec = {
       ...parent.spec,
       name: `${parent.spec.name}.then`.slice(0, 236),
