@@ -71,7 +71,7 @@ export class FarmOps {
       id: job.id,
       name: job.row.name,
       owner: job.owner,
-      state: this.stateOf(job, counts, postJob),
+      state: this.stateOf(job, counts.done === frames.length, postJob),
       percent,
       counts,
       tasks: byTask.size,
@@ -99,10 +99,10 @@ export class FarmOps {
     return status;
   }
 
-  private stateOf(job: StoredJob, counts: FarmStatus['counts'], post: StoredJob | undefined): FarmState {
+  private stateOf(job: StoredJob, allDone: boolean, post: StoredJob | undefined): FarmState {
     const then = job.spec.farm!.thenCommand;
     if (job.row.state === 'F') {
-      if (counts.done !== counts.queued + counts.running + counts.done + counts.failed) return 'failed';
+      if (!allDone) return 'failed';
       if (then === undefined) return 'done';
       if (!post) return 'running';
       if (post.row.state !== 'F') return 'running';

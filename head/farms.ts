@@ -6,7 +6,7 @@ import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ok, refuse } from '../core/errors.js';
 import { farmChunks, MISSING_FRAMES_STATUS, postScript, taskScript } from '../core/farm-script.js';
-import { checkPlaceholders, MAX_FRAMES } from '../core/frames.js';
+import { checkPlaceholders } from '../core/frames.js';
 import { type ProgressUpdate, trackFrames } from '../core/progress.js';
 import type { JobSpec, ResourceRequest, Result } from '../core/types.js';
 import type { Store } from './db/index.js';
@@ -14,32 +14,18 @@ import type { StoredJob } from './db/jobs.js';
 import { taskOf } from './farm-tasks.js';
 import { transition } from './transitions.js';
 
-/** Failures of one node for one farm after which the node is blocklisted for it (default). */
-export const DEFAULT_NODE_FAILURES = 3;
 /** Lines of a failed attempt's log kept with the failure. */
 const TAIL_LINES = 5;
 
-/** Check a farm's spec at the head and derive its array and task script from it. */
+/**
+ * Check a farm's spec at the head and derive its array and task script from it. Types and
+ * bounds are the API schema's (head/schemas.ts); what it cannot say is checked here.
+ */
 export function prepareFarm(spec: JobSpec): Result<JobSpec> {
   const farm = spec.farm;
   if (!farm) return ok(spec);
   const bad = (why: string) => refuse<JobSpec>('USAGE', `render-farm: ${why}`);
-  const intOk = (n: unknown, min: number) => Number.isInteger(n) && (n as number) >= min;
-  if (!Array.isArray(farm.frames) || farm.frames.length === 0 || farm.frames.length > MAX_FRAMES)
-    return bad(`a farm has 1 to ${MAX_FRAMES} frames`);
-  if (!farm.frames.every((f) => Number.isInteger(f)) || new Set(farm.frames).size !== farm.frames.length)
-    return bad('frames must be distinct integers');
-  if (!intOk(farm.chunk, 1)) return bad('--chunk must be a whole number of at least 1');
-  if (!intOk(farm.retries, 0)) return bad('--retries must be a whole number');
-  if (!intOk(farm.nodeFailures, 1)) return bad('--node-failures must be a whole number of at least 1');
-  if (farm.stallTimeout !== undefined && !intOk(farm.stallTimeout, 1))
-    return bad('--stall-timeout must be at least 1 second');
-  if (
-    !Array.isArray(farm.command) ||
-    farm.command.length === 0 ||
-    !farm.command.every((a) => typeof a === 'string')
-  )
-    return bad('no command to run');
+  if (new Set(farm.frames).size !== farm.frames.length) return bad('frames must be distinct');
   const placeholder = checkPlaceholders(farm.command);
   if (placeholder) return bad(placeholder);
   const tasks = farmChunks(farm).length;

@@ -1,4 +1,6 @@
 // JSON schemas of the API bodies: the head re-validates everything a command sends.
+import { MAX_FRAMES } from '../core/frames.js';
+
 const str = { type: 'string' } as const;
 const int = { type: 'integer' } as const;
 const strings = { type: 'array', items: str } as const;
@@ -103,7 +105,7 @@ export const jobSpecSchema = {
       required: ['frames', 'chunk', 'command', 'retries', 'nodeFailures'],
       additionalProperties: false,
       properties: {
-        frames: { type: 'array', items: { type: 'integer' }, minItems: 1, maxItems: 100_000 },
+        frames: { type: 'array', items: { type: 'integer' }, minItems: 1, maxItems: MAX_FRAMES },
         chunk: { type: 'integer', minimum: 1 },
         command: { type: 'array', items: { type: 'string' }, minItems: 1 },
         retries: { type: 'integer', minimum: 0 },
