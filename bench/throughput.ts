@@ -30,7 +30,15 @@ const fmt = (n: number, d = 1) => n.toFixed(d);
 async function startHead(): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'dist/cli/drover.js'), 'head', '--local', '--local-ncpus', String(values.ncpus)],
+    [
+      join(ROOT, 'dist/cli/drover.js'),
+      'head',
+      '--local',
+      '--acl-roots',
+      'root@*',
+      '--local-ncpus',
+      String(values.ncpus),
+    ],
     {
       env: { ...process.env, DROVER_LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'inherit'],

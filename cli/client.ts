@@ -1,9 +1,13 @@
-// The only HTTP code in cli/: requests to the head over its Unix socket ($DROVER_HOME/head.sock)
-// or, when DROVER_SERVER=http://HOST:PORT is set, over TCP.
+// The only HTTP code in cli/: requests to the head over its Unix socket, or over TCP when
+// DROVER_SERVER=http://HOST:PORT is set. On the socket the kernel tells the head who we are; over
+// TCP each request carries a MUNGE credential made for exactly that request.
+import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
+import { requestDigest } from '../core/munge-wire.js';
 import type { ErrorCode } from '../core/types.js';
+import { mungeCredential } from './munge-credential.js';
 
 export interface ApiError {
   statusCode: number;
@@ -31,29 +35,76 @@ const ERRNO: Record<string, number> = {
   EHOSTUNREACH: 113,
 };
 
+/** Where a head run by root keeps its state (its head.sock is every local user's way in). */
+export const SYSTEM_HOME = '/var/spool/drover';
+
+/** A head's state directory: $DROVER_HOME, else /var/spool/drover for root, ~/.drover for others. */
+export function defaultHome(): string {
+  return process.env.DROVER_HOME ?? (process.getuid?.() === 0 ? SYSTEM_HOME : join(homedir(), '.drover'));
+}
+
+/**
+ * The head to ask: DROVER_SERVER (TCP), else the socket of $DROVER_HOME, else a head of one's own
+ * (~/.drover), else the cluster's (/var/spool/drover).
+ */
 function target(): { socketPath: string } | { host: string; port: number; server: string } {
   const url = process.env.DROVER_SERVER;
   if (url) {
     const u = new URL(url);
     return { host: u.hostname, port: Number(u.port || 80), server: u.hostname };
   }
-  const home = process.env.DROVER_HOME ?? join(homedir(), '.drover');
-  return { socketPath: join(home, 'head.sock') };
+  if (process.env.DROVER_HOME) return { socketPath: join(process.env.DROVER_HOME, 'head.sock') };
+  const own = join(homedir(), '.drover', 'head.sock');
+  return { socketPath: existsSync(own) ? own : join(SYSTEM_HOME, 'head.sock') };
 }
 
-export function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<ApiReply<T>> {
+/** The credential header of a TCP request, or why there is none (the head says if it wants one). */
+async function credential(
+  method: string,
+  path: string,
+  payload: string | undefined,
+): Promise<{ headers: Record<string, string>; problem?: string }> {
+  try {
+    const cred = await mungeCredential(requestDigest(method, path, payload ?? ''));
+    return { headers: { authorization: `MUNGE ${cred}` } };
+  } catch (e) {
+    return { headers: {}, problem: (e as Error).message };
+  }
+}
+
+export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<ApiReply<T>> {
   const to = target();
   const payload = body === undefined ? undefined : JSON.stringify(body);
   const server = 'server' in to ? to.server : hostname().split('.')[0]!;
+  const auth: { headers: Record<string, string>; problem?: string } =
+    'socketPath' in to ? { headers: {} } : await credential(method, path, payload);
+  const reply = await send<T>(to, method, path, payload, auth.headers, server);
+  // a head that wanted a credential we could not make: say why we had none
+  if (!reply.ok && reply.error.code === 'BAD_CREDENTIAL' && auth.problem)
+    reply.error.message += ` (${auth.problem})`;
+  return reply;
+}
+
+function send<T>(
+  to: ReturnType<typeof target>,
+  method: string,
+  path: string,
+  payload: string | undefined,
+  auth: Record<string, string>,
+  server: string,
+): Promise<ApiReply<T>> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
         ...('socketPath' in to ? { socketPath: to.socketPath } : { host: to.host, port: to.port }),
         method,
         path,
-        headers: payload
-          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
-          : {},
+        headers: {
+          ...auth,
+          ...(payload
+            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+            : {}),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];

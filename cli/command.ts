@@ -26,13 +26,6 @@ export function codeExit(code: ErrorCode): number {
   return exitCode(code);
 }
 
-/** `user@host` of whoever runs the command. */
-export function whoami(): { user: string; host: string; by: string } {
-  const user = userInfo().username;
-  const host = hostname();
-  return { user, host, by: `${user}@${host}` };
-}
-
 export function runCommand(cmd: string, main: (argv: string[]) => Promise<number>): void {
   main(process.argv.slice(2)).then(
     (code) => {
@@ -61,14 +54,16 @@ function samePlace(pwd: string): boolean {
   }
 }
 
-/** Where and by whom a job is submitted: its PBS_O_WORKDIR, host, user, and the time now. */
+/**
+ * Where and by whom a job is submitted: its PBS_O_WORKDIR, host, user, and the time now. The
+ * head takes the user from the connection, not from here (PBS_O_LOGNAME and the like come from it).
+ */
 export function submitPlace(): { cwd: string; host: string; user: string; now: number } {
-  const me = whoami();
   const pwd = process.env.PWD;
   return {
     cwd: pwd && samePlace(pwd) ? pwd : process.cwd(),
-    host: me.host,
-    user: me.user,
+    host: hostname(),
+    user: userInfo().username,
     now: Math.floor(Date.now() / 1000),
   };
 }

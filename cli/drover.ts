@@ -1,12 +1,9 @@
 #!/usr/bin/env node
 // `drover`: the admin command (head, agent; node management comes with SSH nodes).
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { parseSize } from '../core/size.js';
-
-const defaultHome = () => process.env.DROVER_HOME ?? join(homedir(), '.drover');
+import { defaultHome } from './client.js';
 
 function sizeOption(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -22,13 +19,34 @@ await yargs(hideBin(process.argv))
     'run the head node in the foreground',
     (y) =>
       y
-        .option('home', { type: 'string', describe: 'state directory (default $DROVER_HOME or ~/.drover)' })
+        .option('home', {
+          type: 'string',
+          describe:
+            'state directory (default $DROVER_HOME, else /var/spool/drover for root, ~/.drover for others)',
+        })
         .option('local', {
           type: 'boolean',
           default: false,
           describe: 'run jobs on a compute agent on this machine',
         })
         .option('listen', { type: 'string', describe: 'also serve the API on HOST:PORT (TCP)' })
+        .option('auth', {
+          choices: ['munge', 'none'] as const,
+          describe:
+            'how TCP requests prove who sends them: munge (default), or none (a non-root head: callers act as its user)',
+        })
+        .option('munge-socket', {
+          type: 'string',
+          describe: "munged's socket on this host (default /run/munge/munge.socket.2)",
+        })
+        .option('socket-group', {
+          type: 'string',
+          describe: 'only this group may use head.sock (default: every local user)',
+        })
+        .option('acl-roots', {
+          type: 'string',
+          describe: 'set acl_roots (user@host,…: owners whose jobs may run as root), as qmgr would',
+        })
         .option('server-name', {
           type: 'string',
           describe: 'server name in job ids (default: short host name)',
@@ -90,6 +108,10 @@ await yargs(hideBin(process.argv))
         heartbeat: a.heartbeat,
         nodeTimeout: a['node-timeout'],
         fenceTimeout: a['fence-timeout'],
+        ...(a.auth ? { auth: a.auth } : {}),
+        ...(a['munge-socket'] ? { mungeSocket: a['munge-socket'] } : {}),
+        ...(a['socket-group'] ? { socketGroup: a['socket-group'] } : {}),
+        ...(a['acl-roots'] !== undefined ? { aclRoots: a['acl-roots'].split(',').filter(Boolean) } : {}),
       });
       process.exit(code);
     },

@@ -1,6 +1,6 @@
 // qhold and qrls share their shape: `-h types` and job ids.
 import { getopt } from '../core/getopt.js';
-import { report, whoami } from './command.js';
+import { report } from './command.js';
 import { actOnJobs, holdMessage } from './operands.js';
 
 export async function holdCommand(cmd: 'qhold' | 'qrls', argv: string[]): Promise<number> {
@@ -21,5 +21,5 @@ export async function holdCommand(cmd: 'qhold' | 'qrls', argv: string[]): Promis
     return report(cmd, { code: 'USAGE', message: 'job identifier required', usage: true }, usage);
   if (types === 'n') return 0;
   const path = cmd === 'qhold' ? '/v1/jobs/hold' : '/v1/jobs/release';
-  return actOnJobs(cmd, path, { operands, types, by: whoami().by }, holdMessage);
+  return actOnJobs(cmd, path, { operands, types }, holdMessage);
 }

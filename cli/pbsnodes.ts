@@ -1,6 +1,7 @@
-// pbsnodes: show nodes (-a, -l, names, -F json) and mark them offline (-o) or clear it (-r).
+// pbsnodes: show nodes (-a, -l, names, -F json), mark them offline (-o) or clear it (-r), set their
+// comment (-C, alone or with -o/-r).
 import { getopt } from '../core/getopt.js';
-import type { NodeRecord, ServerRecord } from '../core/types.js';
+import type { ErrorCode, NodeRecord, ServerRecord } from '../core/types.js';
 import { api } from './client.js';
 import { codeExit, printError, report, runCommand } from './command.js';
 import { formatNodes, formatNodesJson, formatNodesList } from './format/pbsnodes.js';
@@ -12,11 +13,16 @@ const USAGE = [
   '\tpbsnodes --version',
 ].join('\n');
 
-async function mark(names: string[], offline: boolean, comment: string | undefined): Promise<number> {
+/** -o (offline), -r (online) or -C alone (the comment); PBS's line for each node refused. */
+async function mark(
+  names: string[],
+  action: 'offline' | 'online' | 'comment',
+  comment: string | undefined,
+): Promise<number> {
   const body = comment !== undefined ? { names, comment } : { names };
-  const reply = await api<{ results: { name: string; error?: { message: string; code: 'UNKNOWN_NODE' } }[] }>(
+  const reply = await api<{ results: { name: string; error?: { message: string; code: ErrorCode } }[] }>(
     'POST',
-    offline ? '/v1/nodes/offline' : '/v1/nodes/online',
+    `/v1/nodes/${action}`,
     body,
   );
   if (!reply.ok) return report('pbsnodes', reply.error);
@@ -46,10 +52,10 @@ async function main(argv: string[]): Promise<number> {
       code: 'NOT_SUPPORTED',
       message: `output format "${format}" is not supported (use -F json)`,
     });
-  if (has('o') || has('r')) {
+  if (has('o') || has('r') || (comment !== undefined && !has('a') && !has('l'))) {
     if (names.length === 0)
       return report('pbsnodes', { code: 'USAGE', message: 'node name required', usage: true }, USAGE);
-    return mark(names, has('o'), comment);
+    return mark(names, has('o') ? 'offline' : has('r') ? 'online' : 'comment', comment);
   }
   if (!has('a') && !has('l') && names.length === 0)
     return report('pbsnodes', { code: 'USAGE', message: 'give -a, -l or node names', usage: true }, USAGE);

@@ -1,6 +1,6 @@
 // qalter: change attributes of queued jobs (every option of the usage below; pbs-spec.md §12).
 import { parseQalterCommandLine, QALTER_USAGE } from '../core/qsub.js';
-import { report, runCommand, whoami } from './command.js';
+import { report, runCommand } from './command.js';
 import { actOnJobs } from './operands.js';
 
 async function main(argv: string[]): Promise<number> {
@@ -10,7 +10,7 @@ async function main(argv: string[]): Promise<number> {
   return actOnJobs(
     'qalter',
     '/v1/jobs/alter',
-    { operands, alteration, by: whoami().by },
+    { operands, alteration },
     (r) => `${r.error.message} ${r.id ?? r.operand}`,
   );
 }

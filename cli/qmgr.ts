@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { getopt } from '../core/getopt.js';
 import { parseQmgr, type QmgrCommand } from '../core/qmgr.js';
+import { api } from './client.js';
 import { report, runCommand } from './command.js';
 import { formatListQueue, formatListServer, formatPrintQueue, formatPrintServer } from './format/qmgr.js';
 import { queueAction, serverAndQueues } from './queue-command.js';
@@ -23,7 +24,10 @@ async function show(c: Extract<QmgrCommand, { verb: 'list' | 'print' }>): Promis
 }
 
 async function run(c: QmgrCommand): Promise<number> {
-  if ('defaultQueue' in c) return queueAction('qmgr', 'default', c.defaultQueue);
+  if (c.object === 'server' && 'changes' in c) {
+    const r = await api('POST', '/v1/server/set', { changes: c.changes });
+    return r.ok ? 0 : report('qmgr', r.error);
+  }
   if ('changes' in c) return queueAction('qmgr', c.verb === 'create' ? 'create' : 'set', c.name, c.changes);
   if (c.verb === 'delete') return queueAction('qmgr', 'delete', c.name);
   return show(c);

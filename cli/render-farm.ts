@@ -7,7 +7,7 @@ import { buildFarmSpec, FARM_SUBMIT_USAGE } from '../core/farm-options.js';
 import type { FarmStatus } from '../core/farm-status.js';
 import { parseFrames } from '../core/frames.js';
 import { api } from './client.js';
-import { printError, report, runCommand, submitPlace, whoami } from './command.js';
+import { printError, report, runCommand, submitPlace } from './command.js';
 import { formatFarmList, formatFarmStatus } from './format/farm-status.js';
 import { actOnJobs, holdMessage } from './operands.js';
 
@@ -114,7 +114,6 @@ async function main(argv: string[]): Promise<number> {
   if (id === undefined) return usageError(`${sub}: farm id required`);
   const frames = v.frames !== undefined ? parseFrames(v.frames) : undefined;
   if (frames && !frames.ok) return report(CMD, frames.error);
-  const by = whoami().by;
   switch (sub) {
     case 'status': {
       const s = await status(id);
@@ -169,7 +168,7 @@ async function main(argv: string[]): Promise<number> {
       const s = await status(id);
       if (typeof s === 'number') return s;
       const path = sub === 'pause' ? '/v1/jobs/hold' : '/v1/jobs/release';
-      return actOnJobs(CMD, path, { operands: [s.id], types: 'u', by }, holdMessage);
+      return actOnJobs(CMD, path, { operands: [s.id], types: 'u' }, holdMessage);
     }
     case 'kill': {
       const s = await status(id);
@@ -179,7 +178,7 @@ async function main(argv: string[]): Promise<number> {
       return actOnJobs(
         CMD,
         '/v1/jobs/delete',
-        { operands, by },
+        { operands },
         (r) => `${r.error.message} ${r.id ?? r.operand}`,
       );
     }

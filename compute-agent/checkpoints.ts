@@ -1,9 +1,19 @@
-// Checkpoints on a node (issue 5): each checkpointable job has PBS_CHECKPOINT_DIR, a directory of
-// its own. The job is told to checkpoint by its signal (periodically, before walltime, or when
-// the head asks before a qhold); it writes its state there and may run `drover checkpoint`, or
-// the agent ships the directory after a short wait. A restarted job finds the last checkpoint
-// restored into the directory before its script starts.
-import { chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Checkpoints on a node: each checkpointable job has PBS_CHECKPOINT_DIR, a directory of its own
+// that its user owns. The job is told to checkpoint by its signal (periodically, before walltime,
+// or when the head asks before a qhold); it writes its state there and may run `drover
+// checkpoint`, or the agent ships the directory after a short wait, read as the user. A restarted
+// job finds the last checkpoint restored into a fresh directory before its script starts.
+import {
+  existsSync,
+  lchownSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { AgentMessage } from '../core/protocol.js';
 import {
@@ -18,6 +28,33 @@ export const MAX_CHECKPOINT_BYTES = 256 * 1024 * 1024;
 
 export function checkpointDir(stateDir: string, jobId: string): string {
   return join(stateDir, 'checkpoints', jobId);
+}
+
+/** Where a restored checkpoint waits for its attempt: the agent's own, out of the user's reach. */
+export function stagingDir(stateDir: string, jobId: string): string {
+  return join(stateDir, 'checkpoints', `.restore.${jobId}`);
+}
+
+/** `checkpoints/` is passable by every job user (each reaches only its own directory in it). */
+export function checkpointsRoot(stateDir: string): string {
+  const root = join(stateDir, 'checkpoints');
+  mkdirSync(root, { recursive: true, mode: 0o711 });
+  return root;
+}
+
+/**
+ * A new attempt's PBS_CHECKPOINT_DIR: the checkpoint restored for it (written by the agent into
+ * its staging directory, which no user can reach), or an empty directory; then given to the user.
+ * Whatever an earlier attempt left there must already be out of the way (compute-agent/as-user.ts).
+ */
+export function readyCheckpointDir(stateDir: string, jobId: string, uid: number, gid: number): string {
+  checkpointsRoot(stateDir);
+  const dir = checkpointDir(stateDir, jobId);
+  const staged = stagingDir(stateDir, jobId);
+  if (existsSync(staged)) renameSync(staged, dir);
+  else mkdirSync(dir, { mode: 0o700 });
+  if (process.getuid?.() === 0) chownTree(dir, uid, gid);
+  return dir;
 }
 
 /** The regular files under `dir`, with paths relative to it (symlinks and the rest are skipped). */
@@ -50,10 +87,12 @@ export function readCheckpoint(dir: string): CheckpointFile[] | string {
   return files;
 }
 
-/** Empty `dir` and fill it with `files` (paths that would leave it are skipped). */
-export function writeCheckpoint(dir: string, files: CheckpointFile[]): void {
+/** Stage a checkpoint to restore: `files` in a fresh staging directory (unsafe paths skipped). */
+export function stageCheckpoint(stateDir: string, jobId: string, files: CheckpointFile[]): void {
+  checkpointsRoot(stateDir);
+  const dir = stagingDir(stateDir, jobId);
   rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  mkdirSync(dir, { mode: 0o700 });
   for (const f of files) {
     if (!safeCheckpointPath(f.path)) continue;
     const p = join(dir, f.path);
@@ -62,13 +101,13 @@ export function writeCheckpoint(dir: string, files: CheckpointFile[]): void {
   }
 }
 
-/** Give `dir` and everything in it to the job's user. */
-export function chownTree(dir: string, uid: number, gid: number): void {
-  chownSync(dir, uid, gid);
+/** Give `dir` and everything in it (written by the agent, links never followed) to the user. */
+function chownTree(dir: string, uid: number, gid: number): void {
+  lchownSync(dir, uid, gid);
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (lstatSync(p).isDirectory()) chownTree(p, uid, gid);
-    else chownSync(p, uid, gid);
+    else lchownSync(p, uid, gid);
   }
 }
 
@@ -85,7 +124,8 @@ interface Pending {
 }
 
 export interface CheckpointerHost {
-  stateDir: string;
+  /** the job's checkpoint directory as its files, read as the job's user */
+  read: (jobId: string) => Promise<CheckpointFile[] | string>;
   send: (m: AgentMessage) => boolean;
   /** the running attempt of a checkpointable job, if it runs here */
   live: (jobId: string) => { attempt: number } | undefined;
@@ -134,11 +174,13 @@ export class Checkpointer {
     if (!p || p.attempt !== attempt) return;
     clearTimeout(p.timer);
     delete p.timer;
-    const files = readCheckpoint(checkpointDir(this.host.stateDir, jobId));
-    if (typeof files === 'string') this.fail(jobId, files);
-    else if (!this.host.send({ t: 'checkpoint', jobId, attempt, files }))
-      this.fail(jobId, 'the head is not connected to this node; try again');
-    else p.inFlight = true;
+    p.inFlight = true;
+    void this.host.read(jobId).then((files) => {
+      if (this.pending.get(jobId) !== p) return; // the attempt ended meanwhile
+      if (typeof files === 'string') this.fail(jobId, files);
+      else if (!this.host.send({ t: 'checkpoint', jobId, attempt, files }))
+        this.fail(jobId, 'the head is not connected to this node; try again');
+    });
   }
 
   /** The head's answer to a shipped checkpoint. */

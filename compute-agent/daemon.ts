@@ -15,7 +15,8 @@ import {
   PROTOCOL_VERSION,
   type TaskClientReply,
 } from '../core/protocol.js';
-import { Checkpointer, checkpointDir, writeCheckpoint } from './checkpoints.js';
+import { readCheckpointAsUser } from './as-user.js';
+import { Checkpointer, checkpointDir, stageCheckpoint } from './checkpoints.js';
 import { parseEnvironmentFile } from './job-env.js';
 import { JobRunner } from './job-runner.js';
 import { Journal } from './journal.js';
@@ -53,7 +54,12 @@ function tell(fd: number | undefined, text: string): void {
 
 export async function runAgent(opts: AgentOptions): Promise<number> {
   const log = pino({ name: 'drover-agent' });
+  // the agent's files have the modes it gives them; jobs get their own umask (qsub -W umask)
+  process.umask(0o022);
   mkdirSync(opts.stateDir, { recursive: true, mode: 0o755 });
+  // a root agent's state directory is passable by job users (their scripts, node files and
+  // checkpoint directories are in it) but not listable
+  if (process.getuid?.() === 0) chmodSync(opts.stateDir, 0o711);
   const paths = agentPaths(opts.stateDir);
   const lock = acquire(paths.pid);
   if (!lock.ok) {
@@ -80,9 +86,14 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
     checkpoint: (jobId, attempt) => checkpointer.tell(jobId, attempt, false),
     refused: (req, reason) => send({ t: 'refused', jobId: req.jobId, attempt: req.attempt, reason }),
     progress: (r) => send({ t: 'progress', ...r }),
+    warn: (message) => log.warn(message),
   });
   const checkpointer = new Checkpointer({
-    stateDir: opts.stateDir,
+    read: (jobId) => {
+      const account = runner.accountOf(jobId);
+      if (!account) return Promise.resolve(`job ${jobId} is not running here`);
+      return readCheckpointAsUser(account, checkpointDir(opts.stateDir, jobId));
+    },
     send: (m) => {
       if (!head) return false;
       send(m);
@@ -165,7 +176,7 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
       case 'end-tasks':
         return taskGroups.end(m.jobId, opts.killDelayMs);
       case 'restore':
-        return writeCheckpoint(checkpointDir(opts.stateDir, m.jobId), m.files);
+        return stageCheckpoint(opts.stateDir, m.jobId, m.files);
       case 'checkpoint':
         return checkpointer.tell(m.jobId, m.attempt, m.stop);
       case 'checkpoint-saved':
@@ -192,11 +203,21 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
     socket.setEncoding('utf8');
     const decoder = new LineDecoder<HeadMessage>();
     socket.on('data', (chunk: string) => {
+      let messages: HeadMessage[];
       try {
-        for (const m of decoder.push(chunk)) handle(m);
+        messages = decoder.push(chunk);
       } catch (e) {
-        log.error({ err: e }, 'bad message from head; closing the connection');
+        log.error({ err: e }, 'unreadable message from head; closing the connection');
         socket.destroy();
+        return;
+      }
+      // one message that cannot be handled (a job that cannot start, …) is that message's problem
+      for (const m of messages) {
+        try {
+          handle(m);
+        } catch (e) {
+          log.error({ err: e, message: m.t }, 'message from head not handled');
+        }
       }
     });
     socket.on('error', () => {});

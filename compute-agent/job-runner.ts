@@ -1,5 +1,10 @@
 // Runs job attempts on this node as PBS's MoM does (pbs-spec.md §4): a login shell reading the
 // stored script's path on stdin, in its own session, started in $HOME, stdout/stderr spooled.
+// The job's processes start through the drover-exec launcher, which becomes the job's user (with
+// every group of the user and the job's umask), creates TMPDIR and enters the start directory as
+// that user. The spool (run.json, stdout, stderr) stays the agent's: the job writes its output
+// through inherited descriptors and never reaches the files by name, so what the agent reads
+// back as root is what the job wrote, never a link the job planted.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
@@ -10,6 +15,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  readSync,
   renameSync,
   rm,
   rmSync,
@@ -18,18 +24,25 @@ import {
 } from 'node:fs';
 import { constants } from 'node:os';
 import { basename, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { formatDuration } from '../core/duration.js';
 import type { AgentJobSummary, Fact, JournalEntry, OutputFile, RunRequest } from '../core/protocol.js';
 import { shellQuote } from '../core/shell-words.js';
 import { EXIT } from '../core/states.js';
 import type { ResourceUsage } from '../core/types.js';
-import { checkpointDir, chownTree } from './checkpoints.js';
+import { launchArgs, launcherPath } from '../native/native.js';
+import { retire } from './as-user.js';
+import { checkpointDir, readyCheckpointDir, stagingDir } from './checkpoints.js';
 import { jobEnvironment } from './job-env.js';
 import type { Journal } from './journal.js';
+import { type LongTimer, longInterval, longTimeout } from './long-timer.js';
 import { type OutputReport, OutputWatch } from './output-watch.js';
 import { childrenOf, signalGroup } from './signals.js';
 import { foldUsage, parseStat, sampleSessions } from './usage.js';
 import { type Account, jobAccount } from './users.js';
+
+/** Each spooled stream is delivered up to this size; the rest is cut with a notice. */
+export const MAX_OUTPUT_BYTES = 64 * 2 ** 20;
 
 export interface RunnerOptions {
   stateDir: string;
@@ -50,10 +63,13 @@ export interface RunnerOptions {
   checkpoint?: (jobId: string, attempt: number) => void;
   /** a render task's new output and progress, to send to the head when connected */
   progress?: (report: OutputReport) => void;
+  /** something on this node could not be cleaned up (logged) */
+  warn?: (message: string) => void;
 }
 
 interface LiveJob {
   req: RunRequest;
+  account: Account;
   /** PBS_JOBCOOKIE: the secret with which the job's pbsdsh proves it is the job */
   cookie: string;
   dir: string;
@@ -62,7 +78,7 @@ interface LiveJob {
   startedAt: number;
   usage: ResourceUsage;
   killReason?: 'walltime' | 'delete' | 'fenced' | 'stall';
-  timers: NodeJS.Timeout[];
+  timers: LongTimer[];
 }
 
 /** The session (process group) id a job's processes run in, if that session still exists. */
@@ -99,6 +115,7 @@ export class JobRunner {
     this.jobsDir = join(opts.stateDir, 'jobs');
     this.auxDir = join(opts.stateDir, 'aux');
     this.watcher = new OutputWatch((r) => opts.progress?.(r));
+    // passable by every job user: each reaches its own script and PBS_NODEFILE by name
     mkdirSync(this.jobsDir, { recursive: true, mode: 0o711 });
     mkdirSync(this.auxDir, { recursive: true, mode: 0o755 });
     for (const name of readdirSync(this.jobsDir)) {
@@ -126,6 +143,12 @@ export class JobRunner {
       const session = liveSession(dir);
       if (session !== undefined) signalGroup(session, 'SIGKILL');
       rmSync(join(dir, 'session'), { force: true });
+      // its TMPDIR goes too: a later attempt here creates its own afresh
+      const account = jobAccount(readRunRequest(dir)?.user ?? '');
+      if (account)
+        retire(account, join(this.opts.tmpRoot, `pbs.${k.jobId}`), (why) =>
+          this.opts.warn?.(`TMPDIR of ${k.jobId} not removed: ${why}`),
+        );
       const reason =
         session !== undefined
           ? 'the node agent restarted; the processes it could no longer watch were killed'
@@ -150,7 +173,11 @@ export class JobRunner {
     return this.live.size;
   }
 
-  /** Start an attempt unless this node already knows it (a repeated `run` never starts twice). */
+  /**
+   * Start an attempt unless this node already knows it (a repeated `run` never starts twice). An
+   * attempt that cannot be started is refused with the reason: the head ends that job, and
+   * nothing else on the node changes.
+   */
   run(req: RunRequest): { refused?: string } {
     const seen = this.known.get(req.jobId);
     if (seen && seen.attempt >= req.attempt) return {};
@@ -169,27 +196,42 @@ export class JobRunner {
     const account = jobAccount(req.user);
     if (!account) return { refused: `no account for user ${req.user} on this node` };
     const dir = join(this.jobsDir, req.jobId);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    // not flushed: the journaled `started` fact is what must survive, and a node that crashes
-    // before it loses the job's processes too (the head then sends the run again)
-    writeFileSync(join(dir, 'run.json'), JSON.stringify(req), { mode: 0o600 });
-    this.known.set(req.jobId, { jobId: req.jobId, attempt: req.attempt, running: true });
-    this.start(req, account, dir);
-    return {};
+    this.discard(dir); // whatever a crash left under this name
+    try {
+      mkdirSync(dir, { mode: 0o711 });
+      // not flushed: the journaled `started` fact is what must survive, and a node that crashes
+      // before it loses the job's processes too (the head then sends the run again)
+      writeFileSync(join(dir, 'run.json'), JSON.stringify(req), { mode: 0o600 });
+      this.known.set(req.jobId, { jobId: req.jobId, attempt: req.attempt, running: true });
+      this.start(req, account, dir);
+      return {};
+    } catch (e) {
+      this.known.delete(req.jobId);
+      rmSync(dir, { recursive: true, force: true });
+      return { refused: `cannot start the job: ${(e as Error).message}` };
+    }
+  }
+
+  /** The job's own files: PBS_NODEFILE, the script (the user's, 0500), PBS_CHECKPOINT_DIR. */
+  private jobFiles(req: RunRequest, account: Account, dir: string) {
+    const nodefile = join(this.auxDir, req.jobId);
+    writeFileSync(nodefile, req.nodefile.map((h) => `${h}\n`).join(''), { mode: 0o644 });
+    const scriptPath = join(dir, `${req.jobId}.SC`);
+    if (req.script !== undefined) {
+      writeFileSync(scriptPath, req.script, { mode: 0o500 });
+      if (process.getuid?.() === 0) chownSync(scriptPath, account.uid, account.gid);
+    }
+    let checkpoint: string | undefined;
+    if (req.checkpoint) {
+      this.retireCheckpoint(req.jobId, account);
+      checkpoint = readyCheckpointDir(this.opts.stateDir, req.jobId, account.uid, account.gid);
+    }
+    return { nodefile, scriptPath, checkpoint, tmpdir: join(this.opts.tmpRoot, `pbs.${req.jobId}`) };
   }
 
   private start(req: RunRequest, account: Account, dir: string): void {
     const shell = req.shell ?? account.shell;
-    const nodefile = join(this.auxDir, req.jobId);
-    writeFileSync(nodefile, req.nodefile.map((h) => `${h}\n`).join(''), { mode: 0o644 });
-    const tmpdir = join(this.opts.tmpRoot, `pbs.${req.jobId}`);
-    mkdirSync(tmpdir, { recursive: true, mode: 0o700 });
-    const scriptPath = join(dir, `${req.jobId}.SC`);
-    if (req.script !== undefined) writeFileSync(scriptPath, req.script, { mode: 0o700 });
-    const owned = [dir, tmpdir, ...(req.script !== undefined ? [scriptPath] : [])];
-    if (process.getuid?.() === 0) for (const p of owned) chownSync(p, account.uid, account.gid);
-    const out = openSync(join(dir, 'stdout'), 'w', 0o600);
-    const err = req.join === 'n' ? openSync(join(dir, 'stderr'), 'w', 0o600) : out;
+    const { nodefile, scriptPath, checkpoint, tmpdir } = this.jobFiles(req, account, dir);
     const env = jobEnvironment(
       req,
       account,
@@ -200,32 +242,44 @@ export class JobRunner {
     );
     const cookie = randomBytes(16).toString('hex');
     env.PBS_JOBCOOKIE = cookie;
-    if (req.checkpoint) {
-      const ckpt = checkpointDir(this.opts.stateDir, req.jobId);
-      mkdirSync(ckpt, { recursive: true, mode: 0o700 });
-      if (process.getuid?.() === 0) chownTree(ckpt, account.uid, account.gid);
-      env.PBS_CHECKPOINT_DIR = ckpt;
+    if (checkpoint && req.checkpoint) {
+      env.PBS_CHECKPOINT_DIR = checkpoint;
       if (req.checkpoint.count > 0) {
         env.PBS_RESTART = '1';
         env.PBS_CHECKPOINT_COUNT = String(req.checkpoint.count);
       }
     }
     env.DROVER_TASKS = join(this.opts.stateDir, 'tasks.sock');
-    const common = {
-      cwd: startDirectory(req, account.home),
-      env,
-      detached: true,
-      ...(process.getuid?.() === 0 ? { uid: account.uid, gid: account.gid } : {}),
-    };
-    const child = req.executable
-      ? spawn(req.executable, req.argv ?? [], { ...common, stdio: ['ignore', out, err] })
-      : spawn(shell, [], { ...common, argv0: `-${basename(shell)}`, stdio: ['pipe', out, err] });
-    closeSync(out);
-    if (err !== out) closeSync(err);
+    const launch = launchArgs(
+      {
+        ...(process.getuid?.() === 0 ? { uid: account.uid, gid: account.gid } : {}),
+        umask: req.umask,
+        mkdirs: [tmpdir],
+        cds: [...startDirectories(req), account.home, '/'],
+        ...(req.executable ? {} : { argv0: `-${basename(shell)}` }),
+        errorFd: 3,
+      },
+      req.executable ?? shell,
+      req.executable ? (req.argv ?? []) : [],
+    );
+    const out = openSync(join(dir, 'stdout'), 'w', 0o600);
+    const err = req.join === 'n' ? openSync(join(dir, 'stderr'), 'w', 0o600) : out;
+    let child: ChildProcess;
+    try {
+      child = spawn(launcherPath(), launch, {
+        env,
+        detached: true,
+        stdio: [req.executable ? 'ignore' : 'pipe', out, err, 'pipe'],
+      });
+    } finally {
+      closeSync(out);
+      if (err !== out) closeSync(err);
+    }
     // for an agent that restarts: the session to kill if this attempt outlives its watcher
     if (child.pid !== undefined) writeFileSync(join(dir, 'session'), String(child.pid));
     const job: LiveJob = {
       req,
+      account,
       cookie,
       dir,
       child,
@@ -244,10 +298,16 @@ export class JobRunner {
       this.exits.push({ job, status, ...(failure ? { failure } : {}) });
       this.flushSoon();
     };
+    // the launcher reports a failure before the job's program runs (no such shell, TMPDIR already
+    // there, …) on fd 3, which closes by itself once the program is running
+    const launchError = launchErrors(child.stdio[3] as Readable);
     child.on('error', (e) => finish(EXIT.startFailed, `cannot start job: ${e.message}`));
-    child.on('exit', (code, signal) =>
-      finish(signal ? EXIT.signalBase + constants.signals[signal] : (code ?? 0)),
-    );
+    child.on('exit', (code, signal) => {
+      const status = signal ? EXIT.signalBase + constants.signals[signal] : (code ?? 0);
+      void launchError.then((why) =>
+        why ? finish(EXIT.startFailed, `cannot start job: ${why}`) : finish(status),
+      );
+    });
     if (child.pid !== undefined) {
       this.emit({
         kind: 'started',
@@ -258,7 +318,7 @@ export class JobRunner {
       });
     }
     if (req.walltime !== undefined) {
-      job.timers.push(setTimeout(() => this.kill(job, 'walltime'), req.walltime * 1000));
+      job.timers.push(longTimeout(() => this.kill(job, 'walltime'), req.walltime * 1000));
     }
     if (req.progress) {
       const files = [join(dir, 'stdout'), ...(req.join === 'n' ? [join(dir, 'stderr')] : [])];
@@ -277,9 +337,14 @@ export class JobRunner {
     const { checkpoint, walltime, jobId, attempt } = job.req;
     const tell = () => this.opts.checkpoint?.(jobId, attempt);
     if (!checkpoint) return;
-    if (checkpoint.intervalMin) job.timers.push(setInterval(tell, checkpoint.intervalMin * 60_000));
+    if (checkpoint.intervalMin) job.timers.push(longInterval(tell, checkpoint.intervalMin * 60_000));
     if (walltime !== undefined && walltime >= 10)
-      job.timers.push(setTimeout(tell, (walltime - Math.min(60, walltime / 10)) * 1000));
+      job.timers.push(longTimeout(tell, (walltime - Math.min(60, walltime / 10)) * 1000));
+  }
+
+  /** The account a running job runs as. */
+  accountOf(jobId: string): Account | undefined {
+    return this.live.get(jobId)?.account;
   }
 
   /** The running attempt of a checkpointable job. */
@@ -338,7 +403,7 @@ export class JobRunner {
     if (job.killReason) return;
     job.killReason = reason;
     signalGroup(job.session, 'SIGTERM');
-    job.timers.push(setTimeout(() => signalGroup(job.session, 'SIGKILL'), this.opts.killDelayMs));
+    job.timers.push(longTimeout(() => signalGroup(job.session, 'SIGKILL'), this.opts.killDelayMs));
   }
 
   /** The attempt of a running job whose cookie this is. */
@@ -353,7 +418,7 @@ export class JobRunner {
   }
 
   private exited(job: LiveJob, natural: number, failure?: string): void {
-    for (const t of job.timers) clearTimeout(t);
+    for (const t of job.timers) t.clear();
     // what the job left behind ends with it; after a SIGTERM (qdel, walltime) it first gets the
     // same grace as the job, so that its exit traps can run (e.g. a lock file being removed)
     if (job.killReason && job.killReason !== 'fenced')
@@ -382,7 +447,9 @@ export class JobRunner {
     }
     if (failure) this.appendNotice(job, `=>> PBS: ${failure}`);
     this.watcher.end(job.req.jobId);
-    rmSync(join(this.opts.tmpRoot, `pbs.${job.req.jobId}`), { recursive: true, force: true });
+    retire(job.account, join(this.opts.tmpRoot, `pbs.${job.req.jobId}`), (why) =>
+      this.opts.warn?.(`TMPDIR of ${job.req.jobId} not removed: ${why}`),
+    );
     this.live.delete(job.req.jobId);
     const summary = this.known.get(job.req.jobId);
     if (summary) summary.running = false;
@@ -423,19 +490,21 @@ export class JobRunner {
     });
   }
 
-  /** The spooled output of a finished attempt, addressed to its destinations. */
+  /**
+   * The spooled output of a finished attempt (the head writes it to the paths it recorded at
+   * submission). Each stream is cut at MAX_OUTPUT_BYTES, with a notice at the cut.
+   */
   output(jobId: string, attempt: number): OutputFile[] {
     const dir = join(this.jobsDir, jobId);
     const req = readRunRequest(dir);
     if (req?.attempt !== attempt) return [];
     const files: OutputFile[] = [];
-    const add = (spool: string, path: string) => {
-      const p = join(dir, spool);
-      if (existsSync(p)) files.push({ path, data: readFileSync(p).toString('base64') });
+    const add = (spool: string, stream: OutputFile['stream']) => {
+      const data = readSpool(join(dir, spool));
+      if (data) files.push({ stream, data: data.toString('base64') });
     };
-    if (req.join !== 'eo') add('stdout', req.stdoutPath);
-    if (req.join === 'eo') add('stdout', req.stderrPath);
-    if (req.join === 'n') add('stderr', req.stderrPath);
+    add('stdout', 'out');
+    if (req.join === 'n') add('stderr', 'err');
     return files;
   }
 
@@ -443,17 +512,36 @@ export class JobRunner {
   cleanup(jobId: string, attempt: number, keepCheckpoint = false): void {
     const seen = this.known.get(jobId);
     if (!seen || seen.attempt !== attempt || this.live.has(jobId)) return;
-    // renamed at once (a new attempt may reuse the name), removed off the event loop
-    const gone = join(this.jobsDir, `.gone.${jobId}.${attempt}`);
+    const user = readRunRequest(join(this.jobsDir, jobId))?.user;
+    this.discard(join(this.jobsDir, jobId));
+    rmSync(join(this.auxDir, jobId), { force: true });
+    if (!keepCheckpoint) {
+      const account = user === undefined ? undefined : jobAccount(user);
+      if (account) this.retireCheckpoint(jobId, account);
+      rmSync(stagingDir(this.opts.stateDir, jobId), { recursive: true, force: true });
+    }
+    this.known.delete(jobId);
+  }
+
+  /**
+   * A job's spool directory (the agent's own: the user cannot add to it) is renamed at once, as a
+   * new attempt may reuse the name, and removed off the event loop.
+   */
+  private discard(dir: string): void {
+    const gone = join(this.jobsDir, `.gone.${randomBytes(8).toString('hex')}`);
     try {
-      renameSync(join(this.jobsDir, jobId), gone);
+      renameSync(dir, gone);
       rm(gone, { recursive: true, force: true }, () => {});
     } catch {
-      // already removed
+      // not there
     }
-    rmSync(join(this.auxDir, jobId), { force: true });
-    if (!keepCheckpoint) rmSync(checkpointDir(this.opts.stateDir, jobId), { recursive: true, force: true });
-    this.known.delete(jobId);
+  }
+
+  /** An earlier attempt's PBS_CHECKPOINT_DIR (the user's) goes out of the way, removed as the user. */
+  private retireCheckpoint(jobId: string, account: Account): void {
+    retire(account, checkpointDir(this.opts.stateDir, jobId), (why) =>
+      this.opts.warn?.(`checkpoint directory of ${jobId} not removed: ${why}`),
+    );
   }
 
   /** Stop every running job (agent shutdown) and wait for their exits to be journaled. */
@@ -470,10 +558,43 @@ function zeroUsage(ncpus: number): ResourceUsage {
   return { cput: 0, mem: 0, vmem: 0, walltime: 0, cpupercent: 0, ncpus };
 }
 
-/** Where the job starts: `qsub -d DIR` (Torque's PBS_O_INITDIR) when it exists here, else $HOME. */
-function startDirectory(req: RunRequest, home: string): string {
+/** Where the job starts before $HOME: `qsub -d DIR` (Torque's PBS_O_INITDIR), entered as the user. */
+function startDirectories(req: RunRequest): string[] {
   const dir = req.env.find(([name]) => name === 'PBS_O_INITDIR')?.[1];
-  return dir && existsSync(dir) ? dir : home;
+  return dir ? [dir] : [];
+}
+
+/** What the launcher wrote on its error pipe before it closed ('' when the program started). */
+function launchErrors(pipe: Readable): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    pipe.setEncoding('utf8');
+    pipe.on('data', (d: string) => {
+      text += d;
+    });
+    pipe.on('error', () => {});
+    pipe.on('close', () => resolve(text.trim().replace(/^drover-exec: /, '')));
+  });
+}
+
+/** A spool file's first MAX_OUTPUT_BYTES, with a notice when there was more. */
+function readSpool(path: string): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const buf = Buffer.alloc(MAX_OUTPUT_BYTES + 1);
+    let n = 0;
+    for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null);
+    if (n <= MAX_OUTPUT_BYTES) return buf.subarray(0, n);
+    const cut = `\n=>> PBS: output cut at ${MAX_OUTPUT_BYTES / 2 ** 20} MiB\n`;
+    return Buffer.concat([buf.subarray(0, MAX_OUTPUT_BYTES), Buffer.from(cut)]);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The request an attempt was started with, unless it never got to disk whole. */

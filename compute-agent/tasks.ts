@@ -13,6 +13,7 @@ import {
   type TaskResult,
   type TaskSelection,
 } from '../core/protocol.js';
+import { launchArgs, launcherPath } from '../native/native.js';
 import { jobEnvironment } from './job-env.js';
 import { terminateGroup } from './signals.js';
 import { jobAccount } from './users.js';
@@ -127,14 +128,19 @@ export function runTask(
     );
     env.PBS_TASKNUM = String(taskNum);
     env.PBS_NODENUM = String(nodeNum);
+    // as the job's user, with its groups and umask, started in its home (compute-agent/job-runner.ts)
     const root = process.getuid?.() === 0;
-    const child = spawn(argv[0]!, argv.slice(1), {
-      cwd: account.home,
-      env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      ...(root ? { uid: account.uid, gid: account.gid } : {}),
-    });
+    const launch = launchArgs(
+      { ...(root ? { uid: account.uid, gid: account.gid } : {}), umask: job.umask, cds: [account.home, '/'] },
+      argv[0]!,
+      argv.slice(1),
+    );
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(launcherPath(), launch, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (e) {
+      return done(-1, '', `pbsdsh: cannot run ${argv[0]}: ${(e as Error).message}\n`);
+    }
     const pgid = child.pid;
     if (pgid !== undefined) {
       groups.add(job.jobId, pgid);

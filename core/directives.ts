@@ -17,6 +17,12 @@ export const DEFAULT_PREFIX = '#PBS';
 
 export function scanDirectives(content: string, prefix = DEFAULT_PREFIX): Result<ScannedScript> {
   if (content.includes('\r\n')) return refuse('DIRECTIVE', 'script contains cr, lf');
+  const nul = content.indexOf('\0');
+  if (nul >= 0)
+    return refuse(
+      'DIRECTIVE',
+      `script contains a NUL byte (line ${content.slice(0, nul).split('\n').length})`,
+    );
   const lines = content.split('\n');
   const kept: string[] = [];
   const options: ParsedOption[] = [];

@@ -226,6 +226,7 @@ function assemble(input: QsubBuildInput, sources: Sources, parts: ComputedParts)
     checkpointSignal: wAttribute(sources, 'checkpoint_signal')
       ?.toUpperCase()
       .replace(/^(SIG)?/, 'SIG'),
+    umask: wAttribute(sources, 'umask'),
     mailPoints: pick(sources, 'm') ?? 'a',
     mailUsers: pick(sources, 'M'),
     userList: pick(sources, 'u'),

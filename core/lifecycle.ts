@@ -127,6 +127,8 @@ export type JobEvent =
   /** an array's last subjob ended: the parent is F with the worst outcome */
   | { type: 'array_ended'; status?: number; substate: number }
   | { type: 'finished'; attempt: number }
+  /** the head could not dispatch the job, or found its record damaged: it ends at once */
+  | { type: 'failed'; status: number; reason: string }
   /** a finished render task (or its array) queued again to re-render frames (issue 6) */
   | { type: 'resubmitted'; reason: string };
 
@@ -268,6 +270,11 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
     case 'finished':
       if (row.state !== 'E' || row.attempt !== event.attempt) return refuseState(row, event.type);
       return ok(finished(base, now));
+    case 'failed': {
+      if (row.state === 'F' || row.isArray) return refuseState(row, event.type);
+      const failed: JobRow = { ...base, state: 'F', substate: SUBSTATE.failed!, obittime: now };
+      return ok({ ...failed, exitStatus: event.status, comment: event.reason });
+    }
     case 'resubmitted': {
       if (row.state !== 'F') return refuseState(row, event.type);
       const again: JobRow = { ...base, comment: event.reason };

@@ -4,7 +4,7 @@
 import type { ProgressUpdate } from './progress.js';
 import type { ResourceUsage } from './types.js';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Everything an agent needs to start one attempt of a job. */
 export interface RunRequest {
@@ -19,6 +19,8 @@ export interface RunRequest {
   argv?: string[];
   /** -S: shell path */
   shell?: string;
+  /** the job's file-creation mask (qsub -W umask=, default 0o077) */
+  umask: number;
   /** Variable_List, then the PBS job-level variables (PBS_JOBID, PBS_JOBNAME, PBS_QUEUE, ...) */
   env: [string, string][];
   /** the lines of PBS_NODEFILE */
@@ -30,9 +32,6 @@ export interface RunRequest {
   /** seconds; undefined = unlimited */
   walltime?: number;
   join: 'oe' | 'eo' | 'n';
-  /** absolute destination paths of stdout and stderr on the submit host */
-  stdoutPath: string;
-  stderrPath: string;
   /** a checkpointable job: its signal, its period, and the checkpoint it restarts from (0: none) */
   checkpoint?: { signal: string; intervalMin?: number; count: number };
   /** a render task: its output is streamed to the head as progress; killed after `stallTimeout`
@@ -91,9 +90,9 @@ export interface NodeInfo {
   version: number;
 }
 
+/** A finished attempt's spooled stdout (`out`, both streams when joined) or stderr (`err`). */
 export interface OutputFile {
-  /** destination path on the submit host */
-  path: string;
+  stream: 'out' | 'err';
   /** base64 content */
   data: string;
 }

@@ -1,15 +1,22 @@
-// The qmgr subset Drover understands (pbs-spec.md §13): create/set/unset/delete queue, set
-// server default_queue, list and print. Verbs and objects may be abbreviated as in PBS
-// (`c q`, `s q`, `p s`); attributes take PBS's names.
+// The qmgr subset Drover understands (pbs-spec.md §13): create/set/unset/delete queue, set/unset
+// server attributes (core/server-settings.ts), list and print. Verbs and objects may be
+// abbreviated as in PBS (`c q`, `s q`, `p s`); attributes take PBS's names.
 import { parseDuration } from './duration.js';
 import { ok, refuse } from './errors.js';
+import {
+  type ListChange,
+  parseAclEntry,
+  parseEntityLimits,
+  parseScriptSize,
+  type ServerChanges,
+} from './server-settings.js';
 import type { QueueChanges, Result } from './types.js';
 
 export type QmgrCommand =
   | { verb: 'create' | 'set'; object: 'queue'; name: string; changes: QueueChanges }
   | { verb: 'unset'; object: 'queue'; name: string; changes: QueueChanges }
   | { verb: 'delete'; object: 'queue'; name: string }
-  | { verb: 'set'; object: 'server'; defaultQueue: string }
+  | { verb: 'set' | 'unset'; object: 'server'; changes: ServerChanges }
   | { verb: 'list' | 'print'; object: 'server' | 'queue'; name?: string };
 
 const VERBS: Record<string, 'create' | 'set' | 'unset' | 'delete' | 'list' | 'print'> = {
@@ -53,12 +60,65 @@ export function parseQmgr(line: string): Result<QmgrCommand> {
   return ok({ verb, object, name, changes: changes.value });
 }
 
+/** `set server ATTR OP VALUE` (one attribute: list values hold commas) or `unset server ATTR`. */
 function serverCommand(verb: string, name: string | undefined, rest: string): Result<QmgrCommand> {
   const text = `${name ?? ''} ${rest}`.trim();
-  const m = /^default_queue\s*=\s*([A-Za-z][\w-]*)$/.exec(text);
-  if (verb !== 'set' || !m)
-    return refuse('NOT_SUPPORTED', `only "set server default_queue = NAME" changes the server here`);
-  return ok({ verb: 'set', object: 'server', defaultQueue: m[1]! });
+  if (verb === 'unset') {
+    const attr = /^\w+$/.exec(text)?.[0];
+    const changes = attr === undefined ? undefined : unsetServer(attr);
+    if (!changes) return refuse('INVALID_REQUEST', `cannot unset server ${text}`);
+    return ok({ verb, object: 'server', changes });
+  }
+  const m = /^(\w+)\s*([+-]?=)\s*(.*)$/.exec(text);
+  if (verb !== 'set' || !m) return syntax(`${verb} server ${text} (try: set server ATTR = VALUE)`);
+  const changes = setServer(m[1]!, m[2] as ListChange['op'], m[3]!.replace(/^"(.*)"$/, '$1').trim());
+  return changes.ok ? ok({ verb: 'set', object: 'server', changes: changes.value }) : changes;
+}
+
+const SERVER_LISTS = { managers: 'managers', operators: 'operators', acl_roots: 'aclRoots' } as const;
+
+function setServer(attr: string, op: ListChange['op'], value: string): Result<ServerChanges> {
+  const bad = () =>
+    refuse<ServerChanges>('BAD_RESOURCE_VALUE', `Illegal attribute or resource value ${attr}`);
+  const plain = (c: ServerChanges) => (op === '=' ? ok(c) : bad());
+  if (attr in SERVER_LISTS) {
+    const entries: string[] = [];
+    for (const item of value.split(',').filter((e) => e.trim() !== '')) {
+      const e = parseAclEntry(item);
+      if (!e.ok) return e;
+      entries.push(e.value);
+    }
+    if (entries.length === 0) return bad();
+    return ok({ [SERVER_LISTS[attr as keyof typeof SERVER_LISTS]]: { op, entries } });
+  }
+  switch (attr) {
+    case 'default_queue':
+      return /^[A-Za-z][\w-]*$/.test(value) ? plain({ defaultQueue: value }) : bad();
+    case 'query_other_jobs': {
+      const b = boolean(value);
+      return b === undefined ? bad() : plain({ queryOtherJobs: b });
+    }
+    case 'max_queued': {
+      const limits = parseEntityLimits(value);
+      return limits.ok ? ok({ maxQueued: { op, limits: limits.value } }) : limits;
+    }
+    case 'max_script_size': {
+      const size = parseScriptSize(value);
+      return size.ok ? plain({ maxScriptSize: size.value }) : size;
+    }
+  }
+  return refuse(
+    'INVALID_REQUEST',
+    `Unknown attribute ${attr} (Drover's server has default_queue, managers, operators, acl_roots, query_other_jobs, max_queued, max_script_size)`,
+  );
+}
+
+function unsetServer(attr: string): ServerChanges | undefined {
+  if (attr in SERVER_LISTS) return { [SERVER_LISTS[attr as keyof typeof SERVER_LISTS]]: null };
+  if (attr === 'query_other_jobs') return { queryOtherJobs: null };
+  if (attr === 'max_queued') return { maxQueued: null };
+  if (attr === 'max_script_size') return { maxScriptSize: null };
+  return undefined;
 }
 
 function setChanges(text: string): Result<QueueChanges> {

@@ -6,6 +6,7 @@ import { CHECKPOINT_SIGNALS } from './checkpoint.js';
 import { refuse } from './errors.js';
 import { isExecutionTimeSyntax } from './exec-time.js';
 import type { ParsedOption } from './getopt.js';
+import { CONTROL, LIMITS } from './limits.js';
 import { parseResourceArgs, splitOutsideQuotes, unquote } from './resource-entries.js';
 import type { Result } from './types.js';
 import { checkVariableList } from './variables.js';
@@ -47,7 +48,7 @@ type Check = (value: string) => OptionProblem | undefined | boolean;
 /** true = valid, false = `illegal -X value` + usage, or a specific problem. */
 const CHECKS: Record<string, Check> = {
   a: isExecutionTimeSyntax,
-  c: (v) => /^(n|s|c|w|[cw]=\d+)$/.test(v),
+  c: (v) => /^(n|s|c|w|[cw]=\d+)$/.test(v) && Number(v.slice(2) || 0) <= LIMITS.checkpointMinutes,
   e: (v) => checkPath(v),
   j: (v) => ['oe', 'eo', 'n'].includes(v),
   // the size limit is the server's (max_array_size); the client checks the syntax
@@ -113,7 +114,9 @@ function arraySyntaxOk(r: Result<unknown>): boolean {
 
 function checkPath(value: string): boolean {
   const host = /^([^/:]+):(.*)$/s.exec(value);
-  return value !== '' && (host === null || host[2] !== '');
+  return (
+    value !== '' && !CONTROL.test(value) && value.length <= LIMITS.path && (host === null || host[2] !== '')
+  );
 }
 
 /**

@@ -11,6 +11,7 @@ import {
 } from './chunks.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { ok, refuse } from './errors.js';
+import { resourceBounds } from './limits.js';
 import { parseNodes } from './nodes-spec.js';
 import { mergeResourceEntries, type ResourceEntry } from './resource-entries.js';
 import { formatSizeSum, parseSize } from './size.js';
@@ -63,7 +64,9 @@ export function buildResourceRequest(entries: ResourceEntry[]): Result<ResourceR
   if (!conflict.ok) return conflict;
   const plan = planChunks(displays.value);
   if (!plan.ok) return plan;
-  return ok(assembleRequest(displays.value, plan.value));
+  const request = assembleRequest(displays.value, plan.value);
+  const bounded = resourceBounds(request);
+  return bounded.ok ? ok(request) : bounded;
 }
 
 /** Validates scalar values and puts them in display form (`01:30:00`, `2gb`, `4`). */

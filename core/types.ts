@@ -1,5 +1,6 @@
 // Shared data shapes of Drover's domain. No I/O, no behaviour: the contracts between the
 // commands (cli/), the head (head/) and the compute agent (compute-agent/).
+import type { ServerSettings } from './server-settings.js';
 import type { JobState } from './states.js';
 
 /** Why a request was refused. `code` maps to an HTTP status and a PBS exit code (core/errors.ts). */
@@ -31,7 +32,11 @@ export type ErrorCode =
   | 'INVALID_REQUEST' // 156
   | 'SUBJOB_FINISHED' // 55: qdel of an X subjob
   | 'MODIFY_RUNNING' // 167
-  | 'UNAUTHORIZED' // 159
+  | 'UNAUTHORIZED' // 159: PBSE_PERM, the requester may not do this
+  | 'BAD_CREDENTIAL' // 171: PBSE_BADCRED, who is asking could not be established
+  | 'BAD_USER' // 175: PBSE_BADUSER, e.g. a job as root that acl_roots does not allow
+  | 'READ_ONLY' // 155: PBSE_ATTRRO, an attribute the requester may not set
+  | 'ENTITY_LIMIT' // 38: PBSE_ENTLIMCT, max_queued reached
   | 'UNKNOWN_NODE' // 1
   | 'NOT_SUPPORTED' // 1: a feature Drover refuses for now, with a clear message
   | 'NO_SERVER' // 111 (ECONNREFUSED-like): cannot connect to server
@@ -95,6 +100,8 @@ export interface JobSpec {
   checkpoint: string;
   /** -W checkpoint_signal=: what tells the job to checkpoint (default SIGUSR1) */
   checkpointSignal?: string;
+  /** -W umask=: octal digits, the job's file-creation mask (default 077) */
+  umask?: string;
   mailPoints: string;
   mailUsers?: string;
   userList?: string;
@@ -284,6 +291,8 @@ export interface QueueRecord {
 export interface ServerRecord {
   name: string;
   defaultQueue: string;
+  /** the attributes set with qmgr (managers, query_other_jobs, max_queued, …) */
+  settings?: ServerSettings;
   version: string;
   counts: Record<JobState, number>;
   total: number;

@@ -19,11 +19,12 @@ import type { Cluster } from './cluster.js';
 import type { GroupCommit } from './db/group-commit.js';
 import type { Store } from './db/index.js';
 import type { StoredJob } from './db/jobs.js';
-import { deliverOutput } from './delivery.js';
+import type { Destination, Outcome } from './delivery/workers.js';
 import { endLostAttempt } from './failover.js';
 import type { Farms } from './farms.js';
-import { buildRunRequest, runMessages } from './run-request.js';
+import { buildRunRequest, jobUmask, pathPart, runMessages } from './run-request.js';
 import { transition } from './transitions.js';
+import { keepUndelivered } from './undelivered.js';
 
 export interface AgentContext {
   store: Store;
@@ -31,6 +32,8 @@ export interface AgentContext {
   log: Logger;
   poke: () => void;
   undeliveredDir: string;
+  /** write a job's output as its user (head/delivery/workers.ts) */
+  deliver: (user: string, umask: number, files: Destination[]) => Promise<Outcome[]>;
   /** when given, batches share group commits; without it each batch commits on its own */
   group?: GroupCommit;
   /** the checkpoint store (none: checkpoints are refused) */
@@ -42,6 +45,8 @@ export interface AgentContext {
 export class AgentMessages {
   /** exited facts waiting for their output: jobId → journal seq */
   private awaiting = new Map<string, { node: string; seq: number }>();
+  /** jobs whose output is being written now */
+  private delivering = new Set<string>();
   /** pbsdsh requests under way: reqId → the mother superior's node, results so far, tasks not yet sent (-s) */
   private taskRequests = new Map<
     string,
@@ -58,24 +63,31 @@ export class AgentMessages {
 
   /** Handle a batch in one transaction, then send what it decided once that has committed. */
   handleAll(node: string, batch: AgentMessage[]): void {
+    this.commit(node, () => {
+      for (const m of batch) this.handle(node, m);
+    });
+  }
+
+  /** Run `work` in one transaction (a group commit), then send the messages it decided. */
+  private commit(node: string, work: () => void): void {
     const unit = () => {
       this.outbox = [];
-      for (const m of batch) this.handle(node, m);
+      work();
       return this.outbox;
     };
     const { group, store, log } = this.ctx;
     if (!group) {
-      this.deliver(store.transaction(unit));
+      this.sendAll(store.transaction(unit));
       return;
     }
     group.run(unit).then(
-      (out) => this.deliver(out),
+      (out) => this.sendAll(out),
       (e) => log.error({ err: e, node }, 'agent messages not recorded; the agent resends its facts'),
     );
   }
 
   /** Send the decided messages, with each node's acknowledgements folded into one. */
-  private deliver(out: [string, HeadMessage][]): void {
+  private sendAll(out: [string, HeadMessage][]): void {
     const acks = new Map<string, number[]>();
     for (const [to, m] of out) {
       if (m.t === 'ack') acks.set(to, [...(acks.get(to) ?? []), ...m.seqs]);
@@ -253,15 +265,45 @@ export class AgentMessages {
     this.send(node, { t: 'cleanup', jobId: fact.jobId, attempt: fact.attempt });
   }
 
-  /** The spooled output of an exited attempt arrived: deliver it, finish the job, acknowledge. */
+  /**
+   * The spooled output of an exited attempt arrived: it is written as the job's user, outside any
+   * transaction, to the paths recorded at submission (never a path an agent reports); then the
+   * job finishes and the fact is acknowledged. A head that dies in between writes it again.
+   */
   private output(node: string, jobId: string, attempt: number, files: OutputFile[]): void {
-    const { store, log } = this.ctx;
     const seq = this.awaiting.get(jobId)?.seq;
     const job = this.current(jobId, attempt);
-    if (seq === undefined || !job || job.row.state !== 'E') return;
-    const result = deliverOutput(files, job.spec.user, this.ctx.undeliveredDir);
-    for (const u of result.undelivered)
-      log.warn({ job: jobId, ...u }, 'output not delivered; kept in undelivered');
+    if (seq === undefined || !job || job.row.state !== 'E' || this.delivering.has(jobId)) return;
+    this.delivering.add(jobId);
+    const destinations = files.map((f) => ({
+      path: pathPart(f.stream === 'err' || job.spec.join === 'eo' ? job.errorPath : job.outputPath),
+      data: Buffer.from(f.data, 'base64'),
+    }));
+    const umask = jobUmask(job.spec.umask);
+    this.ctx
+      .deliver(job.spec.user, umask, destinations)
+      .catch((e: Error) => destinations.map((d) => ({ path: d.path, error: e.message })))
+      .then((outcomes) => {
+        this.delivering.delete(jobId);
+        this.undelivered(job, destinations, outcomes);
+        this.commit(node, () => this.finish(node, jobId, attempt, seq));
+      });
+  }
+
+  /** What could not be written is kept where the head's admin finds it, and the log says why. */
+  private undelivered(job: StoredJob, files: Destination[], outcomes: Outcome[]): void {
+    outcomes.forEach((o, i) => {
+      if (!o.error) return;
+      const savedAs = keepUndelivered(this.ctx.undeliveredDir, job.id, files[i]!);
+      this.ctx.log.warn({ job: job.id, path: o.path, error: o.error, savedAs }, 'output not delivered');
+    });
+  }
+
+  /** The output is written: the job finishes and its exit fact is acknowledged. */
+  private finish(node: string, jobId: string, attempt: number, seq: number): void {
+    const { store } = this.ctx;
+    const job = this.current(jobId, attempt);
+    if (this.awaiting.get(jobId)?.seq !== seq || job?.row.state !== 'E') return;
     transition(store, job.seq, { type: 'finished', attempt });
     this.ctx.farms?.afterFinish(job);
     this.ctx.checkpoints?.remove(jobId);

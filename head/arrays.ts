@@ -86,7 +86,8 @@ export function followSubjob(
     apply(parentSeq, { type: 'resubmitted', at: event.at, reason: event.reason });
   else if (!parent || parent.row.state === 'F') return;
   if (event.type === 'run' && !parent.row.arrayBegun) apply(parentSeq, { type: 'array_begun', at: event.at });
-  if ((event.type === 'finished' || event.type === 'deleted') && !store.jobs.hasUnfinishedSubjob(parentSeq)) {
+  const ended = event.type === 'finished' || event.type === 'deleted' || event.type === 'failed';
+  if (ended && !store.jobs.hasUnfinishedSubjob(parentSeq)) {
     apply(parentSeq, { type: 'array_ended', at: event.at, ...arrayOutcome(store, parentSeq) });
   }
 }

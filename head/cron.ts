@@ -18,6 +18,9 @@ export function submitCron(ctx: SubmitContext, spec: JobSpec): Result<{ id: stri
   if (!next.ok) return next;
   const queue = store.queues.get(spec.queue ?? store.meta.get('default_queue') ?? '');
   if (!queue) return refuse('UNKNOWN_QUEUE', 'Unknown queue');
+  const owner = ctx.owner ?? `${spec.user}@${spec.submitHost}`;
+  const admitted = ctx.admit?.(owner, spec, 0);
+  if (admitted && !admitted.ok) return admitted;
   const { cron: _, ...template } = spec;
   return ok(
     store.transaction(() => {
@@ -26,7 +29,7 @@ export function submitCron(ctx: SubmitContext, spec: JobSpec): Result<{ id: stri
       store.crons.insert({
         seq,
         id,
-        owner: `${spec.user}@${spec.submitHost}`,
+        owner,
         name: spec.name,
         schedule,
         spec: template,
@@ -48,7 +51,7 @@ export function fireDueCrons(ctx: SubmitContext, onRefusal: (id: string, message
       ...cron.spec,
       variables: [...cron.spec.variables.filter(([k]) => k !== 'PBS_CRON_ID'), ['PBS_CRON_ID', cron.id]],
     } as JobSpec;
-    const r = submitJob(ctx, spec);
+    const r = submitJob({ ...ctx, owner: cron.owner }, spec);
     if (!r.ok) onRefusal(cron.id, r.error.message);
     else submitted += 1;
     const next = nextTick(cron.schedule, now);

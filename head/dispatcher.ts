@@ -5,6 +5,7 @@ import { decayed } from '../core/fairshare.js';
 import type { RunRequest } from '../core/protocol.js';
 import type { SchedQueue } from '../core/queue-limits.js';
 import { type Placement, type SchedJob, type SchedNode, schedule } from '../core/scheduler.js';
+import { EXIT } from '../core/states.js';
 import type { Checkpoints } from './checkpoints.js';
 import type { Cluster } from './cluster.js';
 import type { GroupCommit } from './db/group-commit.js';
@@ -93,7 +94,7 @@ export class Dispatcher {
       running,
       arrayRoom: this.arrayRoom(jobs),
     });
-    const placed = plan.placements.flatMap((p) => this.apply(p, now) ?? []);
+    const placed = plan.placements.flatMap((p) => this.applyOrFail(p, now));
     for (const { seq, reason } of plan.waiting) {
       if (this.reasons.get(seq) === reason) continue;
       this.reasons.set(seq, reason);
@@ -110,10 +111,26 @@ export class Dispatcher {
   private sendRuns(runs: { node: string; req: RunRequest }[]): void {
     const load = this.checkpoints && ((id: string, n: number) => this.checkpoints!.load(id, n));
     for (const { node, req } of runs) {
-      const sent = runMessages(req, load).every((m) => this.cluster.send(node, m));
+      let sent: boolean;
+      try {
+        sent = runMessages(req, load).every((m) => this.cluster.send(node, m));
+      } catch (e) {
+        // e.g. its checkpoint cannot be read: the job fails, not the head
+        this.failRunning(req, `Job could not be sent to ${node}: ${(e as Error).message}`);
+        continue;
+      }
       if (!sent)
         this.log.warn({ job: req.jobId }, 'node link not connected; the run is resent when it reconnects');
     }
+  }
+
+  private failRunning(req: RunRequest, reason: string): void {
+    this.log.error({ job: req.jobId, reason }, 'job failed at dispatch');
+    const r = this.store.transaction(() =>
+      transition(this.store, req.seq, { type: 'failed', status: EXIT.startFailed, reason }, this.clock()),
+    );
+    if (!r.ok) this.log.error({ job: req.jobId, reason: r.error.message }, 'failed job not recorded');
+    this.poke();
   }
 
   /** Jobs of fair-share queues carry their owner's decayed usage. */
@@ -156,6 +173,23 @@ export class Dispatcher {
     for (const job of this.store.jobs.inState('W')) {
       if ((job.row.executionTime ?? 0) * 1000 <= now)
         transition(this.store, job.seq, { type: 'eligible' }, now);
+    }
+  }
+
+  /**
+   * One placement in a savepoint of its own: a job whose dispatch throws (a record the head cannot
+   * turn into a run) fails alone, with a comment and Exit_status -1; the pass goes on.
+   */
+  private applyOrFail(p: Placement, now: number): { node: string; req: RunRequest }[] {
+    try {
+      const run = this.store.transaction(() => this.apply(p, now));
+      return run ? [run] : [];
+    } catch (e) {
+      const reason = `Job could not be dispatched: ${(e as Error).message}`;
+      this.log.error({ job: p.seq, reason }, 'job failed at dispatch');
+      const r = transition(this.store, p.seq, { type: 'failed', status: EXIT.startFailed, reason }, now);
+      if (!r.ok) this.log.error({ job: p.seq, reason: r.error.message }, 'failed job not recorded');
+      return [];
     }
   }
 

@@ -6,6 +6,7 @@ import { ok, refuse } from '../core/errors.js';
 import type { FarmState, FarmStatus } from '../core/farm-status.js';
 import { frameList } from '../core/frames.js';
 import { parseJobId } from '../core/jobid.js';
+import { mayControl, mayQuery, type Requester, requireRole, UNAUTHORIZED } from '../core/permissions.js';
 import type { Result } from '../core/types.js';
 import type { Store } from './db/index.js';
 import type { StoredJob } from './db/jobs.js';
@@ -21,26 +22,33 @@ export class FarmOps {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** The array job of a farm named `123`, `123[]` or `123[].server`. */
-  private find(operand: string): Result<StoredJob> {
+  /**
+   * The array job of a farm named `123`, `123[]` or `123[].server`, when `who` may see it
+   * (`control`: may change it, as its owner, an operator or a manager).
+   */
+  private find(operand: string, who: Requester, control = false): Result<StoredJob> {
     const ref = parseJobId(operand, this.server);
     if (!ref.ok) return ref;
     const job = this.store.jobs.byId(`${ref.value.seq}[].${ref.value.server}`);
     if (!job?.spec.farm) return refuse('UNKNOWN_JOB', `Unknown farm ${operand}`);
-    return ok(job);
+    const allowed = control
+      ? mayControl(who, job.owner)
+      : mayQuery(who, job.owner, this.store.meta.settings());
+    return allowed ? ok(job) : refuse('UNAUTHORIZED', `${UNAUTHORIZED} ${job.id}`);
   }
 
-  status(operand: string): Result<FarmStatus> {
-    const job = this.find(operand);
+  status(operand: string, who: Requester): Result<FarmStatus> {
+    const job = this.find(operand, who);
     return job.ok ? ok(this.describe(job.value)) : job;
   }
 
-  list(): FarmStatus[] {
+  list(who: Requester): FarmStatus[] {
+    const settings = this.store.meta.settings();
     return this.store.farms
       .all()
       .flatMap((seq) => {
         const job = this.store.jobs.get(seq);
-        return job?.spec.farm ? [this.describe(job)] : [];
+        return job?.spec.farm && mayQuery(who, job.owner, settings) ? [this.describe(job)] : [];
       })
       .map(({ frames: _frames, failures: _failures, ...summary }) => ({
         ...summary,
@@ -116,9 +124,10 @@ export class FarmOps {
   log(
     operand: string,
     frame: number,
-    attempt?: number,
+    attempt: number | undefined,
+    who: Requester,
   ): Result<{ task: number; attempt: number; text: string }> {
-    const job = this.find(operand);
+    const job = this.find(operand, who);
     if (!job.ok) return job;
     const f = this.store.farms.frames(job.value.seq).find((x) => x.frame === frame);
     if (!f) return refuse('USAGE', `frame ${frame} is not in farm ${job.value.id}`);
@@ -135,8 +144,9 @@ export class FarmOps {
     operand: string,
     frames: number[] | undefined,
     failed: boolean,
+    who: Requester,
   ): Result<{ tasks: number[]; frames: number[] }> {
-    const job = this.find(operand);
+    const job = this.find(operand, who, true);
     if (!job.ok) return job;
     const all = this.store.farms.frames(job.value.seq);
     const wanted = frames ?? (failed ? all.filter((f) => f.state === 'failed').map((f) => f.frame) : []);
@@ -150,9 +160,11 @@ export class FarmOps {
     return ok({ tasks: r.value.tasks, frames: wanted });
   }
 
-  /** Clear a node's blocklisting for a farm (every node's without one). */
-  unblock(operand: string, node?: string): Result<{ blocklist: string[] }> {
-    const job = this.find(operand);
+  /** Clear a node's blocklisting for a farm (every node's without one): managers only. */
+  unblock(operand: string, node: string | undefined, who: Requester): Result<{ blocklist: string[] }> {
+    const allowed = requireRole(who, 'manager');
+    if (!allowed.ok) return allowed;
+    const job = this.find(operand, who);
     if (!job.ok) return job;
     this.store.farms.clearBlocks(job.value.seq, node);
     this.poke();

@@ -21,7 +21,7 @@ export function followFarmTask(store: Store, job: StoredJob, event: TimedEvent, 
   const { farm, task } = where;
   if (event.type === 'run') store.farms.startTask(farm, task, event.node);
   else if (event.type === 'requeued') store.farms.endTask(farm, task, 'queued');
-  else if (event.type === 'deleted') store.farms.endTask(farm, task, 'failed');
+  else if (event.type === 'deleted' || event.type === 'failed') store.farms.endTask(farm, task, 'failed');
   else if (event.type === 'finished') store.farms.endTask(farm, task, exitStatus === 0 ? 'done' : 'failed');
 }
 

@@ -1,16 +1,22 @@
 // The only file that wires real resources: database, nodes, scheduler, API sockets, signals.
-import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { hostname } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
+import { parseAclEntry } from '../core/server-settings.js';
+import { groupByName } from '../native/native.js';
 import { AgentMessages } from './agent-messages.js';
-import { buildApp } from './app.js';
+import { buildApp, type Identify } from './app.js';
+import { mungeIdentify } from './auth/munge.js';
+import { ownerIdentify, peerIdentify } from './auth/peer.js';
 import { Checkpoints } from './checkpoints.js';
 import { Cluster } from './cluster.js';
+import { endDamagedJobs } from './damaged.js';
 import { GroupCommit } from './db/group-commit.js';
 import { openStore } from './db/index.js';
+import { Delivery } from './delivery/workers.js';
 import { Dispatcher } from './dispatcher.js';
 import { FarmOps } from './farm-ops.js';
 import { Farms } from './farms.js';
@@ -41,7 +47,17 @@ export interface HeadOptions {
   nodeTimeout?: number;
   /** seconds an admin's fence command may take (default 60) */
   fenceTimeout?: number;
+  /** how TCP requests prove who sends them (default munge; none: a non-root head's own user) */
+  auth?: 'munge' | 'none';
+  /** munged's socket on the head host */
+  mungeSocket?: string;
+  /** the group that may use head.sock (mode 0660); default every local user (0666) */
+  socketGroup?: string;
+  /** acl_roots to set at start (as `qmgr -c "set server acl_roots = …"` would) */
+  aclRoots?: string[];
 }
+
+export const DEFAULT_MUNGE_SOCKET = '/run/munge/munge.socket.2';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -63,10 +79,43 @@ function headRunning(socket: string): Promise<boolean> {
   });
 }
 
+/** How the TCP listener identifies requests, or why it may not be opened. */
+function tcpIdentify(opts: HeadOptions, peer: Parameters<typeof ownerIdentify>[0]): Identify | string {
+  const auth = opts.auth ?? 'munge';
+  if (auth === 'munge') return mungeIdentify({ socketPath: opts.mungeSocket ?? DEFAULT_MUNGE_SOCKET });
+  if (peer.headUid === 0)
+    return 'a head running as root refuses --listen without authentication (use --auth munge)';
+  return ownerIdentify(peer);
+}
+
+/** head.sock is open to every local user (or one group): who connects is the kernel's answer. */
+function openSocketToUsers(socket: string, group: string | undefined): void {
+  if (group === undefined) {
+    chmodSync(socket, 0o666);
+    return;
+  }
+  const gid = groupByName(group);
+  if (gid === undefined) throw new Error(`--socket-group: no group ${group}`);
+  chownSync(socket, process.getuid?.() ?? 0, gid);
+  chmodSync(socket, 0o660);
+}
+
 export async function runHead(opts: HeadOptions): Promise<number> {
   const log = pino({ name: 'drover-head', level: process.env.DROVER_LOG_LEVEL ?? 'info' });
+  // what the head writes (database, checkpoints, logs, undelivered output) is its own
+  process.umask(0o077);
   const home = resolve(opts.home);
+  const me = userInfo();
+  const peer = { headUid: me.uid, headUser: me.username, host: hostname() };
+  const tcp = opts.listen ? tcpIdentify(opts, peer) : undefined;
+  if (typeof tcp === 'string') {
+    process.stderr.write(`drover: ${tcp}\n`);
+    return 2;
+  }
   mkdirSync(home, { recursive: true, mode: 0o700 });
+  // a root head's home is passable (not listable) by everyone: head.sock and the local node's job
+  // files are reached through it; everything else in it is private
+  if (me.uid === 0) chmodSync(home, 0o711);
   const socket = join(home, 'head.sock');
   if (await headRunning(socket)) {
     process.stderr.write(`drover: a head is already running on ${socket}\n`);
@@ -74,10 +123,21 @@ export async function runHead(opts: HeadOptions): Promise<number> {
   }
   const root = projectRoot();
   const store = openStore(join(home, 'head.db'), join(root, 'migrations'));
+  // a damaged record ends its job, not the head (head/damaged.ts)
+  endDamagedJobs(store, log);
   const server = opts.serverName ?? store.meta.get('server_name') ?? hostname().split('.')[0]!;
   store.meta.set('server_name', server);
   if (opts.torque !== undefined) store.meta.set('compat', opts.torque ? 'torque' : 'pbs');
   if (opts.keepCompleted !== undefined) store.meta.set('keep_completed', String(opts.keepCompleted));
+  if (opts.aclRoots !== undefined) {
+    const entries = opts.aclRoots.map(parseAclEntry);
+    const bad = entries.find((e) => !e.ok);
+    if (bad && !bad.ok) {
+      process.stderr.write(`drover: --acl-roots: ${bad.error.message}\n`);
+      return 2;
+    }
+    store.meta.setSettings({ ...store.meta.settings(), aclRoots: entries.map((e) => (e.ok ? e.value : '')) });
+  }
 
   const cluster = new Cluster(store);
   const group = new GroupCommit(store);
@@ -88,6 +148,7 @@ export async function runHead(opts: HeadOptions): Promise<number> {
     logsDir: join(home, 'farm-logs'),
     submit: (spec) => submitJob({ store, server, nodes: () => cluster.schedNodes() }, spec),
   });
+  const delivery = new Delivery();
   const messages = new AgentMessages({
     farms,
     store,
@@ -95,6 +156,7 @@ export async function runHead(opts: HeadOptions): Promise<number> {
     log,
     poke: () => dispatcher.poke(),
     undeliveredDir: join(home, 'undelivered'),
+    deliver: (user, umask, files) => delivery.deliver(user, umask, files),
     group,
     checkpoints,
   });
@@ -141,15 +203,16 @@ export async function runHead(opts: HeadOptions): Promise<number> {
     remove: (name: string) => removeNode(store, links, name),
   };
   const farmOps = new FarmOps(store, farms, server, () => dispatcher.poke());
-  const app = buildApp({ ops, server, nodeAdmin, farms: farmOps });
+  const common = { ops, server, nodeAdmin, farms: farmOps, headUid: me.uid };
+  const app = buildApp({ ...common, identify: peerIdentify(peer) });
   rmSync(socket, { force: true });
   await app.listen({ path: socket });
-  chmodSync(socket, 0o600);
+  openSocketToUsers(socket, opts.socketGroup);
   // fastify listens once per instance: TCP gets its own app over the same operations
-  const tcp = opts.listen ? buildApp({ ops, server, nodeAdmin, farms: farmOps }) : undefined;
-  if (tcp && opts.listen) {
+  const tcpApp = tcp && opts.listen ? buildApp({ ...common, identify: tcp }) : undefined;
+  if (tcpApp && opts.listen) {
     const [host, port] = splitHostPort(opts.listen);
-    await tcp.listen({ host, port });
+    await tcpApp.listen({ host, port });
   }
   dispatcher.startTimer(1000);
   fencer.start();
@@ -168,8 +231,9 @@ export async function runHead(opts: HeadOptions): Promise<number> {
       fencer.stop();
       clearInterval(cronTimer);
       links.stopAll();
+      delivery.stop();
       await app.close();
-      await tcp?.close();
+      await tcpApp?.close();
       store.db.close();
       rmSync(socket, { force: true });
       res(0);

@@ -7,6 +7,15 @@ import { cronSeq } from '../core/cron.js';
 import { ok, refuse } from '../core/errors.js';
 import { parseJobId } from '../core/jobid.js';
 import type { TimedEvent } from '../core/lifecycle.js';
+import {
+  mayControl,
+  mayHold,
+  mayQuery,
+  type Requester,
+  requireRole,
+  UNAUTHORIZED,
+} from '../core/permissions.js';
+import { applyServerChanges, type ServerChanges, type ServerSettings } from '../core/server-settings.js';
 import { emptyCounts } from '../core/states.js';
 import type {
   CronRecord,
@@ -15,9 +24,11 @@ import type {
   JobSpec,
   NodeRecord,
   QueueRecord,
+  Refusal,
   Result,
   ServerRecord,
 } from '../core/types.js';
+import { admit } from './admission.js';
 import { type Alteration, alterJob } from './alter.js';
 import { arraySummary, selectSubjobs } from './arrays.js';
 import type { Checkpoints } from './checkpoints.js';
@@ -88,6 +99,11 @@ export class Operations {
     return ok(found.job);
   }
 
+  /** What a refusal for lack of permission looks like per operand. */
+  private denied(): { ok: false; error: Refusal } {
+    return { ok: false, error: { code: 'UNAUTHORIZED', message: UNAUTHORIZED } };
+  }
+
   private record(job: StoredJob, brief: boolean): JobRecord {
     const summary = job.kind === 'array' ? arraySummary(this.d.store, job) : undefined;
     return toJobRecord(job, this.d.server, brief, summary);
@@ -102,9 +118,18 @@ export class Operations {
     };
   }
 
-  /** Store a job (or a --cron template); with a group commit, resolves once it is durable. */
-  async submit(spec: JobSpec): Promise<Result<{ id: string }>> {
-    const work = () => (spec.cron ? submitCron : submitJob)(this.submitContext(), spec);
+  /**
+   * Store a job (or a --cron template) owned by the requester, whatever user the body names; with
+   * a group commit, resolves once it is durable.
+   */
+  async submit(asked: JobSpec, who: Requester): Promise<Result<{ id: string }>> {
+    const spec = { ...asked, user: who.user };
+    const ctx = {
+      ...this.submitContext(),
+      owner: `${who.user}@${who.host}`,
+      admit: (owner: string, s: JobSpec, jobs: number) => admit(this.d.store, owner, s, jobs, who.uid),
+    };
+    const work = () => (spec.cron ? submitCron : submitJob)(ctx, spec);
     const r = this.d.group ? await this.d.group.run(work) : work();
     if (r.ok) this.d.dispatcher.poke();
     return r;
@@ -115,6 +140,7 @@ export class Operations {
    * Subjobs are listed only with `subjobs` (qstat -t): after their array, or for a range.
    */
   query(
+    who: Requester,
     operands: string[] | undefined,
     history: boolean,
     brief = false,
@@ -122,8 +148,10 @@ export class Operations {
   ): { jobs: JobRecord[]; results: OperandResult[]; torque?: { keepCompleted: number } } {
     const server = this.d.server;
     const mode = this.compat();
+    const settings = this.d.store.meta.settings();
+    const visible = (j: StoredJob) => mayQuery(who, j.owner, settings);
     if (!operands) {
-      const listed = this.d.store.jobs.list(history, subjobs);
+      const listed = this.d.store.jobs.list(history, subjobs).filter(visible);
       if (mode.torque && !history) {
         const since = Math.floor(this.now() / 1000) - mode.torque.keepCompleted;
         listed.push(...this.d.store.jobs.finishedSince(since));
@@ -138,6 +166,7 @@ export class Operations {
       const found = this.find(operand);
       if (!found.ok) return { operand, ...idOf(operand, server), error: found.error };
       const { job, array } = found.value;
+      if (!visible(job)) return { operand, id: found.value.id, error: this.denied().error };
       if (array?.kind === 'range') {
         const picked = selectSubjobs(this.d.store, job, array);
         if (picked.length === 0) return { operand, id: found.value.id, error: unknown(found.value.id) };
@@ -153,11 +182,16 @@ export class Operations {
     return { ...mode, jobs, results };
   }
 
-  private each(operands: string[], act: (found: Found) => Result<unknown>): OperandResult[] {
+  /** Act on each operand's job that `allowed` lets the requester touch; PBS's answer for the others. */
+  private each(
+    operands: string[],
+    allowed: (job: StoredJob) => boolean,
+    act: (found: Found) => Result<unknown>,
+  ): OperandResult[] {
     const results = operands.map((operand): OperandResult => {
       const found = this.find(operand);
       if (!found.ok) return { operand, ...idOf(operand, this.d.server), error: found.error };
-      const r = act(found.value);
+      const r = allowed(found.value.job) ? act(found.value) : this.denied();
       return r.ok ? { operand, id: found.value.id } : { operand, id: found.value.id, error: r.error };
     });
     this.d.dispatcher.poke();
@@ -169,14 +203,19 @@ export class Operations {
     return transition(this.d.store, job.seq, event, this.now());
   }
 
-  hold(operands: string[], types: string, by: string): OperandResult[] {
-    return this.each(operands, (found) => {
-      const job = this.whole(found);
-      if (!job.ok) return job;
-      const r = this.apply(job.value, { type: 'held', types, by });
-      if (r.ok) this.checkpointAndStop(job.value, by);
-      return r;
-    });
+  hold(operands: string[], types: string, who: Requester): OperandResult[] {
+    const by = byOf(who);
+    return this.each(
+      operands,
+      (job) => mayHold(who, job.owner, types),
+      (found) => {
+        const job = this.whole(found);
+        if (!job.ok) return job;
+        const r = this.apply(job.value, { type: 'held', types, by });
+        if (r.ok) this.checkpointAndStop(job.value, by);
+        return r;
+      },
+    );
   }
 
   /**
@@ -196,11 +235,16 @@ export class Operations {
     });
   }
 
-  release(operands: string[], types: string, by: string): OperandResult[] {
-    return this.each(operands, (found) => {
-      const job = this.whole(found);
-      return job.ok ? this.apply(job.value, { type: 'released', types, by }) : job;
-    });
+  release(operands: string[], types: string, who: Requester): OperandResult[] {
+    const by = byOf(who);
+    return this.each(
+      operands,
+      (job) => mayHold(who, job.owner, types),
+      (found) => {
+        const job = this.whole(found);
+        return job.ok ? this.apply(job.value, { type: 'released', types, by }) : job;
+      },
+    );
   }
 
   /** The Torque compatibility mode, when the head runs in it (qstat's output follows). */
@@ -211,42 +255,57 @@ export class Operations {
 
   /** Submit the jobs of the recurring templates whose tick has come (the head's 1 s timer). */
   fireCrons(onRefusal: (id: string, message: string) => void): void {
-    const n = this.d.store.transaction(() => fireDueCrons(this.submitContext(), onRefusal));
+    const ctx = {
+      ...this.submitContext(),
+      admit: (owner: string, s: JobSpec, jobs: number) => admit(this.d.store, owner, s, jobs),
+    };
+    const n = this.d.store.transaction(() => fireDueCrons(ctx, onRefusal));
     if (n > 0) this.d.dispatcher.poke();
   }
 
-  crons(): CronRecord[] {
-    return this.d.store.crons.all().map(({ seq: _, spec: __, ...record }) => record);
+  crons(who: Requester): CronRecord[] {
+    const settings = this.d.store.meta.settings();
+    return this.d.store.crons
+      .all()
+      .filter((c) => mayQuery(who, c.owner, settings))
+      .map(({ seq: _, spec: __, ...record }) => record);
   }
 
   /** qdel: jobs, and recurring templates named by their C ids. */
-  delete(operands: string[], by: string): OperandResult[] {
+  delete(operands: string[], who: Requester): OperandResult[] {
     return operands.flatMap((operand) => {
       const cron = cronSeq(operand);
-      if (cron === undefined) return this.deleteJobs([operand], by);
+      if (cron === undefined) return this.deleteJobs([operand], who);
+      const template = this.d.store.crons.get(cron);
+      if (template && !mayControl(who, template.owner)) return [{ operand, error: this.denied().error }];
       const r = deleteCron(this.d.store, cron, this.d.server);
       return [r.ok ? { operand } : { operand, error: r.error }];
     });
   }
 
-  private deleteJobs(operands: string[], by: string): OperandResult[] {
-    return this.each(operands, ({ job, array }) => {
-      if (job.kind === 'subjob' && job.row.state === 'F')
-        return refuse('SUBJOB_FINISHED', 'Request invalid for finished array subjob');
-      if (job.kind !== 'array') return this.deleteOne(job, by);
-      // the array (or a range of it): every subjob not yet finished; the parent ends with the last
-      if (job.row.state === 'F') return refuse('JOB_FINISHED', 'Job has finished');
-      const picked = selectSubjobs(this.d.store, job, array ?? { kind: 'parent' });
-      if (picked.length === 0) return refuse('UNKNOWN_JOB', 'Unknown Job Id');
-      return this.d.store.transaction(() => {
-        for (const subjob of picked) {
-          if (subjob.row.state === 'F') continue;
-          const r = this.deleteOne(this.d.store.jobs.get(subjob.seq)!, by);
-          if (!r.ok && r.error.code !== 'BAD_STATE') return r;
-        }
-        return ok(undefined);
-      });
-    });
+  private deleteJobs(operands: string[], who: Requester): OperandResult[] {
+    const by = byOf(who);
+    return this.each(
+      operands,
+      (job) => mayControl(who, job.owner),
+      ({ job, array }) => {
+        if (job.kind === 'subjob' && job.row.state === 'F')
+          return refuse('SUBJOB_FINISHED', 'Request invalid for finished array subjob');
+        if (job.kind !== 'array') return this.deleteOne(job, by);
+        // the array (or a range of it): every subjob not yet finished; the parent ends with the last
+        if (job.row.state === 'F') return refuse('JOB_FINISHED', 'Job has finished');
+        const picked = selectSubjobs(this.d.store, job, array ?? { kind: 'parent' });
+        if (picked.length === 0) return refuse('UNKNOWN_JOB', 'Unknown Job Id');
+        return this.d.store.transaction(() => {
+          for (const subjob of picked) {
+            if (subjob.row.state === 'F') continue;
+            const r = this.deleteOne(this.d.store.jobs.get(subjob.seq)!, by);
+            if (!r.ok && r.error.code !== 'BAD_STATE') return r;
+          }
+          return ok(undefined);
+        });
+      },
+    );
   }
 
   private deleteOne(job: StoredJob, by: string): Result<unknown> {
@@ -272,32 +331,44 @@ export class Operations {
    * qrerun: a running job is killed (SIGTERM, then SIGKILL) and its exit puts it back in the
    * queue; on a node that is down, fencing does the same.
    */
-  rerun(operands: string[], by: string): OperandResult[] {
-    return this.each(operands, ({ job }) => {
-      if (job.kind === 'array') return refuse('INVALID_REQUEST', 'Invalid request');
-      if (job.row.state === 'F') return refuse('JOB_FINISHED', 'Job has finished');
-      if (job.row.state !== 'R') return refuse('BAD_STATE', 'Request invalid for state of job');
-      if (!job.spec.rerunable) return refuse('BAD_STATE', 'Job is not rerunnable');
-      if (job.row.rerunRequestedBy) return ok(undefined);
-      const r = this.apply(job, { type: 'rerun_requested', by });
-      if (r.ok) {
-        const signal = {
-          jobId: job.id,
-          attempt: job.row.attempt,
-          signal: 'SIGTERM' as const,
-          reason: 'rerun' as const,
-        };
-        this.d.cluster.send(job.row.node!, { t: 'signal', ...signal });
-      }
-      return r;
-    });
+  rerun(operands: string[], who: Requester): OperandResult[] {
+    const by = byOf(who);
+    return this.each(
+      operands,
+      (job) => mayControl(who, job.owner),
+      ({ job }) => {
+        if (job.kind === 'array') return refuse('INVALID_REQUEST', 'Invalid request');
+        if (job.row.state === 'F') return refuse('JOB_FINISHED', 'Job has finished');
+        if (job.row.state !== 'R') return refuse('BAD_STATE', 'Request invalid for state of job');
+        if (!job.spec.rerunable) return refuse('BAD_STATE', 'Job is not rerunnable');
+        if (job.row.rerunRequestedBy) return ok(undefined);
+        const r = this.apply(job, { type: 'rerun_requested', by });
+        if (r.ok) {
+          const signal = {
+            jobId: job.id,
+            attempt: job.row.attempt,
+            signal: 'SIGTERM' as const,
+            reason: 'rerun' as const,
+          };
+          this.d.cluster.send(job.row.node!, { t: 'signal', ...signal });
+        }
+        return r;
+      },
+    );
   }
 
-  alter(operands: string[], alteration: Alteration, by: string): OperandResult[] {
-    return this.each(operands, (found) => {
-      const job = this.whole(found);
-      return job.ok ? this.alterOne(job.value, alteration, by) : job;
-    });
+  alter(operands: string[], alteration: Alteration, who: Requester): OperandResult[] {
+    const by = byOf(who);
+    // a hold set or released by qalter -h follows qhold's rules
+    const holds = alteration.hold === undefined || alteration.hold === 'n' ? 'u' : alteration.hold;
+    return this.each(
+      operands,
+      (job) => mayControl(who, job.owner) && mayHold(who, job.owner, holds),
+      (found) => {
+        const job = this.whole(found);
+        return job.ok ? this.alterOne(job.value, alteration, by) : job;
+      },
+    );
   }
 
   private alterOne(job: StoredJob, a: Alteration, by: string): Result<unknown> {
@@ -311,13 +382,38 @@ export class Operations {
     return alterJob(ctx, job, a, by);
   }
 
-  trace(operand: string): Result<{ job: JobRecord; events: TimedEvent[] }> {
+  trace(operand: string, who: Requester): Result<{ job: JobRecord; events: TimedEvent[] }> {
     const found = this.find(operand);
     if (!found.ok) return found;
+    if (!mayQuery(who, found.value.job.owner, this.d.store.meta.settings()))
+      return refuse('UNAUTHORIZED', `${UNAUTHORIZED} ${found.value.id}`);
     return ok({
       job: this.record(found.value.job, false),
       events: this.d.store.events.forJob(found.value.job.seq),
     });
+  }
+
+  settings(): ServerSettings {
+    return this.d.store.meta.settings();
+  }
+
+  /**
+   * qmgr's `set server`/`unset server`: managers only; acl_roots only by root on the head host
+   * (as PBS: it decides who may run jobs as root).
+   */
+  changeServer(changes: ServerChanges, who: Requester): Result<void> {
+    const allowed = requireRole(who, 'manager');
+    if (!allowed.ok) return allowed;
+    if (changes.aclRoots !== undefined && !(who.local && who.uid === 0))
+      return refuse('READ_ONLY', 'Cannot set attribute, read only or insufficient permission acl_roots');
+    const { defaultQueue, ...settings } = changes;
+    if (defaultQueue !== undefined) {
+      const r = setDefaultQueue(this.d.store, defaultQueue);
+      if (!r.ok) return r;
+    }
+    this.d.store.meta.setSettings(applyServerChanges(this.d.store.meta.settings(), settings));
+    this.d.dispatcher.poke();
+    return ok(undefined);
   }
 
   serverRecord(): ServerRecord {
@@ -327,6 +423,7 @@ export class Operations {
     return {
       name: this.d.server,
       defaultQueue: this.d.store.meta.get('default_queue') ?? 'workq',
+      settings: this.d.store.meta.settings(),
       version: VERSION,
       counts,
       total,
@@ -345,34 +442,43 @@ export class Operations {
     });
   }
 
-  createQueue(name: string, changes: QueueChanges): Result<void> {
-    return createQueue(this.d.store, name, changes);
+  createQueue(name: string, changes: QueueChanges, who: Requester): Result<void> {
+    const allowed = requireRole(who, 'manager');
+    return allowed.ok ? createQueue(this.d.store, name, changes) : allowed;
   }
 
-  changeQueue(name: string, changes: QueueChanges): Result<void> {
+  changeQueue(name: string, changes: QueueChanges, who: Requester): Result<void> {
+    const allowed = requireRole(who, 'manager');
+    if (!allowed.ok) return allowed;
     const r = changeQueue(this.d.store, name, changes);
     this.d.dispatcher.poke(); // a started queue or a raised limit may let jobs run
     return r;
   }
 
-  deleteQueue(name: string): Result<void> {
-    return deleteQueue(this.d.store, name);
+  deleteQueue(name: string, who: Requester): Result<void> {
+    const allowed = requireRole(who, 'manager');
+    return allowed.ok ? deleteQueue(this.d.store, name) : allowed;
   }
 
-  setDefaultQueue(name: string): Result<void> {
-    return setDefaultQueue(this.d.store, name);
+  setDefaultQueue(name: string, who: Requester): Result<void> {
+    const allowed = requireRole(who, 'manager');
+    return allowed.ok ? setDefaultQueue(this.d.store, name) : allowed;
   }
 
   nodeRecords(): NodeRecord[] {
     return this.d.cluster.records();
   }
 
+  /** pbsnodes -o/-r (operators and managers; -C with them sets the comment too). */
   setOffline(
     names: string[],
     offline: boolean,
-    comment?: string,
+    comment: string | undefined,
+    who: Requester,
   ): { name: string; error?: { code: ErrorCode; message: string } }[] {
+    const allowed = requireRole(who, 'operator');
     const results = names.map((name) => {
+      if (!allowed.ok) return { name, error: allowed.error };
       if (!this.d.store.nodes.get(name))
         return { name, error: { code: 'UNKNOWN_NODE' as const, message: `Unknown node ${name}` } };
       this.d.store.nodes.setOffline(name, offline, comment, this.now());
@@ -381,6 +487,18 @@ export class Operations {
     });
     this.d.dispatcher.poke();
     return results;
+  }
+
+  /** pbsnodes -C without -o/-r: a node's comment, for managers. */
+  setComment(names: string[], comment: string, who: Requester): { name: string; error?: Refusal }[] {
+    const allowed = requireRole(who, 'manager');
+    return names.map((name) => {
+      if (!allowed.ok) return { name, error: allowed.error };
+      if (!this.d.store.nodes.get(name))
+        return { name, error: { code: 'UNKNOWN_NODE' as const, message: `Unknown node ${name}` } };
+      this.d.store.nodes.setComment(name, comment);
+      return { name };
+    });
   }
 
   /**
@@ -394,6 +512,9 @@ export class Operations {
     }
   }
 }
+
+/** `user@host`, as events and comments name who did something. */
+const byOf = (who: Requester) => `${who.user}@${who.host}`;
 
 const unknown = (id: string) => ({ code: 'UNKNOWN_JOB' as const, message: `Unknown Job Id ${id}` });
 

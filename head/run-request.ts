@@ -34,6 +34,13 @@ export function execVnode(slots: Slot[]): string {
     .join('+');
 }
 
+/** PBS's default job umask (pbs-spec.md §4.2). */
+export const DEFAULT_UMASK = 0o077;
+
+export function jobUmask(umask: string | undefined): number {
+  return umask === undefined ? DEFAULT_UMASK : Number.parseInt(umask, 8) & 0o777;
+}
+
 export function buildRunRequest(
   job: StoredJob,
   slots: Slot[],
@@ -66,8 +73,7 @@ export function buildRunRequest(
     ncpus: first.ompthreads,
     gpus: slots.filter((s) => s.node === first.node).flatMap((s) => s.gpus),
     join: spec.join,
-    stdoutPath: pathPart(job.outputPath),
-    stderrPath: pathPart(job.errorPath),
+    umask: jobUmask(spec.umask),
   };
   if (script !== undefined) req.script = script;
   if (spec.executable !== undefined) req.executable = spec.executable;

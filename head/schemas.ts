@@ -1,13 +1,39 @@
-// JSON schemas of the API bodies: the head re-validates everything a command sends.
+// JSON schemas of the API bodies: the head re-validates everything a command sends. Every string
+// and array has a maximum, every number a range (core/limits.ts); names, paths and words hold no
+// control characters, and nothing holds a NUL (scripts and variable values may hold newlines).
 import { MAX_FRAMES } from '../core/frames.js';
+import { LIMITS } from '../core/limits.js';
+import { MAX_SCRIPT_SIZE_CEILING } from '../core/server-settings.js';
 
-const str = { type: 'string' } as const;
-const int = { type: 'integer' } as const;
-const strings = { type: 'array', items: str } as const;
+/** A string of at most `max` characters without control characters. */
+const text = (max: number, more: object = {}) =>
+  ({ type: 'string', maxLength: max, pattern: '^[^\\u0000-\\u001f\\u007f]*$', ...more }) as const;
+/** Free text (a script, a variable's value): anything but NUL. */
+const content = (max: number) => ({ type: 'string', maxLength: max, pattern: '^[^\\u0000]*$' }) as const;
+const whole = (minimum: number, maximum: number) => ({ type: 'integer', minimum, maximum }) as const;
+
+const str = text(LIMITS.word);
+const path = text(LIMITS.path, { minLength: 1 });
+const absolute = text(LIMITS.path, { pattern: '^/[^\\u0000-\\u001f\\u007f]*$' });
+const epoch = whole(0, 2 ** 40);
+const words = { type: 'array', items: str, maxItems: LIMITS.argv } as const;
+// job ids as typed: trailing whitespace (a newline from `$(qsub …)`) is allowed, as PBS allows it
 const operands = {
   type: 'array',
-  items: { type: 'string', minLength: 1, maxLength: 300 },
+  items: {
+    type: 'string',
+    minLength: 1,
+    maxLength: 300,
+    pattern: '^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$',
+  },
   minItems: 1,
+  maxItems: LIMITS.operands,
+} as const;
+const labels = {
+  type: 'object',
+  maxProperties: 100,
+  propertyNames: text(64),
+  additionalProperties: text(256),
 } as const;
 
 const chunk = {
@@ -15,13 +41,13 @@ const chunk = {
   required: ['count', 'ncpus', 'mpiprocs', 'ompthreads', 'labels'],
   additionalProperties: false,
   properties: {
-    count: { type: 'integer', minimum: 1 },
-    ncpus: { type: 'integer', minimum: 0 },
-    mem: { type: 'integer', minimum: 0 },
-    ngpus: { type: 'integer', minimum: 0 },
-    mpiprocs: { type: 'integer', minimum: 0 },
-    ompthreads: { type: 'integer', minimum: 0 },
-    labels: { type: 'object', additionalProperties: str },
+    count: whole(1, LIMITS.chunkCount),
+    ncpus: whole(0, LIMITS.ncpus),
+    mem: whole(0, Number.MAX_SAFE_INTEGER),
+    ngpus: whole(0, LIMITS.ngpus),
+    mpiprocs: whole(0, LIMITS.mpiprocs),
+    ompthreads: whole(0, LIMITS.ompthreads),
+    labels,
   },
 } as const;
 
@@ -30,7 +56,7 @@ export const resourcesSchema = {
   required: ['chunks', 'place', 'list'],
   additionalProperties: false,
   properties: {
-    chunks: { type: 'array', items: chunk, minItems: 1 },
+    chunks: { type: 'array', items: chunk, minItems: 1, maxItems: LIMITS.chunkKinds },
     place: {
       type: 'object',
       required: ['arrangement'],
@@ -38,13 +64,23 @@ export const resourcesSchema = {
       properties: {
         arrangement: { enum: ['free', 'pack', 'scatter', 'vscatter'] },
         sharing: { enum: ['excl', 'shared', 'exclhost'] },
-        group: str,
+        group: text(64),
       },
     },
-    walltime: { type: 'integer', minimum: 0 },
-    cput: { type: 'integer', minimum: 0 },
-    list: { type: 'object', additionalProperties: str },
+    walltime: whole(0, LIMITS.walltime),
+    cput: whole(0, LIMITS.walltime),
+    list: labels,
   },
+} as const;
+
+const variable = {
+  type: 'array',
+  items: [
+    text(1024, { minLength: 1, pattern: '^[^\\u0000-\\u001f\\u007f=]+$' }),
+    content(LIMITS.variableValue),
+  ],
+  minItems: 2,
+  maxItems: 2,
 } as const;
 
 export const jobSpecSchema = {
@@ -64,40 +100,40 @@ export const jobSpecSchema = {
     'submitArgs',
     'workdir',
     'submitHost',
-    'user',
   ],
   additionalProperties: false,
   properties: {
-    name: { type: 'string', minLength: 1, maxLength: 230, pattern: '^[A-Za-z0-9._+-]+$' },
-    queue: { type: 'string', minLength: 1 },
+    name: { type: 'string', minLength: 1, maxLength: LIMITS.name, pattern: '^[A-Za-z0-9._+-]+$' },
+    queue: text(64, { minLength: 1 }),
     resources: resourcesSchema,
-    outputPath: { type: 'string', minLength: 1 },
-    errorPath: { type: 'string', minLength: 1 },
+    outputPath: path,
+    errorPath: path,
     join: { enum: ['oe', 'eo', 'n'] },
-    keepFiles: str,
+    keepFiles: text(3),
     hold: { type: 'boolean' },
-    executionTime: int,
-    priority: { type: 'integer', minimum: -1024, maximum: 1024 },
-    variables: { type: 'array', items: { type: 'array', items: str, minItems: 2, maxItems: 2 } },
-    shell: { type: 'string', pattern: '^/' },
-    account: str,
-    project: str,
+    executionTime: epoch,
+    priority: whole(-1024, 1024),
+    variables: { type: 'array', items: variable, maxItems: LIMITS.variables },
+    shell: absolute,
+    account: text(LIMITS.name),
+    project: text(LIMITS.name),
     rerunable: { type: 'boolean' },
-    checkpoint: str,
-    checkpointSignal: { type: 'string', pattern: '^SIG[A-Z0-9]+$' },
-    mailPoints: str,
-    mailUsers: str,
-    userList: str,
-    depend: str,
-    cron: { type: 'string', minLength: 1, maxLength: 200 },
+    checkpoint: { type: 'string', pattern: '^(u|n|s|c|w|[cw]=\\d{1,6})$' },
+    checkpointSignal: { type: 'string', maxLength: 16, pattern: '^SIG[A-Z0-9]+$' },
+    umask: { type: 'string', pattern: '^[0-7]{1,4}$' },
+    mailPoints: text(8),
+    mailUsers: text(LIMITS.path),
+    userList: text(LIMITS.path),
+    depend: text(LIMITS.path),
+    cron: text(200, { minLength: 1 }),
     array: {
       type: 'object',
       required: ['submitted', 'style'],
       additionalProperties: false,
       properties: {
-        submitted: { type: 'string', minLength: 1, maxLength: 4000 },
+        submitted: text(4000, { minLength: 1 }),
         style: { enum: ['pbs', 'torque'] },
-        maxRun: { type: 'integer', minimum: 1 },
+        maxRun: whole(1, LIMITS.chunkCount),
       },
     },
     farm: {
@@ -105,23 +141,29 @@ export const jobSpecSchema = {
       required: ['frames', 'chunk', 'command', 'retries', 'nodeFailures'],
       additionalProperties: false,
       properties: {
-        frames: { type: 'array', items: { type: 'integer' }, minItems: 1, maxItems: MAX_FRAMES },
-        chunk: { type: 'integer', minimum: 1 },
-        command: { type: 'array', items: { type: 'string' }, minItems: 1 },
-        retries: { type: 'integer', minimum: 0 },
-        nodeFailures: { type: 'integer', minimum: 1 },
-        stallTimeout: { type: 'integer', minimum: 1 },
-        timeout: { type: 'integer', minimum: 1 },
-        thenCommand: { type: 'string', minLength: 1 },
+        frames: {
+          type: 'array',
+          items: whole(-(2 ** 31), 2 ** 31),
+          minItems: 1,
+          maxItems: MAX_FRAMES,
+        },
+        chunk: whole(1, MAX_FRAMES),
+        command: { ...words, minItems: 1 },
+        retries: whole(0, 1000),
+        nodeFailures: whole(1, 1000),
+        stallTimeout: whole(1, LIMITS.walltime),
+        timeout: whole(1, LIMITS.walltime),
+        thenCommand: content(LIMITS.word),
       },
     },
-    script: str,
-    executable: { type: 'string', minLength: 1 },
-    argv: strings,
-    submitArgs: str,
-    workdir: { type: 'string', pattern: '^/' },
-    submitHost: { type: 'string', minLength: 1 },
-    user: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9._][A-Za-z0-9._-]*$' },
+    script: content(MAX_SCRIPT_SIZE_CEILING),
+    executable: path,
+    argv: words,
+    submitArgs: content(LIMITS.word),
+    workdir: absolute,
+    submitHost: text(255, { minLength: 1 }),
+    // who submits is the requester the head established; a name sent here is ignored
+    user: text(64),
   },
 } as const;
 
@@ -143,25 +185,26 @@ export const queryBody = {
   },
 } as const;
 
-const by = { type: 'string', minLength: 1 } as const;
+/** `by` is who acts: the head knows it (head/auth/); older commands send it and it is ignored. */
+const by = text(300);
 
 export const holdBody = {
   type: 'object',
-  required: ['operands', 'types', 'by'],
+  required: ['operands', 'types'],
   additionalProperties: false,
   properties: { operands, types: { type: 'string', pattern: '^[uosp]+$' }, by },
 } as const;
 
 export const deleteBody = {
   type: 'object',
-  required: ['operands', 'by'],
+  required: ['operands'],
   additionalProperties: false,
   properties: { operands, by },
 } as const;
 
 export const alterBody = {
   type: 'object',
-  required: ['operands', 'alteration', 'by'],
+  required: ['operands', 'alteration'],
   additionalProperties: false,
   properties: {
     operands,
@@ -170,32 +213,33 @@ export const alterBody = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        name: { type: 'string', minLength: 1, maxLength: 230, pattern: '^[A-Za-z0-9._+-]+$' },
-        priority: { type: 'integer', minimum: -1024, maximum: 1024 },
-        hold: { type: 'string', pattern: '^(n|[uosp]+)$' },
-        executionTime: int,
+        name: { type: 'string', minLength: 1, maxLength: LIMITS.name, pattern: '^[A-Za-z0-9._+-]+$' },
+        priority: whole(-1024, 1024),
+        hold: { type: 'string', pattern: '^(n|[uosp]{1,4})$' },
+        executionTime: epoch,
         resourceEntries: {
           type: 'array',
+          maxItems: 100,
           items: {
             type: 'object',
             required: ['name', 'value'],
             additionalProperties: false,
-            properties: { name: str, value: str },
+            properties: { name: text(64), value: text(LIMITS.path) },
           },
         },
-        account: str,
-        checkpoint: str,
-        errorPath: { type: 'string', minLength: 1 },
+        account: text(LIMITS.name),
+        checkpoint: { type: 'string', pattern: '^(u|n|s|c|w|[cw]=\\d{1,6})$' },
+        errorPath: path,
         join: { enum: ['oe', 'eo', 'n'] },
-        keepFiles: str,
-        mailPoints: str,
-        mailUsers: str,
-        outputPath: { type: 'string', minLength: 1 },
-        project: str,
+        keepFiles: text(3),
+        mailPoints: text(8),
+        mailUsers: text(LIMITS.path),
+        outputPath: path,
+        project: text(LIMITS.name),
         rerunable: { type: 'boolean' },
-        shell: { type: 'string', pattern: '^/' },
-        userList: str,
-        depend: { type: 'string', minLength: 1 },
+        shell: absolute,
+        userList: text(LIMITS.path),
+        depend: text(LIMITS.path, { minLength: 1 }),
       },
     },
   },
@@ -205,14 +249,21 @@ export const traceBody = {
   type: 'object',
   required: ['operand'],
   additionalProperties: false,
-  properties: { operand: { type: 'string', minLength: 1 } },
+  properties: { operand: operands.items },
 } as const;
 
 export const nodesBody = {
   type: 'object',
   required: ['names'],
   additionalProperties: false,
-  properties: { names: operands, comment: str },
+  properties: { names: operands, comment: text(1024) },
+} as const;
+
+export const nodesCommentBody = {
+  type: 'object',
+  required: ['names', 'comment'],
+  additionalProperties: false,
+  properties: { names: operands, comment: text(1024) },
 } as const;
 
 const nodeName = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' } as const;
@@ -226,15 +277,20 @@ export const nodeAddBody = {
     host: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9.:-]*$' },
     port: { type: 'integer', minimum: 1, maximum: 65535 },
     user: { type: 'string', pattern: '^[A-Za-z0-9._][A-Za-z0-9._-]*$' },
-    identity: { type: 'string', pattern: '^/' },
-    ncpus: { type: 'integer', minimum: 1 },
-    mem: { type: 'integer', minimum: 1 },
-    ngpus: { type: 'integer', minimum: 0 },
-    labels: { type: 'object', additionalProperties: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' } },
-    agentCmd: { type: 'string', minLength: 1 },
-    fenceCmd: { type: 'string', minLength: 1 },
-    stateDir: { type: 'string', minLength: 1 },
-    hostKey: { type: 'string', minLength: 1 },
+    identity: absolute,
+    ncpus: whole(1, LIMITS.ncpus),
+    mem: whole(1, Number.MAX_SAFE_INTEGER),
+    ngpus: whole(0, LIMITS.ngpus),
+    labels: {
+      type: 'object',
+      maxProperties: 100,
+      propertyNames: text(64),
+      additionalProperties: { type: 'string', maxLength: 256, pattern: '^[A-Za-z0-9._-]+$' },
+    },
+    agentCmd: text(LIMITS.path, { minLength: 1 }),
+    fenceCmd: text(LIMITS.path, { minLength: 1 }),
+    stateDir: absolute,
+    hostKey: text(16_384, { minLength: 1 }),
   },
 } as const;
 
@@ -245,7 +301,7 @@ export const nodeRemoveBody = {
   properties: { name: nodeName },
 } as const;
 
-const limit = { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'null' }] } as const;
+const limit = { anyOf: [whole(0, LIMITS.walltime), { type: 'null' }] } as const;
 
 export const queueChanges = {
   type: 'object',
@@ -254,7 +310,7 @@ export const queueChanges = {
     enabled: { type: 'boolean' },
     started: { type: 'boolean' },
     fairshare: { type: 'boolean' },
-    priority: { type: 'integer', minimum: -1024, maximum: 1024 },
+    priority: whole(-1024, 1024),
     maxRun: limit,
     maxRunPerUser: limit,
     maxWalltime: limit,
@@ -280,7 +336,7 @@ export const farmRetryBody = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    frames: { type: 'array', items: { type: 'integer' }, minItems: 1, maxItems: 100_000 },
+    frames: { type: 'array', items: whole(-(2 ** 31), 2 ** 31), minItems: 1, maxItems: MAX_FRAMES },
     failed: { type: 'boolean' },
     by,
   },
@@ -289,5 +345,67 @@ export const farmRetryBody = {
 export const farmUnblockBody = {
   type: 'object',
   additionalProperties: false,
-  properties: { node: { type: 'string', minLength: 1 } },
+  properties: { node: text(64, { minLength: 1 }), by },
+} as const;
+
+const aclList = {
+  anyOf: [
+    { type: 'null' },
+    {
+      type: 'object',
+      required: ['op', 'entries'],
+      additionalProperties: false,
+      properties: {
+        op: { enum: ['=', '+=', '-='] },
+        entries: { type: 'array', items: text(300, { minLength: 1 }), minItems: 1, maxItems: 1000 },
+      },
+    },
+  ],
+} as const;
+
+const entityLimits = {
+  type: 'object',
+  required: ['users'],
+  additionalProperties: false,
+  properties: {
+    all: whole(0, 1e9),
+    generic: whole(0, 1e9),
+    users: {
+      type: 'object',
+      maxProperties: 10_000,
+      propertyNames: text(64),
+      additionalProperties: whole(0, 1e9),
+    },
+  },
+} as const;
+
+export const serverBody = {
+  type: 'object',
+  required: ['changes'],
+  additionalProperties: false,
+  properties: {
+    changes: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        defaultQueue: text(64, { minLength: 1 }),
+        managers: aclList,
+        operators: aclList,
+        aclRoots: aclList,
+        queryOtherJobs: { anyOf: [{ type: 'boolean' }, { type: 'null' }] },
+        maxQueued: {
+          anyOf: [
+            { type: 'null' },
+            {
+              type: 'object',
+              required: ['op', 'limits'],
+              additionalProperties: false,
+              properties: { op: { enum: ['=', '+=', '-='] }, limits: entityLimits },
+            },
+          ],
+        },
+        maxScriptSize: { anyOf: [{ type: 'null' }, whole(1024, MAX_SCRIPT_SIZE_CEILING)] },
+      },
+    },
+  },
 } as const;

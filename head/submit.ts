@@ -19,6 +19,10 @@ export interface SubmitContext {
   server: string;
   nodes: () => SchedNode[];
   now?: number;
+  /** the job's owner, `user@host` as the head established it (default: the spec's) */
+  owner?: string;
+  /** the server's say on `owner` storing a submission of `jobs` unfinished jobs (head/admission.ts) */
+  admit?: (owner: string, spec: JobSpec, jobs: number) => Result<void>;
 }
 
 export function submitJob(ctx: SubmitContext, asked: JobSpec): Result<{ id: string; seq: number }> {
@@ -42,6 +46,9 @@ export function submitJob(ctx: SubmitContext, asked: JobSpec): Result<{ id: stri
   }
   const array = spec.array ? arrayIndices(spec.array) : undefined;
   if (array && !array.ok) return array;
+  const owner = ctx.owner ?? `${spec.user}@${spec.submitHost}`;
+  const admitted = ctx.admit?.(owner, spec, array ? array.value.indices.length : 1);
+  if (admitted && !admitted.ok) return admitted;
   const never = neverRunReason(spec.resources, ctx.nodes());
   if (never !== undefined) {
     return refuse('EXCEEDS_LIMITS', `Job violates queue and/or server resource limits (${never})`);
@@ -65,7 +72,6 @@ export function submitJob(ctx: SubmitContext, asked: JobSpec): Result<{ id: stri
         ...(array ? { array: true } : {}),
       };
       const row = initialRow(event);
-      const owner = `${spec.user}@${spec.submitHost}`;
       store.jobs.insert(
         {
           seq,

@@ -20,7 +20,14 @@ function recordUsage(store: Store, job: StoredJob, walltime: number, at: number)
 }
 
 /** Events after which the jobs that depend on this one may be met (or never be). */
-const SETTLES: readonly JobEvent['type'][] = ['run', 'finished', 'deleted', 'array_begun', 'array_ended'];
+const SETTLES: readonly JobEvent['type'][] = [
+  'run',
+  'finished',
+  'deleted',
+  'failed',
+  'array_begun',
+  'array_ended',
+];
 
 export function transition(store: Store, seq: number, event: JobEvent, at = Date.now()): Result<StoredJob> {
   return store.transaction(() => {
@@ -33,7 +40,8 @@ export function transition(store: Store, seq: number, event: JobEvent, at = Date
       return refuse('BAD_STATE', `job ${job.id} changed state meanwhile`);
     }
     store.events.append(seq, timed);
-    if (event.type === 'exited' || event.type === 'requeued') store.allocations.release(seq);
+    if (event.type === 'exited' || event.type === 'requeued' || event.type === 'failed')
+      store.allocations.release(seq);
     if (event.type === 'exited') recordUsage(store, job, event.usage?.walltime ?? 0, at);
     if (SETTLES.includes(event.type)) settleDependents(store, seq, next.value.state === 'F', at);
     if (job.spec.farm && job.kind === 'subjob') followFarmTask(store, job, timed, next.value.exitStatus);

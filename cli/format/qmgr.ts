@@ -1,5 +1,7 @@
 // What qmgr prints: `print server` as replayable commands, `list queue`/`list server` as
 // attribute blocks (pbs-spec.md §13).
+
+import { settingAttributes } from '../../core/server-settings.js';
 import type { QueueRecord, ServerRecord } from '../../core/types.js';
 import { queueAttributes, serverAttributes } from './qstat-server.js';
 
@@ -34,6 +36,7 @@ export function formatPrintServer(server: ServerRecord, queues: QueueRecord[]): 
     '# Set server attributes.',
     '#',
     `set server default_queue = ${server.defaultQueue}`,
+    ...(server.settings ? settingAttributes(server.settings).map(([n, v]) => `set server ${n} = ${v}`) : []),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -1,6 +1,7 @@
 // `qstat -Q`, `-Qf`, `-B`, `-Bf` and their `-F json` forms (pbs-spec.md §11.3, §11.4).
 
 import { formatDuration } from '../../core/duration.js';
+import { settingAttributes } from '../../core/server-settings.js';
 import type { JobState } from '../../core/states.js';
 import type { QueueRecord, ServerRecord } from '../../core/types.js';
 import { attributesJson, type JsonObject, jsonDocument, wrapAttribute } from './qstat-full.js';
@@ -125,6 +126,7 @@ export function serverAttributes(server: ServerRecord): [string, string][] {
     ['total_jobs', String(server.total)],
     ['state_count', stateCount(server.counts)],
     ['default_queue', server.defaultQueue],
+    ...(server.settings ? settingAttributes(server.settings) : []),
     ['pbs_version', server.version],
   ];
 }

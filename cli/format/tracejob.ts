@@ -63,6 +63,8 @@ export function describeEvent(e: TimedEvent, job: JobRecord): [string, string] {
     }
     case 'finished':
       return ['S', `Job finished, output delivered (attempt ${e.attempt})`];
+    case 'failed':
+      return ['S', `${e.reason}, Exit_status=${e.status}`];
     case 'resubmitted':
       return ['S', e.reason];
     case 'array_begun':

@@ -48,6 +48,18 @@ interface RawJob {
   usage: string | null;
 }
 
+/** A job as stored, before anything is decoded. */
+export interface RawRecord {
+  seq: number;
+  id: string;
+  owner: string;
+  kind: JobKind;
+  arrayParent: number | null;
+  state: string;
+  row: string;
+  spec: string;
+}
+
 /** Every query reads jobs as `j`; a subjob takes its spec from its parent `p`. */
 const COLUMNS = `j.seq, j.id, j.kind, j.array_parent AS arrayParent, j.array_index AS arrayIndex,
   p.state AS parentState, j.owner, j.queue, CASE WHEN j.kind = 'subjob' THEN p.spec ELSE j.spec END AS spec,
@@ -171,6 +183,23 @@ export function jobsSql(db: Db) {
   const runningCounts = db.prepare(
     `SELECT queue, substr(owner, 1, instr(owner, '@') - 1) AS user, count(*) AS n FROM jobs WHERE state IN ('R', 'E') GROUP BY queue, user`,
   );
+  // max_queued: unfinished jobs, an array counted by its subjobs
+  const unfinished = db
+    .prepare("SELECT count(*) FROM jobs WHERE state NOT IN ('F', 'X') AND kind != 'array'")
+    .pluck();
+  const unfinishedOf = db
+    .prepare(
+      "SELECT count(*) FROM jobs WHERE state NOT IN ('F', 'X') AND kind != 'array' AND owner LIKE ? ESCAPE '\\'",
+    )
+    .pluck();
+  // start-up check of stored records (head/damaged.ts): raw text, nothing decoded
+  const RAW = 'SELECT seq, id, owner, kind, array_parent AS arrayParent, state, row, spec FROM jobs';
+  const rawUnfinished = db.prepare(`${RAW} WHERE state != 'F'`);
+  const rawUnreadable = db.prepare(
+    `${RAW} WHERE NOT json_valid(row) OR (kind != 'subjob' AND NOT json_valid(spec))`,
+  );
+  const rawSubjobs = db.prepare(`${RAW} WHERE array_parent = ? AND state != 'F'`);
+  const repair = db.prepare("UPDATE jobs SET row = ?, spec = coalesce(?, spec), state = 'F' WHERE seq = ?");
   const runningSubjobs = db.prepare(
     "SELECT array_parent AS parent, count(*) AS n FROM jobs WHERE array_parent IS NOT NULL AND state IN ('R', 'E') GROUP BY array_parent",
   );
@@ -329,6 +358,27 @@ export function jobsSql(db: Db) {
     /** Running (and exiting) jobs per queue and user, for the queue limits. */
     runningCounts(): { queue: string; user: string; n: number }[] {
       return runningCounts.all() as { queue: string; user: string; n: number }[];
+    },
+    /** Every unfinished job's record as stored (for the start-up check). */
+    rawUnfinished(): RawRecord[] {
+      return rawUnfinished.all() as RawRecord[];
+    },
+    /** Records of any state whose row or spec is not JSON. */
+    rawUnreadable(): RawRecord[] {
+      return rawUnreadable.all() as RawRecord[];
+    },
+    rawSubjobs(parent: number): RawRecord[] {
+      return rawSubjobs.all(parent) as RawRecord[];
+    },
+    /** End a damaged job: a row written afresh, and a spec replaced when it could not be read. */
+    repair(seq: number, row: JobRow, spec?: JobSpec): void {
+      repair.run(JSON.stringify(row), spec ? JSON.stringify(spec) : null, seq);
+      dirty.add(seq);
+    },
+    /** Unfinished jobs (subjobs count, their arrays do not), of everybody or of one user. */
+    unfinishedCount(user?: string): number {
+      if (user === undefined) return unfinished.get() as number;
+      return unfinishedOf.get(`${user.replace(/[\\%_]/g, '\\$&')}@%`) as number;
     },
     /** The one job with an estimated start (the top job), or none. */
     setEstimate(seq: number | undefined, start: number | undefined): void {

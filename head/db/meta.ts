@@ -1,4 +1,5 @@
 // SQL of the meta table: the job sequence counter and server settings.
+import { defaultSettings, type ServerSettings } from '../../core/server-settings.js';
 import type { Db } from './connection.js';
 
 /** PBS wraps the sequence after max_job_sequence_id (pbs-spec.md §1). */
@@ -16,6 +17,14 @@ export function metaSql(db: Db) {
     },
     set(key: string, value: string): void {
       set.run(key, value);
+    },
+    /** The server attributes set with qmgr (defaults for those never set). */
+    settings(): ServerSettings {
+      const text = get.get('server_settings') as string | undefined;
+      return { ...defaultSettings(), ...(text ? (JSON.parse(text) as Partial<ServerSettings>) : {}) };
+    },
+    setSettings(s: ServerSettings): void {
+      set.run('server_settings', JSON.stringify(s));
     },
     /** Take `n` internal seqs for subjobs (above every id users can type); returns the first. */
     takeSubjobSeqs(n: number): number {

@@ -94,6 +94,7 @@ export function nodesSql(db: Db) {
   const setCapacity =
     db.prepare(`UPDATE nodes SET ncpus = coalesce(fixed_ncpus, ?), mem = coalesce(fixed_mem, ?),
     ngpus = coalesce(fixed_ngpus, ?) WHERE name = ?`);
+  const setComment = db.prepare('UPDATE nodes SET comment = ? WHERE name = ?');
   const setOffline = db.prepare(
     'UPDATE nodes SET offline = ?, comment = coalesce(?, comment), last_state_change = ? WHERE name = ?',
   );
@@ -129,6 +130,9 @@ export function nodesSql(db: Db) {
     /** What the agent discovered; capacities the admin fixed are kept. */
     setCapacity(name: string, ncpus: number, mem: number, ngpus: number): void {
       setCapacity.run(ncpus, mem, ngpus, name);
+    },
+    setComment(name: string, comment: string): void {
+      setComment.run(comment, name);
     },
     setOffline(name: string, offline: boolean, comment: string | undefined, at: number): void {
       setOffline.run(offline ? 1 : 0, comment ?? null, at, name);

@@ -7,6 +7,7 @@ import { AgentMessages } from '../../head/agent-messages.js';
 import { Cluster } from '../../head/cluster.js';
 import { GroupCommit } from '../../head/db/group-commit.js';
 import type { Store } from '../../head/db/index.js';
+import { Delivery } from '../../head/delivery/workers.js';
 import { Dispatcher } from '../../head/dispatcher.js';
 import { submitJob } from '../../head/submit.js';
 import { addNode, openTempStore, type TempStore } from '../helpers/db-fixture.js';
@@ -14,6 +15,10 @@ import { makeSpec } from '../helpers/records.js';
 import { resources } from '../helpers/requests.js';
 
 const log = pino({ level: 'silent' });
+const delivery = new Delivery();
+const deliver = delivery.deliver.bind(delivery);
+/** Output is written off the transaction: let its promise chain and the commit after it run. */
+const written = () => new Promise((resolve) => setImmediate(resolve));
 let temp: TempStore;
 let store: Store;
 let sent: [string, HeadMessage][];
@@ -48,7 +53,14 @@ beforeEach(() => {
   sent = [];
   const nodes = cluster();
   const dispatcher = new Dispatcher(store, nodes, log);
-  messages = new AgentMessages({ store, cluster: nodes, log, poke: () => {}, undeliveredDir: temp.dir });
+  messages = new AgentMessages({
+    store,
+    cluster: nodes,
+    log,
+    poke: () => {},
+    undeliveredDir: temp.dir,
+    deliver,
+  });
   for (let i = 0; i < 2; i++) {
     const r = submitJob(
       { store, server: 'svr', nodes: () => nodes.schedNodes() },
@@ -67,7 +79,7 @@ const exited = (jobId: string, seq: number): AgentMessage => ({
 });
 
 describe('agent messages', () => {
-  it('acknowledges an exit only after the job is finished, and a welcome from another node keeps the pending output', () => {
+  it('acknowledges an exit only after the job is finished, and a welcome from another node keeps the pending output', async () => {
     const a = jobOn('a');
     expect(jobOn('b')).toBeDefined();
     messages.handleAll('a', [exited(a.id, 7)]);
@@ -78,12 +90,14 @@ describe('agent messages', () => {
       { t: 'welcome', node: info('b'), jobs: [{ jobId: jobOn('b').id, attempt: 1, running: true }] },
     ]);
     messages.handleAll('a', [{ t: 'output', jobId: a.id, attempt: 1, files: [] }]);
+    expect(sent.some(([, m]) => m.t === 'ack')).toBe(false);
+    await written();
     expect(store.jobs.get(a.seq)!.row.state).toBe('F');
     expect(sent).toContainEqual(['a', { t: 'ack', seqs: [7] }]);
     expect(sent).toContainEqual(['a', { t: 'cleanup', jobId: a.id, attempt: 1 }]);
   });
 
-  it('after its own reconnect a node replays the exit and the job still finishes once', () => {
+  it('after its own reconnect a node replays the exit and the job still finishes once', async () => {
     const a = jobOn('a');
     messages.handleAll('a', [exited(a.id, 3)]);
     messages.handleAll('a', [
@@ -91,6 +105,8 @@ describe('agent messages', () => {
       exited(a.id, 3),
     ]);
     messages.handleAll('a', [{ t: 'output', jobId: a.id, attempt: 1, files: [] }]);
+    messages.handleAll('a', [{ t: 'output', jobId: a.id, attempt: 1, files: [] }]);
+    await written();
     expect(store.jobs.get(a.seq)!.row.state).toBe('F');
     expect(store.events.forJob(a.seq).filter((e) => e.type === 'exited')).toHaveLength(1);
     expect(store.events.forJob(a.seq).filter((e) => e.type === 'finished')).toHaveLength(1);
@@ -130,6 +146,7 @@ describe('agent messages', () => {
       log,
       poke: () => {},
       undeliveredDir: temp.dir,
+      deliver,
       group,
     });
     const a = jobOn('a');

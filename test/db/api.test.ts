@@ -1,16 +1,25 @@
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ok } from '../../core/errors.js';
 import type { JobRecord, JobSpec, NodeRecord, QueueRecord, ServerRecord } from '../../core/types.js';
-import { buildApp } from '../../head/app.js';
+import { buildApp, type Identify } from '../../head/app.js';
 import { Cluster } from '../../head/cluster.js';
 import type { Store } from '../../head/db/index.js';
 import { Dispatcher } from '../../head/dispatcher.js';
 import { type OperandResult, Operations } from '../../head/operations.js';
 import { addNode, openTempStore, type TempStore } from '../helpers/db-fixture.js';
 import { makeSpec, T0 } from '../helpers/records.js';
+import { resources } from '../helpers/requests.js';
+
+const bigMpiprocs = (() => {
+  const r = resources('select=1:ncpus=1');
+  return { ...r, chunks: [{ ...r.chunks[0]!, mpiprocs: 5_000_000_000 }] };
+})();
 
 const SERVER = 'svr';
+/** an operator, once the test's head lists them (beforeEach) */
+const OPERATOR = 'oscar@ops.example.com';
 const BY = 'alice@submit.example.com';
 const NOW = T0 * 1000;
 
@@ -19,6 +28,15 @@ let store: Store;
 let app: FastifyInstance;
 let cluster: Cluster;
 let dispatcher: Dispatcher;
+
+/**
+ * Who sends each request: what a transport proves (head/auth/) stands in here as the test's own
+ * `x-as: user@host` header (default alice@submit.example.com); `@head` is the head's own host.
+ */
+const identify: Identify = async (req) => {
+  const [user = 'alice', host = 'submit.example.com'] = String(req.headers['x-as'] ?? BY).split('@');
+  return ok({ user, uid: user === 'root' ? 0 : 1000 + user.length, host, local: host === 'head' });
+};
 
 beforeEach(() => {
   temp = openTempStore();
@@ -29,7 +47,8 @@ beforeEach(() => {
   const clock = () => NOW;
   dispatcher = new Dispatcher(store, cluster, pino({ level: 'silent' }), clock);
   const ops = new Operations({ store, cluster, dispatcher, server: SERVER, clock });
-  app = buildApp({ ops, server: SERVER });
+  store.meta.setSettings({ ...store.meta.settings(), operators: ['oscar@*.example.com'] });
+  app = buildApp({ ops, server: SERVER, identify, headUid: 0 });
 });
 
 afterEach(async () => {
@@ -39,8 +58,13 @@ afterEach(async () => {
   temp.dispose();
 });
 
-async function post(url: string, payload: unknown) {
-  const res = await app.inject({ method: 'POST', url, payload: payload as object });
+async function post(url: string, payload: unknown, as?: string) {
+  const res = await app.inject({
+    method: 'POST',
+    url,
+    payload: payload as object,
+    ...(as ? { headers: { 'x-as': as } } : {}),
+  });
   return { status: res.statusCode, body: res.json() };
 }
 
@@ -72,10 +96,18 @@ describe('POST /v1/jobs', () => {
     expect([await submit(), await submit(), await submit()]).toEqual(['0.svr', '1.svr', '2.svr']);
   });
 
-  const { user: _user, ...withoutUser } = makeSpec();
+  const { name: _name, ...withoutName } = makeSpec();
 
   it.each([
-    ['a missing field', { spec: withoutUser }],
+    ['a missing field', { spec: withoutName }],
+    ['a NUL in a variable', { spec: makeSpec({ variables: [['FOO', 'a\u0000b']] }) }],
+    ['a newline in a path', { spec: makeSpec({ outputPath: '/tmp/a\nb' }) }],
+    ['mpiprocs of 5000000000', { spec: makeSpec({ resources: bigMpiprocs }) }],
+    [
+      'a walltime beyond ten years',
+      { spec: makeSpec({ resources: { ...resources('ncpus=1'), walltime: 4e8 } }) },
+    ],
+    ['a checkpoint interval beyond a year', { spec: makeSpec({ checkpoint: 'c=9999999' }) }],
     ['priority 5000', { spec: makeSpec({ priority: 5000 }) }],
     ['priority -5000', { spec: makeSpec({ priority: -5000 }) }],
     ['a relative workdir', { spec: makeSpec({ workdir: 'home/alice' }) }],
@@ -213,7 +245,7 @@ describe('hold, release, delete', () => {
 
   it('answers each operand on its own', async () => {
     const id = await submit();
-    const res = await post('/v1/jobs/hold', { operands: ['77', id], types: 'o', by: BY });
+    const res = await post('/v1/jobs/hold', { operands: ['77', id], types: 'u', by: BY });
     expect(res.body.results).toEqual([
       { operand: '77', id: '77.svr', error: { code: 'UNKNOWN_JOB', message: 'Unknown Job Id 77.svr' } },
       { operand: id, id },
@@ -248,10 +280,10 @@ describe('a running job', () => {
 
   it('delete asks for the kill and leaves the job R until it exits; a second delete is accepted', async () => {
     const id = await running();
-    const first = await post('/v1/jobs/delete', { operands: [id], by: 'bob@h' });
+    const first = await post('/v1/jobs/delete', { operands: [id] });
     expect(first.body.results).toEqual([{ operand: id, id }]);
-    expect(store.jobs.get(0)?.row).toMatchObject({ state: 'R', deleteRequestedBy: 'bob@h' });
-    const second = await post('/v1/jobs/delete', { operands: [id], by: 'bob@h' });
+    expect(store.jobs.get(0)?.row).toMatchObject({ state: 'R', deleteRequestedBy: BY });
+    const second = await post('/v1/jobs/delete', { operands: [id] });
     expect(second.body.results).toEqual([{ operand: id, id }]);
     expect(store.events.forJob(0).map((e) => e.type)).toEqual(['queued', 'run', 'delete_requested']);
   });
@@ -364,7 +396,7 @@ describe('nodes', () => {
   });
 
   it('POST /v1/nodes/offline marks a known node and answers UNKNOWN_NODE for an unknown one', async () => {
-    const res = await post('/v1/nodes/offline', { names: ['n1', 'nosuch'], comment: 'disk swap' });
+    const res = await post('/v1/nodes/offline', { names: ['n1', 'nosuch'], comment: 'disk swap' }, OPERATOR);
     expect(res.status).toBe(200);
     expect(res.body.results).toEqual([
       { name: 'n1' },
@@ -374,7 +406,7 @@ describe('nodes', () => {
     const nodes = (await app.inject({ method: 'GET', url: '/v1/nodes' })).json().nodes as NodeRecord[];
     expect(nodes[0]).toMatchObject({ state: 'down,offline', comment: 'disk swap' });
 
-    const online = await post('/v1/nodes/online', { names: ['n1'] });
+    const online = await post('/v1/nodes/online', { names: ['n1'] }, 'root@head');
     expect(online.body.results).toEqual([{ name: 'n1' }]);
     expect(store.nodes.get('n1')?.offline).toBe(false);
   });

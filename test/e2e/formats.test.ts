@@ -1,22 +1,11 @@
-// qstat's formats as the programs that drive PBS parse them (pbs-spec.md §11, §17), and the TCP API.
-import { createServer } from 'node:net';
+// qstat's formats as the programs that drive PBS parse them (pbs-spec.md §11, §17).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestHead } from '../helpers/head.js';
 
 let head: TestHead;
-let port = 0;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
 
 beforeAll(async () => {
-  port = await freePort();
-  head = new TestHead({ ncpus: 2, extraArgs: ['--listen', `127.0.0.1:${port}`] });
+  head = new TestHead({ ncpus: 2 });
   await head.start();
 });
 afterAll(async () => {
@@ -91,15 +80,5 @@ describe('qstat formats', () => {
     const at = await head.run('qstat', ['-f', `@${head.server}`]);
     expect(at.code).toBe(0);
     expect((await head.run('qstat', ['-Q', 'nosuch'])).stderr).toBe('qstat: Unknown queue nosuch\n');
-  });
-
-  it('serves the same API over TCP with DROVER_SERVER', async () => {
-    const env = { ...head.env, DROVER_SERVER: `http://127.0.0.1:${port}`, DROVER_HOME: '/nonexistent' };
-    const r = await head.run('qsub', ['-N', 'overtcp', '--', '/bin/true'], { env });
-    expect(r.code).toBe(0);
-    const id = r.stdout.trim();
-    await head.waitState(id, 'F');
-    const s = await head.run('qstat', ['-x', id], { env });
-    expect(s.stdout).toContain('overtcp');
   });
 });

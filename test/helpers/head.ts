@@ -104,6 +104,9 @@ export class TestHead {
       // (and so TMPDIRs /var/tmp/pbs.<jobid>)
       '--server-name',
       `t${process.pid}x${++serial}`,
+      // the tests run their jobs as root, which a head allows only when acl_roots says so
+      '--acl-roots',
+      'root@*',
       ...(this.opts.extraArgs ?? []),
     ];
     const child = spawn(process.execPath, args, { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -3,6 +3,7 @@
 // Every sshd is stopped by its PID.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -130,6 +131,16 @@ export function addSshNode(
   extra: string[] = [],
 ): Promise<RunResult> {
   prepareAgentDir(stateDir);
+  // test nodes share one machine: each gets TMPDIRs of its own, as separate hosts would
+  const tmp = join(stateDir, 'tmp');
+  mkdirSync(tmp, { recursive: true, mode: 0o1777 });
+  chmodSync(tmp, 0o1777);
+  const agent = join(stateDir, 'agent.sh');
+  writeFileSync(
+    agent,
+    `#!/bin/sh\nexec ${process.execPath} ${join(ROOT, 'dist/cli/drover.js')} "$@" --tmpdir ${tmp}\n`,
+    { mode: 0o755 },
+  );
   return head.run('drover', [
     'node',
     'add',
@@ -143,7 +154,7 @@ export function addSshNode(
     '--identity',
     identity,
     '--agent-cmd',
-    `${process.execPath} ${join(ROOT, 'dist/cli/drover.js')}`,
+    agent,
     '--state-dir',
     stateDir,
     ...extra,

@@ -22,7 +22,48 @@ describe('parseQmgr', () => {
       { verb: 'unset', object: 'queue', name: 'batch', changes: { maxRun: null, maxWalltime: null } },
     ],
     ['delete queue batch', { verb: 'delete', object: 'queue', name: 'batch' }],
-    ['set server default_queue = batch', { verb: 'set', object: 'server', defaultQueue: 'batch' }],
+    [
+      'set server default_queue = batch',
+      { verb: 'set', object: 'server', changes: { defaultQueue: 'batch' } },
+    ],
+    [
+      'set server managers += alice@*,bob@head.example.com',
+      {
+        verb: 'set',
+        object: 'server',
+        changes: { managers: { op: '+=', entries: ['alice@*', 'bob@head.example.com'] } },
+      },
+    ],
+    [
+      's s operators -= carol',
+      { verb: 'set', object: 'server', changes: { operators: { op: '-=', entries: ['carol@*'] } } },
+    ],
+    [
+      'set server acl_roots = root@*.cluster',
+      { verb: 'set', object: 'server', changes: { aclRoots: { op: '=', entries: ['root@*.cluster'] } } },
+    ],
+    [
+      'set server query_other_jobs = False',
+      { verb: 'set', object: 'server', changes: { queryOtherJobs: false } },
+    ],
+    [
+      'set server max_queued = "[o:PBS_ALL=100],[u:PBS_GENERIC=10],[u:alice=5]"',
+      {
+        verb: 'set',
+        object: 'server',
+        changes: { maxQueued: { op: '=', limits: { all: 100, generic: 10, users: { alice: 5 } } } },
+      },
+    ],
+    [
+      'set server max_queued += [u:bob=2]',
+      { verb: 'set', object: 'server', changes: { maxQueued: { op: '+=', limits: { users: { bob: 2 } } } } },
+    ],
+    [
+      'set server max_script_size = 1mb',
+      { verb: 'set', object: 'server', changes: { maxScriptSize: 2 ** 20 } },
+    ],
+    ['unset server managers', { verb: 'unset', object: 'server', changes: { managers: null } }],
+    ['unset server max_queued', { verb: 'unset', object: 'server', changes: { maxQueued: null } }],
     ['p s', { verb: 'print', object: 'server' }],
     ['list queue batch', { verb: 'list', object: 'queue', name: 'batch' }],
   ])('%s', (line, command) => {
@@ -38,7 +79,14 @@ describe('parseQmgr', () => {
     ['set queue x resources_max.walltime = soon', 'BAD_RESOURCE_VALUE'],
     ['set queue x color = red', 'INVALID_REQUEST'],
     ['set queue x queue_type = route', 'NOT_SUPPORTED'],
-    ['set server scheduling = false', 'NOT_SUPPORTED'],
+    ['set server scheduling = false', 'INVALID_REQUEST'],
+    ['set server managers = alice@bad host', 'BAD_RESOURCE_VALUE'],
+    ['set server managers = ', 'BAD_RESOURCE_VALUE'],
+    ['set server query_other_jobs += true', 'BAD_RESOURCE_VALUE'],
+    ['set server max_queued = [g:staff=3]', 'BAD_RESOURCE_VALUE'],
+    ['set server max_queued = [u:PBS_GENERIC=x]', 'BAD_RESOURCE_VALUE'],
+    ['set server max_script_size = 100gb', 'BAD_RESOURCE_VALUE'],
+    ['unset server default_queue', 'INVALID_REQUEST'],
     ['unset queue x enabled', 'INVALID_REQUEST'],
   ])('refuses %s (%s)', (line, code) => {
     expect(parseQmgr(line)).toMatchObject({ ok: false, error: { code } });
