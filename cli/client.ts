@@ -17,6 +17,19 @@ export interface ApiError {
 
 export type ApiReply<T> = { ok: true; body: T } | { ok: false; error: ApiError };
 
+/** The head refused a request a command cannot go on without (runCommand prints it). */
+export class Refused extends Error {
+  constructor(readonly error: ApiError) {
+    super(error.message);
+  }
+}
+
+/** The reply's body, or a Refused for its refusal. */
+export function bodyOf<T>(reply: ApiReply<T>): T {
+  if (!reply.ok) throw new Refused(reply.error);
+  return reply.body;
+}
+
 /** The head could not be reached at all. */
 export class NoServer extends Error {
   constructor(

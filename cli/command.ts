@@ -4,7 +4,7 @@ import { statSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { exitCode } from '../core/errors.js';
 import type { ErrorCode, Refusal } from '../core/types.js';
-import { NoServer } from './client.js';
+import { NoServer, Refused } from './client.js';
 
 export function printError(cmd: string, message: string): void {
   process.stderr.write(
@@ -32,6 +32,10 @@ export function runCommand(cmd: string, main: (argv: string[]) => Promise<number
       process.exitCode = code;
     },
     (e: unknown) => {
+      if (e instanceof Refused) {
+        process.exitCode = report(cmd, e.error);
+        return;
+      }
       if (e instanceof NoServer) {
         printError(cmd, e.message);
         process.exitCode = exitCode('NO_SERVER');

@@ -1,7 +1,7 @@
 // qstat: jobs (default table, alternate table, -f, -f -F json), queues (-Q) and the server (-B).
 import { sameServer } from '../core/jobid.js';
 import type { CronRecord, JobRecord, QueueRecord, ServerRecord } from '../core/types.js';
-import { api } from './client.js';
+import { api, bodyOf } from './client.js';
 import { codeExit, printError, report, runCommand } from './command.js';
 import { formatCrons } from './format/qstat-cron.js';
 import { formatFull, formatFullJson } from './format/qstat-full.js';
@@ -27,9 +27,7 @@ interface Query {
 }
 
 async function serverInfo(): Promise<{ server: ServerRecord; queues: QueueRecord[] }> {
-  const reply = await api<{ server: ServerRecord; queues: QueueRecord[] }>('GET', '/v1/server');
-  if (!reply.ok) throw new Error(reply.error.message);
-  return reply.body;
+  return bodyOf(await api<{ server: ServerRecord; queues: QueueRecord[] }>('GET', '/v1/server'));
 }
 
 async function showServer(opts: QstatOptions): Promise<number> {
@@ -129,9 +127,7 @@ async function query(body: {
   brief: boolean;
   subjobs: boolean;
 }): Promise<Query> {
-  const reply = await api<Query>('POST', '/v1/jobs/query', body);
-  if (!reply.ok) throw new Error(reply.error.message);
-  return reply.body;
+  return bodyOf(await api<Query>('POST', '/v1/jobs/query', body));
 }
 
 /** -J: array parents only; -J -t: subjobs only. */

@@ -1,7 +1,7 @@
 // Queue administration through the head's API, shared by `drover queue` and `qmgr`.
 import { parseDuration } from '../core/duration.js';
 import type { QueueChanges, QueueRecord, ServerRecord } from '../core/types.js';
-import { api } from './client.js';
+import { api, bodyOf } from './client.js';
 import { report } from './command.js';
 import { formatQueues } from './format/qstat-server.js';
 
@@ -27,9 +27,7 @@ export async function queueAction(
 }
 
 export async function serverAndQueues(): Promise<{ server: ServerRecord; queues: QueueRecord[] }> {
-  const r = await api<{ server: ServerRecord; queues: QueueRecord[] }>('GET', '/v1/server');
-  if (!r.ok) throw new Error(r.error.message);
-  return r.body;
+  return bodyOf(await api<{ server: ServerRecord; queues: QueueRecord[] }>('GET', '/v1/server'));
 }
 
 export async function queueList(): Promise<number> {

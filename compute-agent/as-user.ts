@@ -4,7 +4,7 @@
 // An agent that runs as the job's user (a head of one's own) does the same work itself.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { renameSync, rmdirSync, rmSync } from 'node:fs';
+import { lstatSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CheckpointFile } from '../core/protocol.js';
@@ -62,9 +62,15 @@ export async function removeAsUser(account: Account, path: string): Promise<stri
 /**
  * Take a job's directory out of the way at once (a later attempt may create the same name), then
  * remove it as the user. Renaming is safe as root: only the entry moves, to a name nobody can
- * guess; an empty directory is simply removed.
+ * guess; an empty directory is simply removed. What the user does not own there (something
+ * another user planted in a shared directory) is not the job's, and is left alone.
  */
 export function retire(account: Account, path: string, onError: (why: string) => void): void {
+  try {
+    if (lstatSync(path).uid !== account.uid) return;
+  } catch {
+    return; // nothing there
+  }
   try {
     rmdirSync(path);
     return;
