@@ -44,7 +44,8 @@ export async function addNode(store: Store, links: NodeLinks, input: NodeInput):
     host: input.host,
     port,
     user: input.user ?? userInfo().username,
-    identity: input.identity ?? join(homedir(), '.ssh', 'id_ed25519'),
+    // without a key file: the head's ssh-agent when it has one, else its default key
+    identity: input.identity ?? (process.env.SSH_AUTH_SOCK ? '' : join(homedir(), '.ssh', 'id_ed25519')),
     stateDir: input.stateDir ?? '.drover-agent',
     fixed: {
       ...(input.ncpus ? { ncpus: input.ncpus } : {}),

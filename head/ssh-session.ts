@@ -4,11 +4,11 @@
 // `drover agent --ensure` starts the node's agent daemon if needed, and a forwarded stream
 // (direct-streamlocal) reaches its socket; where the sshd forbids that, `drover agent --connect`
 // relays the channel instead.
-import { readFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { Client } from 'ssh2';
 import { fingerprint, type HostKey, type KnownHosts, keyType } from './known-hosts.js';
 import type { Transport } from './node-link.js';
+import { type SshCredential, sshCredential } from './ssh-key.js';
 
 export interface SshTarget {
   name: string;
@@ -79,11 +79,19 @@ export class SshSession implements Transport {
       client.once('close', () => {
         if (this.client === client) this.client = undefined;
       });
+      let credential: SshCredential;
+      try {
+        credential = sshCredential(this.target.identity);
+      } catch (e) {
+        this.connecting = undefined;
+        reject(e);
+        return;
+      }
       client.connect({
         host: this.target.host,
         port: this.target.port,
         username: this.target.user,
-        privateKey: readFileSync(this.target.identity),
+        ...credential,
         hostVerifier: (key: Buffer) => this.verify(key),
         readyTimeout: 10_000,
         keepaliveInterval: 5_000,

@@ -58,6 +58,8 @@ export interface HeadOptions {
   mem?: string;
   killDelay?: number;
   extraArgs?: string[];
+  /** more environment for the head (e.g. SSH_AUTH_SOCK) */
+  env?: NodeJS.ProcessEnv;
 }
 
 let serial = 0;
@@ -109,7 +111,8 @@ export class TestHead {
       'root@*',
       ...(this.opts.extraArgs ?? []),
     ];
-    const child = spawn(process.execPath, args, { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = { ...this.env, ...this.opts.env };
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     let log = '';
     await new Promise<void>((res, rej) => {
