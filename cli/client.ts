@@ -1,13 +1,12 @@
-// The only HTTP code in cli/: requests to the head over its Unix socket, or over TCP when
+// The API client of the commands: requests to the head over its Unix socket, or over TCP when
 // DROVER_SERVER=http://HOST:PORT is set. On the socket the kernel tells the head who we are; over
 // TCP each request carries a MUNGE credential made for exactly that request.
 import { existsSync } from 'node:fs';
-import { request } from 'node:http';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
-import { requestDigest } from '../core/munge-wire.js';
+import { INLINE_PAYLOAD, requestPayload, requestText } from '../core/request-binding.js';
 import type { ErrorCode } from '../core/types.js';
-import { mungeCredential } from './munge-credential.js';
+import { exchange, type Reply } from './http1.js';
 
 export interface ApiError {
   statusCode: number;
@@ -78,7 +77,11 @@ async function credential(
   payload: string | undefined,
 ): Promise<{ headers: Record<string, string>; problem?: string }> {
   try {
-    const cred = await mungeCredential(requestDigest(method, path, payload ?? ''));
+    // loaded only for TCP: on the socket the kernel vouches for the command
+    const { mungeCredential } = await import('./munge-credential.js');
+    const text = requestText(method, path, payload ?? '');
+    const sha256 = text.length > INLINE_PAYLOAD ? (await import('node:crypto')).createHash : undefined;
+    const cred = await mungeCredential(requestPayload(text, (d) => sha256!('sha256').update(d).digest()));
     return { headers: { authorization: `MUNGE ${cred}` } };
   } catch (e) {
     return { headers: {}, problem: (e as Error).message };
@@ -89,53 +92,38 @@ export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknow
   const to = target();
   const payload = body === undefined ? undefined : JSON.stringify(body);
   const server = 'server' in to ? to.server : hostname().split('.')[0]!;
-  const auth: { headers: Record<string, string>; problem?: string } =
-    'socketPath' in to ? { headers: {} } : await credential(method, path, payload);
-  const reply = await send<T>(to, method, path, payload, auth.headers, server);
+  // over TCP the credential is made while the connection opens (DROVER_AUTH=none: a head of
+  // one's own started with --auth none wants none)
+  const mungeless = 'socketPath' in to || process.env.DROVER_AUTH === 'none';
+  const auth = mungeless ? undefined : credential(method, path, payload);
+  const headers = auth ? auth.then((a) => a.headers) : {};
+  const reply = await send<T>(to, method, path, payload, headers, server);
   // a head that wanted a credential we could not make: say why we had none
-  if (!reply.ok && reply.error.code === 'BAD_CREDENTIAL' && auth.problem)
-    reply.error.message += ` (${auth.problem})`;
+  const problem = (await auth)?.problem;
+  if (!reply.ok && reply.error.code === 'BAD_CREDENTIAL' && problem) reply.error.message += ` (${problem})`;
   return reply;
 }
 
-function send<T>(
+async function send<T>(
   to: ReturnType<typeof target>,
   method: string,
   path: string,
   payload: string | undefined,
-  auth: Record<string, string>,
+  auth: Record<string, string> | Promise<Record<string, string>>,
   server: string,
 ): Promise<ApiReply<T>> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        ...('socketPath' in to ? { socketPath: to.socketPath } : { host: to.host, port: to.port }),
-        method,
-        path,
-        headers: {
-          ...auth,
-          ...(payload
-            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
-            : {}),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            parsed = { statusCode: res.statusCode, code: 'INTERNAL', message: text };
-          }
-          const status = res.statusCode ?? 500;
-          resolve(status < 400 ? { ok: true, body: parsed as T } : { ok: false, error: parsed as ApiError });
-        });
-      },
-    );
-    req.on('error', (e: NodeJS.ErrnoException) => reject(new NoServer(server, ERRNO[e.code ?? ''] ?? 111)));
-    req.end(payload);
-  });
+  let reply: Reply;
+  try {
+    reply = await exchange(to, method, path, auth, payload);
+  } catch (e) {
+    throw new NoServer(server, ERRNO[(e as NodeJS.ErrnoException).code ?? ''] ?? 111);
+  }
+  const text = reply.body.toString('utf8');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = { statusCode: reply.status, code: 'INTERNAL', message: text };
+  }
+  return reply.status < 400 ? { ok: true, body: parsed as T } : { ok: false, error: parsed as ApiError };
 }

@@ -4,7 +4,6 @@
 // length (NUL included) in one byte before them. munged learns who the client is from the socket
 // (SO_PEERCRED on Linux), so a request holds nothing about its sender.
 // Replies are parsed with every length checked: a short or malformed reply is an error value.
-import { createHash } from 'node:crypto';
 
 export const MUNGE_MAGIC = 0x00606d4b;
 export const MUNGE_MSG_VERSION = 4;
@@ -93,14 +92,6 @@ function mungeError(num: number, message?: string): MungeError {
 /** A reply the client could not make sense of; libmunge reports these as socket errors too. */
 function malformed(what: string): MungeError {
   return mungeError(EMUNGE_SOCKET, `malformed ${what} from munged`);
-}
-
-/**
- * The payload a client puts in its credential for one HTTP request: sha256 of
- * `METHOD PATH\n` + body, PATH as on the request line (query string included).
- */
-export function requestDigest(method: string, path: string, body: Buffer | string): Buffer {
-  return createHash('sha256').update(`${method.toUpperCase()} ${path}\n`).update(body).digest();
 }
 
 function frame(type: number, body: Buffer): Buffer {

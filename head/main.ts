@@ -195,7 +195,10 @@ export async function runHead(opts: HeadOptions): Promise<number> {
     links.start(node);
   }
   const local = store.nodes.all().find((n) => n.kind === 'local');
-  if (opts.local && local) await links.whenUp(local.name, 15_000);
+  if (opts.local && local && (await links.whenUp(local.name, 15_000))) {
+    // its welcome (the node's capacity) is recorded before the head says it is ready
+    await group.run(() => undefined);
+  }
 
   const ops = new Operations({ store, cluster, dispatcher, server, group, checkpoints });
   const nodeAdmin = {

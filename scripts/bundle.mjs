@@ -12,4 +12,5 @@ await build({
   outdir: 'dist/bundle',
   outExtension: { '.js': '.cjs' },
   logLevel: 'warning',
+  minify: true,
 });

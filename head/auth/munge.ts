@@ -1,12 +1,14 @@
 // Identity on the head's TCP listener, as Slurm establishes it: each request carries
 // `Authorization: MUNGE <credential>`, made by the caller's munged for exactly this request (its
-// payload is the request's digest, core/munge-wire.ts). The head's munged decodes it and vouches
+// payload is the request itself, core/request-binding.ts). The head's munged decodes it and vouches
 // for the uid that made it; a credential decoded before, made for another request, or made with
 // another key is refused. Requests over TCP are never "on the head host": root there uses head.sock.
+
+import { createHash } from 'node:crypto';
 import { lookupService } from 'node:dns/promises';
 import { ok, refuse } from '../../core/errors.js';
-import { requestDigest } from '../../core/munge-wire.js';
 import type { Identity } from '../../core/permissions.js';
+import { requestPayload, requestText } from '../../core/request-binding.js';
 import type { Result } from '../../core/types.js';
 import { userByUid } from '../../native/native.js';
 import type { Identify } from '../app.js';
@@ -42,7 +44,8 @@ export function mungeIdentify(opts: MungeOptions): Identify {
     const cred = await verifyCredential(header[1]!, opts.socketPath, guard);
     if (isMungeFailure(cred))
       return bad(cred.error === 'unreachable' ? `the head cannot check it: ${cred.message}` : cred.message);
-    if (!cred.payload.equals(requestDigest(req.method, req.url, req.rawBody)))
+    const text = requestText(req.method, req.url, req.rawBody);
+    if (!cred.payload.equals(requestPayload(text, (d) => createHash('sha256').update(d).digest())))
       return bad('it was made for another request');
     const account = userByUid(cred.uid);
     if (!account) return bad(`uid ${cred.uid} has no user name on the head host`);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mungeCredential } from '../../cli/munge-credential.js';
-import { requestDigest } from '../../core/munge-wire.js';
+import { requestText } from '../../core/request-binding.js';
 import { ROOT, TestHead } from '../helpers/head.js';
 import { TestMunged } from '../helpers/munged.js';
 import { makeSpec } from '../helpers/records.js';
@@ -126,7 +126,7 @@ describe('MUNGE on the TCP listener', () => {
 
   it('a replayed credential, and one made for another request, are refused', async () => {
     const body = JSON.stringify({ spec: makeSpec({ executable: '/bin/true', workdir: dir, hold: true }) });
-    const cred = await mungeCredential(requestDigest('POST', '/v1/jobs', body), munged.socket);
+    const cred = await mungeCredential(requestText('POST', '/v1/jobs', body), munged.socket);
     const first = await raw('/v1/jobs', body, `MUNGE ${cred}`);
     expect(first.status).toBe(201);
     const again = await raw('/v1/jobs', body, `MUNGE ${cred}`);
@@ -135,7 +135,7 @@ describe('MUNGE on the TCP listener', () => {
       body: { code: 'BAD_CREDENTIAL', message: expect.stringMatching(/[Rr]eplayed/) },
     });
     const other = JSON.stringify({ operands: [String(first.body.id)] });
-    const borrowed = await mungeCredential(requestDigest('POST', '/v1/jobs', body), munged.socket);
+    const borrowed = await mungeCredential(requestText('POST', '/v1/jobs', body), munged.socket);
     const moved = await raw('/v1/jobs/delete', other, `MUNGE ${borrowed}`);
     expect(moved).toMatchObject({
       status: 401,

@@ -5,7 +5,7 @@ import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mungeCredential } from '../../cli/munge-credential.js';
-import { requestDigest } from '../../core/munge-wire.js';
+import { requestText } from '../../core/request-binding.js';
 import {
   isMungeFailure,
   type MungeFailure,
@@ -58,7 +58,7 @@ function realMunge(socket: string, payload: string, args: string[] = [], uid?: n
 
 describe('encode with mungeCredential, decode with verifyCredential', () => {
   it("gives this process's uid/gid, the payload and the time", async () => {
-    const payload = requestDigest('POST', '/api/jobs', '{"script":"echo hi"}');
+    const payload = requestText('POST', '/api/jobs', '{"script":"echo hi"}');
     const before = Math.floor(Date.now() / 1000);
     const credential = await mungeCredential(payload, home.socket);
     expect(credential).toMatch(/^MUNGE:[A-Za-z0-9+/=]+:$/);
@@ -80,7 +80,7 @@ describe('encode with mungeCredential, decode with verifyCredential', () => {
   });
 
   it('many at once', async () => {
-    const payloads = Array.from({ length: 20 }, (_, i) => requestDigest('GET', `/api/jobs/${i}`, ''));
+    const payloads = Array.from({ length: 20 }, (_, i) => requestText('GET', `/api/jobs/${i}`, ''));
     const credentials = await Promise.all(payloads.map((p) => mungeCredential(p, home.socket)));
     const ids = await Promise.all(credentials.map((c) => verifyCredential(c, home.socket)));
     expect(ids.map((r) => identity(r).payload)).toEqual(payloads);

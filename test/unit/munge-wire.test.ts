@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   decodeRequest,
@@ -10,8 +11,8 @@ import {
   parseDecodeReply,
   parseEncodeReply,
   readFrame,
-  requestDigest,
 } from '../../core/munge-wire.js';
+import { INLINE_PAYLOAD, requestPayload, requestText } from '../../core/request-binding.js';
 import { credentialKey, ReplayGuard } from '../../head/auth/munge-verify.js';
 
 // Replies captured from a real munged 0.5.15 (header included).
@@ -212,22 +213,31 @@ describe('parseDecodeReply', () => {
   });
 });
 
-describe('requestDigest', () => {
-  it('is sha256 of "METHOD PATH\\n" and the body', () => {
-    expect(requestDigest('POST', '/api/jobs?x=1', '{"script":"echo hi"}').toString('hex')).toBe(
-      '73226c2d9fdc963e76080efc447b28229d32eb6149e843db9403b71999e5cbad',
-    );
-    expect(requestDigest('get', '/api/jobs', Buffer.alloc(0)).toString('hex')).toBe(
-      'aee41e68ae822870a6535c1617a166a057caaaf015c5dd04b9b94c7f926b19d4',
-    );
+describe('the payload a request binds its credential to', () => {
+  const sha256 = (d: Buffer) => createHash('sha256').update(d).digest();
+  const payload = (method: string, path: string, body: string | Buffer) =>
+    requestPayload(requestText(method, path, body), sha256);
+
+  it('is the request itself while it is small: "METHOD PATH\\n" and the body', () => {
+    expect(payload('post', '/api/jobs?x=1', '{"a":1}').toString()).toBe('POST /api/jobs?x=1\n{"a":1}');
+  });
+
+  it('is a tagged SHA-256 of it beyond INLINE_PAYLOAD bytes', () => {
+    const body = 'x'.repeat(INLINE_PAYLOAD);
+    const hashed = payload('POST', '/v1/jobs', body);
+    expect(hashed.subarray(0, 7).toString()).toBe('sha256:');
+    expect(hashed.subarray(7)).toEqual(sha256(Buffer.from(`POST /v1/jobs\n${body}`)));
   });
 
   it('binds method, path and body', () => {
-    const d = requestDigest('POST', '/api/jobs', 'x');
-    expect(requestDigest('POST', '/api/jobs', Buffer.from('x'))).toEqual(d);
-    expect(requestDigest('PUT', '/api/jobs', 'x')).not.toEqual(d);
-    expect(requestDigest('POST', '/api/job', 'x')).not.toEqual(d);
-    expect(requestDigest('POST', '/api/jobs', 'y')).not.toEqual(d);
+    for (const big of [false, true]) {
+      const pad = big ? 'p'.repeat(INLINE_PAYLOAD) : '';
+      const d = payload('POST', '/api/jobs', `x${pad}`);
+      expect(payload('POST', '/api/jobs', Buffer.from(`x${pad}`))).toEqual(d);
+      expect(payload('PUT', '/api/jobs', `x${pad}`)).not.toEqual(d);
+      expect(payload('POST', '/api/job', `x${pad}`)).not.toEqual(d);
+      expect(payload('POST', '/api/jobs', `y${pad}`)).not.toEqual(d);
+    }
   });
 });
 
