@@ -14,7 +14,9 @@ export function readPrivateKey(path: string): Buffer {
     const me = userInfo();
     if (!st.isFile()) throw new Error(`private key ${path} is not a regular file`);
     if (st.uid !== me.uid)
-      throw new Error(`private key ${path} belongs to uid ${st.uid}, not to ${me.username} (the head's user)`);
+      throw new Error(
+        `private key ${path} belongs to uid ${st.uid}, not to ${me.username} (the head's user)`,
+      );
     if ((st.mode & 0o077) !== 0)
       throw new Error(
         `permissions 0${(st.mode & 0o777).toString(8)} for private key ${path} are too open: others may not read it (chmod 600)`,
