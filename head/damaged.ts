@@ -74,11 +74,11 @@ function parsed<T>(text: string): T | undefined {
   }
 }
 
-/** A row that has at least the shape the reducer works on. */
+/** A row that has at least the shape the reducer and qstat work on (its values may be out of bounds). */
 function usableRow(text: string): JobRow | undefined {
   const row = parsed<JobRow>(text);
   const shaped = typeof row === 'object' && row !== null && typeof row.state === 'string';
-  return shaped && storedResources(row.resources) ? row : undefined;
+  return shaped && Array.isArray(row.resources?.chunks) ? row : undefined;
 }
 
 function end(store: Store, raw: RawRecord, reason: string, now: number): void {

@@ -1,6 +1,7 @@
 // Bad input gets PBS's message and exit code, and creates no job (pbs-spec.md §2.5, §11.5).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestHead } from '../helpers/head.js';
 
@@ -128,5 +129,29 @@ describe('other commands', () => {
     expect(r.stderr).toMatch(/^qsub: cannot connect to server \S+ \(errno=\d+\)\n$/);
     const s = await head.run('qstat', [], { env });
     expect(s.code).toBe(111);
+  });
+
+  it('a head with damaged records in its database starts, ends those jobs and runs the others', async () => {
+    const held = await head.submit(['-h', 'ok.sh']);
+    const huge = await head.submit(['-h', 'ok.sh']);
+    const kept = await head.submit(['-h', 'ok.sh']);
+    await head.kill9();
+    const db = new Database(join(head.stateDir, 'head.db'));
+    const seq = (id: string) => Number(id.split('.')[0]);
+    db.prepare('UPDATE jobs SET spec = ? WHERE seq = ?').run('{"name": "x", broken', seq(held));
+    db.prepare(
+      "UPDATE jobs SET row = json_set(row, '$.resources.chunks[0].mpiprocs', 5000000000) WHERE seq = ?",
+    ).run(seq(huge));
+    db.close();
+    await head.start();
+    for (const id of [held, huge]) {
+      const job = await head.waitState(id, 'F');
+      expect(job.Exit_status).toBe(-1);
+      expect(job.comment).toMatch(/^Job record damaged, job ended when the head started: /);
+      expect((await head.run('tracejob', [id])).stdout).toMatch(/Job record damaged/);
+    }
+    expect((await head.json(huge))?.Resource_List).toMatchObject({ select: '1:ncpus=1' });
+    expect((await head.run('qrls', [kept])).code).toBe(0);
+    expect((await head.waitState(kept, 'F')).Exit_status).toBe(0);
   });
 });

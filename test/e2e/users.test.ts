@@ -227,6 +227,19 @@ describe('permissions (PBS: owner, operators, managers)', () => {
     expect((await head.run('pbsnodes', [node])).stdout).toMatch(/comment = checked/);
   });
 
+  it('render-farm unblock is for managers; the farm’s owner may pause it, another user may not', async () => {
+    const sub = await as(ALICE, 'render-farm', ['submit', '--frames', '1-2', '--', '/bin/true']);
+    expect(sub.code).toBe(0);
+    const farm = sub.stdout.trim();
+    expect(await as(ALICE, 'render-farm', ['unblock', farm])).toMatchObject({
+      code: 159,
+      stderr: 'render-farm: Unauthorized Request\n',
+    });
+    expect((await as(MGR, 'render-farm', ['unblock', farm])).code).toBe(0);
+    expect((await as(BOB, 'render-farm', ['pause', farm])).code).toBe(159);
+    await head.waitState(farm, 'F');
+  });
+
   it('query_other_jobs = False hides other users’ jobs from users, not from operators', async () => {
     const id = await submitAs(ALICE, ['-h', '--', '/bin/true']);
     expect((await as(MGR, 'qmgr', ['-c', 'set server query_other_jobs = False'])).code).toBe(0);
