@@ -79,7 +79,7 @@ describe('users on SSH nodes', () => {
   it('pbsnodes -o by an operator moves a user’s checkpointable job: it resumes on the other node from its checkpoint', async () => {
     const script = [
       'n=$(cat "$PBS_CHECKPOINT_DIR/n" 2>/dev/null || echo 0)',
-      'echo "start $n ${PBS_RESTART:-0}"',
+      'echo "start $n $PBS_RESTART"',
       'echo $((n+1)) > "$PBS_CHECKPOINT_DIR/n"',
       'trap \'"$DROVER" checkpoint\' USR1',
       'touch "$PBS_O_WORKDIR/moved.$n"; while true; do sleep 0.2; done',

@@ -13,7 +13,6 @@ import {
   readFileSync,
   rmSync,
   statSync,
-  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
@@ -365,7 +364,7 @@ describe('jobs and their files are their users’', () => {
   it('a checkpointable job of a user checkpoints, is held and resumes from its checkpoint', async () => {
     const script = [
       'n=$(cat "$PBS_CHECKPOINT_DIR/n" 2>/dev/null || echo 0)',
-      'echo "start $n ${PBS_RESTART:-0}"',
+      'echo "start $n $PBS_RESTART"',
       'n=$((n+1)); echo $n > "$PBS_CHECKPOINT_DIR/n"',
       'ln -sf /etc/shadow "$PBS_CHECKPOINT_DIR/stolen"',
       // a login shell's PATH is the system's: drover is called where this checkout has it
