@@ -6,26 +6,17 @@
 //   node dist/bench/auth.js [--runs 25]
 // Each figure is a fork+exec of Node from this process (about 8 ms of CPU on the development VM),
 // the same for every row, so the ratios to `node -e 0` compare like with like.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { spawn } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BIN, ROOT, stopPid, TestHead } from '../test/helpers/head.js';
+import { BIN, freePort, TestHead } from '../test/helpers/head.js';
 import { TestMunged } from '../test/helpers/munged.js';
-import { ALICE, account, ensureUsers } from '../test/helpers/users.js';
+import { ALICE, account, ensureUsers, ownHead } from '../test/helpers/users.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '25' } } });
 const RUNS = Number(values.runs);
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
 
 /** Milliseconds from spawn to exit of `argv` run as alice; throws unless it exits 0. */
 function timed(argv: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
@@ -52,17 +43,6 @@ function timed(argv: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<num
   });
 }
 
-function ready(child: ChildProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let log = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      log += d;
-      if (log.includes('"head ready"')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`head exited ${code}: ${log}`)));
-  });
-}
-
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)]!;
 
@@ -84,31 +64,8 @@ const head = new TestHead({
 chmodSync(head.home, 0o711);
 await head.start();
 // the user's own head: TCP with --auth none, nothing to prove
-const ownHome = join(work, 'own');
-mkdirSync(ownHome);
-chownSync(ownHome, alice.uid, alice.gid);
 const ownPort = await freePort();
-const own = spawn(
-  process.execPath,
-  [
-    join(ROOT, 'dist/cli/drover.js'),
-    'head',
-    '--local',
-    '--home',
-    ownHome,
-    '--listen',
-    `127.0.0.1:${ownPort}`,
-    '--auth',
-    'none',
-  ],
-  {
-    uid: alice.uid,
-    gid: alice.gid,
-    env: { PATH: process.env.PATH, HOME: alice.home },
-    stdio: ['ignore', 'pipe', 'ignore'],
-  },
-);
-await ready(own);
+const own = await ownHead(ALICE, join(work, 'own'), ['--listen', `127.0.0.1:${ownPort}`, '--auth', 'none']);
 
 const base = { PATH: `${BIN}:/usr/bin:/bin`, LANG: 'C.UTF-8', HOME: alice.home, PWD: cwd };
 const transports: [string, NodeJS.ProcessEnv][] = [
@@ -148,9 +105,7 @@ try {
     '(each run is a fork+exec of Node from the benchmark: ~8 ms of CPU here, the same for every row)',
   );
 } finally {
-  if (own.pid) await stopPid(own.pid);
-  const ownAgent = join(ownHome, 'local-node', 'agent.pid');
-  if (existsSync(ownAgent)) await stopPid(Number(readFileSync(ownAgent, 'utf8')));
+  await own.stop();
   await head.stop();
   await munged.stop();
   rmSync(work, { recursive: true, force: true });

@@ -204,6 +204,15 @@ export class Operations {
   }
 
   hold(operands: string[], types: string, who: Requester): OperandResult[] {
+    return this.holds('held', operands, types, who);
+  }
+
+  release(operands: string[], types: string, who: Requester): OperandResult[] {
+    return this.holds('released', operands, types, who);
+  }
+
+  /** qhold and qrls: a whole job or array, by whoever PBS's hold rules allow. */
+  private holds(type: 'held' | 'released', operands: string[], types: string, who: Requester) {
     const by = byOf(who);
     return this.each(
       operands,
@@ -211,8 +220,8 @@ export class Operations {
       (found) => {
         const job = this.whole(found);
         if (!job.ok) return job;
-        const r = this.apply(job.value, { type: 'held', types, by });
-        if (r.ok) this.checkpointAndStop(job.value, by);
+        const r = this.apply(job.value, { type, types, by });
+        if (r.ok && type === 'held') this.checkpointAndStop(job.value, by);
         return r;
       },
     );
@@ -233,18 +242,6 @@ export class Operations {
       attempt: job.row.attempt,
       stop: true,
     });
-  }
-
-  release(operands: string[], types: string, who: Requester): OperandResult[] {
-    const by = byOf(who);
-    return this.each(
-      operands,
-      (job) => mayHold(who, job.owner, types),
-      (found) => {
-        const job = this.whole(found);
-        return job.ok ? this.apply(job.value, { type: 'released', types, by }) : job;
-      },
-    );
   }
 
   /** The Torque compatibility mode, when the head runs in it (qstat's output follows). */

@@ -4,13 +4,12 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mungeCredential } from '../../cli/munge-credential.js';
 import { requestText } from '../../core/request-binding.js';
-import { ROOT, TestHead } from '../helpers/head.js';
+import { freePort, ROOT, TestHead } from '../helpers/head.js';
 import { TestMunged } from '../helpers/munged.js';
 import { makeSpec } from '../helpers/records.js';
 import { ALICE, dirOf, ensureUsers, runAs } from '../helpers/users.js';
@@ -21,14 +20,6 @@ let head: TestHead;
 let port = 0;
 let work: string;
 let dir: string;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const p = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
 
 /** A command's environment for the TCP listener, credentials from `socket`'s munged. */
 const overTcp = (socket: string) => ({

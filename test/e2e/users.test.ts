@@ -2,7 +2,6 @@
 // real commands with runuser. Identity comes from the kernel, permissions follow PBS, jobs run as
 // their users with their groups and umask, and every attack of a user on root or on another user
 // fails without touching the file it aimed at.
-import { type ChildProcess, spawn } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -18,9 +17,20 @@ import {
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT, stopPid, TestHead, waitUntil } from '../helpers/head.js';
+import { BIN, TestHead, waitUntil } from '../helpers/head.js';
 import { makeSpec } from '../helpers/records.js';
-import { ALICE, account, BOB, dirOf, ensureUsers, MGR, OPER, runAs, TEAM } from '../helpers/users.js';
+import {
+  ALICE,
+  account,
+  BOB,
+  dirOf,
+  ensureUsers,
+  MGR,
+  OPER,
+  ownHead,
+  runAs,
+  TEAM,
+} from '../helpers/users.js';
 
 let head: TestHead;
 let base: string;
@@ -91,30 +101,8 @@ describe('identity', () => {
 
   it('a head run by an ordinary user serves that user, runs her jobs as her, and refuses anyone else', async () => {
     const home = join(base, 'bob-head');
-    const bob = account(BOB);
-    mkdirSync(home, { mode: 0o711 });
-    chmodSync(home, 0o711);
-    chownSync(home, bob.uid, bob.gid);
-    const own = spawn(
-      process.execPath,
-      [
-        join(ROOT, 'dist/cli/drover.js'),
-        'head',
-        '--local',
-        '--home',
-        home,
-        '--server-name',
-        `bob${process.pid}`,
-      ],
-      {
-        uid: bob.uid,
-        gid: bob.gid,
-        env: { PATH: process.env.PATH, HOME: bob.home },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const own = await ownHead(BOB, home, ['--server-name', `bob${process.pid}`]);
     try {
-      await ready(own);
       const env = { DROVER_HOME: home };
       const submitted = await runAs(
         BOB,
@@ -135,26 +123,10 @@ describe('identity', () => {
         stderr: expect.stringMatching(/^qstat: Unauthorized Request: this head runs as drv-bob/),
       });
     } finally {
-      const agent = join(home, 'local-node', 'agent.pid');
-      if (own.pid) await stopPid(own.pid);
-      if (existsSync(agent)) await stopPid(Number(readFileSync(agent, 'utf8')));
+      await own.stop();
     }
   });
 });
-
-function ready(child: ChildProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let log = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      log += d.toString();
-      if (log.includes('"head ready"')) resolve();
-    });
-    child.stderr!.on('data', (d: Buffer) => {
-      log += d.toString();
-    });
-    child.once('exit', (code) => reject(new Error(`head exited with ${code}: ${log}`)));
-  });
-}
 
 describe('permissions (PBS: owner, operators, managers)', () => {
   it('another user may not qdel, qhold, qrls, qalter or qrerun a job: 159 Unauthorized Request', async () => {

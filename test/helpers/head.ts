@@ -11,6 +11,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -228,6 +229,15 @@ export class TestHead {
       `job ${id} to reach ${states}`,
     );
   }
+}
+
+/** A TCP port nothing listens on now (for a head's --listen). */
+export async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const p = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return p;
 }
 
 export async function waitUntil<T>(

@@ -1,11 +1,11 @@
 // Real Unix users for the multi-user tests, made with useradd as an admin would (an existing one
 // is reused, so test files running side by side share them), and commands run as them with
 // `runuser -u USER -- CMD`, the real bin/ commands against a head run by root.
-import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync } from 'node:fs';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { userByName } from '../../native/native.js';
-import { BIN, type RunResult, type TestHead } from './head.js';
+import { BIN, ROOT, type RunResult, stopPid, type TestHead } from './head.js';
 
 export const ALICE = 'drv-alice';
 export const BOB = 'drv-bob';
@@ -77,4 +77,51 @@ export function runAs(
     );
     child.stdin?.end(opts.input ?? '');
   });
+}
+
+/**
+ * A head of `user`'s own (`drover head --local --home HOME ARGS`, run as that user, no setup),
+ * resolved once it is ready; `stop` ends it and its agent by PID.
+ */
+export async function ownHead(
+  user: string,
+  home: string,
+  args: string[] = [],
+): Promise<{ stop(): Promise<void> }> {
+  const a = account(user);
+  mkdirSync(home, { recursive: true, mode: 0o711 });
+  chmodSync(home, 0o711);
+  chownSync(home, a.uid, a.gid);
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'dist/cli/drover.js'), 'head', '--local', '--home', home, ...args],
+    {
+      uid: a.uid,
+      gid: a.gid,
+      env: { PATH: process.env.PATH, HOME: a.home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const stop = async () => {
+    if (child.pid) await stopPid(child.pid);
+    const agent = join(home, 'local-node', 'agent.pid');
+    if (existsSync(agent)) await stopPid(Number(readFileSync(agent, 'utf8')));
+  };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let log = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        log += d.toString();
+        if (log.includes('"head ready"')) resolve();
+      });
+      child.stderr!.on('data', (d: Buffer) => {
+        log += d.toString();
+      });
+      child.once('exit', (code) => reject(new Error(`${user}'s head exited with ${code}: ${log}`)));
+    });
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { stop };
 }
