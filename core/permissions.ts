@@ -1,4 +1,5 @@
-// Who may do what, as PBS defines it (pbs-spec.md §7, §8): a job's owner, operators and managers.
+// Who may do what, as PBS defines it (docs/security.md has the table): a job's owner, operators
+// and managers.
 // Pure: the head establishes who is asking (head/auth/) and asks these functions before acting.
 import { refuse } from './errors.js';
 import { aclMatches, type ServerSettings } from './server-settings.js';

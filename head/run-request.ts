@@ -34,7 +34,7 @@ export function execVnode(slots: Slot[]): string {
     .join('+');
 }
 
-/** PBS's default job umask (pbs-spec.md §4.2). */
+/** PBS's default job umask (qsub -W umask= changes it). */
 export const DEFAULT_UMASK = 0o077;
 
 export function jobUmask(umask: string | undefined): number {
