@@ -18,7 +18,7 @@ const key = makeClientKey(base);
 const sshds = ADDRESSES.map((a) => new TestSshd(a, base, key.publicKey));
 const head = new TestHead({ local: false, killDelay: 1 });
 process.env.DROVER_HOME = head.stateDir;
-const { api } = await import('../cli/client.js');
+const { api } = await import('./api.js');
 const agentPid = (i: number) => Number(readFileSync(join(base, `agent-x${i + 1}`, 'agent.pid'), 'utf8'));
 
 type Event = { type: string; at: number; node?: string };

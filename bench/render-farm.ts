@@ -16,7 +16,7 @@ const SCENE = '/usr/share/doc/povray/examples/animations/ambient/ambient.pov';
 const cluster = new SshCluster(['127.0.0.21', '127.0.0.22', '127.0.0.23', '127.0.0.24'], 'b', []);
 const head = cluster.head;
 process.env.DROVER_HOME = head.stateDir;
-const { api } = await import('../cli/client.js');
+const { api } = await import('./api.js');
 
 const povray = (out: string, first: string, last: string) => [
   `+I${SCENE}`,

@@ -24,7 +24,7 @@ const key = makeClientKey(base);
 const sshds = ADDRESSES.map((a) => new TestSshd(a, base, key.publicKey));
 const head = new TestHead({ local: false });
 process.env.DROVER_HOME = head.stateDir;
-const { api } = await import('../cli/client.js');
+const { api } = await import('./api.js');
 const { makeBenchSpec } = await import('./spec.js');
 const { spawnCost } = await import('./spawn-cost.js');
 const fmt = (n: number, d = 1) => n.toFixed(d);

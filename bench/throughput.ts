@@ -21,7 +21,7 @@ const N = Number(values.jobs);
 const HISTORY = Number(values.history);
 const home = mkdtempSync(join(tmpdir(), 'drover-bench-'));
 process.env.DROVER_HOME = join(home, 'state');
-const { api } = await import('../cli/client.js');
+const { api } = await import('./api.js');
 const { makeBenchSpec } = await import('./spec.js');
 
 const now = () => performance.now();

@@ -11,6 +11,7 @@ import {
   chownSync,
   closeSync,
   existsSync,
+  fstatSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -586,12 +587,13 @@ function readSpool(path: string): Buffer | undefined {
     return undefined;
   }
   try {
-    const buf = Buffer.alloc(MAX_OUTPUT_BYTES + 1);
+    const size = fstatSync(fd).size;
+    const buf = Buffer.allocUnsafe(Math.min(size, MAX_OUTPUT_BYTES));
     let n = 0;
     for (let r = 1; r > 0 && n < buf.length; n += r) r = readSync(fd, buf, n, buf.length - n, null);
-    if (n <= MAX_OUTPUT_BYTES) return buf.subarray(0, n);
+    if (size <= MAX_OUTPUT_BYTES) return buf.subarray(0, n);
     const cut = `\n=>> PBS: output cut at ${MAX_OUTPUT_BYTES / 2 ** 20} MiB\n`;
-    return Buffer.concat([buf.subarray(0, MAX_OUTPUT_BYTES), Buffer.from(cut)]);
+    return Buffer.concat([buf.subarray(0, n), Buffer.from(cut)]);
   } finally {
     closeSync(fd);
   }
