@@ -19,6 +19,8 @@ import {
   farmRetryBody,
   farmUnblockBody,
   holdBody,
+  NO_CONTROL,
+  NO_NUL,
   nodeAddBody,
   nodeRemoveBody,
   nodesBody,
@@ -70,6 +72,22 @@ declare module 'fastify' {
   }
 }
 
+interface Violation {
+  keyword: string;
+  instancePath: string;
+  params: { pattern?: string };
+}
+
+/** A schema violation as a person reads it: a control character or NUL named as such. */
+function violation(err: { validation?: Violation[]; message: string }): string {
+  const v = err.validation?.[0];
+  const where = `body${v?.instancePath ?? ''}`;
+  if (v?.keyword === 'pattern' && v.params.pattern === NO_CONTROL)
+    return `${where} holds a control character (or NUL): refused`;
+  if (v?.keyword === 'pattern' && v.params.pattern === NO_NUL) return `${where} holds a NUL byte: refused`;
+  return err.message;
+}
+
 function refusal(error: Refusal) {
   return { statusCode: httpStatus(error.code), code: error.code, message: error.message };
 }
@@ -109,21 +127,25 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   keepRawJson(app);
   identifyRequests(app, deps);
 
-  app.setErrorHandler((err: { validation?: unknown; message: string; statusCode?: number }, _req, reply) => {
-    if (err.validation) {
-      return reply.code(400).send({ statusCode: 400, code: 'BAD_REQUEST', message: err.message });
-    }
-    if (err.statusCode === 413)
-      return reply.code(413).send({
-        statusCode: 413,
-        code: 'BAD_REQUEST',
-        message: `request larger than the head accepts (${BODY_LIMIT / 2 ** 20} MiB)`,
+  app.setErrorHandler(
+    (err: { validation?: Violation[]; message: string; statusCode?: number }, _req, reply) => {
+      if (err.validation) {
+        return reply.code(400).send({ statusCode: 400, code: 'BAD_REQUEST', message: violation(err) });
+      }
+      if (err.statusCode === 413)
+        return reply.code(413).send({
+          statusCode: 413,
+          code: 'BAD_REQUEST',
+          message: `request larger than the head accepts (${BODY_LIMIT / 2 ** 20} MiB)`,
+        });
+      const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 500;
+      return reply.code(status).send({
+        statusCode: status,
+        code: status === 500 ? 'INTERNAL' : 'BAD_REQUEST',
+        message: err.message,
       });
-    const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 500;
-    return reply
-      .code(status)
-      .send({ statusCode: status, code: status === 500 ? 'INTERNAL' : 'BAD_REQUEST', message: err.message });
-  });
+    },
+  );
 
   app.post<{ Body: { spec: JobSpec } }>('/v1/jobs', { schema: { body: submitBody } }, async (req, reply) => {
     const r = await ops.submit(req.body.spec, req.requester);

@@ -5,11 +5,15 @@ import { MAX_FRAMES } from '../core/frames.js';
 import { LIMITS } from '../core/limits.js';
 import { MAX_SCRIPT_SIZE_CEILING } from '../core/server-settings.js';
 
+/** The patterns of text without control characters, and of text without NUL (for messages). */
+export const NO_CONTROL = '^[^\\u0000-\\u001f\\u007f]*$';
+export const NO_NUL = '^[^\\u0000]*$';
+
 /** A string of at most `max` characters without control characters. */
 const text = (max: number, more: object = {}) =>
-  ({ type: 'string', maxLength: max, pattern: '^[^\\u0000-\\u001f\\u007f]*$', ...more }) as const;
+  ({ type: 'string', maxLength: max, pattern: NO_CONTROL, ...more }) as const;
 /** Free text (a script, a variable's value): anything but NUL. */
-const content = (max: number) => ({ type: 'string', maxLength: max, pattern: '^[^\\u0000]*$' }) as const;
+const content = (max: number) => ({ type: 'string', maxLength: max, pattern: NO_NUL }) as const;
 const whole = (minimum: number, maximum: number) => ({ type: 'integer', minimum, maximum }) as const;
 
 const str = text(LIMITS.word);

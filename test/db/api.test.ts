@@ -92,6 +92,16 @@ describe('POST /v1/jobs', () => {
     expect(store.jobs.get(0)?.row.state).toBe('Q');
   });
 
+  it('names a control character or a NUL in its refusal', async () => {
+    const nul = await post('/v1/jobs', { spec: makeSpec({ variables: [['FOO', 'a\u0000b']] }) });
+    expect(nul.body).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: 'body/spec/variables/0/1 holds a NUL byte: refused',
+    });
+    const ctl = await post('/v1/jobs', { spec: makeSpec({ outputPath: '/tmp/a\nb' }) });
+    expect(ctl.body.message).toBe('body/spec/outputPath holds a control character (or NUL): refused');
+  });
+
   it('gives consecutive ids', async () => {
     expect([await submit(), await submit(), await submit()]).toEqual(['0.svr', '1.svr', '2.svr']);
   });

@@ -51,7 +51,15 @@ describe('checkpoints', () => {
       ['-v', `STEPS=14,STEP_SECONDS=0.4,DROVER=${DROVER}`, '-l', 'select=1:ncpus=1:slot=c1'],
       readFileSync(EXAMPLE, 'utf8'),
     );
-    const running = await head.waitState(id, 'R');
+    // running, and its start recorded (the session id comes with the agent's `started`)
+    const running = await waitUntil(
+      async () => {
+        const j = await head.json(id);
+        return j?.job_state === 'R' && j.session_id !== undefined ? j : undefined;
+      },
+      30_000,
+      'the job to start',
+    );
     await waitUntil(
       async () => ((await checkpointCount(id)) >= 2 ? true : undefined),
       30_000,
