@@ -2,9 +2,14 @@
 // libmunge): the commands call this on every request to a head over TCP, so it stays small and
 // imports nothing but node:net and the wire format.
 import { connect } from 'node:net';
-import { encodeRequest, MungeMsg, parseEncodeReply, readFrame } from '../core/munge-wire.js';
+import {
+  DEFAULT_MUNGE_SOCKET,
+  encodeRequest,
+  MungeMsg,
+  parseEncodeReply,
+  readFrame,
+} from '../core/munge-wire.js';
 
-export const DEFAULT_MUNGE_SOCKET = '/run/munge/munge.socket.2';
 /** munged gives up on a client after 2 s (MUNGE_SOCKET_TIMEOUT_MSECS) */
 const EXCHANGE_TIMEOUT_MS = 5_000;
 /** a full listen queue refuses connections; libmunge retries those, and so do we, a little */

@@ -5,6 +5,8 @@
 // (SO_PEERCRED on Linux), so a request holds nothing about its sender.
 // Replies are parsed with every length checked: a short or malformed reply is an error value.
 
+/** Where Debian's munged listens. */
+export const DEFAULT_MUNGE_SOCKET = '/run/munge/munge.socket.2';
 export const MUNGE_MAGIC = 0x00606d4b;
 export const MUNGE_MSG_VERSION = 4;
 export const MUNGE_HEADER_SIZE = 11;

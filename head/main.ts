@@ -5,6 +5,7 @@ import { hostname, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
+import { DEFAULT_MUNGE_SOCKET } from '../core/munge-wire.js';
 import { parseAclEntry } from '../core/server-settings.js';
 import { groupByName } from '../native/native.js';
 import { AgentMessages } from './agent-messages.js';
@@ -56,8 +57,6 @@ export interface HeadOptions {
   /** acl_roots to set at start (as `qmgr -c "set server acl_roots = …"` would) */
   aclRoots?: string[];
 }
-
-export const DEFAULT_MUNGE_SOCKET = '/run/munge/munge.socket.2';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
