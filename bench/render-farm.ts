@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { FarmStatus } from '../core/farm-status.js';
+import type { FarmStatus } from '../core/farm/farm-status.js';
 import { SshCluster } from '../test/helpers/sshd.js';
 
 const { values } = parseArgs({ options: { frames: { type: 'string', default: '40' } } });

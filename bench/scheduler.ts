@@ -11,12 +11,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Holding } from '../core/backfill.js';
-import { type SchedJob, type SchedNode, schedule } from '../core/scheduler.js';
+import type { Holding } from '../core/scheduling/backfill.js';
+import { type SchedJob, type SchedNode, schedule } from '../core/scheduling/scheduler.js';
 import type { JobSpec } from '../core/types.js';
-import { openStore } from '../head/db/index.js';
-import { freeCpus } from '../head/dispatcher.js';
-import { submitJob } from '../head/submit.js';
+import { openStore } from '../head/db/store.js';
+import { submitJob } from '../head/jobs/submit-job.js';
+import { freeCpus } from '../head/scheduling/dispatcher.js';
 import { resources } from '../test/helpers/requests.js';
 
 const { values } = parseArgs({

@@ -1,6 +1,6 @@
 // The JobSpec of a trivial benchmark job (`qsub -- /bin/true`), built by core's qsub parser.
 import { hostname, userInfo } from 'node:os';
-import { buildJobSpec, parseQsubCommandLine } from '../core/qsub.js';
+import { buildJobSpec, parseQsubCommandLine } from '../core/pbs/qsub-command-line.js';
 import type { JobSpec } from '../core/types.js';
 
 export function makeBenchSpec(cwd: string): JobSpec {

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
-import { INLINE_PAYLOAD, requestPayload, requestText } from '../core/request-binding.js';
+import { INLINE_PAYLOAD, requestPayload, requestText } from '../core/protocol/request-binding.js';
 import type { ErrorCode } from '../core/types.js';
 import { exchange, type Reply } from './http1.js';
 
@@ -78,7 +78,7 @@ async function credential(
 ): Promise<{ headers: Record<string, string>; problem?: string }> {
   try {
     // loaded only for TCP: on the socket the kernel vouches for the command
-    const { mungeCredential } = await import('./munge-credential.js');
+    const { mungeCredential } = await import('../platform/munge-client.js');
     const text = requestText(method, path, payload ?? '');
     const sha256 = text.length > INLINE_PAYLOAD ? (await import('node:crypto')).createHash : undefined;
     const cred = await mungeCredential(requestPayload(text, (d) => sha256!('sha256').update(d).digest()));

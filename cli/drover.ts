@@ -2,7 +2,7 @@
 // `drover`: the admin command (head, agent; node management comes with SSH nodes).
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { parseSize } from '../core/size.js';
+import { parseSize } from '../core/pbs/size.js';
 import { defaultHome } from './client.js';
 
 function sizeOption(value: string | undefined): number | undefined {

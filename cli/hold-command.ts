@@ -1,5 +1,5 @@
 // qhold and qrls share their shape: `-h types` and job ids.
-import { getopt } from '../core/getopt.js';
+import { getopt } from '../core/pbs/getopt.js';
 import { report } from './command.js';
 import { actOnJobs, holdMessage } from './operands.js';
 

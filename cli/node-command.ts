@@ -1,7 +1,7 @@
 // `drover node add|remove|list`: manage compute nodes through the head's API.
-import { parseSize } from '../core/size.js';
+import { parseSize } from '../core/pbs/size.js';
 import type { NodeRecord } from '../core/types.js';
-import type { NodeInput } from '../head/node-admin.js';
+import type { NodeInput } from '../head/nodes/node-admin.js';
 import { api } from './client.js';
 import { report } from './command.js';
 

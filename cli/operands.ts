@@ -1,7 +1,7 @@
 // Commands that act on job ids (qdel, qhold, qrls, qalter): one request for all operands, then
 // PBS's message for each failure; the exit status is that of the last failure.
 
-import { getopt } from '../core/getopt.js';
+import { getopt } from '../core/pbs/getopt.js';
 import type { ErrorCode } from '../core/types.js';
 import { api } from './client.js';
 import { codeExit, printError, report } from './command.js';
@@ -33,7 +33,7 @@ export async function actOnJobs(
   return rc;
 }
 
-/** qhold/qrls wording: the expanded id, and no id for a finished job (pbs-spec.md §7). */
+/** qhold/qrls wording: the expanded id, and no id for a finished job. */
 export const holdMessage: MessageFor = (r) => {
   if (r.error.code === 'UNKNOWN_JOB') return `Unknown Job Id ${r.id ?? r.operand}`;
   if (r.error.code === 'JOB_FINISHED') return 'Job has finished';

@@ -2,8 +2,8 @@
 // (no new SSH login): every slot, the first N (-c N, wrapping), or slot N (-n N); in parallel, or
 // one after another (-s). Prints each task's output in task order and exits with the first
 // non-zero task status (or 0); with -o it returns once the tasks are started.
-import { getopt } from '../core/getopt.js';
-import type { TaskSelection } from '../core/protocol.js';
+import { getopt } from '../core/pbs/getopt.js';
+import type { TaskSelection } from '../core/protocol/agent-protocol.js';
 import { report, runCommand } from './command.js';
 import { askAgent, jobContext, NOT_IN_JOB } from './task-socket.js';
 

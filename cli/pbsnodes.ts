@@ -1,10 +1,10 @@
 // pbsnodes: show nodes (-a, -l, names, -F json), mark them offline (-o) or clear it (-r), set their
 // comment (-C, alone or with -o/-r).
-import { getopt } from '../core/getopt.js';
+import { getopt } from '../core/pbs/getopt.js';
 import type { ErrorCode, NodeRecord, ServerRecord } from '../core/types.js';
 import { api } from './client.js';
 import { codeExit, printError, report, runCommand } from './command.js';
-import { formatNodes, formatNodesJson, formatNodesList } from './format/pbsnodes.js';
+import { formatNodes, formatNodesJson, formatNodesList } from './format/pbsnodes-output.js';
 
 const USAGE = [
   'usage:\tpbsnodes [-o|-r] [-C comment] [-s server] node...',

@@ -8,7 +8,7 @@ async function main(argv: string[]): Promise<number> {
   const operands = jobOperands('qdel', argv, 'W:x', USAGE);
   if (typeof operands === 'number') return operands;
   return actOnJobs('qdel', '/v1/jobs/delete', { operands }, (r) => {
-    // qdel echoes the id as typed for unknown jobs (pbs-spec.md §8)
+    // qdel echoes the id as typed for unknown jobs
     if (r.error.code === 'UNKNOWN_JOB') return `Unknown Job Id ${r.operand.trim()}`;
     if (r.error.code === 'JOB_FINISHED') return `Job has finished ${r.id}`;
     if (r.error.code === 'BAD_STATE') return `Request invalid for state of job ${r.id}`;

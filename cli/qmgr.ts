@@ -1,11 +1,16 @@
 // qmgr: the PBS admin command, for queues and the default queue (`qmgr -c "create queue q"`).
 // Without -c it reads commands from stdin, one a line (`qmgr < saved.txt` replays `print server`).
 import { readFileSync } from 'node:fs';
-import { getopt } from '../core/getopt.js';
-import { parseQmgr, type QmgrCommand } from '../core/qmgr.js';
+import { getopt } from '../core/pbs/getopt.js';
+import { parseQmgr, type QmgrCommand } from '../core/pbs/qmgr-commands.js';
 import { api } from './client.js';
 import { report, runCommand } from './command.js';
-import { formatListQueue, formatListServer, formatPrintQueue, formatPrintServer } from './format/qmgr.js';
+import {
+  formatListQueue,
+  formatListServer,
+  formatPrintQueue,
+  formatPrintServer,
+} from './format/qmgr-output.js';
 import { queueAction, serverAndQueues } from './queue-command.js';
 
 const USAGE = 'usage: qmgr [-c command] [server]';

@@ -1,5 +1,5 @@
 // Queue administration through the head's API, shared by `drover queue` and `qmgr`.
-import { parseDuration } from '../core/duration.js';
+import { parseDuration } from '../core/pbs/duration.js';
 import type { QueueChanges, QueueRecord, ServerRecord } from '../core/types.js';
 import { api, bodyOf } from './client.js';
 import { report } from './command.js';

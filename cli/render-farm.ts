@@ -1,14 +1,14 @@
-// render-farm: frame queues on Drover (issue 6). `submit` makes a farm (an array job, one
+// render-farm: frame queues on Drover. `submit` makes a farm (an array job, one
 // subjob per chunk of frames); status, watch, log, retry, unblock ask the head's farm API;
 // pause, resume and kill are qhold, qrls and qdel of the farm's array (or of its tasks).
 
 import { parseArgs } from 'node:util';
-import { buildFarmSpec, FARM_SUBMIT_USAGE } from '../core/farm-options.js';
-import type { FarmStatus } from '../core/farm-status.js';
-import { parseFrames } from '../core/frames.js';
+import { buildFarmSpec, FARM_SUBMIT_USAGE } from '../core/farm/farm-options.js';
+import type { FarmStatus } from '../core/farm/farm-status.js';
+import { parseFrames } from '../core/farm/frames.js';
 import { api } from './client.js';
 import { printError, report, runCommand, submitPlace } from './command.js';
-import { formatFarmList, formatFarmStatus } from './format/farm-status.js';
+import { formatFarmList, formatFarmStatus } from './format/farm-status-output.js';
 import { actOnJobs, holdMessage } from './operands.js';
 
 const CMD = 'render-farm';

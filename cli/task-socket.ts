@@ -1,7 +1,7 @@
 // Commands that run inside a job (pbsdsh, drover checkpoint) ask their node's agent through the
 // task socket (DROVER_TASKS); the job's cookie (PBS_JOBCOOKIE) proves who asks.
 import { connect } from 'node:net';
-import type { TaskClientMessage, TaskClientReply } from '../core/protocol.js';
+import type { TaskClientMessage, TaskClientReply } from '../core/protocol/agent-protocol.js';
 
 /** The job this process runs in, or undefined outside a Drover job. */
 export function jobContext(): { jobId: string; cookie: string; socket: string } | undefined {

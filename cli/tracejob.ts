@@ -1,10 +1,11 @@
 // tracejob: the history of one job, from its event log.
-import { getopt } from '../core/getopt.js';
-import type { TimedEvent } from '../core/lifecycle.js';
+
+import type { TimedEvent } from '../core/lifecycle/lifecycle.js';
+import { getopt } from '../core/pbs/getopt.js';
 import type { JobRecord } from '../core/types.js';
 import { api } from './client.js';
 import { report, runCommand } from './command.js';
-import { formatTrace } from './format/tracejob.js';
+import { formatTrace } from './format/tracejob-output.js';
 
 const USAGE = 'usage: tracejob [-a|-s|-l|-m|-v] [-w size] [-p path] [-n days] [-f filter] job_identifier';
 

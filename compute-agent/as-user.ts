@@ -7,9 +7,9 @@ import { randomBytes } from 'node:crypto';
 import { lstatSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CheckpointFile } from '../core/protocol.js';
+import type { CheckpointFile } from '../core/protocol/agent-protocol.js';
 import { launchArgs, launcherPath } from '../native/native.js';
-import { readCheckpoint } from './checkpoints.js';
+import { readCheckpoint } from './checkpointer.js';
 import type { Account } from './users.js';
 
 const READER = fileURLToPath(new URL('./read-checkpoint-main.js', import.meta.url));

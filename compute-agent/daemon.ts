@@ -1,5 +1,5 @@
 // The compute agent daemon: owns the job processes of one node and speaks the head↔agent
-// protocol on a Unix socket in its state directory (architecture.md §5).
+// protocol on a Unix socket in its state directory (docs/architecture.md).
 
 import { randomUUID } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
@@ -14,9 +14,9 @@ import {
   LineDecoder,
   PROTOCOL_VERSION,
   type TaskClientReply,
-} from '../core/protocol.js';
+} from '../core/protocol/agent-protocol.js';
 import { readCheckpointAsUser } from './as-user.js';
-import { Checkpointer, checkpointDir, stageCheckpoint } from './checkpoints.js';
+import { Checkpointer, checkpointDir, stageCheckpoint } from './checkpointer.js';
 import { parseEnvironmentFile } from './job-env.js';
 import { JobRunner } from './job-runner.js';
 import { Journal } from './journal.js';

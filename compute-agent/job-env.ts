@@ -1,8 +1,8 @@
-// The environment of a running job, built as PBS's MoM builds it (pbs-spec.md §4.1):
+// The environment of a running job, built as PBS's MoM builds it:
 // the agent's own PATH/LANG/TZ, then the node's pbs_environment file (NAME=VALUE lines in the
 // agent's state directory, as MoM's $PBS_HOME/pbs_environment), then Variable_List and the
 // head's job-level variables, then the fixed per-host list, which overrides user values.
-import type { RunRequest } from '../core/protocol.js';
+import type { RunRequest } from '../core/protocol/agent-protocol.js';
 import type { Account } from './users.js';
 
 export interface HostPaths {

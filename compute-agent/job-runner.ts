@@ -1,4 +1,4 @@
-// Runs job attempts on this node as PBS's MoM does (pbs-spec.md §4): a login shell reading the
+// Runs job attempts on this node as PBS's MoM does: a login shell reading the
 // stored script's path on stdin, in its own session, started in $HOME, stdout/stderr spooled.
 // The job's processes start through the drover-exec launcher, which becomes the job's user (with
 // every group of the user and the job's umask), creates TMPDIR and enters the start directory as
@@ -26,14 +26,20 @@ import {
 import { constants } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { formatDuration } from '../core/duration.js';
-import type { AgentJobSummary, Fact, JournalEntry, OutputFile, RunRequest } from '../core/protocol.js';
+import { EXIT } from '../core/lifecycle/states.js';
+import { formatDuration } from '../core/pbs/duration.js';
+import type {
+  AgentJobSummary,
+  Fact,
+  JournalEntry,
+  OutputFile,
+  RunRequest,
+} from '../core/protocol/agent-protocol.js';
 import { shellQuote } from '../core/shell-words.js';
-import { EXIT } from '../core/states.js';
 import type { ResourceUsage } from '../core/types.js';
 import { launchArgs, launcherPath } from '../native/native.js';
 import { retire } from './as-user.js';
-import { checkpointDir, readyCheckpointDir, stagingDir } from './checkpoints.js';
+import { checkpointDir, readyCheckpointDir, stagingDir } from './checkpointer.js';
 import { jobEnvironment } from './job-env.js';
 import type { Journal } from './journal.js';
 import { type LongTimer, longInterval, longTimeout } from './long-timer.js';

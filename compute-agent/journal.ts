@@ -1,5 +1,5 @@
 // The agent's local journal: every job fact is appended and flushed to disk before it is
-// reported, and replayed until the head acknowledges it (architecture.md §5).
+// reported, and replayed until the head acknowledges it (docs/architecture.md).
 // Acknowledgements are selective (the head may acknowledge a later fact before an earlier one
 // whose output it still waits for) and are appended to the same file without a flush: an ack
 // lost in a crash only makes the head see that fact again, which it ignores.
@@ -15,7 +15,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { Fact, JournalEntry } from '../core/protocol.js';
+import type { Fact, JournalEntry } from '../core/protocol/agent-protocol.js';
 
 /** Rewrite the file with only the unacknowledged facts once it grows past this. */
 const COMPACT_BYTES = 1 << 20;

@@ -1,9 +1,9 @@
-// A render task's output as it is written (issue 6): the agent reads what the job added to
+// A render task's output as it is written: the agent reads what the job added to
 // its spool file every `intervalMs`, parses it for progress (core/progress.ts) and sends both
 // to the head; a task that writes nothing for its stall timeout is reported to be killed.
 // The job writes to the file itself, so it keeps running when the agent or the head goes away.
 import { closeSync, openSync, readSync } from 'node:fs';
-import { coalesce, ProgressParser, type ProgressUpdate } from '../core/progress.js';
+import { coalesce, ProgressParser, type ProgressUpdate } from '../core/farm/progress.js';
 
 /** At most this much new output goes in one message (the rest follows in the next ones). */
 const MAX_CHUNK = 256 * 1024;

@@ -12,7 +12,7 @@ import {
   type TaskClientReply,
   type TaskResult,
   type TaskSelection,
-} from '../core/protocol.js';
+} from '../core/protocol/agent-protocol.js';
 import { launchArgs, launcherPath } from '../native/native.js';
 import { jobEnvironment } from './job-env.js';
 import { terminateGroup } from './signals.js';

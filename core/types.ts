@@ -1,7 +1,8 @@
 // Shared data shapes of Drover's domain. No I/O, no behaviour: the contracts between the
 // commands (cli/), the head (head/) and the compute agent (compute-agent/).
-import type { ServerSettings } from './server-settings.js';
-import type { JobState } from './states.js';
+
+import type { JobState } from './lifecycle/states.js';
+import type { ServerSettings } from './policy/server-settings.js';
 
 /** Why a request was refused. `code` maps to an HTTP status and a PBS exit code (core/errors.ts). */
 export interface Refusal {
@@ -130,7 +131,7 @@ export interface JobSpec {
   user: string;
 }
 
-/** What `render-farm submit` asked for (issue 6). Durations in seconds. */
+/** What `render-farm submit` asked for. Durations in seconds. */
 export interface FarmSpec {
   /** the frames in the order given */
   frames: number[];

@@ -1,4 +1,4 @@
--- Render farm (issue 6). A farm is an array job (its parent's seq); each subjob renders one
+-- Render farm. A farm is an array job (its parent's seq); each subjob renders one
 -- chunk of frames. Per frame: its state, percent, the node and attempt that last rendered it
 -- and the output file its renderer reported. Per failed attempt of a task: the node, the exit,
 -- the last lines of its log; `counted` is cleared when an admin clears the node's blocklisting.

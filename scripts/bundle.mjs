@@ -1,5 +1,5 @@
 // Bundle each PBS command into one CommonJS file: workflow managers call qstat and qsub
-// thousands of times, and one file loads faster than a tree of ES modules (architecture.md §6.9).
+// thousands of times, and one file loads faster than a tree of ES modules (docs/architecture.md).
 import { build } from 'esbuild';
 
 const commands = ['qsub', 'qstat', 'qdel', 'qhold', 'qrls', 'qalter', 'qrerun', 'pbsnodes', 'tracejob', 'pbsdsh', 'qmgr', 'render-farm'];

@@ -1,9 +1,9 @@
 // The attribute list `qstat -f` prints for a job, in PBS's attribute-definition order
-// (pbs-spec.md §11.3). Only attributes that are set appear; every value is a display string.
+//. Only attributes that are set appear; every value is a display string.
 
-import { formatDuration as hms } from '../../core/duration.js';
-import { formatKb as kb } from '../../core/size.js';
-import { ctime } from '../../core/time-format.js';
+import { formatDuration as hms } from '../../core/pbs/duration.js';
+import { formatKb as kb } from '../../core/pbs/size.js';
+import { ctime } from '../../core/pbs/time-format.js';
 import type { JobRecord, ResourceUsage } from '../../core/types.js';
 
 type Attribute = [string, string];

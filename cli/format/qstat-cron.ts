@@ -1,5 +1,5 @@
 // `qstat --cron`: the recurring templates, one a line (Drover's own table).
-import { ctime } from '../../core/time-format.js';
+import { ctime } from '../../core/pbs/time-format.js';
 import type { CronRecord } from '../../core/types.js';
 import { left, right, star } from './units.js';
 

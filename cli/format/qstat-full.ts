@@ -1,4 +1,4 @@
-// `qstat -f` (pbs-spec.md §11.3): the attribute listing, its 78-column wrapping, and `-F json`.
+// `qstat -f`: the attribute listing, its 78-column wrapping, and `-F json`.
 // The cJSON-style printer here is shared with the queue, server and pbsnodes formatters.
 import type { JobRecord } from '../../core/types.js';
 import { jobAttributes } from './job-attributes.js';

@@ -1,8 +1,8 @@
-// `qstat -Q`, `-Qf`, `-B`, `-Bf` and their `-F json` forms (pbs-spec.md §11.3, §11.4).
+// `qstat -Q`, `-Qf`, `-B`, `-Bf` and their `-F json` forms.
 
-import { formatDuration } from '../../core/duration.js';
-import { settingAttributes } from '../../core/server-settings.js';
-import type { JobState } from '../../core/states.js';
+import type { JobState } from '../../core/lifecycle/states.js';
+import { formatDuration } from '../../core/pbs/duration.js';
+import { settingAttributes } from '../../core/policy/server-settings.js';
 import type { QueueRecord, ServerRecord } from '../../core/types.js';
 import { attributesJson, type JsonObject, jsonDocument, wrapAttribute } from './qstat-full.js';
 import { left, right, star } from './units.js';

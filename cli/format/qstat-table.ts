@@ -1,7 +1,7 @@
-// qstat's job tables: the default format (pbs-spec.md §11.1) and the alternate `-a` format (§11.2),
+// qstat's job tables: the default format and the alternate `-a` format,
 // column for column as qstat.c display_statjob / altdsp_statjob print them.
 
-import { formatDuration as hms } from '../../core/duration.js';
+import { formatDuration as hms } from '../../core/pbs/duration.js';
 import type { JobRecord } from '../../core/types.js';
 import { left, memoryColumn, right, star } from './units.js';
 

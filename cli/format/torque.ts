@@ -1,7 +1,7 @@
-// Torque compatibility mode (pbs-spec.md §15, §17): finished jobs stay visible as C for
+// Torque compatibility mode: finished jobs stay visible as C for
 // keep_completed seconds, `qstat -x` prints XML, `exit_status` is lowercase, and the default
 // table has Torque's header and column widths.
-import { formatDuration as hms } from '../../core/duration.js';
+import { formatDuration as hms } from '../../core/pbs/duration.js';
 import type { JobRecord } from '../../core/types.js';
 import { jobAttributes } from './job-attributes.js';
 import { left, right, star } from './units.js';

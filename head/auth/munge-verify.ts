@@ -3,14 +3,14 @@
 // socket), where and when, and refuses a credential it has decoded before. The ReplayGuard
 // remembers credentials as well, because munged forgets its replay cache when it restarts.
 import { createHash } from 'node:crypto';
-import { MungeSocketError, mungeExchange } from '../../cli/munge-credential.js';
 import {
   decodeRequest,
   MUNGE_MAX_REQUEST,
   type MungeErrorName,
   MungeMsg,
   parseDecodeReply,
-} from '../../core/munge-wire.js';
+} from '../../core/protocol/munge-wire.js';
+import { MungeSocketError, mungeExchange } from '../../platform/munge-client.js';
 
 export interface MungeIdentity {
   /** of the process that encoded the credential */

@@ -3,10 +3,10 @@
 // run by an ordinary user serves that user alone; a root head serves every local user.
 import type { Socket } from 'node:net';
 import { ok, refuse } from '../../core/errors.js';
-import type { Identity } from '../../core/permissions.js';
+import type { Identity } from '../../core/policy/permissions.js';
 import type { Result } from '../../core/types.js';
 import { peerCred, userByUid } from '../../native/native.js';
-import type { Identify } from '../app.js';
+import type { Identify } from '../api/app.js';
 
 export interface PeerOptions {
   /** the uid the head runs as */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Journal } from '../../compute-agent/journal.js';
-import type { Fact } from '../../core/protocol.js';
+import type { Fact } from '../../core/protocol/agent-protocol.js';
 
 let dir: string;
 beforeEach(() => {

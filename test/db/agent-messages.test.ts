@@ -2,14 +2,14 @@
 // acknowledged, and one node reconnecting does not disturb another node's pending output.
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AgentMessage, HeadMessage } from '../../core/protocol.js';
-import { AgentMessages } from '../../head/agent-messages.js';
-import { Cluster } from '../../head/cluster.js';
+import type { AgentMessage, HeadMessage } from '../../core/protocol/agent-protocol.js';
+import { AgentMessages } from '../../head/agent-link/agent-messages.js';
+import { Delivery } from '../../head/agent-link/delivery/workers.js';
 import { GroupCommit } from '../../head/db/group-commit.js';
-import type { Store } from '../../head/db/index.js';
-import { Delivery } from '../../head/delivery/workers.js';
-import { Dispatcher } from '../../head/dispatcher.js';
-import { submitJob } from '../../head/submit.js';
+import type { Store } from '../../head/db/store.js';
+import { submitJob } from '../../head/jobs/submit-job.js';
+import { Cluster } from '../../head/nodes/cluster.js';
+import { Dispatcher } from '../../head/scheduling/dispatcher.js';
 import { addNode, openTempStore, type TempStore } from '../helpers/db-fixture.js';
 import { makeSpec } from '../helpers/records.js';
 import { resources } from '../helpers/requests.js';

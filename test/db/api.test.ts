@@ -3,11 +3,11 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ok } from '../../core/errors.js';
 import type { JobRecord, JobSpec, NodeRecord, QueueRecord, ServerRecord } from '../../core/types.js';
-import { buildApp, type Identify } from '../../head/app.js';
-import { Cluster } from '../../head/cluster.js';
-import type { Store } from '../../head/db/index.js';
-import { Dispatcher } from '../../head/dispatcher.js';
-import { type OperandResult, Operations } from '../../head/operations.js';
+import { buildApp, type Identify } from '../../head/api/app.js';
+import type { Store } from '../../head/db/store.js';
+import { type OperandResult, Operations } from '../../head/jobs/operations.js';
+import { Cluster } from '../../head/nodes/cluster.js';
+import { Dispatcher } from '../../head/scheduling/dispatcher.js';
 import { addNode, openTempStore, type TempStore } from '../helpers/db-fixture.js';
 import { makeSpec, T0 } from '../helpers/records.js';
 import { resources } from '../helpers/requests.js';
@@ -139,7 +139,7 @@ describe('POST /v1/jobs', () => {
   });
 
   // Each body schema says additionalProperties: false; an unknown field is a client error, not
-  // something to drop silently (architecture.md §6.4: the head re-validates what the CLI sends).
+  // something to drop silently (the head re-validates what the CLI sends).
   it.each([
     ['an extra property in the spec', { spec: { ...makeSpec(), colour: 'blue' } }],
     ['an extra property in the body', { spec: makeSpec(), extra: 1 }],

@@ -2,10 +2,10 @@
 // subjobs, what pending() hands the scheduler (kept between passes, re-read after a rollback).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobSpec } from '../../core/types.js';
-import { Cluster } from '../../head/cluster.js';
-import type { Store } from '../../head/db/index.js';
-import { submitJob } from '../../head/submit.js';
-import { transition } from '../../head/transitions.js';
+import type { Store } from '../../head/db/store.js';
+import { submitJob } from '../../head/jobs/submit-job.js';
+import { transition } from '../../head/jobs/transitions.js';
+import { Cluster } from '../../head/nodes/cluster.js';
 import { addNode, openTempStore, type TempStore } from '../helpers/db-fixture.js';
 import { makeSpec, T0 } from '../helpers/records.js';
 

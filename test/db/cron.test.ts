@@ -2,9 +2,9 @@
 // with PBS_CRON_ID; ticks missed while the head was down run once; qdel of the C id removes it.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobSpec } from '../../core/types.js';
-import { Cluster } from '../../head/cluster.js';
-import { deleteCron, fireDueCrons, submitCron } from '../../head/cron.js';
-import type { Store } from '../../head/db/index.js';
+import type { Store } from '../../head/db/store.js';
+import { deleteCron, fireDueCrons, submitCron } from '../../head/jobs/cron-jobs.js';
+import { Cluster } from '../../head/nodes/cluster.js';
 import { addNode, openTempStore, type TempStore } from '../helpers/db-fixture.js';
 import { makeSpec } from '../helpers/records.js';
 

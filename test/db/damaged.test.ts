@@ -2,10 +2,10 @@
 // in its comment and history); every other job, and every query, goes on as before.
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Cluster } from '../../head/cluster.js';
-import { endDamagedJobs } from '../../head/damaged.js';
-import type { Store } from '../../head/db/index.js';
-import { submitJob } from '../../head/submit.js';
+import type { Store } from '../../head/db/store.js';
+import { endDamagedJobs } from '../../head/jobs/damaged-records.js';
+import { submitJob } from '../../head/jobs/submit-job.js';
+import { Cluster } from '../../head/nodes/cluster.js';
 import { addNode, openTempStore, type TempStore } from '../helpers/db-fixture.js';
 import { makeSpec } from '../helpers/records.js';
 

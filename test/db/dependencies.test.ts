@@ -1,11 +1,11 @@
-// Dependencies on a real store (pbs-spec.md §10): holds at submission, release when met,
+// Dependencies on a real store: holds at submission, release when met,
 // deletion (and its cascade) when never met, before* lists, refusals for unknown ids and cycles.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { replay } from '../../core/lifecycle.js';
+import { replay } from '../../core/lifecycle/lifecycle.js';
 import type { JobSpec } from '../../core/types.js';
-import type { Store } from '../../head/db/index.js';
-import type { Dispatcher } from '../../head/dispatcher.js';
-import { transition } from '../../head/transitions.js';
+import type { Store } from '../../head/db/store.js';
+import { transition } from '../../head/jobs/transitions.js';
+import type { Dispatcher } from '../../head/scheduling/dispatcher.js';
 import { schedulingFixture } from '../helpers/sched-fixture.js';
 
 let f: ReturnType<typeof schedulingFixture>;

@@ -1,6 +1,6 @@
 // Fair share on a real store: usage recorded at exit, the lighter user first in a fair-share queue.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { transition } from '../../head/transitions.js';
+import { transition } from '../../head/jobs/transitions.js';
 import { resources } from '../helpers/requests.js';
 import { schedulingFixture } from '../helpers/sched-fixture.js';
 

@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FarmSpec } from '../../core/types.js';
-import { Cluster } from '../../head/cluster.js';
-import type { Store } from '../../head/db/index.js';
-import { withAvoid } from '../../head/farm-tasks.js';
-import { Farms } from '../../head/farms.js';
-import { submitJob } from '../../head/submit.js';
-import { transition } from '../../head/transitions.js';
+import type { Store } from '../../head/db/store.js';
+import { Farms } from '../../head/farm/farm-jobs.js';
+import { withAvoid } from '../../head/farm/farm-tasks.js';
+import { submitJob } from '../../head/jobs/submit-job.js';
+import { transition } from '../../head/jobs/transitions.js';
+import { Cluster } from '../../head/nodes/cluster.js';
 import { addNode, openTempStore, type TempStore } from '../helpers/db-fixture.js';
 import { makeSpec, T0 } from '../helpers/records.js';
 

@@ -5,11 +5,11 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ok, refuse } from '../../core/errors.js';
 import type { JobRecord, JobSpec } from '../../core/types.js';
-import { BODY_LIMIT, buildApp, type Identify } from '../../head/app.js';
-import { Cluster } from '../../head/cluster.js';
-import type { Store } from '../../head/db/index.js';
-import { Dispatcher } from '../../head/dispatcher.js';
-import { Operations } from '../../head/operations.js';
+import { BODY_LIMIT, buildApp, type Identify } from '../../head/api/app.js';
+import type { Store } from '../../head/db/store.js';
+import { Operations } from '../../head/jobs/operations.js';
+import { Cluster } from '../../head/nodes/cluster.js';
+import { Dispatcher } from '../../head/scheduling/dispatcher.js';
 import { addNode, openTempStore, type TempStore } from '../helpers/db-fixture.js';
 import { makeSpec, T0 } from '../helpers/records.js';
 

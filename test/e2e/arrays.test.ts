@@ -1,4 +1,4 @@
-// Job arrays with the real commands (pbs-spec.md §2.8, §6–§11): -J and -t, subjob ids and
+// Job arrays with the real commands: -J and -t, subjob ids and
 // environment, output names, B and X, qstat -t/-J, %N, qdel/qhold/qrls on the parent, subjobs
 // and ranges, the parent's Exit_status, afterok on a whole array, and a 10,000-subjob array.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// Checkpoint-based warm failover (issue 5) over SSH on 127.0.0.19-20: the example program of
+// Checkpoint-based warm failover over SSH on 127.0.0.19-20: the example program of
 // examples/ killed with its node after several checkpoints resumes on the other node from the
 // last one; a checkpoint transfer cut in the middle leaves the previous one in use; qhold of a
 // running checkpointable job checkpoints and stops it, qrls resumes it from the checkpoint.

@@ -1,4 +1,4 @@
-// The programs that drive PBS (pbs-spec.md §14, §17): each test replays what one of them runs
+// The programs that drive PBS: each test replays what one of them runs
 // and parses, with its regexes and state mappings as their documentation and code describe
 // them, against the real commands. A second head runs in Torque mode for the Torque clients.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-// qsub -W depend= with the real commands (pbs-spec.md §10): chains, each type, the failure
+// qsub -W depend= with the real commands: chains, each type, the failure
 // cascade, before*, and the refusals of unknown ids and cycles.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

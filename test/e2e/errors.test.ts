@@ -1,4 +1,4 @@
-// Bad input gets PBS's message and exit code, and creates no job (pbs-spec.md §2.5, §11.5).
+// Bad input gets PBS's message and exit code, and creates no job.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';

@@ -1,4 +1,4 @@
-// Failure handling over SSH (issue 5): heartbeats, node down with its reason, fencing (software
+// Failure handling over SSH: heartbeats, node down with its reason, fencing (software
 // and the admin's command), requeue of rerunnable jobs, -r n jobs ending with −20, stale copies
 // killed when their node returns, agents that lose their jobs, and qrerun. Three real sshd on
 // 127.0.0.16-18; the head uses a 3 s node timeout and 0.5 s heartbeats to keep this quick.

@@ -1,4 +1,4 @@
-// qstat's formats as the programs that drive PBS parse them (pbs-spec.md §11, §17).
+// qstat's formats as the programs that drive PBS parse them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestHead } from '../helpers/head.js';
 

@@ -4,8 +4,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mungeCredential } from '../../cli/munge-credential.js';
-import { requestText } from '../../core/request-binding.js';
+import { requestText } from '../../core/protocol/request-binding.js';
 import {
   isMungeFailure,
   type MungeFailure,
@@ -13,6 +12,7 @@ import {
   ReplayGuard,
   verifyCredential,
 } from '../../head/auth/munge-verify.js';
+import { mungeCredential } from '../../platform/munge-client.js';
 import { TestMunged } from '../helpers/munged.js';
 
 const NOBODY = 65534;

@@ -1,4 +1,4 @@
-// The render farm (issue 6) on three SSH nodes on 127.0.0.31-33: a POV-Ray animation from
+// The render farm on three SSH nodes on 127.0.0.31-33: a POV-Ray animation from
 // Debian's povray-examples rendered in chunks and assembled by ffmpeg; a node whose renderer
 // always fails is blocklisted and the farm completes on the others; a stalled task is killed
 // and retried; pause/resume; retry of given frames; a frame whose file is missing at the post
@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FarmStatus } from '../../core/farm-status.js';
+import type { FarmStatus } from '../../core/farm/farm-status.js';
 import { type TestHead, waitUntil } from '../helpers/head.js';
 import { SshCluster } from '../helpers/sshd.js';
 

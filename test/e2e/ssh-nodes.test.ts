@@ -1,5 +1,5 @@
 // Compute nodes over SSH: real sshd processes on 127.0.0.11-13, each with its own host key and
-// agent state dir, added with `drover node add` (pbs-spec.md §4.3, architecture.md §5).
+// agent state dir, added with `drover node add`.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,4 +1,4 @@
-// qsub → run → output delivered, with the PBS job environment (pbs-spec.md §4, §5).
+// qsub → run → output delivered, with the PBS job environment.
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';

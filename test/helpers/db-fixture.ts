@@ -2,8 +2,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { openStore, type Store } from '../../head/db/index.js';
-import type { StoredNode } from '../../head/db/nodes.js';
+import type { StoredNode } from '../../head/db/nodes-table.js';
+import { openStore, type Store } from '../../head/db/store.js';
 
 export const MIGRATIONS = resolve(import.meta.dirname, '../../migrations');
 

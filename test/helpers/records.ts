@@ -1,8 +1,8 @@
 // Factories for valid JobRecord / NodeRecord values in tests: `makeJob({ state: 'R' })`,
 // `makeJob({ spec: { account: 'acct' } })` (spec fields merge into the default spec), `makeNode({ ncpus: 2 })`.
 
-import type { SchedNode } from '../../core/scheduler.js';
-import { SUBSTATE } from '../../core/states.js';
+import { SUBSTATE } from '../../core/lifecycle/states.js';
+import type { SchedNode } from '../../core/scheduling/scheduler.js';
 import type { JobRecord, JobSpec, NodeRecord } from '../../core/types.js';
 
 /** 2023-11-14 22:13:20 UTC */

@@ -1,5 +1,5 @@
 // Resource requests for tests, built by the real `-l` parser (core/resources.ts).
-import { buildResourceRequest, parseResourceArgs } from '../../core/resources.js';
+import { buildResourceRequest, parseResourceArgs } from '../../core/pbs/resources.js';
 import type { ResourceRequest } from '../../core/types.js';
 
 /** The resource request qsub makes of these `-l` values; throws when they are refused. */

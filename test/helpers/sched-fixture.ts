@@ -1,9 +1,9 @@
 // A real store with one up 8-CPU node and a dispatcher, for database tests of scheduling rules.
 import pino from 'pino';
 import type { JobSpec, Result } from '../../core/types.js';
-import { Cluster } from '../../head/cluster.js';
-import { Dispatcher } from '../../head/dispatcher.js';
-import { submitJob } from '../../head/submit.js';
+import { submitJob } from '../../head/jobs/submit-job.js';
+import { Cluster } from '../../head/nodes/cluster.js';
+import { Dispatcher } from '../../head/scheduling/dispatcher.js';
 import { addNode, openTempStore } from './db-fixture.js';
 import { makeSpec } from './records.js';
 

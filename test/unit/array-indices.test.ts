@@ -6,7 +6,7 @@ import {
   parsePbsArray,
   parseSelector,
   parseTorqueArray,
-} from '../../core/array-indices.js';
+} from '../../core/pbs/array-indices.js';
 
 describe('-J (PBS arrays)', () => {
   it('expands X-Y:Z and keeps %N apart', () => {

@@ -1,6 +1,6 @@
 // Next ticks of cron expressions from a given clock, and cron ids.
 import { describe, expect, it } from 'vitest';
-import { cronId, cronSeq, nextTick } from '../../core/cron.js';
+import { cronId, cronSeq, nextTick } from '../../core/pbs/cron-schedule.js';
 
 const at = (iso: string) => Math.floor(new Date(iso).getTime() / 1000);
 

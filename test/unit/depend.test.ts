@@ -1,6 +1,6 @@
-// The -W depend= grammar, when an edge is met, and cycle detection (pbs-spec.md §10).
+// The -W depend= grammar, when an edge is met, and cycle detection.
 import { describe, expect, it } from 'vitest';
-import { edgeStatus, formatDependList, makesCycle, parseDependList } from '../../core/depend.js';
+import { edgeStatus, formatDependList, makesCycle, parseDependList } from '../../core/pbs/depend-list.js';
 
 describe('parseDependList', () => {
   it('expands ids to seq.server and turns before* into the after* edges of the named jobs', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isExecutable, scanDirectives } from '../../core/directives.js';
-import type { ParsedOption } from '../../core/getopt.js';
+import { isExecutable, scanDirectives } from '../../core/pbs/directives.js';
+import type { ParsedOption } from '../../core/pbs/getopt.js';
 
 function options(content: string, prefix?: string): ParsedOption[] {
   const result = scanDirectives(content, prefix);
@@ -13,7 +13,7 @@ function refusal(content: string) {
   return result.ok ? undefined : result.error;
 }
 
-describe('scanDirectives: which lines are directives (pbs-spec §2.3)', () => {
+describe('scanDirectives: which lines are directives', () => {
   it('reads directives after the #! line', () => {
     const script = '#!/bin/bash\n#PBS -N foo\n#PBS -l walltime=1:00:00\necho hi\n';
     expect(options(script)).toEqual([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isExecutionTimeSyntax, parseExecutionTime } from '../../core/exec-time.js';
+import { isExecutionTimeSyntax, parseExecutionTime } from '../../core/pbs/exec-time.js';
 
 /** Epoch seconds of a local time, computed with the Date API so the tests hold in any TZ. */
 function local(year: number, month: number, day: number, hour: number, minute: number, second = 0): number {

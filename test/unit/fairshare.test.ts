@@ -1,7 +1,7 @@
 // The fair-share usage formula: allocated CPU-seconds halved every half-life.
 import { describe, expect, it } from 'vitest';
-import { addUsage, decayed, HALF_LIFE_SECONDS } from '../../core/fairshare.js';
-import { schedule } from '../../core/scheduler.js';
+import { addUsage, decayed, HALF_LIFE_SECONDS } from '../../core/scheduling/fairshare.js';
+import { schedule } from '../../core/scheduling/scheduler.js';
 import { makeSchedNode } from '../helpers/records.js';
 import { resources } from '../helpers/requests.js';
 

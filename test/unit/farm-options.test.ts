@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { buildFarmSpec } from '../../core/farm-options.js';
-import { MISSING_FRAMES_STATUS, postScript, taskScript } from '../../core/farm-script.js';
+import { buildFarmSpec } from '../../core/farm/farm-options.js';
+import { MISSING_FRAMES_STATUS, postScript, taskScript } from '../../core/farm/farm-script.js';
 import type { FarmSpec } from '../../core/types.js';
 
 const input = (argv: string[]) => ({

@@ -1,7 +1,7 @@
 process.env.TZ = 'UTC';
 
 import { describe, expect, it } from 'vitest';
-import { formatNodes, formatNodesJson, formatNodesList } from '../../cli/format/pbsnodes.js';
+import { formatNodes, formatNodesJson, formatNodesList } from '../../cli/format/pbsnodes-output.js';
 import { makeNode, T0 } from '../helpers/records.js';
 
 const SERVER = { name: 'svr', version: '23.06.06', now: T0 };

@@ -8,8 +8,8 @@ import {
   formatServerJson,
   stateCount,
 } from '../../cli/format/qstat-server.js';
-import type { JobState } from '../../core/states.js';
-import { emptyCounts } from '../../core/states.js';
+import type { JobState } from '../../core/lifecycle/states.js';
+import { emptyCounts } from '../../core/lifecycle/states.js';
 import type { QueueRecord, ServerRecord } from '../../core/types.js';
 import { T0 } from '../helpers/records.js';
 

@@ -2,7 +2,7 @@ process.env.TZ = 'UTC';
 
 import { describe, expect, it } from 'vitest';
 import { left, memoryColumn, right, star } from '../../cli/format/units.js';
-import { ctime } from '../../core/time-format.js';
+import { ctime } from '../../core/pbs/time-format.js';
 import { T0 } from '../helpers/records.js';
 
 describe('ctime', () => {

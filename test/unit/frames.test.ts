@@ -7,7 +7,7 @@ import {
   MAX_FRAMES,
   parseFrames,
   perFrame,
-} from '../../core/frames.js';
+} from '../../core/farm/frames.js';
 
 const frames = (spec: string) => {
   const r = parseFrames(spec);

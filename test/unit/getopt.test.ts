@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getopt } from '../../core/getopt.js';
+import { getopt } from '../../core/pbs/getopt.js';
 
 const QSUB = 'a:A:c:C:e:fhIj:J:k:l:m:M:N:o:p:P:q:r:R:S:u:v:VW:XzT:d:t:';
 

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildJobSpec, parseQsubCommandLine, type QsubBuildInput, resolveStdPath } from '../../core/qsub.js';
-import { buildResourceRequest } from '../../core/resources.js';
+import {
+  buildJobSpec,
+  parseQsubCommandLine,
+  type QsubBuildInput,
+  resolveStdPath,
+} from '../../core/pbs/qsub-command-line.js';
+import { buildResourceRequest } from '../../core/pbs/resources.js';
 import type { JobSpec, Result } from '../../core/types.js';
 
 const ENV = {
@@ -152,7 +157,7 @@ describe('buildJobSpec: job name (-N) precedence', () => {
   });
 });
 
-describe('buildJobSpec: -l precedence (pbs-spec §2.4)', () => {
+describe('buildJobSpec: -l precedence', () => {
   it('lets the command line beat a directive per resource and combines the rest', () => {
     const job = spec(['-l', 'walltime=2:00:00', 'job.sh'], '#PBS -l walltime=1:00:00,mem=1gb\necho\n');
     expect(job.resources).toEqual(resources('walltime=2:00:00', 'mem=1gb'));
@@ -182,7 +187,7 @@ describe('buildJobSpec: -l precedence (pbs-spec §2.4)', () => {
   });
 });
 
-describe('buildJobSpec: environment (pbs-spec §2.7)', () => {
+describe('buildJobSpec: environment', () => {
   it('sends PBS_O_TZ when set and / as home when HOME is unset', () => {
     const env = { TZ: 'Europe/Paris', PATH: '/bin' };
     expect(spec(['job.sh'], SCRIPT, { env }).variables).toEqual([
@@ -472,7 +477,7 @@ describe('buildJobSpec: directives', () => {
   });
 });
 
-describe('resolveStdPath (pbs-spec §5)', () => {
+describe('resolveStdPath', () => {
   it.each([
     [['job.sh'], 'o', `${CWD}/job.sh.o42`],
     [['job.sh'], 'e', `${CWD}/job.sh.e42`],

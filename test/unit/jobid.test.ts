@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseJobId } from '../../core/jobid.js';
+import { parseJobId } from '../../core/pbs/jobid.js';
 
 describe('parseJobId', () => {
   it.each([

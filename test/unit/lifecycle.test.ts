@@ -8,8 +8,8 @@ import {
   replay,
   runStamp,
   type TimedEvent,
-} from '../../core/lifecycle.js';
-import type { JobState } from '../../core/states.js';
+} from '../../core/lifecycle/lifecycle.js';
+import type { JobState } from '../../core/lifecycle/states.js';
 import type { ErrorCode, Result } from '../../core/types.js';
 import { resources } from '../helpers/requests.js';
 

@@ -11,8 +11,8 @@ import {
   parseDecodeReply,
   parseEncodeReply,
   readFrame,
-} from '../../core/munge-wire.js';
-import { INLINE_PAYLOAD, requestPayload, requestText } from '../../core/request-binding.js';
+} from '../../core/protocol/munge-wire.js';
+import { INLINE_PAYLOAD, requestPayload, requestText } from '../../core/protocol/request-binding.js';
 import { credentialKey, ReplayGuard } from '../../head/auth/munge-verify.js';
 
 // Replies captured from a real munged 0.5.15 (header included).

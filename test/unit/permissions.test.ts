@@ -1,7 +1,14 @@
 // PBS's permission rules, ACL matching, entity limits and the bounds of a resource request.
 import { describe, expect, it } from 'vitest';
-import { LIMITS, resourceBounds } from '../../core/limits.js';
-import { mayControl, mayHold, mayQuery, type Requester, type Role, roleOf } from '../../core/permissions.js';
+import { LIMITS, resourceBounds } from '../../core/policy/limits.js';
+import {
+  mayControl,
+  mayHold,
+  mayQuery,
+  type Requester,
+  type Role,
+  roleOf,
+} from '../../core/policy/permissions.js';
 import {
   aclMatches,
   applyServerChanges,
@@ -9,7 +16,7 @@ import {
   formatEntityLimits,
   maxQueuedRefusal,
   parseEntityLimits,
-} from '../../core/server-settings.js';
+} from '../../core/policy/server-settings.js';
 import { resources } from '../helpers/requests.js';
 
 const who = (user: string, role: Role, host = 'submit'): Requester => ({

@@ -5,7 +5,7 @@ import {
   ProgressParser,
   parseProgressLine,
   trackFrames,
-} from '../../core/progress.js';
+} from '../../core/farm/progress.js';
 
 describe('progress lines', () => {
   it('reads POV-Ray, Blender and the generic form', () => {

@@ -1,6 +1,6 @@
-// The qmgr subset: verbs, abbreviations, attribute names and values (pbs-spec.md §13).
+// The qmgr subset: verbs, abbreviations, attribute names and values.
 import { describe, expect, it } from 'vitest';
-import { parseQmgr } from '../../core/qmgr.js';
+import { parseQmgr } from '../../core/pbs/qmgr-commands.js';
 
 describe('parseQmgr', () => {
   it.each([

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseQsubCommandLine, QSUB_OPTSTRING, QSUB_USAGE } from '../../core/qsub.js';
+import { parseQsubCommandLine, QSUB_OPTSTRING, QSUB_USAGE } from '../../core/pbs/qsub-command-line.js';
 
-describe('parseQsubCommandLine: invocation forms (pbs-spec §2.1)', () => {
+describe('parseQsubCommandLine: invocation forms', () => {
   it.each([
     [['job.sh'], { kind: 'file', path: 'job.sh' }, []],
     [['-N', 'x', 'job.sh'], { kind: 'file', path: 'job.sh' }, [{ letter: 'N', value: 'x' }]],

@@ -1,7 +1,7 @@
 // Queue limits, pure: walltime rules at submission and running limits in a scheduling pass.
 import { describe, expect, it } from 'vitest';
-import { applyQueueWalltime, type SchedQueue } from '../../core/queue-limits.js';
-import { type SchedJob, schedule } from '../../core/scheduler.js';
+import { applyQueueWalltime, type SchedQueue } from '../../core/scheduling/queue-limits.js';
+import { type SchedJob, schedule } from '../../core/scheduling/scheduler.js';
 import { makeSchedNode } from '../helpers/records.js';
 import { resources } from '../helpers/requests.js';
 

@@ -5,7 +5,7 @@ import {
   mergeResourceEntries,
   parseResourceArgs,
   type ResourceEntry,
-} from '../../core/resources.js';
+} from '../../core/pbs/resources.js';
 import type { ResourceRequest, Result } from '../../core/types.js';
 
 const GB = 1024 ** 3;
@@ -55,7 +55,7 @@ describe('parseResourceArgs', () => {
   });
 });
 
-describe('mergeResourceEntries (pbs-spec §2.4)', () => {
+describe('mergeResourceEntries', () => {
   it('lets the command line beat a directive for the same resource', () => {
     const merged = mergeResourceEntries(
       [e('walltime', '2:00:00')],
@@ -78,7 +78,7 @@ describe('mergeResourceEntries (pbs-spec §2.4)', () => {
   });
 });
 
-describe('buildResourceRequest: Resource_List (pbs-spec §3.2)', () => {
+describe('buildResourceRequest: Resource_List', () => {
   it.each([
     [[], { ncpus: '1', nodect: '1', place: 'pack', select: '1:ncpus=1' }],
     [

@@ -6,7 +6,7 @@ import {
   type SchedJob,
   type SchedNode,
   schedule,
-} from '../../core/scheduler.js';
+} from '../../core/scheduling/scheduler.js';
 import { makeSchedNode } from '../helpers/records.js';
 import { resources } from '../helpers/requests.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatKb, formatSize, formatSizeSum, parseSize, sizeUnit } from '../../core/size.js';
+import { formatKb, formatSize, formatSizeSum, parseSize, sizeUnit } from '../../core/pbs/size.js';
 
 const KB = 1024;
 const MB = 1024 ** 2;

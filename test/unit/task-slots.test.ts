@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { selectTaskSlots } from '../../core/task-slots.js';
+import { selectTaskSlots } from '../../core/scheduling/task-slots.js';
 
 describe('pbsdsh slot selection', () => {
   it.each([

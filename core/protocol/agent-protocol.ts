@@ -1,0 +1,209 @@
+// Head ↔ agent messages: newline-delimited JSON, the same over the agent's Unix socket and over
+// SSH (docs/architecture.md). The agent journals every fact before it sends it and replays the
+// facts the head has not acknowledged when the head (re)connects.
+import type { ProgressUpdate } from '../farm/progress.js';
+import type { ResourceUsage } from '../types.js';
+
+export const PROTOCOL_VERSION = 2;
+
+/** Everything an agent needs to start one attempt of a job. */
+export interface RunRequest {
+  jobId: string;
+  seq: number;
+  attempt: number;
+  user: string;
+  /** job script content (script and stdin jobs) */
+  script?: string;
+  /** `qsub -- exe args` */
+  executable?: string;
+  argv?: string[];
+  /** -S: shell path */
+  shell?: string;
+  /** the job's file-creation mask (qsub -W umask=, default 0o077) */
+  umask: number;
+  /** Variable_List, then the PBS job-level variables (PBS_JOBID, PBS_JOBNAME, PBS_QUEUE, ...) */
+  env: [string, string][];
+  /** the lines of PBS_NODEFILE */
+  nodefile: string[];
+  /** NCPUS / OMP_NUM_THREADS on this host */
+  ncpus: number;
+  /** GPU indices for CUDA_VISIBLE_DEVICES */
+  gpus: number[];
+  /** seconds; undefined = unlimited */
+  walltime?: number;
+  join: 'oe' | 'eo' | 'n';
+  /** a checkpointable job: its signal, its period, and the checkpoint it restarts from (0: none) */
+  checkpoint?: { signal: string; intervalMin?: number; count: number };
+  /** a render task: its output is streamed to the head as progress; killed after `stallTimeout`
+   * seconds without output */
+  progress?: { stallTimeout?: number };
+}
+
+/** One file of a checkpoint directory, its path relative to the directory. */
+export interface CheckpointFile {
+  path: string;
+  mode: number;
+  /** base64 content */
+  data: string;
+}
+
+/** A checkpoint file path that stays inside its directory (no `..`, not absolute). */
+export function safeCheckpointPath(path: string): boolean {
+  return (
+    path !== '' && !path.startsWith('/') && !path.split('/').some((p) => p === '..' || p === '' || p === '.')
+  );
+}
+
+export type Fact =
+  | { kind: 'started'; jobId: string; attempt: number; sessionId: number; at: number }
+  | {
+      kind: 'exited';
+      jobId: string;
+      attempt: number;
+      status: number;
+      usage: ResourceUsage;
+      at: number;
+      reason?: string;
+    }
+  /** an attempt this agent started but cannot account for: it was not running when the agent
+   * (re)started, or had to be killed then; the head reruns or ends it */
+  | { kind: 'lost'; jobId: string; attempt: number; reason: string; at: number };
+
+export interface JournalEntry {
+  seq: number;
+  fact: Fact;
+}
+
+export interface AgentJobSummary {
+  jobId: string;
+  attempt: number;
+  running: boolean;
+}
+
+export interface NodeInfo {
+  hostname: string;
+  ncpus: number;
+  /** bytes */
+  mem: number;
+  ngpus: number;
+  agentPid: number;
+  version: number;
+}
+
+/** A finished attempt's spooled stdout (`out`, both streams when joined) or stderr (`err`). */
+export interface OutputFile {
+  stream: 'out' | 'err';
+  /** base64 content */
+  data: string;
+}
+
+/** One task of a `pbsdsh` request, run on one allocated slot. */
+export interface TaskResult {
+  taskNum: number;
+  node: string;
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Which slots a `pbsdsh` runs on and how: `copies` (-c) the first N slots, wrapping around;
+ * `slot` (-n) that one slot; neither: every slot. `serial` (-s) one task after another;
+ * `wait: false` (-o) answer once the tasks are started.
+ */
+export interface TaskSelection {
+  copies?: number;
+  slot?: number;
+  serial?: boolean;
+  wait?: boolean;
+}
+
+/** What `pbsdsh` inside a job sends to its node's task socket, and the answer. */
+export type TaskClientMessage =
+  | {
+      t: 'pbsdsh';
+      jobId: string;
+      cookie: string;
+      argv: string[];
+      select?: TaskSelection;
+    }
+  /** `drover checkpoint` in a job: ship PBS_CHECKPOINT_DIR now; answered once the head has it */
+  | { t: 'checkpoint'; jobId: string; cookie: string };
+export type TaskClientReply =
+  | { t: 'tasks-done'; results: TaskResult[] }
+  | { t: 'checkpointed'; count: number }
+  | { t: 'error'; message: string };
+
+/** An attempt the head has taken away from a node (fenced): the agent kills it on sight. */
+export interface FencedAttempt {
+  jobId: string;
+  attempt: number;
+}
+
+export type HeadMessage =
+  /** first on every connection; the agent kills the fenced attempts before it answers */
+  | { t: 'hello'; version: number; fenced?: FencedAttempt[] }
+  /** heartbeat: the agent answers pong with the same number */
+  | { t: 'ping'; n: number }
+  | { t: 'run'; job: RunRequest }
+  | {
+      t: 'signal';
+      jobId: string;
+      attempt: number;
+      signal: 'SIGTERM' | 'SIGKILL';
+      reason: 'delete' | 'rerun' | 'fenced';
+    }
+  /** the head committed these facts (selective: an exited fact waits for its output) */
+  | { t: 'ack'; seqs: number[] }
+  | { t: 'fetch'; jobId: string; attempt: number }
+  | { t: 'cleanup'; jobId: string; attempt: number }
+  | { t: 'usage?' }
+  | { t: 'task'; reqId: string; taskNum: number; nodeNum: number; job: RunRequest; argv: string[] }
+  | { t: 'tasks-done'; reqId: string; results: TaskResult[] }
+  | { t: 'tasks-refused'; reqId: string; reason: string }
+  /** the job's attempt ended: stop its pbsdsh tasks on this node */
+  | { t: 'end-tasks'; jobId: string }
+  /** before a `run` that restarts a job: the checkpoint to put in PBS_CHECKPOINT_DIR */
+  | { t: 'restore'; jobId: string; attempt: number; count: number; files: CheckpointFile[] }
+  /** tell the job to checkpoint (its signal), ship it, then stop it when `stop` (qhold) */
+  | { t: 'checkpoint'; jobId: string; attempt: number; stop: boolean }
+  /** the head has the checkpoint safe (written and synced), as number `count` */
+  | { t: 'checkpoint-saved'; jobId: string; attempt: number; count: number }
+  | { t: 'checkpoint-refused'; jobId: string; attempt: number; reason: string };
+
+export type AgentMessage =
+  | { t: 'welcome'; node: NodeInfo; jobs: AgentJobSummary[] }
+  | { t: 'pong'; n: number }
+  | { t: 'fact'; entry: JournalEntry }
+  | { t: 'output'; jobId: string; attempt: number; files: OutputFile[] }
+  | { t: 'usage'; jobs: { jobId: string; attempt: number; usage: ResourceUsage }[] }
+  | { t: 'refused'; jobId: string; attempt: number; reason: string }
+  | { t: 'tasks'; reqId: string; jobId: string; attempt: number; argv: string[]; select: TaskSelection }
+  | { t: 'task-done'; reqId: string; result: TaskResult }
+  /** the content of a job's PBS_CHECKPOINT_DIR, to keep as its newest checkpoint */
+  | { t: 'checkpoint'; jobId: string; attempt: number; files: CheckpointFile[] }
+  /** a render task's new output since the last message, and the progress it said */
+  | { t: 'progress'; jobId: string; attempt: number; updates: ProgressUpdate[]; text: string };
+
+/** Split a byte stream into messages, one JSON value a line (linear in the bytes: a checkpoint
+ * of tens of megabytes arrives in thousands of chunks). */
+export class LineDecoder<T> {
+  private parts: string[] = [];
+  push(chunk: string): T[] {
+    const out: T[] = [];
+    let start = 0;
+    for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
+      this.parts.push(chunk.slice(start, nl));
+      const line = this.parts.join('');
+      this.parts = [];
+      if (line.trim() !== '') out.push(JSON.parse(line) as T);
+      start = nl + 1;
+    }
+    if (start < chunk.length) this.parts.push(chunk.slice(start));
+    return out;
+  }
+}
+
+export function encode(message: HeadMessage | AgentMessage): string {
+  return `${JSON.stringify(message)}\n`;
+}

@@ -1,0 +1,73 @@
+// The head's checkpoint store: `<home>/checkpoints/<job id>/<count>/`, the newest
+// complete checkpoint of each job. A checkpoint is written to `<count>.partial`, each file
+// synced, then renamed into place and the directory synced; only then is the older one removed
+// and the agent told it is safe. A transfer cut in the middle never arrives as a message, so it
+// never replaces a good checkpoint.
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+// one reader of checkpoint directories, the agent's
+import { readCheckpoint } from '../../compute-agent/checkpointer.js';
+import { type CheckpointFile, safeCheckpointPath } from '../../core/protocol/agent-protocol.js';
+
+export class Checkpoints {
+  /** running jobs held with qhold: stop them once their checkpoint is safe (job id → who) */
+  readonly stops = new Map<string, string>();
+
+  constructor(readonly dir: string) {}
+
+  private jobDir(jobId: string): string {
+    return join(this.dir, jobId);
+  }
+
+  /** Store checkpoint `count` of a job durably; returns its size in bytes. */
+  save(jobId: string, count: number, files: CheckpointFile[]): number {
+    const root = this.jobDir(jobId);
+    const partial = join(root, `${count}.partial`);
+    rmSync(partial, { recursive: true, force: true });
+    mkdirSync(partial, { recursive: true, mode: 0o700 });
+    let size = 0;
+    for (const f of files) {
+      if (!safeCheckpointPath(f.path)) continue;
+      const p = join(partial, f.path);
+      mkdirSync(dirname(p), { recursive: true, mode: 0o700 });
+      const data = Buffer.from(f.data, 'base64');
+      const fd = openSync(p, 'w', f.mode & 0o777);
+      writeSync(fd, data);
+      fsyncSync(fd);
+      closeSync(fd);
+      size += data.length;
+    }
+    const done = join(root, String(count));
+    rmSync(done, { recursive: true, force: true });
+    renameSync(partial, done);
+    const fd = openSync(root, 'r');
+    fsyncSync(fd);
+    closeSync(fd);
+    for (const name of readdirSync(root))
+      if (name !== String(count)) rmSync(join(root, name), { recursive: true, force: true });
+    return size;
+  }
+
+  /** The files of checkpoint `count`, or undefined when the store does not have it. */
+  load(jobId: string, count: number): CheckpointFile[] | undefined {
+    const dir = join(this.jobDir(jobId), String(count));
+    const files = existsSync(dir) ? readCheckpoint(dir) : undefined;
+    return typeof files === 'string' ? undefined : files;
+  }
+
+  /** The job is over: its checkpoints go. */
+  remove(jobId: string): void {
+    this.stops.delete(jobId);
+    rmSync(this.jobDir(jobId), { recursive: true, force: true });
+  }
+}

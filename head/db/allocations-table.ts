@@ -1,0 +1,107 @@
+// SQL of the allocations table: which job holds which slots of which node.
+import type { Holding } from '../../core/scheduling/backfill.js';
+import type { Slot } from '../../core/scheduling/scheduler.js';
+import type { Db } from './connection.js';
+
+export interface NodeUse {
+  node: string;
+  ncpus: number;
+  mem: number;
+  gpus: number[];
+  jobs: number;
+  exclusive: boolean;
+}
+
+export function allocationsSql(db: Db) {
+  const insert = db.prepare(
+    'INSERT INTO allocations (seq, node, slot, ncpus, mem, gpus, mpiprocs, exclusive) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const remove = db.prepare('DELETE FROM allocations WHERE seq = ?');
+  const perNode =
+    db.prepare(`SELECT node, sum(ncpus) AS ncpus, sum(mem) AS mem, json_group_array(gpus) AS gpus,
+    count(DISTINCT seq) AS jobs, max(exclusive) AS exclusive FROM allocations GROUP BY node`);
+  const ofJob = db.prepare(
+    'SELECT node, slot, ncpus, mem, gpus, mpiprocs FROM allocations WHERE seq = ? ORDER BY slot',
+  );
+  const onNode = db.prepare(
+    `SELECT a.seq AS seq, j.id AS id, a.ncpus AS ncpus FROM allocations a JOIN jobs j ON j.seq = a.seq WHERE a.node = ? ORDER BY a.seq, a.slot`,
+  );
+  const holdings = db.prepare(
+    `SELECT a.seq AS seq, a.node AS node, a.ncpus AS ncpus, a.mem AS mem, a.gpus AS gpus,
+       json_extract(j.row, '$.stime') AS stime, json_extract(j.row, '$.resources.walltime') AS walltime
+     FROM allocations a JOIN jobs j ON j.seq = a.seq ORDER BY a.seq`,
+  );
+  return {
+    /** What each running job holds and when its walltime ends (epoch seconds), for backfill. */
+    holdings(): Holding[] {
+      const rows = holdings.all() as {
+        seq: number;
+        node: string;
+        ncpus: number;
+        mem: number;
+        gpus: string;
+        stime: number | null;
+        walltime: number | null;
+      }[];
+      const bySeq = new Map<number, Holding>();
+      for (const r of rows) {
+        let h = bySeq.get(r.seq);
+        if (!h) {
+          h =
+            r.stime !== null && r.walltime !== null
+              ? { end: r.stime + r.walltime, slots: [] }
+              : { slots: [] };
+          bySeq.set(r.seq, h);
+        }
+        h.slots.push({ node: r.node, ncpus: r.ncpus, mem: r.mem, gpus: JSON.parse(r.gpus) as number[] });
+      }
+      return [...bySeq.values()];
+    },
+    add(seq: number, slots: Slot[], exclusive: boolean): void {
+      slots.forEach((s, i) => {
+        insert.run(seq, s.node, i, s.ncpus, s.mem, JSON.stringify(s.gpus), s.mpiprocs, exclusive ? 1 : 0);
+      });
+    },
+    release(seq: number): void {
+      remove.run(seq);
+    },
+    use(): Map<string, NodeUse> {
+      const rows = perNode.all() as {
+        node: string;
+        ncpus: number;
+        mem: number;
+        gpus: string;
+        jobs: number;
+        exclusive: number;
+      }[];
+      return new Map(
+        rows.map((r) => [
+          r.node,
+          {
+            node: r.node,
+            ncpus: r.ncpus,
+            mem: r.mem,
+            gpus: (JSON.parse(r.gpus) as string[]).flatMap((g) => JSON.parse(g) as number[]),
+            jobs: r.jobs,
+            exclusive: r.exclusive === 1,
+          },
+        ]),
+      );
+    },
+    ofJob(seq: number): Slot[] {
+      return (ofJob.all(seq) as (Omit<Slot, 'gpus' | 'ompthreads'> & { gpus: string })[]).map((r) => ({
+        node: r.node,
+        ncpus: r.ncpus,
+        mem: r.mem,
+        gpus: JSON.parse(r.gpus),
+        mpiprocs: r.mpiprocs,
+        ompthreads: r.ncpus,
+      }));
+    },
+    onNode(node: string): { seq: number; id: string; ncpus: number }[] {
+      return onNode.all(node) as { seq: number; id: string; ncpus: number }[];
+    },
+  };
+}
+
+export type AllocationsSql = ReturnType<typeof allocationsSql>;

@@ -1,0 +1,40 @@
+// The head's data access: one object with the SQL module of each table.
+import { allocationsSql } from './allocations-table.js';
+import { type Db, openDatabase } from './connection.js';
+import { cronsSql } from './crons-table.js';
+import { dependenciesSql } from './dependencies-table.js';
+import { eventsSql } from './events-table.js';
+import { fairshareSql } from './fairshare-table.js';
+import { farmsSql } from './farms-table.js';
+import { fencesSql } from './fences-table.js';
+import { jobsSql } from './jobs-table.js';
+import { metaSql } from './meta-table.js';
+import { nodesSql } from './nodes-table.js';
+import { queuesSql } from './queues-table.js';
+
+export function openStore(file: string, migrationsDir: string) {
+  const db = openDatabase(file, migrationsDir);
+  return storeOf(db);
+}
+
+export function storeOf(db: Db) {
+  return {
+    db,
+    jobs: jobsSql(db),
+    events: eventsSql(db),
+    meta: metaSql(db),
+    nodes: nodesSql(db),
+    queues: queuesSql(db),
+    allocations: allocationsSql(db),
+    crons: cronsSql(db),
+    dependencies: dependenciesSql(db),
+    fairshare: fairshareSql(db),
+    fences: fencesSql(db),
+    farms: farmsSql(db),
+    transaction<T>(fn: () => T): T {
+      return db.transaction(fn)();
+    },
+  };
+}
+
+export type Store = ReturnType<typeof storeOf>;

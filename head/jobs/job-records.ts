@@ -1,0 +1,75 @@
+// A stored job as the commands see it (core/types.ts JobRecord).
+import { formatIndices } from '../../core/pbs/array-indices.js';
+import type { JobRecord } from '../../core/types.js';
+import type { StoredJob } from '../db/jobs-table.js';
+import type { arraySummary } from './arrays.js';
+
+/** A finished subjob shows X while its array lives. */
+function shownState(job: StoredJob) {
+  return job.row.state === 'F' && job.kind === 'subjob' && job.parentState !== 'F' ? 'X' : job.row.state;
+}
+
+export function toJobRecord(
+  job: StoredJob,
+  server: string,
+  brief = false,
+  summary?: ReturnType<typeof arraySummary>,
+): JobRecord {
+  const row = job.row;
+  const record: JobRecord = {
+    id: job.id,
+    seq: job.kind === 'subjob' ? Number(job.id.slice(0, job.id.indexOf('['))) : job.seq,
+    state: shownState(job),
+    substate: row.substate,
+    owner: job.owner,
+    name: row.name,
+    queue: job.queue,
+    server,
+    spec: {
+      ...job.spec,
+      name: row.name,
+      priority: row.priority,
+      resources: row.resources,
+      ...(brief ? { variables: [] } : {}),
+    },
+    holdTypes: row.holdTypes,
+    outputPath: job.outputPath,
+    errorPath: job.errorPath,
+    ctime: job.ctime,
+    qtime: row.qtime,
+    mtime: row.mtime,
+    runCount: row.runCount,
+  };
+  if (row.executionTime !== undefined) record.spec.executionTime = row.executionTime;
+  else delete record.spec.executionTime;
+  const optional = {
+    etime: row.etime,
+    stime: row.stime,
+    obittime: row.obittime,
+    execHost: row.execHost,
+    execVnode: row.execVnode,
+    sessionId: row.sessionId,
+    exitStatus: row.exitStatus,
+  };
+  for (const [k, v] of Object.entries(optional))
+    if (v !== undefined) (record as unknown as Record<string, unknown>)[k] = v;
+  if (row.checkpoint) record.checkpoint = row.checkpoint;
+  if (job.kind === 'subjob') {
+    record.arrayId = job.id.replace(/\[\d+\]/, '[]');
+    record.arrayIndex = job.arrayIndex!;
+  }
+  if (summary && job.spec.array) {
+    record.array = {
+      submitted: job.spec.array.submitted,
+      remaining: formatIndices(summary.remaining),
+      stateCount: summary.stateCount,
+      ...(job.spec.array.maxRun !== undefined ? { maxRun: job.spec.array.maxRun } : {}),
+    };
+  }
+  if (row.state === 'Q' && job.estimatedStart !== undefined) record.estimatedStart = job.estimatedStart;
+  const comment = row.state === 'Q' && job.schedComment ? job.schedComment : row.comment;
+  if (comment !== undefined) record.comment = comment;
+  const usage = job.usage ?? row.usage;
+  if (usage && (row.state === 'R' || row.state === 'E' || row.state === 'F')) record.usage = usage;
+  return record;
+}

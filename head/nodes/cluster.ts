@@ -1,0 +1,133 @@
+// The nodes as the head sees them: their links, whether each is up, their free resources
+// (from the allocations table) and the PBS node records pbsnodes prints.
+import type { HeadMessage } from '../../core/protocol/agent-protocol.js';
+import type { SchedNode } from '../../core/scheduling/scheduler.js';
+import type { NodeRecord } from '../../core/types.js';
+import type { Store } from '../db/store.js';
+import type { NodeLink } from './node-link.js';
+
+interface Liveness {
+  up: boolean;
+  reason?: string;
+  since: number;
+}
+
+export class Cluster {
+  private links = new Map<string, NodeLink>();
+  private liveness = new Map<string, Liveness>();
+
+  constructor(readonly store: Store) {}
+
+  attach(link: NodeLink): void {
+    this.links.set(link.name, link);
+    this.liveness.set(link.name, { up: false, reason: 'connecting', since: Date.now() });
+  }
+
+  detach(name: string): void {
+    this.links.delete(name);
+    this.liveness.delete(name);
+  }
+
+  markUp(name: string): void {
+    this.liveness.set(name, { up: true, since: Date.now() });
+  }
+
+  markDown(name: string, reason: string): void {
+    const was = this.liveness.get(name);
+    if (was && !was.up && was.reason?.startsWith(reason)) return;
+    // a node that stays down keeps the time it went down
+    this.liveness.set(name, { up: false, reason, since: was && !was.up ? was.since : Date.now() });
+  }
+
+  isUp(name: string): boolean {
+    return this.liveness.get(name)?.up ?? false;
+  }
+
+  /** When the node's agent last said anything (epoch ms); since the link started if never. */
+  lastHeard(name: string): number {
+    const heard = this.links.get(name)?.lastHeard ?? 0;
+    return heard > 0 ? heard : (this.liveness.get(name)?.since ?? 0);
+  }
+
+  downReason(name: string): string | undefined {
+    const live = this.liveness.get(name);
+    return live && !live.up ? live.reason : undefined;
+  }
+
+  /** Add to why a down node is down (pbsnodes shows it), keeping since when. */
+  noteDown(name: string, note: string): void {
+    const live = this.liveness.get(name);
+    if (!live || live.up) return;
+    const base = live.reason?.split('; fence command failed')[0] ?? 'down';
+    this.liveness.set(name, { ...live, reason: `${base}; ${note}` });
+  }
+
+  send(node: string, message: HeadMessage): boolean {
+    return this.links.get(node)?.send(message) ?? false;
+  }
+
+  /** The host name jobs on other nodes use to reach `node` (PBS_NODEFILE lines). */
+  hostOf(node: string): string {
+    const host = this.store.nodes.get(node)?.host ?? node;
+    // short host names, as PBS writes them; addresses stay whole
+    return /^[\d.]+$/.test(host) || host.includes(':') ? host : host.split('.')[0]!;
+  }
+
+  schedNodes(): SchedNode[] {
+    const use = this.store.allocations.use();
+    return this.store.nodes.all().map((n) => {
+      const u = use.get(n.name);
+      return {
+        name: n.name,
+        ncpus: n.ncpus,
+        mem: n.mem,
+        ngpus: n.ngpus,
+        labels: n.labels,
+        usedNcpus: u?.ncpus ?? 0,
+        usedMem: u?.mem ?? 0,
+        usedGpus: u?.gpus ?? [],
+        jobCount: u?.jobs ?? 0,
+        exclusive: u?.exclusive ?? false,
+        available: !n.offline && this.isUp(n.name),
+      };
+    });
+  }
+
+  records(): NodeRecord[] {
+    const use = this.store.allocations.use();
+    return this.store.nodes.all().map((n) => {
+      const u = use.get(n.name);
+      const live = this.liveness.get(n.name);
+      const words: string[] = [];
+      if (!live?.up) words.push('down');
+      if (n.offline) words.push('offline');
+      if (u && (u.ncpus >= n.ncpus || u.exclusive)) words.push(u.exclusive ? 'job-exclusive' : 'job-busy');
+      // `jobid/cpu` for every CPU a job holds on the node, CPUs numbered from 0
+      let cpu = 0;
+      const jobs = this.store.allocations
+        .onNode(n.name)
+        .flatMap((s) => Array.from({ length: s.ncpus }, () => `${s.id}/${cpu++}`));
+      const record: NodeRecord = {
+        name: n.name,
+        host: n.host,
+        state: words.length > 0 ? words.join(',') : 'free',
+        ncpus: n.ncpus,
+        mem: n.mem,
+        ngpus: n.ngpus,
+        assignedNcpus: u?.ncpus ?? 0,
+        assignedMem: u?.mem ?? 0,
+        assignedNgpus: u?.gpus.length ?? 0,
+        labels: n.labels,
+        jobs,
+        lastStateChange: Math.floor(Math.max(n.lastStateChange, live?.since ?? 0) / 1000),
+      };
+      const comment = n.comment ?? (live?.up ? undefined : live?.reason);
+      if (comment) record.comment = comment;
+      return record;
+    });
+  }
+
+  stop(): void {
+    for (const link of this.links.values()) link.stop();
+  }
+}

@@ -1,0 +1,127 @@
+// Start and stop the link of each node: the local agent through its socket, remote agents
+// through an SSH session running the agent relay.
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { AgentMessages } from '../agent-link/agent-messages.js';
+import type { StoredNode } from '../db/nodes-table.js';
+import type { Cluster } from './cluster.js';
+import { KnownHosts } from './known-hosts.js';
+import { LocalAgentTransport } from './local-agent.js';
+import { type HeartbeatSettings, NodeLink, type Transport } from './node-link.js';
+import { SshSession } from './ssh-session.js';
+
+export interface AgentSettings {
+  killDelay: number;
+  usageInterval: number;
+  heartbeat?: HeartbeatSettings;
+  /** how this head runs `drover` itself (for the local agent) */
+  localCommand: string[];
+}
+
+export class NodeLinks {
+  private links = new Map<string, NodeLink>();
+  private waiters = new Map<string, (() => void)[]>();
+  readonly knownHosts: KnownHosts;
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly messages: AgentMessages,
+    private readonly log: Logger,
+    home: string,
+    private readonly agent: AgentSettings,
+  ) {
+    this.knownHosts = new KnownHosts(join(home, 'known_hosts'));
+  }
+
+  agentArgs(stateDir: string): string[] {
+    return [
+      'agent',
+      '--state-dir',
+      stateDir,
+      '--kill-delay',
+      String(this.agent.killDelay),
+      '--usage-interval',
+      String(this.agent.usageInterval),
+    ];
+  }
+
+  sshSession(node: StoredNode, allowLearning = false): SshSession {
+    const command = (node.agentCmd ?? 'drover').split(/\s+/).filter(Boolean);
+    const target = {
+      name: node.name,
+      host: node.host,
+      port: node.port,
+      user: node.user ?? 'root',
+      identity: node.identity ?? '',
+    };
+    return new SshSession(
+      target,
+      this.knownHosts,
+      [...command, ...this.agentArgs(node.stateDir)],
+      allowLearning,
+    );
+  }
+
+  private transport(node: StoredNode): Transport {
+    if (node.kind === 'local')
+      return new LocalAgentTransport(node.stateDir, [
+        ...this.agent.localCommand,
+        ...this.agentArgs(node.stateDir),
+      ]);
+    return this.sshSession(node);
+  }
+
+  start(node: StoredNode, transport: Transport = this.transport(node)): void {
+    const name = node.name;
+    const store = this.cluster.store;
+    let helloAt = 0;
+    const handlers = {
+      messages: (batch: Parameters<AgentMessages['handleAll']>[1]) => this.messages.handleAll(name, batch),
+      fenced: () => {
+        helloAt = Date.now();
+        return store.fences.forNode(name);
+      },
+      up: () => {
+        // the agent answered a hello naming its fenced attempts: they are dead now
+        store.fences.clear(name, helloAt);
+        this.cluster.markUp(name);
+        this.log.info({ node: name }, 'node up');
+        for (const w of this.waiters.get(name) ?? []) w();
+        this.waiters.delete(name);
+      },
+      down: (reason: string) => {
+        if (this.cluster.isUp(name)) this.log.warn({ node: name, reason }, 'node down');
+        this.cluster.markDown(name, reason);
+      },
+    };
+    const link = new NodeLink(name, transport, handlers, this.agent.heartbeat);
+    this.links.set(name, link);
+    this.cluster.attach(link);
+    link.start();
+  }
+
+  /** Resolves when the node's agent has said welcome, or after `ms`. */
+  whenUp(name: string, ms: number): Promise<boolean> {
+    if (this.cluster.isUp(name)) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      timer.unref();
+      const list = this.waiters.get(name) ?? [];
+      list.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+      this.waiters.set(name, list);
+    });
+  }
+
+  stop(name: string): void {
+    this.links.get(name)?.stop();
+    this.links.delete(name);
+    this.cluster.detach(name);
+  }
+
+  stopAll(): void {
+    for (const name of [...this.links.keys()]) this.stop(name);
+  }
+}

@@ -1,0 +1,155 @@
+// The head's connection to one node's agent: newline-delimited JSON over a stream that a
+// transport provides (the local agent's Unix socket now, an SSH channel for remote nodes).
+// Reconnects with backoff; says hello on every connection so the agent replays its journal.
+// Heartbeats: a ping every `heartbeatMs`; a connection silent for `timeoutMs` is dropped (an
+// agent that is stopped or hung keeps its socket open but answers nothing).
+import type { Duplex } from 'node:stream';
+import {
+  type AgentMessage,
+  encode,
+  type FencedAttempt,
+  type HeadMessage,
+  LineDecoder,
+  PROTOCOL_VERSION,
+} from '../../core/protocol/agent-protocol.js';
+
+export interface Transport {
+  /** Open a stream to the node's agent, starting the agent when it is not running. */
+  open(): Promise<Duplex>;
+  describe(): string;
+  /** drop the underlying connection (the agent keeps running) */
+  close(): void;
+}
+
+export interface LinkHandlers {
+  /** every message that arrived in one read, in order (handled in one transaction) */
+  messages(batch: AgentMessage[]): void;
+  up(): void;
+  down(reason: string): void;
+  /** the attempts to name in hello: the agent kills them before it answers */
+  fenced?(): FencedAttempt[];
+}
+
+export interface HeartbeatSettings {
+  heartbeatMs: number;
+  timeoutMs: number;
+}
+
+export const DEFAULT_HEARTBEAT: HeartbeatSettings = { heartbeatMs: 1000, timeoutMs: 10_000 };
+
+export class NodeLink {
+  private stream: Duplex | undefined;
+  private stopped = false;
+  private backoffMs = 100;
+  private timer: NodeJS.Timeout | undefined;
+  private beat: NodeJS.Timeout | undefined;
+  private pings = 0;
+  private attachedAt = 0;
+  connected = false;
+  /** when the agent last said anything (epoch ms; 0 = never) */
+  lastHeard = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly transport: Transport,
+    private readonly handlers: LinkHandlers,
+    private readonly heartbeat: HeartbeatSettings = DEFAULT_HEARTBEAT,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    clearInterval(this.beat);
+    this.beat = setInterval(() => this.tick(), this.heartbeat.heartbeatMs);
+    this.beat.unref();
+    void this.connect();
+  }
+
+  /** Ping, or drop a connection that has been silent for the timeout. */
+  private tick(): void {
+    const stream = this.stream;
+    if (!stream) return;
+    const silent = Date.now() - Math.max(this.lastHeard, this.attachedAt);
+    if (silent < this.heartbeat.timeoutMs) {
+      this.send({ t: 'ping', n: ++this.pings });
+      return;
+    }
+    this.stream = undefined;
+    this.connected = false;
+    stream.destroy();
+    const seconds = Math.round(silent / 1000);
+    this.retry(`agent not answering: no heartbeat for ${seconds} s (the connection is up)`);
+  }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return;
+    let stream: Duplex;
+    try {
+      stream = await this.transport.open();
+    } catch (e) {
+      const message = (e as Error).message;
+      // a transport says `agent dead: …` when the host answers but its agent cannot be started
+      this.retry(
+        message.startsWith('agent dead')
+          ? message
+          : `connection lost: cannot reach agent at ${this.transport.describe()}: ${message}`,
+      );
+      return;
+    }
+    if (this.stopped) {
+      stream.destroy();
+      return;
+    }
+    this.attach(stream);
+  }
+
+  private attach(stream: Duplex): void {
+    this.stream = stream;
+    this.attachedAt = Date.now();
+    stream.setEncoding('utf8');
+    const decoder = new LineDecoder<AgentMessage>();
+    stream.on('data', (chunk: string) => {
+      if (this.stream !== stream) return;
+      this.lastHeard = Date.now();
+      const batch = decoder.push(chunk).filter((m) => m.t !== 'pong');
+      if (batch.some((m) => m.t === 'welcome')) {
+        this.connected = true;
+        this.backoffMs = 100;
+        this.handlers.up();
+      }
+      if (batch.length > 0) this.handlers.messages(batch);
+    });
+    stream.on('error', () => {});
+    stream.on('close', () => {
+      if (this.stream !== stream) return;
+      this.stream = undefined;
+      this.connected = false;
+      this.retry('connection lost: connection to agent closed');
+    });
+    const fenced = this.handlers.fenced?.() ?? [];
+    this.send({ t: 'hello', version: PROTOCOL_VERSION, ...(fenced.length > 0 ? { fenced } : {}) });
+  }
+
+  private retry(reason: string): void {
+    this.handlers.down(reason);
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.connect(), this.backoffMs);
+    this.backoffMs = Math.min(this.backoffMs * 2, 5000);
+  }
+
+  send(m: HeadMessage): boolean {
+    if (!this.stream) return false;
+    this.stream.write(encode(m));
+    return true;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    clearInterval(this.beat);
+    this.stream?.destroy();
+    this.stream = undefined;
+    this.connected = false;
+    this.transport.close();
+  }
+}

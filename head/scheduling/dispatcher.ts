@@ -1,0 +1,246 @@
+// Runs the scheduler when something changed (submit, exit, release, node up) and on a slow timer
+// for time-based work; applies the plan with a re-check, then tells the nodes to start the jobs.
+import type { Logger } from 'pino';
+import { EXIT } from '../../core/lifecycle/states.js';
+import type { RunRequest } from '../../core/protocol/agent-protocol.js';
+import { decayed } from '../../core/scheduling/fairshare.js';
+import type { SchedQueue } from '../../core/scheduling/queue-limits.js';
+import { type Placement, type SchedJob, type SchedNode, schedule } from '../../core/scheduling/scheduler.js';
+import type { Checkpoints } from '../agent-link/checkpoint-store.js';
+import type { GroupCommit } from '../db/group-commit.js';
+import type { StoredQueue } from '../db/queues-table.js';
+import type { Store } from '../db/store.js';
+import { withAvoid } from '../farm/farm-tasks.js';
+import { transition } from '../jobs/transitions.js';
+import type { Cluster } from '../nodes/cluster.js';
+import { buildRunRequest, execHost, execVnode, runMessages } from './run-request.js';
+
+export class Dispatcher {
+  private queued = false;
+  private reasons = new Map<number, string>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** the top job's estimated start, as last stored */
+  private estimate: { seq: number; start: number } | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly cluster: Cluster,
+    private readonly log: Logger,
+    private readonly clock: () => number = Date.now,
+    /** when given, passes join the group commit of the work that caused them */
+    private readonly group?: GroupCommit,
+    /** where restarted jobs' checkpoints are read from */
+    private readonly checkpoints?: Checkpoints,
+  ) {}
+
+  /** Ask for a scheduling pass soon; many pokes in one turn of the event loop make one pass. */
+  poke(): void {
+    if (this.queued || this.stopped) return;
+    this.queued = true;
+    if (!this.group) {
+      setImmediate(() => {
+        this.queued = false;
+        if (!this.stopped) this.tick(false);
+      });
+      return;
+    }
+    this.group
+      .run(() => {
+        this.queued = false;
+        return this.pass(false);
+      })
+      .then(
+        (runs) => this.sendRuns(runs),
+        (e) => this.log.error({ err: e }, 'scheduling pass failed'),
+      );
+  }
+
+  /** The slow timer runs full passes, which also refresh the reasons of waiting jobs. */
+  startTimer(intervalMs: number): void {
+    this.timer = setInterval(() => this.tick(true), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+  }
+
+  /** One scheduling pass in one transaction (one commit); `run` messages go out after it. */
+  tick(full = true): void {
+    this.sendRuns(this.store.transaction(() => this.pass(full)));
+  }
+
+  /** Place what fits now (inside the caller's transaction); returns the `run` messages to send. */
+  private pass(full: boolean): { node: string; req: RunRequest }[] {
+    const now = this.clock();
+    this.promoteWaiting(now);
+    const nodes = this.cluster.schedNodes();
+    // a pass caused by an event on a full cluster can place nothing: skip reading the queue
+    if (!full && !nodes.some((n) => n.available && !n.exclusive && n.usedNcpus < n.ncpus)) return [];
+    const queues = this.store.queues.all();
+    // a farm's tasks that avoid nodes are read beyond the per-array cap: they may not fit where
+    // the others would
+    const pending = this.store.jobs.pending(freeCpus(nodes), this.store.farms.failingTasks());
+    const jobs = withAvoid(this.store, this.withShares(pending, queues, now));
+    if (jobs.length === 0) return [];
+    const running = this.store.allocations.holdings();
+    const plan = schedule({
+      now: Math.floor(now / 1000),
+      jobs,
+      nodes,
+      queues: this.limits(queues),
+      running,
+      arrayRoom: this.arrayRoom(jobs),
+    });
+    const placed = plan.placements.flatMap((p) => this.applyOrFail(p, now));
+    for (const { seq, reason } of plan.waiting) {
+      if (this.reasons.get(seq) === reason) continue;
+      this.reasons.set(seq, reason);
+      this.store.jobs.setSchedComment(seq, reason);
+    }
+    const top = plan.estimates[0];
+    if (top?.seq !== this.estimate?.seq || top?.start !== this.estimate?.start) {
+      this.store.jobs.setEstimate(top?.seq, top?.start);
+      this.estimate = top;
+    }
+    return placed;
+  }
+
+  private sendRuns(runs: { node: string; req: RunRequest }[]): void {
+    const load = this.checkpoints && ((id: string, n: number) => this.checkpoints!.load(id, n));
+    for (const { node, req } of runs) {
+      let sent: boolean;
+      try {
+        sent = runMessages(req, load).every((m) => this.cluster.send(node, m));
+      } catch (e) {
+        // e.g. its checkpoint cannot be read: the job fails, not the head
+        this.failRunning(req, `Job could not be sent to ${node}: ${(e as Error).message}`);
+        continue;
+      }
+      if (!sent)
+        this.log.warn({ job: req.jobId }, 'node link not connected; the run is resent when it reconnects');
+    }
+  }
+
+  private failRunning(req: RunRequest, reason: string): void {
+    this.log.error({ job: req.jobId, reason }, 'job failed at dispatch');
+    const r = this.store.transaction(() =>
+      transition(this.store, req.seq, { type: 'failed', status: EXIT.startFailed, reason }, this.clock()),
+    );
+    if (!r.ok) this.log.error({ job: req.jobId, reason: r.error.message }, 'failed job not recorded');
+    this.poke();
+  }
+
+  /** Jobs of fair-share queues carry their owner's decayed usage. */
+  private withShares(jobs: SchedJob[], queues: StoredQueue[], now: number): SchedJob[] {
+    const fair = new Set(queues.filter((q) => q.fairshare).map((q) => q.name));
+    if (fair.size === 0 || jobs.length === 0) return jobs;
+    const usage = this.store.fairshare.all();
+    const at = Math.floor(now / 1000);
+    return jobs.map((j) => {
+      const entry = j.queue && fair.has(j.queue) ? usage.get(j.user ?? '') : undefined;
+      return entry ? { ...j, share: decayed(entry, at) } : j;
+    });
+  }
+
+  /** The queues with their limits and how many of their jobs run now. */
+  private limits(queues: StoredQueue[]): SchedQueue[] {
+    const counts = this.store.jobs.runningCounts();
+    return queues.map((q) => {
+      const mine = counts.filter((c) => c.queue === q.name);
+      const running = mine.reduce((sum, c) => sum + c.n, 0);
+      return { ...q, running, runningByUser: Object.fromEntries(mine.map((c) => [c.user, c.n])) };
+    });
+  }
+
+  /** Arrays with a `%N` limit among the waiting subjobs: how many more may start. */
+  private arrayRoom(jobs: SchedJob[]): Map<number, number> {
+    const room = new Map<number, number>();
+    const arrays = new Set(jobs.flatMap((j) => (j.array === undefined ? [] : [j.array])));
+    if (arrays.size === 0) return room;
+    const running = this.store.jobs.runningSubjobs();
+    for (const seq of arrays) {
+      const max = this.store.jobs.get(seq)?.spec.array?.maxRun;
+      if (max !== undefined) room.set(seq, max - (running.get(seq) ?? 0));
+    }
+    return room;
+  }
+
+  /** W jobs whose start time has come become Q. */
+  private promoteWaiting(now: number): void {
+    for (const job of this.store.jobs.inState('W')) {
+      if ((job.row.executionTime ?? 0) * 1000 <= now)
+        transition(this.store, job.seq, { type: 'eligible' }, now);
+    }
+  }
+
+  /**
+   * One placement in a savepoint of its own: a job whose dispatch throws (a record the head cannot
+   * turn into a run) fails alone, with a comment and Exit_status -1; the pass goes on.
+   */
+  private applyOrFail(p: Placement, now: number): { node: string; req: RunRequest }[] {
+    try {
+      const run = this.store.transaction(() => this.apply(p, now));
+      return run ? [run] : [];
+    } catch (e) {
+      const reason = `Job could not be dispatched: ${(e as Error).message}`;
+      this.log.error({ job: p.seq, reason }, 'job failed at dispatch');
+      const r = transition(this.store, p.seq, { type: 'failed', status: EXIT.startFailed, reason }, now);
+      if (!r.ok) this.log.error({ job: p.seq, reason: r.error.message }, 'failed job not recorded');
+      return [];
+    }
+  }
+
+  /** Record one placement if the nodes still have room; return the `run` to send. */
+  private apply(p: Placement, now: number): { node: string; req: RunRequest } | undefined {
+    if (!stillFits(p, this.cluster.schedNodes())) return undefined;
+    const job = this.store.jobs.get(p.seq);
+    if (job?.row.state !== 'Q') return undefined;
+    this.store.allocations.add(p.seq, p.slots, p.exclusive);
+    const restore = job.row.checkpoint?.count;
+    const event = {
+      type: 'run' as const,
+      node: p.slots[0]!.node,
+      attempt: job.row.attempt + 1,
+      execHost: execHost(p.slots),
+      execVnode: execVnode(p.slots),
+      ...(restore ? { restore } : {}),
+    };
+    const dependents = this.store.dependencies.waitingOn(p.seq).length > 0;
+    const r = transition(this.store, p.seq, event, now);
+    if (!r.ok) throw new Error(r.error.message);
+    if (dependents) this.poke(); // `after` dependents may run now
+    this.store.jobs.setSchedComment(p.seq, null);
+    this.reasons.delete(p.seq);
+    const req = buildRunRequest(r.value, p.slots, this.store.jobs.script(p.seq), (n) =>
+      this.cluster.hostOf(n),
+    );
+    return { node: p.slots[0]!.node, req };
+  }
+}
+
+/** The CPUs free for new jobs: no more of one array's subjobs can start in a pass. */
+export function freeCpus(nodes: SchedNode[]): number {
+  return nodes.reduce(
+    (n, x) => n + (x.available && !x.exclusive ? Math.max(0, x.ncpus - x.usedNcpus) : 0),
+    0,
+  );
+}
+
+function stillFits(p: Placement, nodes: SchedNode[]): boolean {
+  const need = new Map<string, { ncpus: number; mem: number; gpus: number[] }>();
+  for (const s of p.slots) {
+    const n = need.get(s.node) ?? { ncpus: 0, mem: 0, gpus: [] };
+    need.set(s.node, { ncpus: n.ncpus + s.ncpus, mem: n.mem + s.mem, gpus: [...n.gpus, ...s.gpus] });
+  }
+  for (const [name, n] of need) {
+    const node = nodes.find((x) => x.name === name);
+    if (!node?.available || node.exclusive) return false;
+    if (p.exclusive && node.jobCount > 0) return false;
+    if (node.ncpus - node.usedNcpus < n.ncpus || node.mem - node.usedMem < n.mem) return false;
+    if (n.gpus.some((g) => node.usedGpus.includes(g))) return false;
+  }
+  return true;
+}
