@@ -15,8 +15,10 @@ import type { Holding } from '../core/scheduling/backfill.js';
 import { type SchedJob, type SchedNode, schedule } from '../core/scheduling/scheduler.js';
 import type { JobSpec } from '../core/types.js';
 import { openStore } from '../head/db/store.js';
+import { registerFeatures } from '../head/features.js';
 import { submitJob } from '../head/jobs/submit-job.js';
 import { freeCpus } from '../head/scheduling/dispatcher.js';
+import { PendingQueue } from '../head/scheduling/pending-queue.js';
 import { resources } from '../test/helpers/requests.js';
 
 const { values } = parseArgs({
@@ -148,6 +150,8 @@ function headPass(): void {
   const dir = mkdtempSync(join(tmpdir(), 'drover-bench-'));
   // dist/bench → the repository's migrations
   const store = openStore(join(dir, 'head.db'), resolve(import.meta.dirname, '../../migrations'));
+  registerFeatures(store);
+  const queue = new PendingQueue(store);
   const { nodes: busy, running } = nodes(true);
   const ctx = { store, server: 'bench', nodes: () => busy };
   const must = (r: ReturnType<typeof submitJob>) => {
@@ -170,7 +174,7 @@ function headPass(): void {
   let plan = schedule({ now: NOW, jobs: [], nodes: busy, queues, running });
   for (let i = 0; i < 5; i++) {
     const t1 = performance.now();
-    const jobs = store.jobs.pending(freeCpus(busy));
+    const jobs = queue.read(freeCpus(busy));
     reads.push(performance.now() - t1);
     const arrayRoom = new Map(
       [...new Set(jobs.flatMap((j) => (j.array === undefined ? [] : [j.array])))].map((a) => [a, 50]),

@@ -29,7 +29,11 @@ export class Checkpoints {
     return join(this.dir, jobId);
   }
 
-  /** Store checkpoint `count` of a job durably; returns its size in bytes. */
+  /**
+   * Store checkpoint `count` of a job durably; returns its size in bytes. The older one stays
+   * until prune(): the head records the new count first, so a crash in between still finds the
+   * checkpoint its record names.
+   */
   save(jobId: string, count: number, files: CheckpointFile[]): number {
     const root = this.jobDir(jobId);
     const partial = join(root, `${count}.partial`);
@@ -53,9 +57,15 @@ export class Checkpoints {
     const fd = openSync(root, 'r');
     fsyncSync(fd);
     closeSync(fd);
+    return size;
+  }
+
+  /** Every checkpoint of a job but `count` goes (once `count` is recorded). */
+  prune(jobId: string, count: number): void {
+    const root = this.jobDir(jobId);
+    if (!existsSync(root)) return;
     for (const name of readdirSync(root))
       if (name !== String(count)) rmSync(join(root, name), { recursive: true, force: true });
-    return size;
   }
 
   /** The files of checkpoint `count`, or undefined when the store does not have it. */

@@ -7,7 +7,11 @@ import { eventsSql } from './events-table.js';
 import { fairshareSql } from './fairshare-table.js';
 import { farmsSql } from './farms-table.js';
 import { fencesSql } from './fences-table.js';
-import { jobsSql } from './jobs-table.js';
+import { jobLookupsSql, jobWritesSql } from './jobs-table.js';
+import { subjobCountsSql, subjobRowsSql } from './jobs-table-arrays.js';
+import { jobListsSql } from './jobs-table-lists.js';
+import { jobNotesSql, jobQueueSql } from './jobs-table-queue.js';
+import { rawJobsSql } from './jobs-table-raw.js';
 import { metaSql } from './meta-table.js';
 import { nodesSql } from './nodes-table.js';
 import { queuesSql } from './queues-table.js';
@@ -20,7 +24,16 @@ export function openStore(file: string, migrationsDir: string) {
 export function storeOf(db: Db) {
   return {
     db,
-    jobs: jobsSql(db),
+    jobs: {
+      ...jobWritesSql(db),
+      ...jobLookupsSql(db),
+      ...jobListsSql(db),
+      ...subjobRowsSql(db),
+      ...subjobCountsSql(db),
+      ...jobQueueSql(db),
+      ...jobNotesSql(db),
+      ...rawJobsSql(db),
+    },
     events: eventsSql(db),
     meta: metaSql(db),
     nodes: nodesSql(db),

@@ -2,8 +2,8 @@
 // (tasks). Here: the farm's frames at submission, its tasks' progress and logs, the retry of a
 // failed task on another node, the nodes blocklisted for a farm, re-rendering frames, and the
 // post job (`--then`) once every frame is done.
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ok, refuse } from '../../core/errors.js';
 import { farmChunks, MISSING_FRAMES_STATUS, postScript, taskScript } from '../../core/farm/farm-script.js';
 import { checkPlaceholders } from '../../core/farm/frames.js';
@@ -47,6 +47,9 @@ export interface FarmDeps {
 }
 
 export class Farms {
+  /** log text recorded in a transaction that has not committed yet: log path → text */
+  private readonly unwritten = new Map<string, string>();
+
   constructor(private readonly d: FarmDeps) {}
 
   private get store(): Store {
@@ -59,8 +62,9 @@ export class Farms {
 
   /** The last lines of an attempt's log ('' when it wrote none). */
   tail(farm: number, task: number | 'post', attempt: number, lines = TAIL_LINES): string {
+    const path = this.logPath(farm, task, attempt);
     try {
-      const text = readFileSync(this.logPath(farm, task, attempt), 'utf8');
+      const text = (existsSync(path) ? readFileSync(path, 'utf8') : '') + (this.unwritten.get(path) ?? '');
       return text
         .split(/\r\n|\r|\n/)
         .filter((l) => l.trim() !== '')
@@ -71,26 +75,39 @@ export class Farms {
     }
   }
 
-  /** A task's or post job's new output and what it said; a stale attempt's is ignored. */
-  progress(job: StoredJob, attempt: number, updates: ProgressUpdate[], text: string): void {
+  /**
+   * A task's or post job's new output and what it said; a stale attempt's is ignored. The frames
+   * are recorded now (in the caller's transaction); the returned function appends the text to
+   * the attempt's log once that has committed.
+   */
+  progress(
+    job: StoredJob,
+    attempt: number,
+    updates: ProgressUpdate[],
+    text: string,
+  ): (() => void) | undefined {
     const where = taskOf(job);
-    if (!where || job.row.attempt !== attempt || job.row.state !== 'R') return;
-    if (text !== '') {
-      const path = this.logPath(where.farm, where.task, attempt);
-      mkdirSync(join(this.d.logsDir, String(where.farm)), { recursive: true });
-      appendFileSync(path, text);
-    }
+    if (!where || job.row.attempt !== attempt || job.row.state !== 'R') return undefined;
     if (where.task === 'post') {
       const missing = updates.flatMap((u) => (u.k === 'missing' ? [u.frame] : []));
       if (missing.length) {
         const post = this.store.farms.post(where.farm);
         this.store.farms.setPost(where.farm, job.seq, [...(post?.missing ?? []), ...missing]);
       }
-      return;
+    } else {
+      const frames = this.store.farms.taskFrames(where.farm, where.task);
+      this.store.farms.putFrames(where.farm, trackFrames(frames, updates));
     }
-    const frames = this.store.farms.taskFrames(where.farm, where.task);
-    const changed = trackFrames(frames, updates);
-    this.store.farms.putFrames(where.farm, changed);
+    if (text === '') return undefined;
+    const path = this.logPath(where.farm, where.task, attempt);
+    this.unwritten.set(path, (this.unwritten.get(path) ?? '') + text);
+    return () => {
+      const pending = this.unwritten.get(path);
+      if (pending === undefined) return;
+      this.unwritten.delete(path);
+      mkdirSync(dirname(path), { recursive: true });
+      appendFileSync(path, pending);
+    };
   }
 
   /**

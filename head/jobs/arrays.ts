@@ -15,6 +15,7 @@ import { resolveStdPath } from '../../core/pbs/qsub-command-line.js';
 import type { JobSpec, Result } from '../../core/types.js';
 import type { StoredJob } from '../db/jobs-table.js';
 import type { Store } from '../db/store.js';
+import type { Apply } from './lifecycle-hooks.js';
 
 /** The indices of an array spec, expanded again at the head (max_array_size applies). */
 export function arrayIndices(array: NonNullable<JobSpec['array']>): Result<ArraySpec> {
@@ -74,22 +75,17 @@ export function insertSubjobs(store: Store, parent: ArrayParent, indices: number
  * After an event of a subjob: its parent begins with its first run and ends with its last
  * subjob. `apply` is the transition function (passed in to keep one way of changing a job).
  */
-export function followSubjob(
-  store: Store,
-  subjob: StoredJob,
-  event: TimedEvent,
-  apply: (seq: number, event: TimedEvent) => void,
-): void {
+export function followSubjob(store: Store, subjob: StoredJob, event: TimedEvent, apply: Apply): void {
   const parentSeq = subjob.arrayParent;
-  if (parentSeq === undefined) return;
+  if (subjob.kind !== 'subjob' || parentSeq === undefined) return;
   const parent = store.jobs.get(parentSeq);
   if (parent?.row.state === 'F' && event.type === 'resubmitted')
-    apply(parentSeq, { type: 'resubmitted', at: event.at, reason: event.reason });
+    apply(parentSeq, { type: 'resubmitted', reason: event.reason }, event.at);
   else if (!parent || parent.row.state === 'F') return;
-  if (event.type === 'run' && !parent.row.arrayBegun) apply(parentSeq, { type: 'array_begun', at: event.at });
+  if (event.type === 'run' && !parent.row.arrayBegun) apply(parentSeq, { type: 'array_begun' }, event.at);
   const ended = event.type === 'finished' || event.type === 'deleted' || event.type === 'failed';
   if (ended && !store.jobs.hasUnfinishedSubjob(parentSeq)) {
-    apply(parentSeq, { type: 'array_ended', at: event.at, ...arrayOutcome(store, parentSeq) });
+    apply(parentSeq, { type: 'array_ended', ...arrayOutcome(store, parentSeq) }, event.at);
   }
 }
 

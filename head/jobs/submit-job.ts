@@ -1,18 +1,14 @@
-// qsub at the head: re-check what the command sent, refuse what can never run, then store the
-// job and its `queued` event in one transaction.
-
+// qsub at the head: re-check what the command sent, refuse what can never run, let each feature
+// check its part (head/jobs/lifecycle-hooks.ts), then store the job, its `queued` event and what
+// the features record in one transaction.
 import { ok, refuse } from '../../core/errors.js';
 import { initialRow } from '../../core/lifecycle/lifecycle.js';
-import { formatDependList, parseDependList } from '../../core/pbs/depend-list.js';
 import { resolveStdPath } from '../../core/pbs/qsub-command-line.js';
 import { applyQueueWalltime } from '../../core/scheduling/queue-limits.js';
 import { neverRunReason, type SchedNode } from '../../core/scheduling/scheduler.js';
 import type { JobSpec, Result } from '../../core/types.js';
 import type { Store } from '../db/store.js';
-import { prepareFarm } from '../farm/farm-jobs.js';
-import { createFarm } from '../farm/farm-tasks.js';
-import { arrayIndices, insertSubjobs } from './arrays.js';
-import { checkDependencies, recordDependencies } from './dependencies.js';
+import { hooksOf, type SubmitPlan } from './lifecycle-hooks.js';
 
 export interface SubmitContext {
   store: Store;
@@ -21,33 +17,55 @@ export interface SubmitContext {
   now?: number;
   /** the job's owner, `user@host` as the head established it (default: the spec's) */
   owner?: string;
-  /** the server's say on `owner` storing a submission of `jobs` unfinished jobs (head/admission.ts) */
+  /** the server's say on `owner` storing a submission of `jobs` unfinished jobs (head/jobs/admission.ts) */
   admit?: (owner: string, spec: JobSpec, jobs: number) => Result<void>;
+}
+
+/** The spec as the features prepare it (e.g. a render farm's array and task script). */
+function prepared(store: Store, asked: JobSpec): Result<JobSpec> {
+  let spec = asked;
+  for (const hooks of hooksOf(store)) {
+    const r = hooks.prepare?.(spec);
+    if (r && !r.ok) return r;
+    if (r) spec = r.value;
+  }
+  return ok(spec);
+}
+
+/** The spec with its queue's walltime limits applied, in a queue that takes jobs. */
+function queued(store: Store, spec: JobSpec): Result<{ spec: JobSpec; queue: string }> {
+  const queue = spec.queue ?? store.meta.get('default_queue');
+  if (!queue) return refuse('UNKNOWN_QUEUE', 'No default queue specified');
+  const stored = store.queues.get(queue);
+  if (!stored) return refuse('UNKNOWN_QUEUE', 'Unknown queue');
+  if (!stored.enabled) return refuse('QUEUE_DISABLED', 'Queue is not enabled');
+  const limited = applyQueueWalltime(spec.resources, stored);
+  if (!limited.ok) return limited;
+  return ok({ spec: { ...spec, resources: limited.value }, queue });
+}
+
+function plans(store: Store, spec: JobSpec, server: string): Result<SubmitPlan[]> {
+  const out: SubmitPlan[] = [];
+  for (const hooks of hooksOf(store)) {
+    const r = hooks.plan?.(store, spec, server);
+    if (r && !r.ok) return r;
+    if (r?.value) out.push(r.value);
+  }
+  return ok(out);
 }
 
 export function submitJob(ctx: SubmitContext, asked: JobSpec): Result<{ id: string; seq: number }> {
   const { store } = ctx;
-  const farmed = prepareFarm(asked);
-  if (!farmed.ok) return farmed;
-  const submitted = farmed.value;
-  const queueName = submitted.queue ?? store.meta.get('default_queue');
-  if (!queueName) return refuse('UNKNOWN_QUEUE', 'No default queue specified');
-  const queue = store.queues.get(queueName);
-  if (!queue) return refuse('UNKNOWN_QUEUE', 'Unknown queue');
-  if (!queue.enabled) return refuse('QUEUE_DISABLED', 'Queue is not enabled');
-  const limited = applyQueueWalltime(submitted.resources, queue);
-  if (!limited.ok) return limited;
-  const spec = { ...submitted, resources: limited.value };
-  const depend = spec.depend === undefined ? undefined : parseDependList(spec.depend, ctx.server);
-  if (depend && !depend.ok) return depend;
-  if (depend) {
-    const checked = checkDependencies(store, depend.value);
-    if (!checked.ok) return checked;
-  }
-  const array = spec.array ? arrayIndices(spec.array) : undefined;
-  if (array && !array.ok) return array;
+  const prepare = prepared(store, asked);
+  if (!prepare.ok) return prepare;
+  const q = queued(store, prepare.value);
+  if (!q.ok) return q;
+  const { spec, queue } = q.value;
+  const planned = plans(store, spec, ctx.server);
+  if (!planned.ok) return planned;
+  const array = planned.value.find((p) => p.array)?.array;
   const owner = ctx.owner ?? `${spec.user}@${spec.submitHost}`;
-  const admitted = ctx.admit?.(owner, spec, array ? array.value.indices.length : 1);
+  const admitted = ctx.admit?.(owner, spec, array?.jobs ?? 1);
   if (admitted && !admitted.ok) return admitted;
   const never = neverRunReason(spec.resources, ctx.nodes());
   if (never !== undefined) {
@@ -55,44 +73,54 @@ export function submitJob(ctx: SubmitContext, asked: JobSpec): Result<{ id: stri
   }
   const at = ctx.now ?? Date.now();
   return ok(
-    store.transaction(() => {
-      const seq = store.meta.nextSeq();
-      const id = `${seq}${array ? '[]' : ''}.${ctx.server}`;
-      const { script, ...stored } = spec;
-      if (spec.depend !== undefined) stored.depend = formatDependList(spec.depend, ctx.server);
-      stored.variables = [...spec.variables.filter(([k]) => k !== 'PBS_O_QUEUE'), ['PBS_O_QUEUE', queueName]];
-      const event = {
-        type: 'queued' as const,
-        at,
-        hold: spec.hold,
-        name: spec.name,
-        priority: spec.priority,
-        resources: spec.resources,
-        ...(spec.executionTime !== undefined ? { executionTime: spec.executionTime } : {}),
-        ...(array ? { array: true } : {}),
-      };
-      const row = initialRow(event);
-      store.jobs.insert(
-        {
-          seq,
-          id,
-          kind: array ? 'array' : 'job',
-          owner,
-          queue: queueName,
-          spec: stored,
-          outputPath: `${spec.submitHost}:${resolveStdPath(spec, 'o', id, seq)}`,
-          errorPath: `${spec.submitHost}:${resolveStdPath(spec, 'e', id, seq)}`,
-          ctime: Math.floor(at / 1000),
-          row,
-        },
-        script,
-      );
-      store.events.append(seq, event);
-      if (array)
-        insertSubjobs(store, { seq, id, owner, queue: queueName, spec: stored }, array.value.indices, at);
-      if (depend) recordDependencies(store, seq, depend.value, at);
-      if (spec.farm) createFarm(store, seq, spec.farm);
-      return { id, seq };
-    }),
+    store.transaction(() => storeSubmission(store, { ctx, spec, queue, owner, plans: planned.value, at })),
   );
+}
+
+interface Admitted {
+  ctx: SubmitContext;
+  spec: JobSpec;
+  queue: string;
+  owner: string;
+  plans: SubmitPlan[];
+  at: number;
+}
+
+/** Store an admitted submission (inside its transaction). */
+function storeSubmission(store: Store, a: Admitted): { id: string; seq: number } {
+  const { spec, queue, owner, at } = a;
+  const array = a.plans.some((p) => p.array);
+  const seq = store.meta.nextSeq();
+  const id = `${seq}${array ? '[]' : ''}.${a.ctx.server}`;
+  const { script, ...rest } = spec;
+  const stored: JobSpec = Object.assign(rest, ...a.plans.map((p) => p.stored ?? {}));
+  stored.variables = [...spec.variables.filter(([k]) => k !== 'PBS_O_QUEUE'), ['PBS_O_QUEUE', queue]];
+  const event = {
+    type: 'queued' as const,
+    at,
+    hold: spec.hold,
+    name: spec.name,
+    priority: spec.priority,
+    resources: spec.resources,
+    ...(spec.executionTime !== undefined ? { executionTime: spec.executionTime } : {}),
+    ...(array ? { array: true } : {}),
+  };
+  store.jobs.insert(
+    {
+      seq,
+      id,
+      kind: array ? 'array' : 'job',
+      owner,
+      queue,
+      spec: stored,
+      outputPath: `${spec.submitHost}:${resolveStdPath(spec, 'o', id, seq)}`,
+      errorPath: `${spec.submitHost}:${resolveStdPath(spec, 'e', id, seq)}`,
+      ctime: Math.floor(at / 1000),
+      row: initialRow(event),
+    },
+    script,
+  );
+  store.events.append(seq, event);
+  for (const p of a.plans) p.record?.({ seq, id, owner, queue, spec: stored }, at);
+  return { id, seq };
 }

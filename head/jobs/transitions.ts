@@ -1,14 +1,13 @@
 // The one way a job changes: read the row, apply the event with the pure reducer, store the new
-// row only if the job is still in the state we read, append the event. One transaction.
+// row only if the job is still in the state we read, append the event, then let the features'
+// hooks follow it (head/jobs/lifecycle-hooks.ts). One transaction.
 import { ok, refuse } from '../../core/errors.js';
 import { applyEvent, type JobEvent } from '../../core/lifecycle/lifecycle.js';
 import { addUsage } from '../../core/scheduling/fairshare.js';
 import type { Result } from '../../core/types.js';
 import type { StoredJob } from '../db/jobs-table.js';
 import type { Store } from '../db/store.js';
-import { followFarmTask } from '../farm/farm-tasks.js';
-import { followSubjob } from './arrays.js';
-import { settleDependents } from './dependencies.js';
+import { type Apply, hooksOf } from './lifecycle-hooks.js';
 
 /** A run ended: its allocated CPU-seconds count towards its owner's fair share. */
 function recordUsage(store: Store, job: StoredJob, walltime: number, at: number): void {
@@ -19,15 +18,15 @@ function recordUsage(store: Store, job: StoredJob, walltime: number, at: number)
   store.fairshare.put(user, addUsage(store.fairshare.get(user), ncpus * walltime, now));
 }
 
-/** Events after which the jobs that depend on this one may be met (or never be). */
-const SETTLES: readonly JobEvent['type'][] = [
-  'run',
-  'finished',
-  'deleted',
-  'failed',
-  'array_begun',
-  'array_ended',
-];
+/** Events after which a job holds no node any more. */
+const RELEASES: readonly JobEvent['type'][] = ['exited', 'requeued', 'failed'];
+
+/** How many jobs became eligible (Q) through transitions, per store: a new pass may place them. */
+const woken = new WeakMap<Store, number>();
+
+export function eligibleCount(store: Store): number {
+  return woken.get(store) ?? 0;
+}
 
 export function transition(store: Store, seq: number, event: JobEvent, at = Date.now()): Result<StoredJob> {
   return store.transaction(() => {
@@ -40,18 +39,14 @@ export function transition(store: Store, seq: number, event: JobEvent, at = Date
       return refuse('BAD_STATE', `job ${job.id} changed state meanwhile`);
     }
     store.events.append(seq, timed);
-    if (event.type === 'exited' || event.type === 'requeued' || event.type === 'failed')
-      store.allocations.release(seq);
+    if (RELEASES.includes(event.type)) store.allocations.release(seq);
     if (event.type === 'exited') recordUsage(store, job, event.usage?.walltime ?? 0, at);
-    if (SETTLES.includes(event.type)) settleDependents(store, seq, next.value.state === 'F', at);
-    if (job.spec.farm && job.kind === 'subjob') followFarmTask(store, job, timed, next.value.exitStatus);
-    if (job.kind === 'subjob') {
-      followSubjob(store, job, timed, (parent, e) => {
-        const { at: when, ...rest } = e;
-        const r = transition(store, parent, rest as JobEvent, when);
-        if (!r.ok) throw new Error(`array ${parent}: ${r.error.message}`);
-      });
-    }
+    if (next.value.state === 'Q' && job.row.state !== 'Q') woken.set(store, eligibleCount(store) + 1);
+    const apply: Apply = (other, e, when) => {
+      const r = transition(store, other, e, when);
+      if (!r.ok) throw new Error(`job ${other}: ${r.error.message}`);
+    };
+    for (const hooks of hooksOf(store)) hooks.transitioned?.(store, job, timed, next.value, apply);
     return ok({ ...job, row: next.value });
   });
 }

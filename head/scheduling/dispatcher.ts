@@ -10,9 +10,10 @@ import type { Checkpoints } from '../agent-link/checkpoint-store.js';
 import type { GroupCommit } from '../db/group-commit.js';
 import type { StoredQueue } from '../db/queues-table.js';
 import type { Store } from '../db/store.js';
-import { withAvoid } from '../farm/farm-tasks.js';
-import { transition } from '../jobs/transitions.js';
+import { hooksOf } from '../jobs/lifecycle-hooks.js';
+import { eligibleCount, transition } from '../jobs/transitions.js';
 import type { Cluster } from '../nodes/cluster.js';
+import { PendingQueue } from './pending-queue.js';
 import { buildRunRequest, execHost, execVnode, runMessages } from './run-request.js';
 
 export class Dispatcher {
@@ -22,6 +23,7 @@ export class Dispatcher {
   private stopped = false;
   /** the top job's estimated start, as last stored */
   private estimate: { seq: number; start: number } | undefined;
+  private readonly pending: PendingQueue;
 
   constructor(
     private readonly store: Store,
@@ -32,7 +34,9 @@ export class Dispatcher {
     private readonly group?: GroupCommit,
     /** where restarted jobs' checkpoints are read from */
     private readonly checkpoints?: Checkpoints,
-  ) {}
+  ) {
+    this.pending = new PendingQueue(store);
+  }
 
   /** Ask for a scheduling pass soon; many pokes in one turn of the event loop make one pass. */
   poke(): void {
@@ -80,10 +84,7 @@ export class Dispatcher {
     // a pass caused by an event on a full cluster can place nothing: skip reading the queue
     if (!full && !nodes.some((n) => n.available && !n.exclusive && n.usedNcpus < n.ncpus)) return [];
     const queues = this.store.queues.all();
-    // a farm's tasks that avoid nodes are read beyond the per-array cap: they may not fit where
-    // the others would
-    const pending = this.store.jobs.pending(freeCpus(nodes), this.store.farms.failingTasks());
-    const jobs = withAvoid(this.store, this.withShares(pending, queues, now));
+    const jobs = this.withShares(this.pending.read(freeCpus(nodes)), queues, now);
     if (jobs.length === 0) return [];
     const running = this.store.allocations.holdings();
     const plan = schedule({
@@ -92,7 +93,7 @@ export class Dispatcher {
       nodes,
       queues: this.limits(queues),
       running,
-      arrayRoom: this.arrayRoom(jobs),
+      arrayRoom: this.room(jobs),
     });
     const placed = plan.placements.flatMap((p) => this.applyOrFail(p, now));
     for (const { seq, reason } of plan.waiting) {
@@ -155,16 +156,12 @@ export class Dispatcher {
     });
   }
 
-  /** Arrays with a `%N` limit among the waiting subjobs: how many more may start. */
-  private arrayRoom(jobs: SchedJob[]): Map<number, number> {
+  /** What the features say of how many more jobs of each array may start. */
+  private room(jobs: SchedJob[]): Map<number, number> {
     const room = new Map<number, number>();
-    const arrays = new Set(jobs.flatMap((j) => (j.array === undefined ? [] : [j.array])));
-    if (arrays.size === 0) return room;
-    const running = this.store.jobs.runningSubjobs();
-    for (const seq of arrays) {
-      const max = this.store.jobs.get(seq)?.spec.array?.maxRun;
-      if (max !== undefined) room.set(seq, max - (running.get(seq) ?? 0));
-    }
+    for (const hooks of hooksOf(this.store))
+      for (const [seq, n] of hooks.room?.(this.store, jobs) ?? [])
+        room.set(seq, Math.min(n, room.get(seq) ?? n));
     return room;
   }
 
@@ -208,10 +205,10 @@ export class Dispatcher {
       execVnode: execVnode(p.slots),
       ...(restore ? { restore } : {}),
     };
-    const dependents = this.store.dependencies.waitingOn(p.seq).length > 0;
+    const woken = eligibleCount(this.store);
     const r = transition(this.store, p.seq, event, now);
     if (!r.ok) throw new Error(r.error.message);
-    if (dependents) this.poke(); // `after` dependents may run now
+    if (eligibleCount(this.store) !== woken) this.poke(); // e.g. jobs that waited for this one to start
     this.store.jobs.setSchedComment(p.seq, null);
     this.reasons.delete(p.seq);
     const req = buildRunRequest(r.value, p.slots, this.store.jobs.script(p.seq), (n) =>

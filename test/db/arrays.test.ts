@@ -1,17 +1,19 @@
 // Arrays and the scheduler's queue at the database tier: subjob rows, the parent following its
-// subjobs, what pending() hands the scheduler (kept between passes, re-read after a rollback).
+// subjobs, what the pending queue hands the scheduler (kept between passes, re-read after a rollback).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobSpec } from '../../core/types.js';
 import type { Store } from '../../head/db/store.js';
 import { submitJob } from '../../head/jobs/submit-job.js';
 import { transition } from '../../head/jobs/transitions.js';
 import { Cluster } from '../../head/nodes/cluster.js';
+import { PendingQueue } from '../../head/scheduling/pending-queue.js';
 import { addNode, openTempStore, type TempStore } from '../helpers/db-fixture.js';
 import { makeSpec, T0 } from '../helpers/records.js';
 
 let temp: TempStore;
 let store: Store;
 let cluster: Cluster;
+let queue: PendingQueue;
 const at = (s: number) => (T0 + s) * 1000;
 
 beforeEach(() => {
@@ -19,6 +21,7 @@ beforeEach(() => {
   store = temp.store;
   addNode(store, { name: 'n1', ncpus: 4 });
   cluster = new Cluster(store);
+  queue = new PendingQueue(store);
 });
 afterEach(() => temp.dispose());
 
@@ -32,8 +35,8 @@ function submit(spec: Partial<JobSpec> = {}): { id: string; seq: number } {
 }
 
 const pendingIds = (free?: number) =>
-  store.jobs
-    .pending(free)
+  queue
+    .read(free)
     .map((j) => j.id)
     .sort();
 
@@ -89,16 +92,16 @@ describe('array rows', () => {
   });
 });
 
-describe('pending()', () => {
+describe('the pending queue', () => {
   it('leaves out subjobs of held arrays and takes of an array only what the free CPUs could hold', () => {
     const plain = submit();
     const held = submit({ hold: true, array: { submitted: '1-3', style: 'pbs' } });
     const open = submit({ array: { submitted: '1-6', style: 'pbs' } });
     expect(pendingIds()).toEqual([plain.id, ...store.jobs.subjobs(open.seq).map((j) => j.id)].sort());
-    expect(store.jobs.pending(2).filter((j) => j.array === open.seq)).toHaveLength(2);
-    expect(store.jobs.pending(0).filter((j) => j.array === open.seq)).toHaveLength(1);
+    expect(queue.read(2).filter((j) => j.array === open.seq)).toHaveLength(2);
+    expect(queue.read(0).filter((j) => j.array === open.seq)).toHaveLength(1);
     transition(store, held.seq, { type: 'released', types: 'u', by: 'me' }, at(1));
-    expect(store.jobs.pending().filter((j) => j.array === held.seq)).toHaveLength(3);
+    expect(queue.read().filter((j) => j.array === held.seq)).toHaveLength(3);
   });
 
   it('keeps the queue between reads and reads a rolled-back change again', () => {

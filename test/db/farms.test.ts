@@ -8,10 +8,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FarmSpec } from '../../core/types.js';
 import type { Store } from '../../head/db/store.js';
 import { Farms } from '../../head/farm/farm-jobs.js';
-import { withAvoid } from '../../head/farm/farm-tasks.js';
 import { submitJob } from '../../head/jobs/submit-job.js';
 import { transition } from '../../head/jobs/transitions.js';
 import { Cluster } from '../../head/nodes/cluster.js';
+import { PendingQueue } from '../../head/scheduling/pending-queue.js';
 import { addNode, openTempStore, type TempStore } from '../helpers/db-fixture.js';
 import { makeSpec, T0 } from '../helpers/records.js';
 
@@ -93,7 +93,7 @@ describe('render farms', () => {
       /attempt 1 failed on n1 \(exit 3\); retry 1 of 2 on another node/,
     );
     // the task avoids n1; the other task does not, until n1 is blocklisted
-    const avoid = () => withAvoid(store, store.jobs.pending()).map((j) => [j.id, [...(j.avoid ?? [])]]);
+    const avoid = () => new PendingQueue(store).read().map((j) => [j.id, [...(j.avoid ?? [])]]);
     expect(avoid()).toEqual([
       [task(farm, 1).id, ['n1']],
       [task(farm, 2).id, []],
@@ -130,12 +130,8 @@ describe('render farms', () => {
     const farm = submitFarm({ frames: [1, 2, 3], chunk: 1 });
     run(farm, 1, 'n1');
     exit(farm, 1, 'n1', 3);
-    // one free CPU: without the extension only task 1 (which avoids n1) would be read
-    expect(store.jobs.pending(1).map((j) => j.id)).toEqual([task(farm, 1).id]);
-    expect(store.jobs.pending(1, store.farms.failingTasks()).map((j) => j.id)).toEqual([
-      task(farm, 1).id,
-      task(farm, 2).id,
-    ]);
+    // one free CPU: besides task 1 (which avoids n1), one more is read
+    expect(new PendingQueue(store).read(1).map((j) => j.id)).toEqual([task(farm, 1).id, task(farm, 2).id]);
   });
 
   it('submits the post job when every frame is done, and renders frames again on request', () => {

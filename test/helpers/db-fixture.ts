@@ -4,8 +4,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { StoredNode } from '../../head/db/nodes-table.js';
 import { openStore, type Store } from '../../head/db/store.js';
+import { registerFeatures } from '../../head/features.js';
 
 export const MIGRATIONS = resolve(import.meta.dirname, '../../migrations');
+
+/** The store with the head's job features registered, as head/main.ts does. */
+function withFeatures(store: Store): Store {
+  registerFeatures(store);
+  return store;
+}
 
 export interface TempStore {
   dir: string;
@@ -23,10 +30,10 @@ export function openTempStore(): TempStore {
   const fixture: TempStore = {
     dir,
     file,
-    store: openStore(file, MIGRATIONS),
+    store: withFeatures(openStore(file, MIGRATIONS)),
     reopen() {
       if (fixture.store.db.open) fixture.store.db.close();
-      fixture.store = openStore(file, MIGRATIONS);
+      fixture.store = withFeatures(openStore(file, MIGRATIONS));
       return fixture.store;
     },
     dispose() {

@@ -1,0 +1,13 @@
+// The job features of this head, registered with the lifecycle (head/jobs/lifecycle-hooks.ts).
+// Their hooks run in this order: arrays first (a submission's subjobs exist before anything
+// settles them), then dependencies, then the render farm (built on arrays).
+import type { Store } from './db/store.js';
+import { farmFeature } from './farm/farm-feature.js';
+import type { Farms } from './farm/farm-jobs.js';
+import { arraysFeature } from './jobs/arrays-feature.js';
+import { dependenciesFeature } from './jobs/dependencies-feature.js';
+import { registerHooks } from './jobs/lifecycle-hooks.js';
+
+export function registerFeatures(store: Store, farms?: Farms): void {
+  registerHooks(store, [arraysFeature, dependenciesFeature, farmFeature(farms)]);
+}

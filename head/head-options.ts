@@ -1,0 +1,31 @@
+// What `drover head` is started with (cli/drover.ts turns its flags into this).
+export interface HeadOptions {
+  home: string;
+  local: boolean;
+  listen?: string;
+  serverName?: string;
+  localNcpus?: number;
+  localMem?: number;
+  /** seconds between SIGTERM and SIGKILL when a job is killed */
+  killDelay: number;
+  /** seconds between usage reports of running jobs */
+  usageInterval: number;
+  /** Torque compatibility (kept in the database until changed) */
+  torque?: boolean;
+  /** seconds finished jobs stay visible as C in Torque mode */
+  keepCompleted?: number;
+  /** seconds between heartbeats to each agent (default 1) */
+  heartbeat?: number;
+  /** seconds of silence after which a node is down and its jobs are fenced (default 10) */
+  nodeTimeout?: number;
+  /** seconds an admin's fence command may take (default 60) */
+  fenceTimeout?: number;
+  /** how TCP requests prove who sends them (default munge; none: a non-root head's own user) */
+  auth?: 'munge' | 'none';
+  /** munged's socket on the head host */
+  mungeSocket?: string;
+  /** the group that may use head.sock (mode 0660); default every local user (0666) */
+  socketGroup?: string;
+  /** acl_roots to set at start (as `qmgr -c "set server acl_roots = …"` would) */
+  aclRoots?: string[];
+}

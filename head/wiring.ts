@@ -1,0 +1,62 @@
+// The head's parts, built over one store and connected: the cluster view, group commit, the
+// checkpoint store, the dispatcher, the job features, agent messages, fencing and node links.
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { AgentMessages } from './agent-link/agent-messages.js';
+import { Checkpoints } from './agent-link/checkpoint-store.js';
+import { Delivery } from './agent-link/delivery/workers.js';
+import { GroupCommit } from './db/group-commit.js';
+import type { Store } from './db/store.js';
+import { Farms } from './farm/farm-jobs.js';
+import { registerFeatures } from './features.js';
+import type { HeadOptions } from './head-options.js';
+import { submitJob } from './jobs/submit-job.js';
+import { Cluster } from './nodes/cluster.js';
+import { Fencer } from './nodes/fencer.js';
+import { NodeLinks } from './nodes/link-supervisor.js';
+import { Dispatcher } from './scheduling/dispatcher.js';
+
+export interface Where {
+  home: string;
+  /** the installation the head runs from (its dist/ and migrations/) */
+  root: string;
+  server: string;
+}
+
+export function wireHead(store: Store, where: Where, opts: HeadOptions, log: Logger) {
+  const { home, root, server } = where;
+  const cluster = new Cluster(store);
+  const group = new GroupCommit(store);
+  const checkpoints = new Checkpoints(join(home, 'checkpoints'));
+  const dispatcher = new Dispatcher(store, cluster, log, Date.now, group, checkpoints);
+  const poke = () => dispatcher.poke();
+  const farms = new Farms({
+    store,
+    logsDir: join(home, 'farm-logs'),
+    submit: (spec) => submitJob({ store, server, nodes: () => cluster.schedNodes() }, spec),
+  });
+  registerFeatures(store, farms);
+  const delivery = new Delivery();
+  const messages = new AgentMessages({
+    store,
+    cluster,
+    log,
+    poke,
+    undeliveredDir: join(home, 'undelivered'),
+    deliver: (user, umask, files) => delivery.deliver(user, umask, files),
+    group,
+    checkpoints,
+  });
+  const timeoutMs = (opts.nodeTimeout ?? 10) * 1000;
+  const commandTimeoutMs = (opts.fenceTimeout ?? 60) * 1000;
+  const fencer = new Fencer(store, cluster, log, { timeoutMs, commandTimeoutMs }, poke);
+  const links = new NodeLinks(cluster, messages, log, home, {
+    killDelay: opts.killDelay,
+    usageInterval: opts.usageInterval,
+    heartbeat: { heartbeatMs: (opts.heartbeat ?? 1) * 1000, timeoutMs },
+    localCommand: [process.execPath, join(root, 'dist', 'cli', 'drover.js')],
+  });
+  return { cluster, group, checkpoints, dispatcher, farms, delivery, messages, fencer, links };
+}
+
+export type Head = ReturnType<typeof wireHead>;
