@@ -1,9 +1,12 @@
 // The head's handling of agent messages on a real store: facts are committed before they are
 // acknowledged, and one node reconnecting does not disturb another node's pending output.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentMessage, HeadMessage } from '../../core/protocol/agent-protocol.js';
 import { AgentMessages } from '../../head/agent-link/agent-messages.js';
+import { Checkpoints } from '../../head/agent-link/checkpoint-store.js';
 import { Delivery } from '../../head/agent-link/delivery/workers.js';
 import { GroupCommit } from '../../head/db/group-commit.js';
 import type { Store } from '../../head/db/store.js';
@@ -157,5 +160,69 @@ describe('agent messages', () => {
     await group.run(() => {}); // the same group: settles after its commit
     expect(store.jobs.get(a.seq)!.row.state).toBe('E');
     expect(sent).toEqual([['a', { t: 'fetch', jobId: a.id, attempt: 1 }]]);
+  });
+});
+
+describe('checkpoints from agents', () => {
+  const file = (text: string) => ({ path: 'state', mode: 0o600, data: Buffer.from(text).toString('base64') });
+  const arrival = (jobId: string, text: string): AgentMessage => ({
+    t: 'checkpoint',
+    jobId,
+    attempt: 1,
+    files: [file(text)],
+  });
+
+  it('stores the files before the transaction that records them; the older checkpoint goes only after the commit', async () => {
+    const checkpoints = new Checkpoints(join(temp.dir, 'checkpoints'));
+    const group = new GroupCommit(store);
+    const grouped = new AgentMessages({
+      store,
+      cluster: cluster(),
+      log,
+      poke: () => {},
+      undeliveredDir: temp.dir,
+      deliver,
+      group,
+      checkpoints,
+    });
+    const a = jobOn('a');
+    grouped.handleAll('a', [arrival(a.id, 'one')]);
+    await group.run(() => {});
+    expect(store.jobs.get(a.seq)!.row.checkpoint?.count).toBe(1);
+    sent = [];
+    grouped.handleAll('a', [arrival(a.id, 'two')]);
+    // not committed yet (a head that dies now): the record still names checkpoint 1, which is whole
+    expect(store.jobs.get(a.seq)!.row.checkpoint?.count).toBe(1);
+    expect(checkpoints.load(a.id, 1)?.map((f) => Buffer.from(f.data, 'base64').toString())).toEqual(['one']);
+    expect(checkpoints.load(a.id, 2)).toBeDefined();
+    expect(sent).toEqual([]);
+    await group.run(() => {});
+    expect(store.jobs.get(a.seq)!.row.checkpoint?.count).toBe(2);
+    expect(checkpoints.load(a.id, 1)).toBeUndefined();
+    expect(checkpoints.load(a.id, 2)?.map((f) => Buffer.from(f.data, 'base64').toString())).toEqual(['two']);
+    expect(sent).toEqual([['a', { t: 'checkpoint-saved', jobId: a.id, attempt: 1, count: 2 }]]);
+  });
+
+  it('refuses a checkpoint of an attempt that is not running, storing nothing', () => {
+    const checkpoints = new Checkpoints(join(temp.dir, 'checkpoints'));
+    const withStore = new AgentMessages({
+      store,
+      cluster: cluster(),
+      log,
+      poke: () => {},
+      undeliveredDir: temp.dir,
+      deliver,
+      checkpoints,
+    });
+    const a = jobOn('a');
+    sent = [];
+    withStore.handleAll('a', [{ ...arrival(a.id, 'x'), attempt: 2 } as AgentMessage]);
+    expect(sent).toEqual([
+      [
+        'a',
+        { t: 'checkpoint-refused', jobId: a.id, attempt: 2, reason: `attempt 2 of ${a.id} is not running` },
+      ],
+    ]);
+    expect(existsSync(join(temp.dir, 'checkpoints', a.id))).toBe(false);
   });
 });
