@@ -1,12 +1,14 @@
 // qhold and qrls share their shape: `-h types` and job ids.
+
 import { getopt } from '../core/pbs/getopt.js';
+import { VERSION } from '../platform/version.js';
 import { report } from './command.js';
 import { actOnJobs, holdMessage } from './operands.js';
 
 export async function holdCommand(cmd: 'qhold' | 'qrls', argv: string[]): Promise<number> {
   const usage = `usage: ${cmd} [-h hold_list] job_identifier...\n       ${cmd} --version`;
   if (argv.length === 1 && argv[0] === '--version') {
-    process.stdout.write('pbs_version = 0.1.0\n');
+    process.stdout.write(`pbs_version = ${VERSION}\n`);
     return 0;
   }
   const parsed = getopt(argv, 'h:');

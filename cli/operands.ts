@@ -3,6 +3,7 @@
 
 import { getopt } from '../core/pbs/getopt.js';
 import type { ErrorCode } from '../core/types.js';
+import { VERSION } from '../platform/version.js';
 import { api } from './client.js';
 import { codeExit, printError, report } from './command.js';
 
@@ -51,7 +52,7 @@ export function jobOperands(
   usage: string,
 ): string[] | number {
   if (argv.length === 1 && argv[0] === '--version') {
-    process.stdout.write('pbs_version = 0.1.0\n');
+    process.stdout.write(`pbs_version = ${VERSION}\n`);
     return 0;
   }
   const parsed = getopt(argv, optstring);

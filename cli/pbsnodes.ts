@@ -1,7 +1,9 @@
 // pbsnodes: show nodes (-a, -l, names, -F json), mark them offline (-o) or clear it (-r), set their
 // comment (-C, alone or with -o/-r).
+
 import { getopt } from '../core/pbs/getopt.js';
 import type { ErrorCode, NodeRecord, ServerRecord } from '../core/types.js';
+import { VERSION } from '../platform/version.js';
 import { api } from './client.js';
 import { codeExit, printError, report, runCommand } from './command.js';
 import { formatNodes, formatNodesJson, formatNodesList } from './format/pbsnodes-output.js';
@@ -37,7 +39,7 @@ async function mark(
 
 async function main(argv: string[]): Promise<number> {
   if (argv.length === 1 && argv[0] === '--version') {
-    process.stdout.write('pbs_version = 0.1.0\n');
+    process.stdout.write(`pbs_version = ${VERSION}\n`);
     return 0;
   }
   const parsed = getopt(argv, 'alorvC:F:s:SjH');

@@ -1,6 +1,8 @@
 // qstat: jobs (default table, alternate table, -f, -f -F json), queues (-Q) and the server (-B).
+
 import { sameServer } from '../core/pbs/jobid.js';
 import type { CronRecord, JobRecord, QueueRecord, ServerRecord } from '../core/types.js';
+import { VERSION } from '../platform/version.js';
 import { api, bodyOf } from './client.js';
 import { codeExit, printError, report, runCommand } from './command.js';
 import { formatCrons } from './format/qstat-cron.js';
@@ -151,7 +153,7 @@ async function main(argv: string[]): Promise<number> {
   if (!parsed.ok) return report('qstat', parsed.error, QSTAT_USAGE);
   const opts = parsed.value;
   if (opts.version) {
-    process.stdout.write('pbs_version = 0.1.0\n');
+    process.stdout.write(`pbs_version = ${VERSION}\n`);
     return 0;
   }
   if (opts.view === 'server') return showServer(opts);
@@ -168,7 +170,7 @@ async function main(argv: string[]): Promise<number> {
   const jobs = select(found, opts);
   let text: string;
   if (opts.view === 'full' && opts.json) {
-    text = formatFullJson(jobs, { name: server, version: '0.1.0', now: Math.floor(Date.now() / 1000) });
+    text = formatFullJson(jobs, { name: server, version: VERSION, now: Math.floor(Date.now() / 1000) });
   } else if (opts.view === 'full') text = formatFull(jobs, { wide: opts.wide || opts.oneLine });
   else if (opts.view === 'alternate') {
     text =

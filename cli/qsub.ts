@@ -1,9 +1,11 @@
 // qsub: parse the command line and the script's #PBS directives (core/qsub), read the script
 // content now (the file may be deleted right after), submit, print exactly the job id.
+
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { buildJobSpec, parseQsubCommandLine, QSUB_USAGE } from '../core/pbs/qsub-command-line.js';
 import type { Refusal } from '../core/types.js';
+import { VERSION } from '../platform/version.js';
 import { api } from './client.js';
 import { report, runCommand, submitPlace } from './command.js';
 
@@ -37,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
   const cmdline = parseQsubCommandLine(argv);
   if (!cmdline.ok) return report('qsub', cmdline.error, QSUB_USAGE);
   if (cmdline.value.version) {
-    process.stdout.write('pbs_version = 0.1.0\n');
+    process.stdout.write(`pbs_version = ${VERSION}\n`);
     return 0;
   }
   const source = cmdline.value.source;
