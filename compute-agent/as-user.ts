@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CheckpointFile } from '../core/protocol/agent-protocol.js';
 import { launchArgs, launcherPath } from '../native/native.js';
-import { readCheckpoint } from './checkpointer.js';
+import { checkpointDir, readCheckpoint } from './checkpointer.js';
 import type { Account } from './users.js';
 
 const READER = fileURLToPath(new URL('./read-checkpoint-main.js', import.meta.url));
@@ -90,6 +90,28 @@ export function retire(account: Account, path: string, onError: (why: string) =>
     return;
   }
   void removeAsUser(account, gone).then((why) => why && onError(why));
+}
+
+/** The job's TMPDIR goes, removed as its user. */
+export function retireTmpdir(
+  account: Account,
+  tmpRoot: string,
+  jobId: string,
+  warn?: (message: string) => void,
+): void {
+  retire(account, join(tmpRoot, `pbs.${jobId}`), (why) => warn?.(`TMPDIR of ${jobId} not removed: ${why}`));
+}
+
+/** An earlier attempt's PBS_CHECKPOINT_DIR (the user's) goes out of the way, removed as the user. */
+export function retireCheckpointDir(
+  account: Account,
+  stateDir: string,
+  jobId: string,
+  warn?: (message: string) => void,
+): void {
+  retire(account, checkpointDir(stateDir, jobId), (why) =>
+    warn?.(`checkpoint directory of ${jobId} not removed: ${why}`),
+  );
 }
 
 /** The checkpoint directory's files, read as the user (symlinks and specials skipped). */

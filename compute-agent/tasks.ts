@@ -128,7 +128,7 @@ export function runTask(
     );
     env.PBS_TASKNUM = String(taskNum);
     env.PBS_NODENUM = String(nodeNum);
-    // as the job's user, with its groups and umask, started in its home (compute-agent/job-runner.ts)
+    // as the job's user, with its groups and umask, started in its home (compute-agent/job-launch.ts)
     const root = process.getuid?.() === 0;
     const launch = launchArgs(
       { ...(root ? { uid: account.uid, gid: account.gid } : {}), umask: job.umask, cds: [account.home, '/'] },

@@ -1,0 +1,65 @@
+// What a running attempt is told, and when: SIGTERM then SIGKILL when it is killed (walltime,
+// qdel, stall), its checkpoint signal every period and shortly before its walltime, and a kill
+// when a render task writes nothing for its stall timeout.
+import { join } from 'node:path';
+import type { KillReason, LiveJob } from './job-launch.js';
+import { longInterval, longTimeout } from './long-timer.js';
+import type { OutputWatch } from './output-watch.js';
+import { childrenOf, signalGroup } from './signals.js';
+
+/** SIGTERM to the job's process group, SIGKILL after the grace period; once. */
+export function terminate(job: LiveJob, reason: Exclude<KillReason, 'fenced'>, killDelayMs: number): void {
+  if (job.killReason) return;
+  job.killReason = reason;
+  signalGroup(job.session, 'SIGTERM');
+  job.timers.push(longTimeout(() => signalGroup(job.session, 'SIGKILL'), killDelayMs));
+}
+
+/**
+ * The attempt's walltime, its stall timeout (a render task's output is watched) and its
+ * checkpoint times.
+ */
+export function armTimers(
+  job: LiveJob,
+  watcher: OutputWatch,
+  kill: (reason: 'walltime' | 'stall') => void,
+  checkpoint: () => void,
+): void {
+  const { req, dir } = job;
+  if (req.walltime !== undefined) {
+    job.timers.push(longTimeout(() => kill('walltime'), req.walltime * 1000));
+  }
+  if (req.progress) {
+    const files = [join(dir, 'stdout'), ...(req.join === 'n' ? [join(dir, 'stderr')] : [])];
+    watcher.watch(req.jobId, req.attempt, files, req.progress.stallTimeout, () => kill('stall'));
+  }
+  checkpointTimers(job, checkpoint);
+}
+
+/**
+ * A checkpointable attempt checkpoints every period, and once shortly before its walltime (a
+ * tenth of it, at most a minute, for walltimes of 10 s or more).
+ */
+function checkpointTimers(job: LiveJob, tell: () => void): void {
+  const { checkpoint, walltime } = job.req;
+  if (!checkpoint) return;
+  if (checkpoint.intervalMin) job.timers.push(longInterval(tell, checkpoint.intervalMin * 60_000));
+  if (walltime !== undefined && walltime >= 10)
+    job.timers.push(longTimeout(tell, (walltime - Math.min(60, walltime / 10)) * 1000));
+}
+
+/**
+ * Tell the job to checkpoint: its checkpoint signal goes to the program the job runs, that is
+ * the script (a child of the job's login shell, which must not get it) or the `qsub --` program.
+ */
+export function signalCheckpoint(job: LiveJob): void {
+  if (!job.req.checkpoint) return;
+  const targets = job.req.executable ? [job.session] : childrenOf(job.session);
+  for (const pid of targets) {
+    try {
+      process.kill(pid, job.req.checkpoint.signal as NodeJS.Signals);
+    } catch {
+      // it ended meanwhile
+    }
+  }
+}

@@ -1,0 +1,84 @@
+// The agent daemon's answer to each message of the head (core/protocol/agent-protocol.ts), one
+// handler per message type.
+import type { HeadMessage } from '../core/protocol/agent-protocol.js';
+import { stageCheckpoint } from './checkpointer.js';
+import type { NodeAgent } from './node-agent.js';
+import { runTask } from './tasks.js';
+
+type Handler<K extends HeadMessage['t']> = (m: Extract<HeadMessage, { t: K }>) => void;
+export type HeadHandlers = { [K in HeadMessage['t']]: Handler<K> };
+
+/** Connection, jobs and their facts. */
+function jobHandlers(agent: NodeAgent) {
+  const { runner, journal } = agent;
+  return {
+    hello: (m) => {
+      // attempts the head gave to another node die before this node says anything
+      for (const f of m.fenced ?? []) runner.fence(f.jobId, f.attempt);
+      agent.send({ t: 'welcome', node: agent.node, jobs: runner.summaries() });
+      for (const entry of journal.unacked()) agent.send({ t: 'fact', entry });
+    },
+    ping: (m) => agent.send({ t: 'pong', n: m.n }),
+    run: (m) => {
+      const r = runner.run(m.job);
+      if (r.refused)
+        agent.send({ t: 'refused', jobId: m.job.jobId, attempt: m.job.attempt, reason: r.refused });
+    },
+    signal: (m) => {
+      if (m.reason === 'fenced') runner.fence(m.jobId, m.attempt);
+      else runner.signal(m.jobId, m.attempt);
+    },
+    ack: (m) => journal.ack(m.seqs),
+    fetch: (m) =>
+      agent.send({
+        t: 'output',
+        jobId: m.jobId,
+        attempt: m.attempt,
+        files: runner.output(m.jobId, m.attempt),
+      }),
+    cleanup: (m) => runner.cleanup(m.jobId, m.attempt),
+    'usage?': () => agent.send({ t: 'usage', jobs: runner.sample() }),
+  } satisfies Partial<HeadHandlers>;
+}
+
+/** pbsdsh: a task to run here, and the head's answers to the tasks this node's jobs asked for. */
+function taskHandlers(agent: NodeAgent) {
+  const { taskClients } = agent;
+  return {
+    task: (m) => {
+      void runTask(agent.taskHost, m.job, m.argv, m.taskNum, m.nodeNum).then((result) =>
+        agent.send({ t: 'task-done', reqId: m.reqId, result }),
+      );
+    },
+    'end-tasks': (m) => agent.taskGroups.end(m.jobId, agent.opts.killDelayMs),
+    'tasks-done': (m) => {
+      taskClients.get(m.reqId)?.({ t: 'tasks-done', results: m.results });
+      taskClients.delete(m.reqId);
+    },
+    'tasks-refused': (m) => {
+      taskClients.get(m.reqId)?.({ t: 'error', message: m.reason });
+      taskClients.delete(m.reqId);
+    },
+  } satisfies Partial<HeadHandlers>;
+}
+
+/** Checkpoints: one to restore before a restart, one to take, the head's answer about one sent. */
+function checkpointHandlers(agent: NodeAgent) {
+  const { checkpointer } = agent;
+  return {
+    restore: (m) => stageCheckpoint(agent.opts.stateDir, m.jobId, m.files),
+    checkpoint: (m) => checkpointer.tell(m.jobId, m.attempt, m.stop),
+    'checkpoint-saved': (m) => checkpointer.answer(m),
+    'checkpoint-refused': (m) => checkpointer.answer(m),
+  } satisfies Partial<HeadHandlers>;
+}
+
+export function headHandlers(agent: NodeAgent): HeadHandlers {
+  return { ...jobHandlers(agent), ...taskHandlers(agent), ...checkpointHandlers(agent) };
+}
+
+/** Hand a message to its handler (a type this agent does not know is ignored). */
+export function dispatch(handlers: HeadHandlers, m: HeadMessage): void {
+  const handler = handlers[m.t] as ((m: HeadMessage) => void) | undefined;
+  handler?.(m);
+}
