@@ -17,6 +17,7 @@ import {
 } from '../core/protocol/agent-protocol.js';
 import { readCheckpointAsUser } from './as-user.js';
 import { Checkpointer, checkpointDir, stageCheckpoint } from './checkpointer.js';
+import { installCommands } from './command-shims.js';
 import { parseEnvironmentFile } from './job-env.js';
 import { JobRunner } from './job-runner.js';
 import { Journal } from './journal.js';
@@ -67,6 +68,8 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
     tell(opts.readyFd, `running ${lock.holder}`);
     return 0;
   }
+  const noCommands = installCommands(opts.stateDir);
+  if (noCommands) log.warn(noCommands);
   const journal = new Journal(opts.stateDir);
   let head: Socket | undefined;
   const send = (m: AgentMessage) => head?.write(encode(m));

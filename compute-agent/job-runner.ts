@@ -35,12 +35,12 @@ import type {
   OutputFile,
   RunRequest,
 } from '../core/protocol/agent-protocol.js';
-import { shellQuote } from '../core/shell-words.js';
 import type { ResourceUsage } from '../core/types.js';
 import { launchArgs, launcherPath } from '../native/native.js';
 import { retire } from './as-user.js';
 import { checkpointDir, readyCheckpointDir, stagingDir } from './checkpointer.js';
-import { jobEnvironment } from './job-env.js';
+import { commandDir } from './command-shims.js';
+import { jobEnvironment, scriptInput } from './job-env.js';
 import type { Journal } from './journal.js';
 import { type LongTimer, longInterval, longTimeout } from './long-timer.js';
 import { type OutputReport, OutputWatch } from './output-watch.js';
@@ -243,7 +243,7 @@ export class JobRunner {
       req,
       account,
       shell,
-      { nodefile, tmpdir },
+      { nodefile, tmpdir, commands: commandDir(this.opts.stateDir) },
       this.opts.agentEnv,
       this.opts.siteEnv,
     );
@@ -297,7 +297,7 @@ export class JobRunner {
     };
     this.live.set(req.jobId, job);
     child.stdin?.on('error', () => {}); // a shell that exits at once closes its stdin
-    child.stdin?.end(`${shellQuote(scriptPath)}\n`);
+    child.stdin?.end(scriptInput(shell, scriptPath, commandDir(this.opts.stateDir)));
     let done = false;
     const finish = (status: number, failure?: string) => {
       if (done) return;
