@@ -44,7 +44,7 @@ import { jobEnvironment, scriptInput } from './job-env.js';
 import type { Journal } from './journal.js';
 import { type LongTimer, longInterval, longTimeout } from './long-timer.js';
 import { type OutputReport, OutputWatch } from './output-watch.js';
-import { childrenOf, signalGroup } from './signals.js';
+import { childrenOf, signalCatchers, signalGroup } from './signals.js';
 import { foldUsage, parseStat, sampleSessions } from './usage.js';
 import { type Account, jobAccount } from './users.js';
 
@@ -363,19 +363,15 @@ export class JobRunner {
 
   /**
    * Tell the job to checkpoint: its checkpoint signal goes to the program the job runs, that is
-   * the script (a child of the job's login shell, which must not get it) or the `qsub --` program.
+   * the script (a child of the job's login shell, which must not get it) or the `qsub --` program,
+   * only if it catches the signal (it would end it otherwise). Returns why it was not sent.
    */
-  signalCheckpoint(jobId: string): void {
+  signalCheckpoint(jobId: string): string | undefined {
     const job = this.live.get(jobId);
-    if (!job?.req.checkpoint) return;
+    if (!job?.req.checkpoint) return undefined;
     const targets = job.req.executable ? [job.session] : childrenOf(job.session);
-    for (const pid of targets) {
-      try {
-        process.kill(pid, job.req.checkpoint.signal as NodeJS.Signals);
-      } catch {
-        // it ended meanwhile
-      }
-    }
+    const what = job.req.executable ? "the job's program" : "the job's script";
+    return signalCatchers(targets, job.req.checkpoint.signal, what);
   }
 
   private emit(fact: Fact): void {

@@ -5,7 +5,6 @@ import { EXIT } from '../../core/lifecycle/states.js';
 import type {
   AgentJobSummary,
   AgentMessage,
-  CheckpointFile,
   Fact,
   HeadMessage,
   NodeInfo,
@@ -25,6 +24,9 @@ import { buildRunRequest, jobUmask, pathPart, runMessages } from '../scheduling/
 import type { Checkpoints } from './checkpoint-store.js';
 import type { Destination, Outcome } from './delivery/workers.js';
 import { keepUndelivered } from './undelivered.js';
+
+/** a checkpoint an agent shipped */
+type Checkpointed = Extract<AgentMessage, { t: 'checkpoint' }>;
 
 export interface AgentContext {
   store: Store;
@@ -117,7 +119,7 @@ export class AgentMessages {
         this.tasks(node, m.reqId, m.jobId, m.attempt, m.argv, m.select ?? {});
         return;
       case 'checkpoint':
-        this.checkpoint(node, m.jobId, m.attempt, m.files);
+        this.checkpoint(node, m);
         return;
       case 'task-done':
         this.taskDone(m.reqId, m.result);
@@ -317,15 +319,16 @@ export class AgentMessages {
    * A running attempt's checkpoint: stored durably as its next number, recorded, then the agent
    * is told it is safe (after the commit). A job held with qhold is stopped once it is.
    */
-  private checkpoint(node: string, jobId: string, attempt: number, files: CheckpointFile[]): void {
-    const stored = this.storeCheckpoint(jobId, attempt, files);
+  private checkpoint(node: string, m: Checkpointed): void {
+    const { jobId, attempt } = m;
+    const stored = this.storeCheckpoint(m);
     if (typeof stored === 'string')
       this.send(node, { t: 'checkpoint-refused', jobId, attempt, reason: stored });
     else this.send(node, { t: 'checkpoint-saved', jobId, attempt, count: stored });
   }
 
   /** The checkpoint's number once stored and recorded, or why it was not. */
-  private storeCheckpoint(jobId: string, attempt: number, files: CheckpointFile[]): number | string {
+  private storeCheckpoint({ jobId, attempt, files, note }: Checkpointed): number | string {
     const { store, checkpoints } = this.ctx;
     const job = this.current(jobId, attempt);
     if (!checkpoints) return 'this head keeps no checkpoints';
@@ -337,7 +340,8 @@ export class AgentMessages {
     } catch (e) {
       return `the head could not store the checkpoint: ${(e as Error).message}`;
     }
-    transition(store, job.seq, { type: 'checkpointed', attempt, count, size });
+    const said = note ? { note: note.slice(0, 1000) } : {};
+    transition(store, job.seq, { type: 'checkpointed', attempt, count, size, ...said });
     const by = checkpoints.stops.get(jobId);
     if (by !== undefined) {
       checkpoints.stops.delete(jobId);
