@@ -188,7 +188,8 @@ await yargs(hideBin(process.argv))
             .option('labels', { type: 'string', describe: 'k=v,... usable in select (gpu=true)' })
             .option('agent-cmd', {
               type: 'string',
-              describe: 'how to run drover on the node (default: drover)',
+              describe:
+                "how to run drover on the node (default: this head's node and drover.js when the node has them at the same paths, else drover from the node's PATH)",
             })
             .option('state-dir', {
               type: 'string',

@@ -51,6 +51,7 @@ export async function nodeAdd(a: AddArgs): Promise<number> {
     keyType: string;
     learned: boolean;
     up: boolean;
+    down?: { reason: string; hint: string };
     ncpus: number;
     mem: number;
   }>('POST', '/v1/nodes', body);
@@ -61,8 +62,14 @@ export async function nodeAdd(a: AddArgs): Promise<number> {
       `learned the host key of ${a.host} on first contact: ${v.keyType} ${v.fingerprint}\n`,
     );
   else process.stdout.write(`host key of ${a.host} matches the pinned ${v.keyType} ${v.fingerprint}\n`);
-  const cap = v.up ? `${v.ncpus} CPUs, ${Math.round(v.mem / 1024 ** 2)} MiB` : 'agent not up yet';
-  process.stdout.write(`node ${a.name} added (${cap})\n`);
+  if (!v.up) {
+    // the node stays, down with the reason (pbsnodes shows it), and comes up once its agent does
+    const { reason, hint } = v.down ?? { reason: 'its agent did not answer', hint: '' };
+    process.stderr.write(`drover: node ${a.name} added, but it is down: ${reason}\n`);
+    if (hint) process.stderr.write(`drover: ${hint}\n`);
+    return 1;
+  }
+  process.stdout.write(`node ${a.name} added (${v.ncpus} CPUs, ${Math.round(v.mem / 1024 ** 2)} MiB)\n`);
   return 0;
 }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { KillReason, LiveJob } from './job-launch.js';
 import { longInterval, longTimeout } from './long-timer.js';
 import type { OutputWatch } from './output-watch.js';
-import { childrenOf, signalGroup } from './signals.js';
+import { childrenOf, signalCatchers, signalGroup } from './signals.js';
 
 /** SIGTERM to the job's process group, SIGKILL after the grace period; once. */
 export function terminate(job: LiveJob, reason: Exclude<KillReason, 'fenced'>, killDelayMs: number): void {
@@ -50,16 +50,12 @@ function checkpointTimers(job: LiveJob, tell: () => void): void {
 
 /**
  * Tell the job to checkpoint: its checkpoint signal goes to the program the job runs, that is
- * the script (a child of the job's login shell, which must not get it) or the `qsub --` program.
+ * the script (a child of the job's login shell, which must not get it) or the `qsub --` program,
+ * only if it catches the signal (it would end it otherwise). Returns why it was not sent.
  */
-export function signalCheckpoint(job: LiveJob): void {
-  if (!job.req.checkpoint) return;
+export function signalCheckpoint(job: LiveJob): string | undefined {
+  if (!job.req.checkpoint) return undefined;
   const targets = job.req.executable ? [job.session] : childrenOf(job.session);
-  for (const pid of targets) {
-    try {
-      process.kill(pid, job.req.checkpoint.signal as NodeJS.Signals);
-    } catch {
-      // it ended meanwhile
-    }
-  }
+  const what = job.req.executable ? "the job's program" : "the job's script";
+  return signalCatchers(targets, job.req.checkpoint.signal, what);
 }

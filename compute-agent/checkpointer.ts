@@ -121,6 +121,8 @@ interface Pending {
   timer?: NodeJS.Timeout;
   /** shipped, waiting for checkpoint-saved */
   inFlight: boolean;
+  /** why the job was not signalled (it does not catch its signal), recorded with the checkpoint */
+  note?: string;
 }
 
 export interface CheckpointerHost {
@@ -129,8 +131,8 @@ export interface CheckpointerHost {
   send: (m: AgentMessage) => boolean;
   /** the running attempt of a checkpointable job, if it runs here */
   live: (jobId: string) => { attempt: number } | undefined;
-  /** give the job its checkpoint signal */
-  signal: (jobId: string) => void;
+  /** give the job its checkpoint signal; returns why not when it would not catch it */
+  signal: (jobId: string) => string | undefined;
   /** stop the attempt (SIGTERM, then SIGKILL) */
   stop: (jobId: string, attempt: number) => void;
   /** how long a signalled job has to checkpoint before the directory is shipped as it is */
@@ -142,14 +144,22 @@ export class Checkpointer {
 
   constructor(private readonly host: CheckpointerHost) {}
 
-  /** Tell the job to checkpoint (its signal); ship the directory when it asks, or after the wait. */
+  /**
+   * Tell the job to checkpoint (its signal); ship the directory when it asks, or after the wait.
+   * A job that does not catch its signal is not sent it: its directory is shipped as it is now.
+   */
   tell(jobId: string, attempt: number, stop: boolean): void {
     const live = this.host.live(jobId);
     if (!live || live.attempt !== attempt) return;
     const p = this.entry(jobId, attempt);
     p.stop ||= stop;
     if (p.timer || p.inFlight) return;
-    this.host.signal(jobId);
+    const unsent = this.host.signal(jobId);
+    if (unsent !== undefined) {
+      p.note = `${unsent}; its checkpoint directory was taken as it was`;
+      this.ship(jobId, attempt);
+      return;
+    }
     p.timer = setTimeout(() => this.ship(jobId, attempt), this.host.waitMs);
   }
 
@@ -178,7 +188,9 @@ export class Checkpointer {
     void this.host.read(jobId).then((files) => {
       if (this.pending.get(jobId) !== p) return; // the attempt ended meanwhile
       if (typeof files === 'string') this.fail(jobId, files);
-      else if (!this.host.send({ t: 'checkpoint', jobId, attempt, files }))
+      else if (
+        !this.host.send({ t: 'checkpoint', jobId, attempt, files, ...(p.note ? { note: p.note } : {}) })
+      )
         this.fail(jobId, 'the head is not connected to this node; try again');
     });
   }

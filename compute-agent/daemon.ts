@@ -7,6 +7,7 @@ import { chmodSync, closeSync, mkdirSync, rmSync, writeSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { type Logger, pino } from 'pino';
 import { type HeadMessage, LineDecoder } from '../core/protocol/agent-protocol.js';
+import { installCommands } from './command-shims.js';
 import { dispatch, type HeadHandlers, headHandlers } from './head-handlers.js';
 import { agentPaths } from './launcher.js';
 import { type AgentOptions, NodeAgent } from './node-agent.js';
@@ -121,6 +122,8 @@ export async function runAgent(opts: AgentOptions): Promise<number> {
     tell(opts.readyFd, `running ${lock.holder}`);
     return 0;
   }
+  const noCommands = installCommands(opts.stateDir);
+  if (noCommands) log.warn(noCommands);
   const agent = new NodeAgent(opts, log);
   const tasks = await agent.serveTasks();
   const server = await listenForHead(agent, paths.socket);

@@ -2,12 +2,18 @@
 // the agent's own PATH/LANG/TZ, then the node's pbs_environment file (NAME=VALUE lines in the
 // agent's state directory, as MoM's $PBS_HOME/pbs_environment), then Variable_List and the
 // head's job-level variables, then the fixed per-host list, which overrides user values.
+// Drover's commands come first on PATH (compute-agent/command-shims.ts): in the environment, and
+// again after the login shell's profile, which on Debian sets PATH anew (scriptInput).
+import { basename } from 'node:path';
 import type { RunRequest } from '../core/protocol/agent-protocol.js';
+import { shellQuote } from '../core/shell-words.js';
 import type { Account } from './users.js';
 
 export interface HostPaths {
   nodefile: string;
   tmpdir: string;
+  /** the directory of Drover's commands, put first on PATH */
+  commands?: string;
 }
 
 const INHERITED = ['PATH', 'LANG', 'LC_ALL', 'TZ'];
@@ -44,7 +50,24 @@ export function jobEnvironment(
     TMPDIR: paths.tmpdir,
   });
   if (req.gpus.length > 0) env.CUDA_VISIBLE_DEVICES = req.gpus.join(',');
+  if (paths.commands) env.PATH = `${paths.commands}:${env.PATH}`;
   return env;
+}
+
+/**
+ * What the job's login shell reads on stdin: the script's path, after a line that puts Drover's
+ * commands first on PATH again (the profile the shell has read may have set PATH anew). Only
+ * for shells whose syntax is known (sh-like and csh-like); others keep the profile's PATH.
+ */
+export function scriptInput(shell: string, script: string, commands?: string): string {
+  const run = `${shellQuote(script)}\n`;
+  if (!commands) return run;
+  const dir = shellQuote(commands);
+  const name = basename(shell);
+  if (/^(sh|ash|dash|bash|ksh|ksh93|mksh|pdksh|zsh|yash)$/.test(name))
+    return `PATH=${dir}:"$PATH"; export PATH\n${run}`;
+  if (/^t?csh$/.test(name)) return `setenv PATH ${dir}:"$PATH"\n${run}`;
+  return run;
 }
 
 /** A pbs_environment file: `NAME=VALUE` lines; blank lines, `#` comments and bad names skipped. */

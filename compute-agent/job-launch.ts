@@ -13,11 +13,11 @@ import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { EXIT } from '../core/lifecycle/states.js';
 import type { RunRequest } from '../core/protocol/agent-protocol.js';
-import { shellQuote } from '../core/shell-words.js';
 import type { ResourceUsage } from '../core/types.js';
 import { launchArgs, launcherPath } from '../native/native.js';
 import { readyCheckpointDir } from './checkpointer.js';
-import { jobEnvironment } from './job-env.js';
+import { commandDir } from './command-shims.js';
+import { jobEnvironment, scriptInput } from './job-env.js';
 import type { LongTimer } from './long-timer.js';
 import type { Account } from './users.js';
 
@@ -88,7 +88,8 @@ function attemptEnvironment(
   files: JobFiles,
 ): { env: Record<string, string>; cookie: string } {
   const { nodefile, tmpdir, checkpoint } = files;
-  const env = jobEnvironment(req, account, shell, { nodefile, tmpdir }, ctx.agentEnv, ctx.siteEnv);
+  const commands = commandDir(ctx.stateDir);
+  const env = jobEnvironment(req, account, shell, { nodefile, tmpdir, commands }, ctx.agentEnv, ctx.siteEnv);
   const cookie = randomBytes(16).toString('hex');
   env.PBS_JOBCOOKIE = cookie;
   if (checkpoint && req.checkpoint) {
@@ -153,7 +154,7 @@ export function launchAttempt(ctx: LaunchContext, req: RunRequest, account: Acco
   // for an agent that restarts: the session to kill if this attempt outlives its watcher
   if (child.pid !== undefined) writeFileSync(join(dir, 'session'), String(child.pid));
   child.stdin?.on('error', () => {}); // a shell that exits at once closes its stdin
-  child.stdin?.end(`${shellQuote(files.scriptPath)}\n`);
+  child.stdin?.end(scriptInput(shell, files.scriptPath, commandDir(ctx.stateDir)));
   return {
     req,
     account,

@@ -192,11 +192,12 @@ export class JobRunner {
 
   /**
    * Tell the job to checkpoint: its checkpoint signal goes to the program the job runs, that is
-   * the script (a child of the job's login shell, which must not get it) or the `qsub --` program.
+   * the script (a child of the job's login shell, which must not get it) or the `qsub --` program,
+   * only if it catches the signal. Returns why it was not sent.
    */
-  signalCheckpoint(jobId: string): void {
+  signalCheckpoint(jobId: string): string | undefined {
     const job = this.live.get(jobId);
-    if (job) signalCheckpoint(job);
+    return job ? signalCheckpoint(job) : undefined;
   }
 
   /**

@@ -1,5 +1,6 @@
 // Signals to a job's process group (its session: jobs and tasks are started detached).
 import { readdirSync, readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 
 export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   if (pgid <= 0) return;
@@ -31,4 +32,55 @@ export function childrenOf(pid: number): number[] {
     }
   }
   return kids;
+}
+
+export type Disposition = 'caught' | 'ignored' | 'default';
+
+/** A signal mask of /proc/PID/status (`SigCgt:\t0000000000010200`), bit N-1 for signal N. */
+function statusMask(status: string, field: string): bigint | undefined {
+  const hex = new RegExp(`^${field}:\\s*([0-9a-fA-F]{1,16})\\s*$`, 'm').exec(status)?.[1];
+  return hex === undefined ? undefined : BigInt(`0x${hex}`);
+}
+
+/** How a process handles signal number `signo`, from its /proc/PID/status (SigCgt, SigIgn). */
+export function disposition(status: string, signo: number): Disposition | undefined {
+  const caught = statusMask(status, 'SigCgt');
+  const ignored = statusMask(status, 'SigIgn');
+  if (caught === undefined || ignored === undefined || signo < 1 || signo > 64) return undefined;
+  const bit = 1n << BigInt(signo - 1);
+  if (caught & bit) return 'caught';
+  return ignored & bit ? 'ignored' : 'default';
+}
+
+/**
+ * Send `signal` to those of `pids` that catch it: to any other it would do nothing (ignored) or
+ * end it (the default action of SIGUSR1 and most others). Returns why nothing was sent, naming
+ * `what` the processes are (e.g. "the job's script"), or undefined when some process got it.
+ */
+export function signalCatchers(pids: number[], signal: string, what: string): string | undefined {
+  const signo = constants.signals[signal as NodeJS.Signals];
+  const seen: string[] = [];
+  let sent = false;
+  for (const pid of pids) {
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    } catch {
+      continue; // ended meanwhile
+    }
+    const how = disposition(status, signo ?? 0);
+    const name = /^Name:\s*(.*)$/m.exec(status)?.[1] ?? '?';
+    seen.push(`${name}, pid ${pid}${how === 'ignored' ? ', ignores it' : ''}`);
+    if (how !== 'caught') continue;
+    try {
+      process.kill(pid, signal as NodeJS.Signals);
+      sent = true;
+    } catch {
+      // ended meanwhile
+    }
+  }
+  if (sent) return undefined;
+  return seen.length === 0
+    ? `${signal} not sent: ${what} is not running`
+    : `${signal} not sent: ${what} does not catch it (${seen.join('; ')})`;
 }

@@ -14,6 +14,7 @@ import {
   type TaskSelection,
 } from '../core/protocol/agent-protocol.js';
 import { launchArgs, launcherPath } from '../native/native.js';
+import { commandDir } from './command-shims.js';
 import { jobEnvironment } from './job-env.js';
 import { terminateGroup } from './signals.js';
 import { jobAccount } from './users.js';
@@ -123,7 +124,7 @@ export function runTask(
       job,
       account,
       job.shell ?? account.shell,
-      { nodefile, tmpdir: tmpRoot },
+      { nodefile, tmpdir: tmpRoot, commands: commandDir(stateDir) },
       process.env,
     );
     env.PBS_TASKNUM = String(taskNum);

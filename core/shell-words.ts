@@ -65,3 +65,13 @@ function finishWord(state: WordState): void {
 export function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
+
+/** One word for a POSIX shell, left bare when nothing in it is special (easier to read in logs). */
+export function shellWord(s: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : shellQuote(s);
+}
+
+/** A command line for a POSIX shell (an SSH exec request) that runs exactly `argv`. */
+export function shellCommand(argv: string[]): string {
+  return argv.map(shellWord).join(' ');
+}

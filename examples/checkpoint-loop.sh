@@ -12,6 +12,8 @@
 #   running job is held with qhold. It has a few seconds (`drover agent --checkpoint-wait`) to
 #   write its state; the directory is then shipped as it is, or at once if it runs
 #   `drover checkpoint`. After a qhold it is stopped once the checkpoint is safe; qrls restarts it.
+#   The signal goes to the script (or `qsub --` program) only when it catches it (here: trap),
+#   since it would end it otherwise; a job that does not is checkpointed as its directory is.
 # - When the job restarts (on another node after its node was lost, or after qhold/qrls),
 #   Drover restores the newest checkpoint into PBS_CHECKPOINT_DIR before the script starts and
 #   sets PBS_RESTART=1 and PBS_CHECKPOINT_COUNT=N. Write state files atomically (write, then

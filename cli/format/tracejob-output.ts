@@ -35,7 +35,10 @@ export function describeEvent(e: TimedEvent, job: JobRecord): [string, string] {
       ];
     }
     case 'checkpointed':
-      return ['M', `Checkpoint ${e.count} saved at the head, ${e.size} bytes (attempt ${e.attempt})`];
+      return [
+        'M',
+        `Checkpoint ${e.count} saved at the head, ${e.size} bytes (attempt ${e.attempt})${e.note ? `: ${e.note}` : ''}`,
+      ];
     case 'started':
       return ['M', `Started, pid = ${e.sessionId} (attempt ${e.attempt})`];
     case 'requeued':

@@ -106,8 +106,8 @@ export type JobEvent =
       /** the checkpoint the attempt restarts from */
       restore?: number;
     }
-  /** the head keeps checkpoint `count` of the running attempt (written and synced) */
-  | { type: 'checkpointed'; attempt: number; count: number; size: number }
+  /** the head keeps checkpoint `count` of the running attempt (written and synced); `note`: the agent's */
+  | { type: 'checkpointed'; attempt: number; count: number; size: number; note?: string }
   | { type: 'started'; attempt: number; sessionId: number }
   | { type: 'requeued'; attempt: number; reason: string }
   | { type: 'delete_requested'; by: string }

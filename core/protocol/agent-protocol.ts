@@ -180,8 +180,9 @@ export type AgentMessage =
   | { t: 'refused'; jobId: string; attempt: number; reason: string }
   | { t: 'tasks'; reqId: string; jobId: string; attempt: number; argv: string[]; select: TaskSelection }
   | { t: 'task-done'; reqId: string; result: TaskResult }
-  /** the content of a job's PBS_CHECKPOINT_DIR, to keep as its newest checkpoint */
-  | { t: 'checkpoint'; jobId: string; attempt: number; files: CheckpointFile[] }
+  /** the content of a job's PBS_CHECKPOINT_DIR, to keep as its newest checkpoint; `note`: what
+   * the agent has to say about it (e.g. that the job does not catch its signal and was not sent it) */
+  | { t: 'checkpoint'; jobId: string; attempt: number; files: CheckpointFile[]; note?: string }
   /** a render task's new output since the last message, and the progress it said */
   | { t: 'progress'; jobId: string; attempt: number; updates: ProgressUpdate[]; text: string };
 

@@ -12,6 +12,8 @@ export interface CheckpointArrival {
   jobId: string;
   attempt: number;
   files: CheckpointFile[];
+  /** what the agent says of it (e.g. that the job was not signalled), kept for tracejob */
+  note?: string;
 }
 
 /** The checkpoint's number once its files are stored, or why they were not. */
@@ -52,7 +54,8 @@ export function recordCheckpoint(
   const { count, size } = saved;
   if (!checkpoints || job?.row.state !== 'R' || (job.row.checkpoint?.count ?? 0) + 1 !== count)
     return refused(`attempt ${attempt} of ${jobId} changed while its checkpoint was stored`);
-  transition(store, job.seq, { type: 'checkpointed', attempt, count, size });
+  const said = m.note ? { note: m.note.slice(0, 1000) } : {};
+  transition(store, job.seq, { type: 'checkpointed', attempt, count, size, ...said });
   const by = checkpoints.stops.get(jobId);
   if (by !== undefined) {
     checkpoints.stops.delete(jobId);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { AgentMessages } from '../agent-link/agent-messages.js';
 import type { StoredNode } from '../db/nodes-table.js';
+import { agentStartHint, nodeDroverCommand } from './agent-command.js';
 import type { Cluster } from './cluster.js';
 import { KnownHosts } from './known-hosts.js';
 import { LocalAgentTransport } from './local-agent.js';
@@ -20,7 +21,8 @@ export interface AgentSettings {
 
 export class NodeLinks {
   private links = new Map<string, NodeLink>();
-  private waiters = new Map<string, (() => void)[]>();
+  /** called with undefined once the node is up; those waiting for a start also with a down reason */
+  private waiters = new Map<string, { settle: (reason?: string) => void; downToo: boolean }[]>();
   readonly knownHosts: KnownHosts;
 
   constructor(
@@ -46,7 +48,7 @@ export class NodeLinks {
   }
 
   sshSession(node: StoredNode, allowLearning = false): SshSession {
-    const command = (node.agentCmd ?? 'drover').split(/\s+/).filter(Boolean);
+    const command = nodeDroverCommand(node, this.agent.localCommand);
     const target = {
       name: node.name,
       host: node.host,
@@ -86,12 +88,12 @@ export class NodeLinks {
         store.fences.clear(name, helloAt);
         this.cluster.markUp(name);
         this.log.info({ node: name }, 'node up');
-        for (const w of this.waiters.get(name) ?? []) w();
-        this.waiters.delete(name);
+        this.settle(name, true);
       },
       down: (reason: string) => {
         if (this.cluster.isUp(name)) this.log.warn({ node: name, reason }, 'node down');
         this.cluster.markDown(name, reason);
+        this.settle(name, false, reason);
       },
     };
     const link = new NodeLink(name, transport, handlers, this.agent.heartbeat);
@@ -100,19 +102,52 @@ export class NodeLinks {
     link.start();
   }
 
-  /** Resolves when the node's agent has said welcome, or after `ms`. */
-  whenUp(name: string, ms: number): Promise<boolean> {
-    if (this.cluster.isUp(name)) return Promise.resolve(true);
+  private settle(name: string, up: boolean, reason?: string): void {
+    const list = this.waiters.get(name) ?? [];
+    const [done, rest] = [list.filter((w) => up || w.downToo), list.filter((w) => !up && !w.downToo)];
+    if (rest.length > 0) this.waiters.set(name, rest);
+    else this.waiters.delete(name);
+    for (const w of done) w.settle(reason);
+  }
+
+  private wait(name: string, ms: number, downToo: boolean): Promise<string | undefined> {
+    if (this.cluster.isUp(name)) return Promise.resolve(undefined);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), ms);
+      const waiter = {
+        settle: (reason?: string) => {
+          clearTimeout(timer);
+          resolve(reason);
+        },
+        downToo,
+      };
+      const timer = setTimeout(() => {
+        this.waiters.set(
+          name,
+          (this.waiters.get(name) ?? []).filter((w) => w !== waiter),
+        );
+        resolve(`its agent did not answer within ${Math.round(ms / 1000)} s`);
+      }, ms);
       timer.unref();
-      const list = this.waiters.get(name) ?? [];
-      list.push(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-      this.waiters.set(name, list);
+      this.waiters.set(name, [...(this.waiters.get(name) ?? []), waiter]);
     });
+  }
+
+  /** Resolves when the node's agent has said welcome (true), or after `ms` (false). */
+  async whenUp(name: string, ms: number): Promise<boolean> {
+    return (await this.wait(name, ms, false)) === undefined;
+  }
+
+  /**
+   * A link just started: undefined once the agent has said welcome, else why not (the first
+   * failure to reach or start it, or `ms` without an answer). The link keeps retrying.
+   */
+  whenStarted(name: string, ms: number): Promise<string | undefined> {
+    return this.wait(name, ms, true);
+  }
+
+  /** What to do when the node's agent does not start. */
+  startHint(node: StoredNode): string {
+    return agentStartHint(node, this.agent.localCommand);
   }
 
   stop(name: string): void {

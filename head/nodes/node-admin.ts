@@ -31,18 +31,22 @@ export interface NodeAdded {
   keyType: string;
   learned: boolean;
   up: boolean;
+  /** when its agent is not up: why (the node stays, down with this reason) and what to do */
+  down?: { reason: string; hint: string };
   ncpus: number;
   mem: number;
 }
 
-export async function addNode(store: Store, links: NodeLinks, input: NodeInput): Promise<Result<NodeAdded>> {
-  if (store.nodes.get(input.name)) return refuse('BAD_REQUEST', `node ${input.name} already exists`);
-  const port = input.port ?? 22;
+/** How long `drover node add` waits for a new node's agent to answer. */
+const START_WAIT_MS = 30_000;
+
+/** The record of a node to add, with the defaults filled in. */
+function newNode(input: NodeInput): NewNode {
   const node: NewNode = {
     name: input.name,
     kind: 'ssh',
     host: input.host,
-    port,
+    port: input.port ?? 22,
     user: input.user ?? userInfo().username,
     // without a key file: the head's ssh-agent when it has one, else its default key
     identity: input.identity ?? (process.env.SSH_AUTH_SOCK ? '' : join(homedir(), '.ssh', 'id_ed25519')),
@@ -57,6 +61,13 @@ export async function addNode(store: Store, links: NodeLinks, input: NodeInput):
   };
   if (input.agentCmd) node.agentCmd = input.agentCmd;
   if (input.fenceCmd) node.fenceCmd = input.fenceCmd;
+  return node;
+}
+
+export async function addNode(store: Store, links: NodeLinks, input: NodeInput): Promise<Result<NodeAdded>> {
+  if (store.nodes.get(input.name)) return refuse('BAD_REQUEST', `node ${input.name} already exists`);
+  const node = newNode(input);
+  const port = node.port;
   let given: HostKey | undefined;
   if (input.hostKey !== undefined) {
     given = parseHostKey(input.hostKey);
@@ -82,14 +93,15 @@ export async function addNode(store: Store, links: NodeLinks, input: NodeInput):
   store.nodes.upsert(node);
   const stored = store.nodes.get(node.name)!;
   links.start(stored, session);
-  const up = await links.whenUp(node.name, 30_000);
+  const reason = await links.whenStarted(node.name, START_WAIT_MS);
   const now = store.nodes.get(node.name)!;
   return ok({
     name: node.name,
     fingerprint: fingerprint(key),
     keyType: key.type,
     learned: session.learned !== undefined,
-    up,
+    up: reason === undefined,
+    ...(reason !== undefined ? { down: { reason, hint: links.startHint(stored) } } : {}),
     ncpus: now.ncpus,
     mem: now.mem,
   });

@@ -6,6 +6,7 @@
 // relays the channel instead.
 import type { Duplex } from 'node:stream';
 import { Client } from 'ssh2';
+import { shellCommand } from '../../core/shell-words.js';
 import { fingerprint, type HostKey, type KnownHosts, keyType } from './known-hosts.js';
 import type { Transport } from './node-link.js';
 import { type SshCredential, sshCredential } from './ssh-key.js';
@@ -20,11 +21,6 @@ export interface SshTarget {
 }
 
 export class HostKeyError extends Error {}
-
-/** Quote one word for the remote shell that runs an exec request. */
-export function shellWord(word: string): string {
-  return /^[A-Za-z0-9_./:=@%+-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
 
 export class SshSession implements Transport {
   private client: Client | undefined;
@@ -105,7 +101,7 @@ export class SshSession implements Transport {
   async run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     const client = await this.connect();
     return new Promise((resolve, reject) => {
-      client.exec(argv.map(shellWord).join(' '), (err, stream) => {
+      client.exec(shellCommand(argv), (err, stream) => {
         if (err) return reject(err);
         let stdout = '';
         let stderr = '';
@@ -138,7 +134,7 @@ export class SshSession implements Transport {
       if (forwarded) return forwarded;
     }
     return new Promise((resolve, reject) => {
-      client.exec([...this.agent, '--connect'].map(shellWord).join(' '), (err, stream) =>
+      client.exec(shellCommand([...this.agent, '--connect']), (err, stream) =>
         err ? reject(err) : resolve(stream),
       );
     });

@@ -1,5 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { splitShellWords } from '../../core/shell-words.js';
+import { shellCommand, splitShellWords } from '../../core/shell-words.js';
 
 describe('splitShellWords', () => {
   it.each([
@@ -28,5 +29,19 @@ describe('splitShellWords', () => {
       ok: false,
       error: { code: 'DIRECTIVE', message: `unmatched ${quote}` },
     });
+  });
+});
+
+describe('shellCommand', () => {
+  it('leaves plain words bare and single-quotes the rest', () => {
+    expect(shellCommand(['/opt/drover/bin/drover', 'agent', '--state-dir', 'a b', "it's", '$HOME', ''])).toBe(
+      `/opt/drover/bin/drover agent --state-dir 'a b' 'it'\\''s' '$HOME' ''`,
+    );
+  });
+
+  it('runs exactly its argv in a POSIX shell', () => {
+    const argv = ['printf', '[%s]', 'a b', "it's", '$HOME', '`id`', 'x;y', ''];
+    const out = execFileSync('/bin/sh', ['-c', shellCommand(argv)], { encoding: 'utf8' });
+    expect(out).toBe("[a b][it's][$HOME][`id`][x;y][]");
   });
 });
