@@ -3,15 +3,17 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestHead } from '../helpers/head.js';
+import { type Cluster, startCluster } from '../helpers/cluster.js';
+import type { TestHead } from '../helpers/head.js';
 
+let cluster: Cluster;
 let head: TestHead;
 beforeAll(async () => {
-  head = new TestHead({ ncpus: 4 });
-  await head.start();
+  cluster = await startCluster({ head: { ncpus: 4 } });
+  head = cluster.head;
 });
 afterAll(async () => {
-  await head.stop();
+  await cluster?.stop();
 });
 
 const ENV_SCRIPT = `#!/bin/bash
