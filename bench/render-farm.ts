@@ -8,12 +8,16 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { FarmStatus } from '../core/farm/farm-status.js';
-import { SshCluster } from '../test/helpers/sshd.js';
+import { Cluster, slotNodes } from '../test/helpers/cluster.js';
 
 const { values } = parseArgs({ options: { frames: { type: 'string', default: '40' } } });
 const FRAMES = Number(values.frames);
 const SCENE = '/usr/share/doc/povray/examples/animations/ambient/ambient.pov';
-const cluster = new SshCluster(['127.0.0.21', '127.0.0.22', '127.0.0.23', '127.0.0.24'], 'b', []);
+const cluster = new Cluster({
+  name: 'b',
+  head: { killDelay: 1 },
+  nodes: slotNodes('b', ['127.0.0.21', '127.0.0.22', '127.0.0.23', '127.0.0.24']),
+});
 const head = cluster.head;
 process.env.DROVER_HOME = head.stateDir;
 const { api } = await import('./api.js');

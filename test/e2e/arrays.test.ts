@@ -4,15 +4,17 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestHead, waitUntil } from '../helpers/head.js';
+import { type Cluster, startCluster } from '../helpers/cluster.js';
+import { type TestHead, waitUntil } from '../helpers/head.js';
 
+let cluster: Cluster;
 let head: TestHead;
 beforeAll(async () => {
-  head = new TestHead({ ncpus: 4, killDelay: 1 });
-  await head.start();
+  cluster = await startCluster({ head: { ncpus: 4, killDelay: 1 } });
+  head = cluster.head;
 });
 afterAll(async () => {
-  await head.stop();
+  await cluster?.stop();
 });
 
 const seqOf = (id: string) => id.slice(0, id.indexOf('['));

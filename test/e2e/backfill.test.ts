@@ -3,15 +3,17 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestHead } from '../helpers/head.js';
+import { type Cluster, startCluster } from '../helpers/cluster.js';
+import type { TestHead } from '../helpers/head.js';
 
+let cluster: Cluster;
 let head: TestHead;
 beforeAll(async () => {
-  head = new TestHead({ ncpus: 4, killDelay: 1 });
-  await head.start();
+  cluster = await startCluster({ head: { ncpus: 4, killDelay: 1 } });
+  head = cluster.head;
 });
 afterAll(async () => {
-  await head.stop();
+  await cluster?.stop();
 });
 
 describe('backfill', () => {

@@ -5,31 +5,32 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Cluster, slotNodes, startCluster } from '../helpers/cluster.js';
 import { ROOT, type TestHead, waitUntil } from '../helpers/head.js';
-import { SshCluster } from '../helpers/sshd.js';
+import type { TestSshd } from '../helpers/sshd.js';
 
 const EXAMPLE = join(ROOT, 'examples/checkpoint-loop.sh');
 const DROVER = join(ROOT, 'bin/drover');
-// a node timeout long enough that the cut connection of one test comes back unfenced
-const cluster = new SshCluster(['127.0.0.19', '127.0.0.20'], 'c', [
-  '--node-timeout',
-  '8',
-  '--heartbeat',
-  '0.5',
-]);
-const base = cluster.base;
-const sshds = cluster.sshds;
+let cluster: Cluster;
+let base: string;
+let sshds: TestSshd[];
 let head: TestHead;
-const agentPid = (i: number) => cluster.agentPid(i);
+const agentPid = (i: number) => cluster.nodes[i]!.agentPid();
 const seqOf = (id: string) => id.split('.')[0]!;
 
 beforeAll(async () => {
-  head = cluster.head;
-  await cluster.start();
+  cluster = await startCluster({
+    name: 'c',
+    // a node timeout long enough that the cut connection of one test comes back unfenced
+    head: { killDelay: 1, extraArgs: ['--node-timeout', '8', '--heartbeat', '0.5'] },
+    nodes: slotNodes('c', ['127.0.0.19', '127.0.0.20']),
+  });
+  ({ head, base } = cluster);
+  sshds = cluster.nodes.map((n) => n.sshd);
 });
 
 afterAll(async () => {
-  await cluster.stop();
+  await cluster?.stop();
 });
 
 /** Bytes a process has written (/proc/PID/io wchar), 0 once it is gone. */

@@ -4,17 +4,21 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestHead, waitUntil } from '../helpers/head.js';
+import { type Cluster, startClusters } from '../helpers/cluster.js';
+import { type TestHead, waitUntil } from '../helpers/head.js';
 
+let clusters: Cluster[] = [];
 let pbs: TestHead;
 let torque: TestHead;
 beforeAll(async () => {
-  pbs = new TestHead({ ncpus: 2 });
-  torque = new TestHead({ ncpus: 2, extraArgs: ['--torque', '--keep-completed', '600'] });
-  await Promise.all([pbs.start(), torque.start()]);
+  clusters = await startClusters(
+    { head: { ncpus: 2 } },
+    { head: { ncpus: 2, extraArgs: ['--torque', '--keep-completed', '600'] } },
+  );
+  [pbs, torque] = clusters.map((c) => c.head) as [TestHead, TestHead];
 });
 afterAll(async () => {
-  await Promise.all([pbs?.stop(), torque?.stop()]);
+  await Promise.all(clusters.map((c) => c.stop()));
 });
 
 /** Nextflow's state map (PbsProExecutor): F→done, E/R→running, Q→pending, H/S/U/W/T/M→hold. */

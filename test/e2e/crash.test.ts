@@ -4,18 +4,20 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestHead, waitUntil } from '../helpers/head.js';
+import { type Cluster, startCluster } from '../helpers/cluster.js';
+import { type TestHead, waitUntil } from '../helpers/head.js';
 
 const JOBS = 200;
 const KILLS = 3;
+let cluster: Cluster;
 let head: TestHead;
 
 beforeAll(async () => {
-  head = new TestHead({ ncpus: 4 });
-  await head.start();
+  cluster = await startCluster({ head: { ncpus: 4 } });
+  head = cluster.head;
 });
 afterAll(async () => {
-  await head.stop();
+  await cluster?.stop();
 });
 
 const lines = (file: string) =>

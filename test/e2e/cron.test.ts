@@ -3,15 +3,17 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestHead, waitUntil } from '../helpers/head.js';
+import { type Cluster, startCluster } from '../helpers/cluster.js';
+import { type TestHead, waitUntil } from '../helpers/head.js';
 
+let cluster: Cluster;
 let head: TestHead;
 beforeAll(async () => {
-  head = new TestHead({ ncpus: 2 });
-  await head.start();
+  cluster = await startCluster({ head: { ncpus: 2 } });
+  head = cluster.head;
 });
 afterAll(async () => {
-  await head.stop();
+  await cluster?.stop();
 });
 
 const outputs = (name: string) => readdirSync(head.work).filter((f) => f.startsWith(`${name}.o`));

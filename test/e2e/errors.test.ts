@@ -3,19 +3,21 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestHead } from '../helpers/head.js';
+import { type Cluster, startCluster } from '../helpers/cluster.js';
+import type { TestHead } from '../helpers/head.js';
 
+let cluster: Cluster;
 let head: TestHead;
 beforeAll(async () => {
-  head = new TestHead({ ncpus: 2, mem: '1gb' });
-  await head.start();
+  cluster = await startCluster({ head: { ncpus: 2, mem: '1gb' } });
+  head = cluster.head;
   writeFileSync(join(head.work, 'ok.sh'), 'echo ok\n');
   writeFileSync(join(head.work, 'crlf.sh'), '#PBS -N x\r\necho hi\r\n');
   writeFileSync(join(head.work, 'baddir.sh'), '#PBS -N foo bar\necho hi\n');
   mkdirSync(join(head.work, 'adir'));
 });
 afterAll(async () => {
-  await head.stop();
+  await cluster?.stop();
 });
 
 const cases: { name: string; args: string[]; code: number; stderr: RegExp }[] = [

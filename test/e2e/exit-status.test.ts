@@ -2,7 +2,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestHead, waitUntil } from '../helpers/head.js';
+import { type Cluster, startCluster } from '../helpers/cluster.js';
+import { type TestHead, waitUntil } from '../helpers/head.js';
 
 /** Processes of a process group that are not zombies. */
 function liveMembers(pgid: number): number[] {
@@ -19,13 +20,14 @@ function liveMembers(pgid: number): number[] {
     .map(Number);
 }
 
+let cluster: Cluster;
 let head: TestHead;
 beforeAll(async () => {
-  head = new TestHead({ ncpus: 4, killDelay: 1 });
-  await head.start();
+  cluster = await startCluster({ head: { ncpus: 4, killDelay: 1 } });
+  head = cluster.head;
 });
 afterAll(async () => {
-  await head.stop();
+  await cluster?.stop();
 });
 
 describe('exit statuses', () => {

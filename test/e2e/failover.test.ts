@@ -5,36 +5,38 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Cluster, slotNodes, startCluster } from '../helpers/cluster.js';
 import { type TestHead, waitUntil } from '../helpers/head.js';
-import { SshCluster } from '../helpers/sshd.js';
+import type { TestSshd } from '../helpers/sshd.js';
 
-// f1's fence command fails (a power switch that does not answer); f2's records the call
-const cluster: SshCluster = new SshCluster(
-  ['127.0.0.16', '127.0.0.17', '127.0.0.18'],
-  'f',
-  ['--node-timeout', '3', '--heartbeat', '0.5'],
-  (i): string[] =>
-    i === 0
-      ? ['--fence-cmd', '/bin/false']
-      : i === 1
-        ? ['--fence-cmd', `/bin/sh -c 'echo $DROVER_NODE >> ${join(cluster.base, 'fenced.log')}'`]
-        : [],
-);
-const base = cluster.base;
-const sshds = cluster.sshds;
+let cluster: Cluster;
+let base: string;
+let sshds: TestSshd[];
 let head: TestHead;
-const agentPid = (i: number) => cluster.agentPid(i);
+const agentPid = (i: number) => cluster.nodes[i]!.agentPid();
 const lines = (file: string) =>
   existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
 const nodeIndex = (execHost: unknown) => Number(/^f(\d)/.exec(String(execHost))![1]) - 1;
 
 beforeAll(async () => {
-  head = cluster.head;
-  await cluster.start();
+  cluster = await startCluster({
+    name: 'f',
+    head: { killDelay: 1, extraArgs: ['--node-timeout', '3', '--heartbeat', '0.5'] },
+    // f1's fence command fails (a power switch that does not answer); f2's records the call
+    nodes: slotNodes('f', ['127.0.0.16', '127.0.0.17', '127.0.0.18'], (i, dir): string[] =>
+      i === 0
+        ? ['--fence-cmd', '/bin/false']
+        : i === 1
+          ? ['--fence-cmd', `/bin/sh -c 'echo $DROVER_NODE >> ${join(dir, 'fenced.log')}'`]
+          : [],
+    ),
+  });
+  ({ head, base } = cluster);
+  sshds = cluster.nodes.map((n) => n.sshd);
 });
 
 afterAll(async () => {
-  await cluster.stop();
+  await cluster?.stop();
 });
 
 /** A job that logs where it starts and ends, and ends only once `gate` exists. */

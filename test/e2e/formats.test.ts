@@ -1,15 +1,17 @@
 // qstat's formats as the programs that drive PBS parse them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestHead } from '../helpers/head.js';
+import { type Cluster, startCluster } from '../helpers/cluster.js';
+import type { TestHead } from '../helpers/head.js';
 
+let cluster: Cluster;
 let head: TestHead;
 
 beforeAll(async () => {
-  head = new TestHead({ ncpus: 2 });
-  await head.start();
+  cluster = await startCluster({ head: { ncpus: 2 } });
+  head = cluster.head;
 });
 afterAll(async () => {
-  await head.stop();
+  await cluster?.stop();
 });
 
 describe('qstat formats', () => {

@@ -9,13 +9,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestText } from '../../core/protocol/request-binding.js';
 import { mungeCredential } from '../../platform/munge-client.js';
-import { freePort, ROOT, TestHead } from '../helpers/head.js';
+import { type Cluster, startCluster } from '../helpers/cluster.js';
+import { freePort, ROOT, type TestHead } from '../helpers/head.js';
 import { TestMunged } from '../helpers/munged.js';
 import { makeSpec } from '../helpers/records.js';
 import { ALICE, dirOf, ensureUsers, runAs } from '../helpers/users.js';
 
 let munged: TestMunged;
 let forger: TestMunged;
+let cluster: Cluster;
 let head: TestHead;
 let port = 0;
 let work: string;
@@ -61,15 +63,17 @@ beforeAll(async () => {
   munged = await TestMunged.start();
   forger = await TestMunged.start();
   port = await freePort();
-  head = new TestHead({ extraArgs: ['--listen', `127.0.0.1:${port}`, '--munge-socket', munged.socket] });
-  await head.start();
+  cluster = await startCluster({
+    head: { extraArgs: ['--listen', `127.0.0.1:${port}`, '--munge-socket', munged.socket] },
+  });
+  head = cluster.head;
   work = mkdtempSync(join(tmpdir(), 'drover-munge-head-'));
   chmodSync(work, 0o711);
   dir = dirOf(ALICE, work);
 });
 
 afterAll(async () => {
-  await head?.stop();
+  await cluster?.stop();
   await munged?.stop();
   await forger?.stop();
   rmSync(work, { recursive: true, force: true });

@@ -8,20 +8,24 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FarmStatus } from '../../core/farm/farm-status.js';
+import { type Cluster, slotNodes, startCluster } from '../helpers/cluster.js';
 import { type TestHead, waitUntil } from '../helpers/head.js';
-import { SshCluster } from '../helpers/sshd.js';
 
 const SCENE = '/usr/share/doc/povray/examples/animations/ambient/ambient.pov';
-const cluster = new SshCluster(['127.0.0.31', '127.0.0.32', '127.0.0.33'], 'r', []);
+let cluster: Cluster;
 let head: TestHead;
 
 beforeAll(async () => {
+  cluster = await startCluster({
+    name: 'r',
+    head: { killDelay: 1 },
+    nodes: slotNodes('r', ['127.0.0.31', '127.0.0.32', '127.0.0.33']),
+  });
   head = cluster.head;
-  await cluster.start();
 });
 
 afterAll(async () => {
-  await cluster.stop();
+  await cluster?.stop();
 });
 
 async function farm(args: string[]): Promise<string> {
@@ -380,7 +384,7 @@ describe('render farm', () => {
     const victim = running.frames.find((f) => f.node === 'r2')!;
     const task = await head.json(id.replace('[]', `[${victim.task}]`));
     // the node's agent dies with the task's processes; the head restarts the agent over SSH
-    process.kill(cluster.agentPid(1), 'SIGKILL');
+    process.kill(cluster.nodes[1]!.agentPid(), 'SIGKILL');
     process.kill(-Number(task?.session_id), 'SIGKILL');
     // lost with its agent, the task is queued again and runs as its second attempt
     await until(

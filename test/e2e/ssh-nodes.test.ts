@@ -1,45 +1,43 @@
 // Compute nodes over SSH: real sshd processes on 127.0.0.11-13, each with its own host key and
 // agent state dir, added with `drover node add`.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, stopPid, TestHead, waitUntil } from '../helpers/head.js';
-import { addSshNode, makeClientKey, SSH_PORT, stopAgents, TestSshd } from '../helpers/sshd.js';
+import { type Cluster, startCluster } from '../helpers/cluster.js';
+import { ROOT, stopPid, type TestHead, waitUntil } from '../helpers/head.js';
+import { addSshNode, SSH_PORT, type TestSshd } from '../helpers/sshd.js';
 
 const ADDRESSES = ['127.0.0.11', '127.0.0.12', '127.0.0.13'];
+let cluster: Cluster;
 let base: string;
 let key: { privateKey: string; publicKey: string };
 let sshds: TestSshd[];
 let head: TestHead;
 
-const agentDir = (i: number) => join(base, `agent-n${i + 1}`);
 const lines = (file: string) =>
   existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
 
-function addNode(i: number, extra: string[] = []) {
-  return addSshNode(head, `n${i + 1}`, ADDRESSES[i]!, key.privateKey, agentDir(i), [
-    '--ncpus',
-    '2',
-    ...extra,
-  ]);
-}
+const addNode = (i: number, extra: string[] = []) => cluster.add(`n${i + 1}`, extra);
 
 beforeAll(async () => {
-  base = mkdtempSync(join(tmpdir(), 'drover-ssh-'));
-  key = makeClientKey(base);
-  sshds = ADDRESSES.map((a) => new TestSshd(a, base, key.publicKey));
-  await Promise.all(sshds.map((s) => s.start()));
-  head = new TestHead({ local: false, killDelay: 1 });
-  await head.start();
+  cluster = await startCluster({
+    name: 'ssh',
+    head: { killDelay: 1 },
+    // the first test adds them: it checks what `drover node add` prints
+    nodes: ADDRESSES.map((address, i) => ({
+      name: `n${i + 1}`,
+      address,
+      args: ['--ncpus', '2'],
+      add: false,
+    })),
+  });
+  ({ head, base, key } = cluster);
+  sshds = cluster.nodes.map((n) => n.sshd);
 });
 
 afterAll(async () => {
-  await head?.stop();
-  await stopAgents(base);
-  for (const s of sshds ?? []) await s.stop();
-  rmSync(base, { recursive: true, force: true });
+  await cluster?.stop();
 });
 
 describe('nodes over SSH', () => {

@@ -1,15 +1,16 @@
 // Multi-node work on real sshd nodes (127.0.0.14-15): Open MPI's mpirun reaching the job's nodes
 // with plain ssh, pbsdsh's slot choices (-c, -n, -s, -o) and its tasks ending with the job, and
 // the agent reached through the relay where the sshd forbids stream forwarding.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, TestHead, waitUntil } from '../helpers/head.js';
-import { addSshNode, makeClientKey, SSH_PORT, stopAgents, TestSshd } from '../helpers/sshd.js';
+import { type Cluster, startCluster } from '../helpers/cluster.js';
+import { ROOT, type TestHead, waitUntil } from '../helpers/head.js';
+import { SSH_PORT, type TestSshd } from '../helpers/sshd.js';
 
 const ADDRESSES = ['127.0.0.14', '127.0.0.15'];
 const PBSDSH = join(ROOT, 'bin/pbsdsh');
+let cluster: Cluster;
 let base: string;
 let key: { privateKey: string; publicKey: string };
 let sshds: TestSshd[];
@@ -39,29 +40,25 @@ const alive = (pid: number) => {
 };
 
 beforeAll(async () => {
-  base = mkdtempSync(join(tmpdir(), 'drover-tasks-'));
-  key = makeClientKey(base);
-  sshds = [
-    new TestSshd(ADDRESSES[0]!, base, key.publicKey, ['AllowStreamLocalForwarding no']),
-    new TestSshd(ADDRESSES[1]!, base, key.publicKey),
-  ];
-  await Promise.all(sshds.map((s) => s.start()));
-  head = new TestHead({ local: false, killDelay: 1 });
-  await head.start();
-  for (const [i, address] of ADDRESSES.entries()) {
-    const r = await addSshNode(head, `m${i + 1}`, address, key.privateKey, join(base, `agent-m${i + 1}`), [
-      '--ncpus',
-      '2',
-    ]);
+  cluster = await startCluster({
+    name: 'tasks',
+    head: { killDelay: 1 },
+    nodes: [
+      // m1's sshd forbids stream forwarding: the head reaches its agent through the relay
+      { name: 'm1', address: ADDRESSES[0]!, sshdConfig: ['AllowStreamLocalForwarding no'], add: false },
+      { name: 'm2', address: ADDRESSES[1]!, add: false },
+    ],
+  });
+  ({ head, base, key } = cluster);
+  sshds = cluster.nodes.map((n) => n.sshd);
+  for (const node of cluster.nodes) {
+    const r = await cluster.add(node.name, ['--ncpus', '2']);
     expect(r.stderr).toBe('');
   }
 });
 
 afterAll(async () => {
-  await head?.stop();
-  await stopAgents(base);
-  for (const s of sshds ?? []) await s.stop();
-  rmSync(base, { recursive: true, force: true });
+  await cluster?.stop();
 });
 
 const output = (name: string, id: string) =>

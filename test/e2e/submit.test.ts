@@ -3,15 +3,17 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestHead } from '../helpers/head.js';
+import { type Cluster, startCluster } from '../helpers/cluster.js';
+import type { TestHead } from '../helpers/head.js';
 
+let cluster: Cluster;
 let head: TestHead;
 beforeAll(async () => {
-  head = new TestHead({ ncpus: 4 });
-  await head.start();
+  cluster = await startCluster({ head: { ncpus: 4 } });
+  head = cluster.head;
 });
 afterAll(async () => {
-  await head.stop();
+  await cluster?.stop();
 });
 
 const ENV_SCRIPT = `#!/bin/bash
@@ -19,7 +21,7 @@ const ENV_SCRIPT = `#!/bin/bash
 #PBS -l select=1:ncpus=2:mem=32mb
 #PBS -v GREETING=hello,FROM_ENV
 for v in PBS_JOBID PBS_JOBNAME PBS_O_WORKDIR PBS_O_HOST PBS_O_QUEUE PBS_QUEUE PBS_O_HOME PBS_O_PATH \\
-  PBS_ENVIRONMENT PBS_NODEFILE NCPUS OMP_NUM_THREADS TMPDIR GREETING FROM_ENV PYENV_REHASH_TIMEOUT; do
+  PBS_ENVIRONMENT PBS_NODEFILE NCPUS OMP_NUM_THREADS TMPDIR GREETING FROM_ENV DROVER_TEST_NODE; do
   echo "$v=\${!v}"
 done
 echo "PWD=$PWD"
@@ -66,7 +68,7 @@ describe('qsub and the running job', () => {
     expect(vars.OMP_NUM_THREADS).toBe('2');
     expect(vars.GREETING).toBe('hello');
     expect(vars.FROM_ENV).toBe('copied');
-    expect(vars.PYENV_REHASH_TIMEOUT).toBe('5'); // from the node's pbs_environment (the fixture's)
+    expect(vars.DROVER_TEST_NODE).toBe('1'); // from the node's pbs_environment (the fixture's)
     expect(vars.PWD).toBe(homedir());
     expect(out).toContain('TMPDIR_EXISTS');
     expect(vars.NODEFILE_LINES).toBe('1');

@@ -15,11 +15,12 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Cluster, slotNodes, startCluster } from '../helpers/cluster.js';
 import { BIN, prepareAgentDir, stopPid, TestHead, waitUntil } from '../helpers/head.js';
-import { addSshNode, SshCluster, TestSshd } from '../helpers/sshd.js';
+import { addSshNode, TestSshd } from '../helpers/sshd.js';
 import { ALICE, account, dirOf, ensureUsers, OPER, runAs, TEAM } from '../helpers/users.js';
 
-let cluster: SshCluster;
+let cluster: Cluster;
 let work: string;
 let dir: string;
 
@@ -36,11 +37,13 @@ const output = (name: string, id: string) => readFileSync(join(dir, `${name}.o${
 
 beforeAll(async () => {
   ensureUsers();
-  cluster = new SshCluster(['127.0.0.36', '127.0.0.37'], 'u', []);
-  // job users reach their scripts and node files in the agents' state directories
-  chmodSync(cluster.base, 0o711);
-  chmodSync(cluster.head.home, 0o711);
-  await cluster.start();
+  cluster = await startCluster({
+    name: 'u',
+    head: { killDelay: 1 },
+    nodes: slotNodes('u', ['127.0.0.36', '127.0.0.37']),
+    // job users reach their scripts and node files in the agents' state directories
+    shared: true,
+  });
   work = mkdtempSync(join(tmpdir(), 'drover-users-ssh-'));
   chmodSync(work, 0o711);
   dir = dirOf(ALICE, work);

@@ -17,7 +17,8 @@ import {
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, TestHead, waitUntil } from '../helpers/head.js';
+import { type Cluster, startCluster } from '../helpers/cluster.js';
+import { BIN, type TestHead, waitUntil } from '../helpers/head.js';
 import { makeSpec } from '../helpers/records.js';
 import {
   ALICE,
@@ -32,6 +33,7 @@ import {
   TEAM,
 } from '../helpers/users.js';
 
+let cluster: Cluster;
 let head: TestHead;
 let base: string;
 const dirs: Record<string, string> = {};
@@ -50,9 +52,9 @@ beforeAll(async () => {
   base = mkdtempSync(join(tmpdir(), 'drover-users-'));
   chmodSync(base, 0o711);
   for (const u of [ALICE, BOB, OPER, MGR]) dirs[u] = dirOf(u, base);
-  head = new TestHead({ ncpus: 4 });
-  chmodSync(head.home, 0o711); // the way to head.sock passes through the test's directory
-  await head.start();
+  // the way to head.sock passes through the test's directory
+  cluster = await startCluster({ head: { ncpus: 4 }, shared: true });
+  head = cluster.head;
   const admin = await head.run('qmgr', [
     '-c',
     `set server operators += ${OPER}@*`,
@@ -63,7 +65,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await head?.stop();
+  await cluster?.stop();
   rmSync(base, { recursive: true, force: true });
 });
 

@@ -8,7 +8,6 @@ import {
   mkdtempSync,
   readFileSync,
   rmSync,
-  statSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
@@ -24,23 +23,14 @@ export const ROOT = (() => {
 export const BIN = join(ROOT, 'bin');
 
 /**
- * An agent state directory with the pbs_environment every test node gets. The machines the
- * tests run on log root in through a .bashrc that runs `pyenv rehash`, which takes a lock file
- * before it sets the trap that removes it: a job killed in between (the tests kill many jobs
- * while they log in) leaves the lock, and every later login waits 60 s for it. A timeout of 5 s
- * lets logins that start together wait for each other (a rehash takes ~0.3 s), and a lock left
- * for over a minute is removed when a test head or node starts.
+ * An agent state directory with the pbs_environment every test node gets: `DROVER_TEST_NODE=1`,
+ * then the lines of `$DROVER_TEST_PBS_ENVIRONMENT` (`NAME=VALUE` lines a machine's own jobs need;
+ * `.ci/run` sets them where root's shell start-up needs a workaround, see the README's tests).
  */
 export function prepareAgentDir(dir: string): void {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'pbs_environment'), 'PYENV_REHASH_TIMEOUT=5\n');
-  // a lock older than any rehash was left by a job killed while it logged in
-  const lock = '/root/.pyenv/shims/.pyenv-shim';
-  try {
-    if (Date.now() - statSync(lock).mtimeMs > 60_000) rmSync(lock, { force: true });
-  } catch {
-    // no lock
-  }
+  const site = process.env.DROVER_TEST_PBS_ENVIRONMENT;
+  writeFileSync(join(dir, 'pbs_environment'), `DROVER_TEST_NODE=1\n${site ? `${site}\n` : ''}`);
 }
 
 /** Where test heads' logs are kept, one file per server name. */

@@ -2,19 +2,9 @@
 // each with a host key generated for it and an authorized_keys file of the test's own key.
 // Every sshd is stopped by its PID.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { prepareAgentDir, ROOT, type RunResult, stopPid, TestHead } from './head.js';
+import { prepareAgentDir, ROOT, type RunResult, stopPid, type TestHead } from './head.js';
 
 export const SSHD = '/usr/sbin/sshd';
 export const SSH_PORT = 2222;
@@ -166,63 +156,5 @@ export async function stopAgents(base: string): Promise<void> {
   for (const dir of readdirSync(base).filter((d) => d.startsWith('agent-'))) {
     const pidFile = join(base, dir, 'agent.pid');
     if (existsSync(pidFile)) await stopPid(Number(readFileSync(pidFile, 'utf8')));
-  }
-}
-
-/** A head with one SSH node per address (1 CPU each, label `slot=<prefix><n>`), as the
- * failure-handling tests use it; `stop` ends every process it started, by PID. */
-export class SshCluster {
-  readonly base: string;
-  readonly key: { privateKey: string; publicKey: string };
-  readonly sshds: TestSshd[];
-  readonly head: TestHead;
-
-  constructor(
-    readonly addresses: string[],
-    /** node names are `<prefix><n>`, state dirs `agent-<prefix><n>` */
-    readonly prefix: string,
-    headArgs: string[],
-    private readonly nodeArgs: (i: number) => string[] = () => [],
-  ) {
-    this.base = mkdtempSync(join(tmpdir(), `drover-${prefix}-`));
-    this.key = makeClientKey(this.base);
-    this.sshds = addresses.map((a) => new TestSshd(a, this.base, this.key.publicKey));
-    this.head = new TestHead({ local: false, killDelay: 1, extraArgs: headArgs });
-  }
-
-  agentDir(i: number): string {
-    return join(this.base, `agent-${this.prefix}${i + 1}`);
-  }
-
-  agentPid(i: number): number {
-    return Number(readFileSync(join(this.agentDir(i), 'agent.pid'), 'utf8'));
-  }
-
-  async start(): Promise<void> {
-    await Promise.all(this.sshds.map((s) => s.start()));
-    await this.head.start();
-    for (let i = 0; i < this.addresses.length; i++) {
-      const name = `${this.prefix}${i + 1}`;
-      const r = await addSshNode(this.head, name, this.addresses[i]!, this.key.privateKey, this.agentDir(i), [
-        '--ncpus',
-        '1',
-        '--labels',
-        `slot=${this.prefix}${i + 1}`,
-        ...this.nodeArgs(i),
-      ]);
-      if (r.code !== 0) throw new Error(`node add ${name} failed: ${r.stderr}`);
-    }
-  }
-
-  async stop(): Promise<void> {
-    await this.head.stop();
-    for (let i = 0; i < this.addresses.length; i++) {
-      try {
-        process.kill(this.agentPid(i), 'SIGCONT'); // a test may have left it stopped
-      } catch {}
-    }
-    await stopAgents(this.base);
-    for (const s of this.sshds) await s.stop();
-    rmSync(this.base, { recursive: true, force: true });
   }
 }
