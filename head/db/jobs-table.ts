@@ -95,6 +95,27 @@ export function decode(r: RawJob): StoredJob {
 /** seq, id, priority, queue, owner, array parent, resources (JSON) */
 export type PendingRow = [number, string, number, string, string, number | null, string];
 
+/** A job's row as the INSERT names its columns. */
+function insertParams(job: StoredJob) {
+  return {
+    seq: job.seq,
+    id: job.id,
+    kind: job.kind,
+    arrayParent: job.arrayParent ?? null,
+    arrayIndex: job.arrayIndex ?? null,
+    owner: job.owner,
+    queue: job.queue,
+    spec: job.kind === 'subjob' ? '' : JSON.stringify(job.spec),
+    outputPath: job.outputPath,
+    errorPath: job.errorPath,
+    ctime: job.ctime,
+    state: job.row.state,
+    priority: job.row.priority,
+    row: JSON.stringify(job.row),
+    resources: JSON.stringify(job.row.resources),
+  };
+}
+
 /** Writing jobs; whoever keeps a copy of them (head/scheduling/pending-queue.ts) is told. */
 export function jobWritesSql(db: Db) {
   const insert =
@@ -115,23 +136,7 @@ export function jobWritesSql(db: Db) {
   };
   return {
     insert(job: StoredJob, script: string | undefined): void {
-      insert.run({
-        seq: job.seq,
-        id: job.id,
-        kind: job.kind,
-        arrayParent: job.arrayParent ?? null,
-        arrayIndex: job.arrayIndex ?? null,
-        owner: job.owner,
-        queue: job.queue,
-        spec: job.kind === 'subjob' ? '' : JSON.stringify(job.spec),
-        outputPath: job.outputPath,
-        errorPath: job.errorPath,
-        ctime: job.ctime,
-        state: job.row.state,
-        priority: job.row.priority,
-        row: JSON.stringify(job.row),
-        resources: JSON.stringify(job.row.resources),
-      });
+      insert.run(insertParams(job));
       written(job.seq);
       if (script !== undefined) insertScript.run(job.seq, script);
     },
