@@ -9,7 +9,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CheckpointFile } from '../core/protocol/agent-protocol.js';
 import { launchArgs, launcherPath } from '../native/native.js';
-import { checkpointDir, readCheckpoint } from './checkpointer.js';
+import { readCheckpoint } from '../platform/checkpoint-files.js';
+import { checkpointDir } from './checkpointer.js';
 import type { Account } from './users.js';
 
 const READER = fileURLToPath(new URL('./read-checkpoint-main.js', import.meta.url));

@@ -7,9 +7,9 @@ import { chmodSync, closeSync, mkdirSync, rmSync, writeSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { type Logger, pino } from 'pino';
 import { type HeadMessage, LineDecoder } from '../core/protocol/agent-protocol.js';
+import { agentPaths } from '../platform/agent-launcher.js';
 import { installCommands } from './command-shims.js';
 import { dispatch, type HeadHandlers, headHandlers } from './head-handlers.js';
-import { agentPaths } from './launcher.js';
 import { type AgentOptions, NodeAgent } from './node-agent.js';
 import { acquire, release } from './pidlock.js';
 

@@ -5,7 +5,7 @@
 // channel; the daemon and its jobs do not.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { agentPaths, openAgent, startDaemon } from './launcher.js';
+import { agentPaths, openAgent, startDaemon } from '../platform/agent-launcher.js';
 import { lockHolder } from './pidlock.js';
 
 export async function ensureAgent(stateDir: string, daemonCommand: string[]): Promise<number> {

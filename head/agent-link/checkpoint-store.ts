@@ -15,9 +15,9 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-// one reader of checkpoint directories, the agent's
-import { readCheckpoint } from '../../compute-agent/checkpointer.js';
 import { type CheckpointFile, safeCheckpointPath } from '../../core/protocol/agent-protocol.js';
+// one reader of checkpoint directories, the agent's
+import { readCheckpoint } from '../../platform/checkpoint-files.js';
 
 export class Checkpoints {
   /** running jobs held with qhold: stop them once their checkpoint is safe (job id → who) */

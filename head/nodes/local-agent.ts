@@ -1,6 +1,6 @@
 // The embedded local node: the agent daemon on this machine, reached through its Unix socket.
 import type { Duplex } from 'node:stream';
-import { agentPaths, openAgent } from '../../compute-agent/launcher.js';
+import { agentPaths, openAgent } from '../../platform/agent-launcher.js';
 import type { Transport } from './node-link.js';
 
 export class LocalAgentTransport implements Transport {
