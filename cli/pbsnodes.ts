@@ -1,7 +1,9 @@
 // pbsnodes: show nodes (-a, -l, names, -F json), mark them offline (-o) or clear it (-r), set their
 // comment (-C, alone or with -o/-r).
+
+import type { ErrorCode } from '../core/errors.js';
 import { getopt } from '../core/pbs/getopt.js';
-import type { ErrorCode, NodeRecord, ServerRecord } from '../core/types.js';
+import type { NodeRecord, ServerRecord } from '../core/types.js';
 import { api } from './client.js';
 import { codeExit, printError, report, runCommand } from './command.js';
 import { formatNodes, formatNodesJson, formatNodesList } from './format/pbsnodes-output.js';

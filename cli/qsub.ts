@@ -2,8 +2,8 @@
 // content now (the file may be deleted right after), submit, print exactly the job id.
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
+import type { Refusal } from '../core/errors.js';
 import { buildJobSpec, parseQsubCommandLine, QSUB_USAGE } from '../core/pbs/qsub-command-line.js';
-import type { Refusal } from '../core/types.js';
 import { api } from './client.js';
 import { report, runCommand, submitPlace } from './command.js';
 

@@ -1,13 +1,13 @@
 // The job lifecycle: one pure reducer over the append-only event log (docs/architecture.md).
 // Everything that changes a job goes through applyEvent; replaying a job's events from
 // `initialRow` reproduces its row.
-import { ok, refuse } from '../errors.js';
+import { ok, type Result, refuse } from '../errors.js';
 import { ctime, runStamp } from '../pbs/time-format.js';
 import { EXIT, type JobState, SUBSTATE } from './states.js';
 
 export { runStamp };
 
-import type { JobSpec, ResourceUsage, Result } from '../types.js';
+import type { JobSpec, ResourceUsage } from '../types.js';
 
 /** Fields of a job that its events decide. Times are epoch seconds. */
 export interface JobRow {

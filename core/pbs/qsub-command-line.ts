@@ -1,8 +1,8 @@
 // qsub's grammar: the invocation forms, the job a submission describes (the command line
 // beating directives, the environment) and the default output paths.
 import { posix } from 'node:path';
-import { ok, refuse } from '../errors.js';
-import type { JobSpec, Result } from '../types.js';
+import { ok, type Result, refuse } from '../errors.js';
+import type { JobSpec } from '../types.js';
 import { getopt, type ParsedOption } from './getopt.js';
 import { checkOptions, QSUB_LONG, QSUB_OPTSTRING, refuseOption } from './qsub-options.js';
 

@@ -2,9 +2,9 @@
 // and in the database at start-up. A job beyond them could overflow a buffer or a timer, or take
 // the head down when it is placed; refusing them at the edge keeps one bad job one job's problem.
 
-import { refuse } from '../errors.js';
+import { type Result, refuse } from '../errors.js';
 import { formatDuration } from '../pbs/duration.js';
-import type { ResourceRequest, Result } from '../types.js';
+import type { ResourceRequest } from '../types.js';
 
 export const LIMITS = {
   /** per chunk */

@@ -4,10 +4,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { httpStatus } from '../../core/errors.js';
+import { httpStatus, type Refusal, type Result } from '../../core/errors.js';
 import { type Identity, type Requester, requireRole, roleOf } from '../../core/policy/permissions.js';
 import { MAX_SCRIPT_SIZE_CEILING, type ServerChanges } from '../../core/policy/server-settings.js';
-import type { JobSpec, Refusal, Result } from '../../core/types.js';
+import type { JobSpec } from '../../core/types.js';
 import type { QueueChanges } from '../db/queues-table.js';
 import type { FarmOps } from '../farm/farm-commands.js';
 import type { Alteration } from '../jobs/alter-job.js';

@@ -2,6 +2,7 @@
 // parent following its subjobs (Q → B when the first begins, F with the worst outcome when the
 // last ends), and which subjobs a `123[]`, `123[7]` or `123[2-5]` operand names.
 
+import type { Result } from '../../core/errors.js';
 import { initialRow, type TimedEvent } from '../../core/lifecycle/lifecycle.js';
 import { SUBSTATE } from '../../core/lifecycle/states.js';
 import {
@@ -12,7 +13,7 @@ import {
   parseTorqueArray,
 } from '../../core/pbs/array-indices.js';
 import { resolveStdPath } from '../../core/pbs/qsub-command-line.js';
-import type { JobSpec, Result } from '../../core/types.js';
+import type { JobSpec } from '../../core/types.js';
 import type { StoredJob } from '../db/jobs-table.js';
 import type { Store } from '../db/store.js';
 

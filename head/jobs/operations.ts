@@ -1,7 +1,7 @@
 // What the API can ask of the head: each operation takes job-id operands as users type them and
 // answers per operand, so that a command can print PBS's message for each one.
 
-import { ok, refuse } from '../../core/errors.js';
+import { type ErrorCode, ok, type Refusal, type Result, refuse } from '../../core/errors.js';
 import { checkpointPolicy } from '../../core/lifecycle/checkpoint-policy.js';
 import type { TimedEvent } from '../../core/lifecycle/lifecycle.js';
 import { emptyCounts } from '../../core/lifecycle/states.js';
@@ -23,13 +23,10 @@ import {
 } from '../../core/policy/server-settings.js';
 import type {
   CronRecord,
-  ErrorCode,
   JobRecord,
   JobSpec,
   NodeRecord,
   QueueRecord,
-  Refusal,
-  Result,
   ServerRecord,
 } from '../../core/types.js';
 import type { Checkpoints } from '../agent-link/checkpoint-store.js';

@@ -1,9 +1,8 @@
 // The one way a job changes: read the row, apply the event with the pure reducer, store the new
 // row only if the job is still in the state we read, append the event. One transaction.
-import { ok, refuse } from '../../core/errors.js';
+import { ok, type Result, refuse } from '../../core/errors.js';
 import { applyEvent, type JobEvent } from '../../core/lifecycle/lifecycle.js';
 import { addUsage } from '../../core/scheduling/fairshare.js';
-import type { Result } from '../../core/types.js';
 import type { StoredJob } from '../db/jobs-table.js';
 import type { Store } from '../db/store.js';
 import { followFarmTask } from '../farm/farm-tasks.js';

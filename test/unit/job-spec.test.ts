@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Result } from '../../core/errors.js';
 import {
   buildJobSpec,
   parseQsubCommandLine,
@@ -6,7 +7,7 @@ import {
   resolveStdPath,
 } from '../../core/pbs/qsub-command-line.js';
 import { buildResourceRequest } from '../../core/pbs/resources.js';
-import type { JobSpec, Result } from '../../core/types.js';
+import type { JobSpec } from '../../core/types.js';
 
 const ENV = {
   HOME: '/home/ann',

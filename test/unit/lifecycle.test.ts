@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ErrorCode, Result } from '../../core/errors.js';
 import {
   applyEvent,
   initialRow,
@@ -10,7 +11,6 @@ import {
   type TimedEvent,
 } from '../../core/lifecycle/lifecycle.js';
 import type { JobState } from '../../core/lifecycle/states.js';
-import type { ErrorCode, Result } from '../../core/types.js';
 import { resources } from '../helpers/requests.js';
 
 /** 2023-11-14 22:13:20 UTC, in epoch seconds. */
