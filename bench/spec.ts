@@ -1,7 +1,7 @@
 // The JobSpec of a trivial benchmark job (`qsub -- /bin/true`), built by core's qsub parser.
 import { hostname, userInfo } from 'node:os';
+import type { JobSpec } from '../core/job-spec-types.js';
 import { buildJobSpec, parseQsubCommandLine } from '../core/pbs/qsub-command-line.js';
-import type { JobSpec } from '../core/types.js';
 
 export function makeBenchSpec(cwd: string): JobSpec {
   const argv = ['-o', '/dev/null', '-e', '/dev/null', '--', '/bin/true'];

@@ -3,7 +3,7 @@
 
 import type { ErrorCode } from '../core/errors.js';
 import { getopt } from '../core/pbs/getopt.js';
-import type { NodeRecord, ServerRecord } from '../core/types.js';
+import type { NodeRecord, ServerRecord } from '../core/record-types.js';
 import { api } from './client.js';
 import { codeExit, printError, report, runCommand } from './command.js';
 import { formatNodes, formatNodesJson, formatNodesList } from './format/pbsnodes-output.js';

@@ -35,8 +35,8 @@ import type {
   OutputFile,
   RunRequest,
 } from '../core/protocol/agent-protocol.js';
+import type { ResourceUsage } from '../core/record-types.js';
 import { shellQuote } from '../core/shell-words.js';
-import type { ResourceUsage } from '../core/types.js';
 import { launchArgs, launcherPath } from '../native/native.js';
 import { retire } from './as-user.js';
 import { checkpointDir, readyCheckpointDir, stagingDir } from './checkpointer.js';

@@ -2,7 +2,7 @@
 
 import type { TimedEvent } from '../../core/lifecycle/lifecycle.js';
 import { formatDuration } from '../../core/pbs/duration.js';
-import type { JobRecord } from '../../core/types.js';
+import type { JobRecord } from '../../core/record-types.js';
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 

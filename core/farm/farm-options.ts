@@ -2,10 +2,10 @@
 // qsub builds one (same validation, same defaults), with the frame queue in `spec.farm`.
 import { parseArgs } from 'node:util';
 import { type Result, refuse } from '../errors.js';
+import type { FarmSpec, JobSpec } from '../job-spec-types.js';
 import { parseDuration } from '../pbs/duration.js';
 import { buildJobSpec, parseQsubCommandLine } from '../pbs/qsub-command-line.js';
 import type { Environment } from '../pbs/variables.js';
-import type { FarmSpec, JobSpec } from '../types.js';
 import { checkPlaceholders, parseFrames } from './frames.js';
 
 export const FARM_SUBMIT_USAGE =

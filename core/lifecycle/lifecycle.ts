@@ -7,7 +7,8 @@ import { EXIT, type JobState, SUBSTATE } from './states.js';
 
 export { runStamp };
 
-import type { JobSpec, ResourceUsage } from '../types.js';
+import type { JobSpec } from '../job-spec-types.js';
+import type { ResourceUsage } from '../record-types.js';
 
 /** Fields of a job that its events decide. Times are epoch seconds. */
 export interface JobRow {

@@ -2,7 +2,7 @@
 // directives, every value validated, defaults applied, paths made absolute.
 import { posix } from 'node:path';
 import { ok, type Result, refuse } from '../errors.js';
-import type { JobSpec, ResourceRequest } from '../types.js';
+import type { JobSpec, ResourceRequest } from '../job-spec-types.js';
 import { parsePbsArray, parseTorqueArray } from './array-indices.js';
 import { DEFAULT_PREFIX, scanDirectives } from './directives.js';
 import { parseExecutionTime } from './exec-time.js';

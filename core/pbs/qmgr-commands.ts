@@ -10,7 +10,7 @@ import {
   parseScriptSize,
   type ServerChanges,
 } from '../policy/server-settings.js';
-import type { QueueChanges } from '../types.js';
+import type { QueueChanges } from '../record-types.js';
 import { parseDuration } from './duration.js';
 
 export type QmgrCommand =

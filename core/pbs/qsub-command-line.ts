@@ -2,7 +2,7 @@
 // beating directives, the environment) and the default output paths.
 import { posix } from 'node:path';
 import { ok, type Result, refuse } from '../errors.js';
-import type { JobSpec } from '../types.js';
+import type { JobSpec } from '../job-spec-types.js';
 import { getopt, type ParsedOption } from './getopt.js';
 import { checkOptions, QSUB_LONG, QSUB_OPTSTRING, refuseOption } from './qsub-options.js';
 

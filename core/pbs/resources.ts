@@ -2,8 +2,8 @@
 // line and `#PBS` lines, and the ResourceRequest (chunks, placement, Resource_List) they make.
 
 import { ok, type Result, refuse } from '../errors.js';
+import type { Chunk, ResourceRequest } from '../job-spec-types.js';
 import { resourceBounds } from '../policy/limits.js';
-import type { Chunk, ResourceRequest } from '../types.js';
 import {
   CHUNK_RESOURCES,
   type ChunkSet,

@@ -3,8 +3,8 @@
 // the head down when it is placed; refusing them at the edge keeps one bad job one job's problem.
 
 import { type Result, refuse } from '../errors.js';
+import type { ResourceRequest } from '../job-spec-types.js';
 import { formatDuration } from '../pbs/duration.js';
-import type { ResourceRequest } from '../types.js';
 
 export const LIMITS = {
   /** per chunk */

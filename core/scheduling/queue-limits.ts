@@ -4,8 +4,8 @@
 // orders the queues' jobs before job priority does.
 
 import { ok, type Result, refuse } from '../errors.js';
+import type { ResourceRequest } from '../job-spec-types.js';
 import { formatDuration } from '../pbs/duration.js';
-import type { ResourceRequest } from '../types.js';
 
 /**
  * A job's resources under a queue's walltime rules: beyond `maxWalltime` it is refused

@@ -1,7 +1,7 @@
 // The scheduler is a pure function: schedule(snapshot) → plan (docs/architecture.md).
 // No database, no clock, no I/O. `apply` in the head re-checks each placement before recording it.
 
-import type { ResourceRequest } from '../types.js';
+import type { ResourceRequest } from '../job-spec-types.js';
 import {
   allowedNow,
   endsBefore,

@@ -1,8 +1,10 @@
 // SQL of the jobs and job_scripts tables: one named function per statement.
+
+import type { JobSpec, ResourceRequest } from '../../core/job-spec-types.js';
 import type { JobRow } from '../../core/lifecycle/lifecycle.js';
 import type { JobState } from '../../core/lifecycle/states.js';
+import type { ResourceUsage } from '../../core/record-types.js';
 import type { SchedJob } from '../../core/scheduling/scheduler.js';
-import type { JobSpec, ResourceRequest, ResourceUsage } from '../../core/types.js';
 import type { Db } from './connection.js';
 
 /** A plain job, an array's parent, or one of its subjobs. */

@@ -3,6 +3,7 @@
 // last ends), and which subjobs a `123[]`, `123[7]` or `123[2-5]` operand names.
 
 import type { Result } from '../../core/errors.js';
+import type { JobSpec } from '../../core/job-spec-types.js';
 import { initialRow, type TimedEvent } from '../../core/lifecycle/lifecycle.js';
 import { SUBSTATE } from '../../core/lifecycle/states.js';
 import {
@@ -13,7 +14,6 @@ import {
   parseTorqueArray,
 } from '../../core/pbs/array-indices.js';
 import { resolveStdPath } from '../../core/pbs/qsub-command-line.js';
-import type { JobSpec } from '../../core/types.js';
 import type { StoredJob } from '../db/jobs-table.js';
 import type { Store } from '../db/store.js';
 

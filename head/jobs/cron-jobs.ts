@@ -3,8 +3,8 @@
 // missed while the head was down run once, not once each.
 
 import { ok, type Result, refuse } from '../../core/errors.js';
+import type { JobSpec } from '../../core/job-spec-types.js';
 import { cronId, nextTick } from '../../core/pbs/cron-schedule.js';
-import type { JobSpec } from '../../core/types.js';
 import type { Store } from '../db/store.js';
 import { type SubmitContext, submitJob } from './submit-job.js';
 

@@ -6,11 +6,11 @@
 // head goes on with the others. Its array's other subjobs end with it.
 import { Ajv } from 'ajv';
 import type { Logger } from 'pino';
+import type { JobSpec, ResourceRequest } from '../../core/job-spec-types.js';
 import { applyEvent, initialRow, type JobRow } from '../../core/lifecycle/lifecycle.js';
 import { EXIT } from '../../core/lifecycle/states.js';
 import { resourceBounds } from '../../core/policy/limits.js';
 import { ownerUser } from '../../core/policy/permissions.js';
-import type { JobSpec, ResourceRequest } from '../../core/types.js';
 import { jobSpecSchema, resourcesSchema } from '../api/schemas.js';
 import type { RawRecord } from '../db/jobs-table.js';
 import type { Store } from '../db/store.js';

@@ -1,6 +1,6 @@
-// A stored job as the commands see it (core/types.ts JobRecord).
+// A stored job as the commands see it (core/record-types.ts JobRecord).
 import { formatIndices } from '../../core/pbs/array-indices.js';
-import type { JobRecord } from '../../core/types.js';
+import type { JobRecord } from '../../core/record-types.js';
 import type { StoredJob } from '../db/jobs-table.js';
 import type { arraySummary } from './arrays.js';
 

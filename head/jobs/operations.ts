@@ -2,6 +2,7 @@
 // answers per operand, so that a command can print PBS's message for each one.
 
 import { type ErrorCode, ok, type Refusal, type Result, refuse } from '../../core/errors.js';
+import type { JobSpec } from '../../core/job-spec-types.js';
 import { checkpointPolicy } from '../../core/lifecycle/checkpoint-policy.js';
 import type { TimedEvent } from '../../core/lifecycle/lifecycle.js';
 import { emptyCounts } from '../../core/lifecycle/states.js';
@@ -24,11 +25,10 @@ import {
 import type {
   CronRecord,
   JobRecord,
-  JobSpec,
   NodeRecord,
   QueueRecord,
   ServerRecord,
-} from '../../core/types.js';
+} from '../../core/record-types.js';
 import type { Checkpoints } from '../agent-link/checkpoint-store.js';
 import type { GroupCommit } from '../db/group-commit.js';
 import type { StoredJob } from '../db/jobs-table.js';

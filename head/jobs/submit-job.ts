@@ -2,12 +2,12 @@
 // job and its `queued` event in one transaction.
 
 import { ok, type Result, refuse } from '../../core/errors.js';
+import type { JobSpec } from '../../core/job-spec-types.js';
 import { initialRow } from '../../core/lifecycle/lifecycle.js';
 import { formatDependList, parseDependList } from '../../core/pbs/depend-list.js';
 import { resolveStdPath } from '../../core/pbs/qsub-command-line.js';
 import { applyQueueWalltime } from '../../core/scheduling/queue-limits.js';
 import { neverRunReason, type SchedNode } from '../../core/scheduling/scheduler.js';
-import type { JobSpec } from '../../core/types.js';
 import type { Store } from '../db/store.js';
 import { prepareFarm } from '../farm/farm-jobs.js';
 import { createFarm } from '../farm/farm-tasks.js';

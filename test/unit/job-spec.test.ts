@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Result } from '../../core/errors.js';
+import type { JobSpec } from '../../core/job-spec-types.js';
 import {
   buildJobSpec,
   parseQsubCommandLine,
@@ -7,7 +8,6 @@ import {
   resolveStdPath,
 } from '../../core/pbs/qsub-command-line.js';
 import { buildResourceRequest } from '../../core/pbs/resources.js';
-import type { JobSpec } from '../../core/types.js';
 
 const ENV = {
   HOME: '/home/ann',
