@@ -3,7 +3,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Refusal } from '../core/errors.js';
-import { buildJobSpec, parseQsubCommandLine, QSUB_USAGE } from '../core/pbs/qsub-command-line.js';
+import { buildJobSpec } from '../core/pbs/job-spec.js';
+import { parseQsubCommandLine, QSUB_USAGE } from '../core/pbs/qsub-command-line.js';
 import { api } from './client.js';
 import { report, runCommand, submitPlace } from './command.js';
 

@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { type Result, refuse } from '../errors.js';
 import type { FarmSpec, JobSpec } from '../job-spec-types.js';
 import { parseDuration } from '../pbs/duration.js';
-import { buildJobSpec, parseQsubCommandLine } from '../pbs/qsub-command-line.js';
+import { buildJobSpec } from '../pbs/job-spec.js';
+import { parseQsubCommandLine } from '../pbs/qsub-command-line.js';
 import type { Environment } from '../pbs/variables.js';
 import { checkPlaceholders, parseFrames } from './frames.js';
 

@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Result } from '../../core/errors.js';
 import type { JobSpec } from '../../core/job-spec-types.js';
-import {
-  buildJobSpec,
-  parseQsubCommandLine,
-  type QsubBuildInput,
-  resolveStdPath,
-} from '../../core/pbs/qsub-command-line.js';
+import { buildJobSpec, type QsubBuildInput } from '../../core/pbs/job-spec.js';
+import { parseQsubCommandLine, resolveStdPath } from '../../core/pbs/qsub-command-line.js';
 import { buildResourceRequest } from '../../core/pbs/resources.js';
 
 const ENV = {
