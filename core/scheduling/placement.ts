@@ -3,7 +3,7 @@
 
 import type { Chunk, ResourceRequest } from '../job-spec-types.js';
 import { formatSize } from '../pbs/size.js';
-import type { SchedNode, Slot } from './scheduler.js';
+import type { SchedNode, Slot } from './sched-node.js';
 
 export const isExclusive = (r: ResourceRequest) =>
   r.place.sharing === 'excl' || r.place.sharing === 'exclhost';

@@ -1,6 +1,6 @@
 // SQL of the allocations table: which job holds which slots of which node.
 import type { Holding } from '../../core/scheduling/backfill.js';
-import type { Slot } from '../../core/scheduling/scheduler.js';
+import type { Slot } from '../../core/scheduling/sched-node.js';
 import type { Db } from './connection.js';
 
 export interface NodeUse {

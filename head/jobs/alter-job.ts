@@ -8,7 +8,8 @@ import { formatDependList, parseDependList } from '../../core/pbs/depend-list.js
 import { resolveStdPath } from '../../core/pbs/qsub-command-line.js';
 import { alterResources, type ResourceEntry } from '../../core/pbs/resources.js';
 import { applyQueueWalltime } from '../../core/scheduling/queue-limits.js';
-import { neverRunReason, type SchedNode } from '../../core/scheduling/scheduler.js';
+import type { SchedNode } from '../../core/scheduling/sched-node.js';
+import { neverRunReason } from '../../core/scheduling/scheduler.js';
 import type { StoredJob } from '../db/jobs-table.js';
 import type { Store } from '../db/store.js';
 import { checkDependencies, recordDependencies } from './dependencies.js';

@@ -4,7 +4,7 @@
 import type { JobSpec } from '../../core/job-spec-types.js';
 import { SUBSTATE } from '../../core/lifecycle/states.js';
 import type { JobRecord, NodeRecord } from '../../core/record-types.js';
-import type { SchedNode } from '../../core/scheduling/scheduler.js';
+import type { SchedNode } from '../../core/scheduling/sched-node.js';
 
 /** 2023-11-14 22:13:20 UTC */
 export const T0 = 1_700_000_000;
