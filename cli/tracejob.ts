@@ -1,6 +1,6 @@
 // tracejob: the history of one job, from its event log.
 
-import type { TimedEvent } from '../core/lifecycle/lifecycle.js';
+import type { TimedEvent } from '../core/lifecycle/job-events.js';
 import { getopt } from '../core/pbs/getopt.js';
 import type { JobRecord } from '../core/record-types.js';
 import { api } from './client.js';

@@ -1,7 +1,7 @@
 // SQL of the jobs and job_scripts tables: one named function per statement.
 
 import type { JobSpec, ResourceRequest } from '../../core/job-spec-types.js';
-import type { JobRow } from '../../core/lifecycle/lifecycle.js';
+import type { JobRow } from '../../core/lifecycle/job-events.js';
 import type { JobState } from '../../core/lifecycle/states.js';
 import type { ResourceUsage } from '../../core/record-types.js';
 import type { SchedJob } from '../../core/scheduling/scheduler.js';

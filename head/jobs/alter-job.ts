@@ -3,7 +3,7 @@
 // replaces the old edges and holds or releases the job at once.
 
 import { ok, type Result, refuse } from '../../core/errors.js';
-import type { JobChanges, JobEvent, SpecChanges } from '../../core/lifecycle/lifecycle.js';
+import type { JobChanges, JobEvent, SpecChanges } from '../../core/lifecycle/job-events.js';
 import { formatDependList, parseDependList } from '../../core/pbs/depend-list.js';
 import { resolveStdPath } from '../../core/pbs/qsub-command-line.js';
 import { alterResources, type ResourceEntry } from '../../core/pbs/resources.js';

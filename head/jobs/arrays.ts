@@ -4,7 +4,8 @@
 
 import type { Result } from '../../core/errors.js';
 import type { JobSpec } from '../../core/job-spec-types.js';
-import { initialRow, type TimedEvent } from '../../core/lifecycle/lifecycle.js';
+import type { TimedEvent } from '../../core/lifecycle/job-events.js';
+import { initialRow } from '../../core/lifecycle/lifecycle.js';
 import { SUBSTATE } from '../../core/lifecycle/states.js';
 import {
   type ArraySelector,

@@ -7,7 +7,8 @@
 import { Ajv } from 'ajv';
 import type { Logger } from 'pino';
 import type { JobSpec, ResourceRequest } from '../../core/job-spec-types.js';
-import { applyEvent, initialRow, type JobRow } from '../../core/lifecycle/lifecycle.js';
+import type { JobRow } from '../../core/lifecycle/job-events.js';
+import { applyEvent, initialRow } from '../../core/lifecycle/lifecycle.js';
 import { EXIT } from '../../core/lifecycle/states.js';
 import { resourceBounds } from '../../core/policy/limits.js';
 import { ownerUser } from '../../core/policy/permissions.js';

@@ -4,7 +4,7 @@
 import { type ErrorCode, ok, type Refusal, type Result, refuse } from '../../core/errors.js';
 import type { JobSpec } from '../../core/job-spec-types.js';
 import { checkpointPolicy } from '../../core/lifecycle/checkpoint-policy.js';
-import type { TimedEvent } from '../../core/lifecycle/lifecycle.js';
+import type { TimedEvent } from '../../core/lifecycle/job-events.js';
 import { emptyCounts } from '../../core/lifecycle/states.js';
 import type { ArraySelector } from '../../core/pbs/array-indices.js';
 import { cronSeq } from '../../core/pbs/cron-schedule.js';
