@@ -219,7 +219,10 @@ export async function runHead(opts: HeadOptions): Promise<number> {
   dispatcher.startTimer(1000);
   fencer.start();
   const cronTimer = setInterval(
-    () => ops.fireCrons((id, message) => log.warn({ cron: id, message }, 'recurring job not submitted')),
+    () =>
+      ops.submissions.fireCrons((id, message) =>
+        log.warn({ cron: id, message }, 'recurring job not submitted'),
+      ),
     1000,
   );
   cronTimer.unref();

@@ -112,7 +112,7 @@ function identifyRequests(app: FastifyInstance, deps: AppDeps): void {
       rawBody: req.rawBody ?? Buffer.alloc(0),
     });
     if (!who.ok) return reply.code(httpStatus(who.error.code)).send(refusal(who.error));
-    req.requester = { ...who.value, role: roleOf(who.value, deps.ops.settings(), deps.headUid) };
+    req.requester = { ...who.value, role: roleOf(who.value, deps.ops.admin.settings(), deps.headUid) };
   });
 }
 
@@ -148,7 +148,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   );
 
   app.post<{ Body: { spec: JobSpec } }>('/v1/jobs', { schema: { body: submitBody } }, async (req, reply) => {
-    const r = await ops.submit(req.body.spec, req.requester);
+    const r = await ops.submissions.submit(req.body.spec, req.requester);
     if (!r.ok) return reply.code(httpStatus(r.error.code)).send(refusal(r.error));
     return reply.code(201).send(r.value);
   });
@@ -160,8 +160,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       const { operands, history = false, brief = false, subjobs = false } = req.body;
       return {
         server: deps.server,
-        ...ops.compat(),
-        ...ops.query(req.requester, operands, history, brief, subjobs),
+        ...ops.queries.compat(),
+        ...ops.queries.query(req.requester, operands, history, brief, subjobs),
       };
     },
   );
@@ -170,7 +170,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     '/v1/jobs/hold',
     { schema: { body: holdBody } },
     (req) => ({
-      results: ops.hold(req.body.operands, req.body.types, req.requester),
+      results: ops.control.hold(req.body.operands, req.body.types, req.requester),
     }),
   );
 
@@ -178,45 +178,48 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     '/v1/jobs/release',
     { schema: { body: holdBody } },
     (req) => ({
-      results: ops.release(req.body.operands, req.body.types, req.requester),
+      results: ops.control.release(req.body.operands, req.body.types, req.requester),
     }),
   );
 
   app.post<{ Body: { operands: string[] } }>('/v1/jobs/delete', { schema: { body: deleteBody } }, (req) => ({
-    results: ops.delete(req.body.operands, req.requester),
+    results: ops.control.delete(req.body.operands, req.requester),
   }));
 
   app.post<{ Body: { operands: string[] } }>('/v1/jobs/rerun', { schema: { body: deleteBody } }, (req) => ({
-    results: ops.rerun(req.body.operands, req.requester),
+    results: ops.control.rerun(req.body.operands, req.requester),
   }));
 
   app.post<{ Body: { operands: string[]; alteration: Alteration } }>(
     '/v1/jobs/alter',
     { schema: { body: alterBody } },
     (req) => ({
-      results: ops.alter(req.body.operands, req.body.alteration, req.requester),
+      results: ops.control.alter(req.body.operands, req.body.alteration, req.requester),
     }),
   );
 
   app.post<{ Body: { operand: string } }>('/v1/jobs/trace', { schema: { body: traceBody } }, (req, reply) => {
-    const r = ops.trace(req.body.operand, req.requester);
+    const r = ops.queries.trace(req.body.operand, req.requester);
     if (!r.ok) return reply.code(httpStatus(r.error.code)).send(refusal(r.error));
     return r.value;
   });
 
   if (deps.farms) farmRoutes(app, deps.farms);
 
-  app.get('/v1/server', () => ({ server: ops.serverRecord(), queues: ops.queueRecords() }));
+  app.get('/v1/server', () => ({ server: ops.admin.serverRecord(), queues: ops.admin.queueRecords() }));
 
-  app.get('/v1/crons', (req) => ({ server: ops.serverRecord(), crons: ops.crons(req.requester) }));
+  app.get('/v1/crons', (req) => ({
+    server: ops.admin.serverRecord(),
+    crons: ops.submissions.crons(req.requester),
+  }));
 
-  app.get('/v1/nodes', () => ({ server: ops.serverRecord(), nodes: ops.nodeRecords() }));
+  app.get('/v1/nodes', () => ({ server: ops.admin.serverRecord(), nodes: ops.nodes.nodeRecords() }));
 
   app.post<{ Body: { names: string[]; comment?: string } }>(
     '/v1/nodes/offline',
     { schema: { body: nodesBody } },
     (req) => ({
-      results: ops.setOffline(req.body.names, true, req.body.comment, req.requester),
+      results: ops.nodes.setOffline(req.body.names, true, req.body.comment, req.requester),
     }),
   );
 
@@ -224,7 +227,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     '/v1/nodes/online',
     { schema: { body: nodesBody } },
     (req) => ({
-      results: ops.setOffline(req.body.names, false, req.body.comment, req.requester),
+      results: ops.nodes.setOffline(req.body.names, false, req.body.comment, req.requester),
     }),
   );
 
@@ -232,7 +235,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     '/v1/nodes/comment',
     { schema: { body: nodesCommentBody } },
     (req) => ({
-      results: ops.setComment(req.body.names, req.body.comment, req.requester),
+      results: ops.nodes.setComment(req.body.names, req.body.comment, req.requester),
     }),
   );
 
@@ -272,31 +275,31 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 function registerQueueRoutes(app: FastifyInstance, deps: AppDeps): void {
   const { ops } = deps;
   const answer = (r: Result<void>, reply: FastifyReply) =>
-    r.ok ? { queues: ops.queueRecords() } : reply.code(httpStatus(r.error.code)).send(refusal(r.error));
+    r.ok ? { queues: ops.admin.queueRecords() } : reply.code(httpStatus(r.error.code)).send(refusal(r.error));
   app.post<{ Body: { name: string; changes: QueueChanges } }>(
     '/v1/queues',
     { schema: { body: queueBody } },
-    (req, reply) => answer(ops.createQueue(req.body.name, req.body.changes, req.requester), reply),
+    (req, reply) => answer(ops.admin.createQueue(req.body.name, req.body.changes, req.requester), reply),
   );
   app.post<{ Body: { name: string; changes: QueueChanges } }>(
     '/v1/queues/set',
     { schema: { body: queueBody } },
-    (req, reply) => answer(ops.changeQueue(req.body.name, req.body.changes, req.requester), reply),
+    (req, reply) => answer(ops.admin.changeQueue(req.body.name, req.body.changes, req.requester), reply),
   );
   app.post<{ Body: { name: string } }>(
     '/v1/queues/delete',
     { schema: { body: queueNameBody } },
-    (req, reply) => answer(ops.deleteQueue(req.body.name, req.requester), reply),
+    (req, reply) => answer(ops.admin.deleteQueue(req.body.name, req.requester), reply),
   );
   app.post<{ Body: { name: string } }>(
     '/v1/server/default-queue',
     { schema: { body: queueNameBody } },
-    (req, reply) => answer(ops.setDefaultQueue(req.body.name, req.requester), reply),
+    (req, reply) => answer(ops.admin.setDefaultQueue(req.body.name, req.requester), reply),
   );
   app.post<{ Body: { changes: ServerChanges } }>(
     '/v1/server/set',
     { schema: { body: serverBody } },
-    (req, reply) => answer(ops.changeServer(req.body.changes, req.requester), reply),
+    (req, reply) => answer(ops.admin.changeServer(req.body.changes, req.requester), reply),
   );
 }
 
