@@ -14,24 +14,17 @@ import type { Alteration } from '../jobs/alter-job.js';
 import type { Operations } from '../jobs/operations.js';
 import type { NodeAdded, NodeInput } from '../nodes/node-admin.js';
 import {
-  alterBody,
-  deleteBody,
-  farmRetryBody,
-  farmUnblockBody,
-  holdBody,
-  NO_CONTROL,
-  NO_NUL,
   nodeAddBody,
   nodeRemoveBody,
   nodesBody,
   nodesCommentBody,
-  queryBody,
   queueBody,
   queueNameBody,
   serverBody,
-  submitBody,
-  traceBody,
-} from './schemas.js';
+} from './admin-schemas.js';
+import { farmRetryBody, farmUnblockBody } from './farm-schemas.js';
+import { alterBody, deleteBody, holdBody, queryBody, submitBody, traceBody } from './job-schemas.js';
+import { NO_CONTROL, NO_NUL } from './schema-parts.js';
 
 export interface NodeAdmin {
   add(input: NodeInput): Promise<Result<NodeAdded>>;

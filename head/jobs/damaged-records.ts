@@ -12,7 +12,7 @@ import { applyEvent, initialRow } from '../../core/lifecycle/lifecycle.js';
 import { EXIT } from '../../core/lifecycle/states.js';
 import { resourceBounds } from '../../core/policy/limits.js';
 import { ownerUser } from '../../core/policy/permissions.js';
-import { jobSpecSchema, resourcesSchema } from '../api/schemas.js';
+import { jobSpecSchema, resourcesSchema } from '../api/spec-schemas.js';
 import type { RawRecord } from '../db/jobs-table.js';
 import type { Store } from '../db/store.js';
 
