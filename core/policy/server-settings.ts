@@ -30,7 +30,7 @@ export interface ServerSettings {
 }
 
 export const DEFAULT_MAX_SCRIPT_SIZE = 4 * 2 ** 20;
-/** The largest max_script_size: a script must fit in one API request (head/app.ts). */
+/** The largest max_script_size: a script must fit in one API request (head/api/app.ts). */
 export const MAX_SCRIPT_SIZE_CEILING = 8 * 2 ** 20;
 
 export function defaultSettings(): ServerSettings {
