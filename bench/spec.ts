@@ -1,7 +1,8 @@
 // The JobSpec of a trivial benchmark job (`qsub -- /bin/true`), built by core's qsub parser.
 import { hostname, userInfo } from 'node:os';
-import { buildJobSpec, parseQsubCommandLine } from '../core/pbs/qsub-command-line.js';
-import type { JobSpec } from '../core/types.js';
+import type { JobSpec } from '../core/job-spec-types.js';
+import { buildJobSpec } from '../core/pbs/job-spec.js';
+import { parseQsubCommandLine } from '../core/pbs/qsub-command-line.js';
 
 export function makeBenchSpec(cwd: string): JobSpec {
   const argv = ['-o', '/dev/null', '-e', '/dev/null', '--', '/bin/true'];

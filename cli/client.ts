@@ -4,8 +4,8 @@
 import { existsSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
+import type { ErrorCode } from '../core/errors.js';
 import { INLINE_PAYLOAD, requestPayload, requestText } from '../core/protocol/request-binding.js';
-import type { ErrorCode } from '../core/types.js';
 import { exchange, type Reply } from './http1.js';
 
 export interface ApiError {

@@ -2,8 +2,7 @@
 // the PBS exit code of the refusal.
 import { statSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
-import { exitCode } from '../core/errors.js';
-import type { ErrorCode, Refusal } from '../core/types.js';
+import { type ErrorCode, exitCode, type Refusal } from '../core/errors.js';
 import { NoServer, Refused } from './client.js';
 
 export function printError(cmd: string, message: string): void {

@@ -1,8 +1,8 @@
 // Commands that act on job ids (qdel, qhold, qrls, qalter): one request for all operands, then
 // PBS's message for each failure; the exit status is that of the last failure.
 
+import type { ErrorCode } from '../core/errors.js';
 import { getopt } from '../core/pbs/getopt.js';
-import type { ErrorCode } from '../core/types.js';
 import { VERSION } from '../platform/version.js';
 import { api } from './client.js';
 import { codeExit, printError, report } from './command.js';

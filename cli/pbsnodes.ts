@@ -1,8 +1,9 @@
 // pbsnodes: show nodes (-a, -l, names, -F json), mark them offline (-o) or clear it (-r), set their
 // comment (-C, alone or with -o/-r).
 
+import type { ErrorCode } from '../core/errors.js';
 import { getopt } from '../core/pbs/getopt.js';
-import type { ErrorCode, NodeRecord, ServerRecord } from '../core/types.js';
+import type { NodeRecord, ServerRecord } from '../core/record-types.js';
 import { VERSION } from '../platform/version.js';
 import { api } from './client.js';
 import { codeExit, printError, report, runCommand } from './command.js';

@@ -1,5 +1,5 @@
 // qalter: change attributes of queued jobs (every option of the usage below).
-import { parseQalterCommandLine, QALTER_USAGE } from '../core/pbs/qsub-command-line.js';
+import { parseQalterCommandLine, QALTER_USAGE } from '../core/pbs/qalter-command-line.js';
 import { report, runCommand } from './command.js';
 import { actOnJobs } from './operands.js';
 

@@ -1,7 +1,6 @@
 // qstat's command line: which view, which filters, which operands.
-import { ok, refuse } from '../core/errors.js';
+import { ok, type Result, refuse } from '../core/errors.js';
 import { getopt } from '../core/pbs/getopt.js';
-import type { Result } from '../core/types.js';
 
 export const QSTAT_USAGE = [
   'usage:',

@@ -1,7 +1,7 @@
 // qstat: jobs (default table, alternate table, -f, -f -F json), queues (-Q) and the server (-B).
 
 import { sameServer } from '../core/pbs/jobid.js';
-import type { CronRecord, JobRecord, QueueRecord, ServerRecord } from '../core/types.js';
+import type { CronRecord, JobRecord, QueueRecord, ServerRecord } from '../core/record-types.js';
 import { VERSION } from '../platform/version.js';
 import { api, bodyOf } from './client.js';
 import { codeExit, printError, report, runCommand } from './command.js';

@@ -3,8 +3,9 @@
 
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { buildJobSpec, parseQsubCommandLine, QSUB_USAGE } from '../core/pbs/qsub-command-line.js';
-import type { Refusal } from '../core/types.js';
+import type { Refusal } from '../core/errors.js';
+import { buildJobSpec } from '../core/pbs/job-spec.js';
+import { parseQsubCommandLine, QSUB_USAGE } from '../core/pbs/qsub-command-line.js';
 import { VERSION } from '../platform/version.js';
 import { api } from './client.js';
 import { report, runCommand, submitPlace } from './command.js';

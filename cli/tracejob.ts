@@ -1,8 +1,8 @@
 // tracejob: the history of one job, from its event log.
 
-import type { TimedEvent } from '../core/lifecycle/lifecycle.js';
+import type { TimedEvent } from '../core/lifecycle/job-events.js';
 import { getopt } from '../core/pbs/getopt.js';
-import type { JobRecord } from '../core/types.js';
+import type { JobRecord } from '../core/record-types.js';
 import { api } from './client.js';
 import { report, runCommand } from './command.js';
 import { formatTrace } from './format/tracejob-output.js';

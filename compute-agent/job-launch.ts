@@ -13,7 +13,7 @@ import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { EXIT } from '../core/lifecycle/states.js';
 import type { RunRequest } from '../core/protocol/agent-protocol.js';
-import type { ResourceUsage } from '../core/types.js';
+import type { ResourceUsage } from '../core/record-types.js';
 import { launchArgs, launcherPath } from '../native/native.js';
 import { readyCheckpointDir } from './checkpointer.js';
 import { commandDir } from './command-shims.js';

@@ -9,7 +9,7 @@ import type {
   OutputFile,
   RunRequest,
 } from '../core/protocol/agent-protocol.js';
-import type { ResourceUsage } from '../core/types.js';
+import type { ResourceUsage } from '../core/record-types.js';
 import { retireCheckpointDir, retireTmpdir } from './as-user.js';
 import { endSession, exitOutcome, lostAttempts } from './attempt-end.js';
 import { armTimers, signalCheckpoint, terminate } from './attempt-timers.js';

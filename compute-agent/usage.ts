@@ -1,6 +1,6 @@
 // Resource usage of running jobs, sampled from /proc: every process of a job's session counts.
 import { readdirSync, readFileSync } from 'node:fs';
-import type { ResourceUsage } from '../core/types.js';
+import type { ResourceUsage } from '../core/record-types.js';
 
 const TICKS_PER_SECOND = 100;
 const PAGE_SIZE = 4096;

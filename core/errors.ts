@@ -1,5 +1,45 @@
-// The one table of refusal codes: HTTP status for the API, PBS exit status for the commands.
-import type { ErrorCode, Refusal, Result } from './types.js';
+// Refusals: what a refused request carries, and the one table of refusal codes (HTTP status for
+// the API, PBS exit status for the commands).
+
+/** Why a request was refused. `code` maps to an HTTP status and a PBS exit code (the table below). */
+export interface Refusal {
+  code: ErrorCode;
+  /** Text after the `cmd: ` prefix. May hold several lines; each is printed as `cmd: line`. */
+  message: string;
+  /** Print the command's usage text after the message. */
+  usage?: boolean;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: Refusal };
+
+export type ErrorCode =
+  | 'USAGE' // bad option or value on the command line: exit 2
+  | 'DIRECTIVE' // bad #PBS directive, unreadable script, CRLF: exit 1
+  | 'FAILED' // generic client-side failure: exit 1
+  | 'UNKNOWN_JOB' // 153
+  | 'JOB_FINISHED' // 35
+  | 'UNKNOWN_QUEUE' // 170
+  | 'QUEUE_DISABLED' // 173
+  | 'UNKNOWN_RESOURCE' // 187
+  | 'BAD_RESOURCE_VALUE' // 166
+  | 'EXCEEDS_LIMITS' // 188
+  | 'NODES_WITH_SELECT' // 6
+  | 'CHUNK_WITH_SELECT' // 5
+  | 'PLACE_WITHOUT_SELECT' // 7
+  | 'BAD_STATE' // 168: request invalid for state of job
+  | 'INVALID_REQUEST' // 156
+  | 'SUBJOB_FINISHED' // 55: qdel of an X subjob
+  | 'MODIFY_RUNNING' // 167
+  | 'UNAUTHORIZED' // 159: PBSE_PERM, the requester may not do this
+  | 'BAD_CREDENTIAL' // 171: PBSE_BADCRED, who is asking could not be established
+  | 'BAD_USER' // 175: PBSE_BADUSER, e.g. a job as root that acl_roots does not allow
+  | 'READ_ONLY' // 155: PBSE_ATTRRO, an attribute the requester may not set
+  | 'ENTITY_LIMIT' // 38: PBSE_ENTLIMCT, max_queued reached
+  | 'UNKNOWN_NODE' // 1
+  | 'NOT_SUPPORTED' // 1: a feature Drover refuses for now, with a clear message
+  | 'NO_SERVER' // 111 (ECONNREFUSED-like): cannot connect to server
+  | 'BAD_REQUEST' // 15: malformed API request
+  | 'INTERNAL'; // 1
 
 const TABLE: Record<ErrorCode, { http: number; exit: number }> = {
   USAGE: { http: 400, exit: 2 },

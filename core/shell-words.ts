@@ -1,7 +1,6 @@
 // Shell-like word splitting for `#PBS` directive lines: whitespace separates words, '...' and
 // "..." group (quotes removed), a backslash escapes one character. No expansion of any kind.
-import { ok, refuse } from './errors.js';
-import type { Result } from './types.js';
+import { ok, type Result, refuse } from './errors.js';
 
 interface WordState {
   words: string[];

@@ -62,7 +62,10 @@ function startTimers(head: Head, ops: Operations, log: Logger): () => void {
   head.dispatcher.startTimer(1000);
   head.fencer.start();
   const cron = setInterval(
-    () => ops.fireCrons((id, message) => log.warn({ cron: id, message }, 'recurring job not submitted')),
+    () =>
+      ops.submissions.fireCrons((id, message) =>
+        log.warn({ cron: id, message }, 'recurring job not submitted'),
+      ),
     1000,
   );
   cron.unref();

@@ -4,7 +4,7 @@
 import { formatDuration as hms } from '../../core/pbs/duration.js';
 import { formatKb as kb } from '../../core/pbs/size.js';
 import { ctime } from '../../core/pbs/time-format.js';
-import type { JobRecord, ResourceUsage } from '../../core/types.js';
+import type { JobRecord, ResourceUsage } from '../../core/record-types.js';
 
 type Attribute = [string, string];
 type Source = (job: JobRecord) => Attribute[];

@@ -2,7 +2,7 @@
 
 import { formatKb as kb } from '../../core/pbs/size.js';
 import { ctime } from '../../core/pbs/time-format.js';
-import type { NodeRecord } from '../../core/types.js';
+import type { NodeRecord } from '../../core/record-types.js';
 import { type JsonObject, type JsonValue, jsonDocument, jsonScalar } from './qstat-full.js';
 
 const BUILT_IN = new Set(['host', 'mem', 'ncpus', 'ngpus', 'vnode']);

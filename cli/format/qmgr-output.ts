@@ -2,7 +2,7 @@
 // attribute blocks.
 
 import { settingAttributes } from '../../core/policy/server-settings.js';
-import type { QueueRecord, ServerRecord } from '../../core/types.js';
+import type { QueueRecord, ServerRecord } from '../../core/record-types.js';
 import { queueAttributes, serverAttributes } from './qstat-server.js';
 
 /** The attributes `print` replays: the ones an admin sets, not the counts. */

@@ -1,6 +1,6 @@
 // `qstat --cron`: the recurring templates, one a line (Drover's own table).
 import { ctime } from '../../core/pbs/time-format.js';
-import type { CronRecord } from '../../core/types.js';
+import type { CronRecord } from '../../core/record-types.js';
 import { left, right, star } from './units.js';
 
 const HEADER =

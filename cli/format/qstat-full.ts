@@ -1,6 +1,6 @@
 // `qstat -f`: the attribute listing, its 78-column wrapping, and `-F json`.
 // The cJSON-style printer here is shared with the queue, server and pbsnodes formatters.
-import type { JobRecord } from '../../core/types.js';
+import type { JobRecord } from '../../core/record-types.js';
 import { jobAttributes } from './job-attributes.js';
 
 const LINE_LIMIT = 78;

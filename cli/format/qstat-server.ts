@@ -3,7 +3,7 @@
 import type { JobState } from '../../core/lifecycle/states.js';
 import { formatDuration } from '../../core/pbs/duration.js';
 import { settingAttributes } from '../../core/policy/server-settings.js';
-import type { QueueRecord, ServerRecord } from '../../core/types.js';
+import type { QueueRecord, ServerRecord } from '../../core/record-types.js';
 import { attributesJson, type JsonObject, jsonDocument, wrapAttribute } from './qstat-full.js';
 import { left, right, star } from './units.js';
 

@@ -2,7 +2,7 @@
 // column for column as qstat.c display_statjob / altdsp_statjob print them.
 
 import { formatDuration as hms } from '../../core/pbs/duration.js';
-import type { JobRecord } from '../../core/types.js';
+import type { JobRecord } from '../../core/record-types.js';
 import { left, memoryColumn, right, star } from './units.js';
 
 const HEADER =

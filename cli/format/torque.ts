@@ -2,7 +2,7 @@
 // keep_completed seconds, `qstat -x` prints XML, `exit_status` is lowercase, and the default
 // table has Torque's header and column widths.
 import { formatDuration as hms } from '../../core/pbs/duration.js';
-import type { JobRecord } from '../../core/types.js';
+import type { JobRecord } from '../../core/record-types.js';
 import { jobAttributes } from './job-attributes.js';
 import { left, right, star } from './units.js';
 

@@ -1,8 +1,8 @@
 // tracejob: a job's events as PBS's tracejob prints log lines (`MM/DD/YYYY HH:MM:SS.mmm  S    text`).
 
-import type { TimedEvent } from '../../core/lifecycle/lifecycle.js';
+import type { TimedEvent } from '../../core/lifecycle/job-events.js';
 import { formatDuration } from '../../core/pbs/duration.js';
-import type { JobRecord } from '../../core/types.js';
+import type { JobRecord } from '../../core/record-types.js';
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 

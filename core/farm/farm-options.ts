@@ -1,11 +1,12 @@
 // `render-farm submit` options to a JobSpec (pure): the farm is an array job built the way
 // qsub builds one (same validation, same defaults), with the frame queue in `spec.farm`.
 import { parseArgs } from 'node:util';
-import { refuse } from '../errors.js';
+import { type Result, refuse } from '../errors.js';
+import type { FarmSpec, JobSpec } from '../job-spec-types.js';
 import { parseDuration } from '../pbs/duration.js';
-import { buildJobSpec, parseQsubCommandLine } from '../pbs/qsub-command-line.js';
+import { buildJobSpec } from '../pbs/job-spec.js';
+import { parseQsubCommandLine } from '../pbs/qsub-command-line.js';
 import type { Environment } from '../pbs/variables.js';
-import type { FarmSpec, JobSpec, Result } from '../types.js';
 import { checkPlaceholders, parseFrames } from './frames.js';
 
 export const FARM_SUBMIT_USAGE =

@@ -3,8 +3,8 @@
 // in, every word single-quoted; and the post job's script, which checks that every frame's
 // output file exists before it runs the `--then` command.
 
+import type { FarmSpec } from '../job-spec-types.js';
 import { shellQuote } from '../shell-words.js';
-import type { FarmSpec } from '../types.js';
 import { chunkFrames, expandCommand, perFrame } from './frames.js';
 import { FRAME_MARKER, MISSING_MARKER } from './progress.js';
 

@@ -1,8 +1,7 @@
 // Render farm frames: frame specs as the big farms accept them (`1-240`, `1-240x5`,
 // `1,5,9-12` and their combination), chunks taken by position in the list (a sparse list is
 // never chunked by arithmetic on its range), and the placeholders of a frame command.
-import { ok, refuse } from '../errors.js';
-import type { Result } from '../types.js';
+import { ok, type Result, refuse } from '../errors.js';
 
 /** More frames than this in one job are refused. */
 export const MAX_FRAMES = 100_000;

@@ -1,8 +1,7 @@
 // Job array indices: PBS's `-J X-Y[:Z][%N]` and Torque's
 // `-t 1,10,50-100[%N]`, the subjob ranges qstat and qdel take (`123[2-5]`), and the compact form
 // qstat prints (`1-10:2`, `5,7-9`).
-import { ok, refuse } from '../errors.js';
-import type { Result } from '../types.js';
+import { ok, type Result, refuse } from '../errors.js';
 
 /** PBS's max_array_size: an array larger than this is refused. */
 export const MAX_ARRAY_SIZE = 10_000;

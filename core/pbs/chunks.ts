@@ -1,7 +1,7 @@
 // The chunk grammars of `-l`: `select=`, `place=`, and the single chunk PBS makes from job-wide
 // resources (`-l ncpus=4,mem=2gb` → `select=1:ncpus=4:mem=2gb`). Old-style `nodes=`: nodes-spec.ts.
-import { ok, refuse } from '../errors.js';
-import type { Chunk, PlaceArrangement, PlaceSharing, ResourceRequest, Result } from '../types.js';
+import { ok, type Result, refuse } from '../errors.js';
+import type { Chunk, PlaceArrangement, PlaceSharing, ResourceRequest } from '../job-spec-types.js';
 import { parseSize, sizeUnit } from './size.js';
 
 /** Chunks with the select string PBS shows and the terms of their memory sum. */

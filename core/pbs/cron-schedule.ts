@@ -2,8 +2,7 @@
 // expression strictly after a time, in the head's local time zone. Five fields (minute hour
 // day month weekday), six with seconds first, or an alias such as @daily.
 import { CronExpressionParser } from 'cron-parser';
-import { ok, refuse } from '../errors.js';
-import type { Result } from '../types.js';
+import { ok, type Result, refuse } from '../errors.js';
 
 /** The first tick after `after` (epoch seconds), or why the expression is refused. */
 export function nextTick(expression: string, after: number): Result<number> {

@@ -1,8 +1,7 @@
 // Job dependencies (-W depend=): the grammar, the edges a job's list creates,
 // and whether one edge is met, still pending, or can never be met, from the parent's row.
-import { ok, refuse } from '../errors.js';
-import type { JobRow } from '../lifecycle/lifecycle.js';
-import type { Result } from '../types.js';
+import { ok, type Result, refuse } from '../errors.js';
+import type { JobRow } from '../lifecycle/job-events.js';
 import { parseJobId } from './jobid.js';
 
 export type AfterType = 'after' | 'afterok' | 'afternotok' | 'afterany';

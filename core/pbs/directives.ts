@@ -1,8 +1,7 @@
 // `#PBS` directives in a job script: honoured until the first executable line,
 // tokenised like shell words, parsed with qsub's own option parser.
-import { ok, refuse } from '../errors.js';
+import { ok, type Result, refuse } from '../errors.js';
 import { splitShellWords } from '../shell-words.js';
-import type { Result } from '../types.js';
 import { getopt, type ParsedOption } from './getopt.js';
 import { checkOption, QSUB_LONG, QSUB_OPTSTRING } from './qsub-options.js';
 

@@ -1,8 +1,8 @@
 // From a qsub command line and script to a JobSpec: directives scanned, the command line beating
 // directives, every value validated, defaults applied, paths made absolute.
 import { posix } from 'node:path';
-import { ok, refuse } from '../errors.js';
-import type { JobSpec, ResourceRequest, Result } from '../types.js';
+import { ok, type Result, refuse } from '../errors.js';
+import type { JobSpec, ResourceRequest } from '../job-spec-types.js';
 import { parsePbsArray, parseTorqueArray } from './array-indices.js';
 import { DEFAULT_PREFIX, scanDirectives } from './directives.js';
 import { parseExecutionTime } from './exec-time.js';

@@ -1,7 +1,6 @@
 // Job identifiers as users type them: `123`, `123.svr`, `123.svr.domain`, `123@svr`.
 
-import { ok, refuse } from '../errors.js';
-import type { Result } from '../types.js';
+import { ok, type Result, refuse } from '../errors.js';
 import { type ArraySelector, parseSelector } from './array-indices.js';
 
 export interface JobIdRef {

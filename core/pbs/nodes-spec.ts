@@ -2,8 +2,7 @@
 // converted the way OpenPBS does (node_manager.c cvt_nodespec_to_select): each element becomes
 // `N:ncpus=P×C[:mpiprocs=P when P≠1][:prop=True]`, placement `scatter` (`:excl`, `:shared`).
 
-import { ok, refuse } from '../errors.js';
-import type { Result } from '../types.js';
+import { ok, type Result, refuse } from '../errors.js';
 import { addChunk, type ChunkSet, selectText } from './chunks.js';
 
 export interface NodesPlan extends ChunkSet {

@@ -1,7 +1,7 @@
 // qalter's grammar: qsub's option letters (-h takes hold letters) turned into the changes the
 // head applies to each job named. Values are checked as qsub checks them.
-import { ok, refuse } from '../errors.js';
-import type { JobSpec, Result } from '../types.js';
+import { ok, type Result, refuse } from '../errors.js';
+import type { JobSpec } from '../job-spec-types.js';
 import { parseExecutionTime } from './exec-time.js';
 import { getopt, type ParsedOption } from './getopt.js';
 import { checkOptions, parseW, refuseOption, resolveOutputPath } from './qsub-options.js';

@@ -2,7 +2,7 @@
 // server attributes (core/server-settings.ts), list and print. Verbs and objects may be
 // abbreviated as in PBS (`c q`, `s q`, `p s`); attributes take PBS's names.
 
-import { ok, refuse } from '../errors.js';
+import { ok, type Result, refuse } from '../errors.js';
 import {
   type ListChange,
   parseAclEntry,
@@ -10,7 +10,7 @@ import {
   parseScriptSize,
   type ServerChanges,
 } from '../policy/server-settings.js';
-import type { QueueChanges, Result } from '../types.js';
+import type { QueueChanges } from '../record-types.js';
 import { parseDuration } from './duration.js';
 
 export type QmgrCommand =

@@ -1,21 +1,10 @@
-// qsub's grammar: the invocation forms, the job a submission describes (the command line
-// beating directives, the environment) and the default output paths.
+// qsub's command line: the invocation forms (options, script source, -z, --version) and the
+// default output paths. The job a submission describes is built in job-spec.ts.
 import { posix } from 'node:path';
-import { ok, refuse } from '../errors.js';
-import type { JobSpec, Result } from '../types.js';
+import { ok, type Result, refuse } from '../errors.js';
+import type { JobSpec } from '../job-spec-types.js';
 import { getopt, type ParsedOption } from './getopt.js';
 import { checkOptions, QSUB_LONG, QSUB_OPTSTRING, refuseOption } from './qsub-options.js';
-
-export { DEFAULT_PREFIX, isExecutable, type ScannedScript, scanDirectives } from './directives.js';
-export { buildJobSpec, type QsubBuildInput } from './job-spec.js';
-export {
-  type JobAlteration,
-  parseQalterCommandLine,
-  QALTER_OPTSTRING,
-  QALTER_USAGE,
-  type QalterContext,
-} from './qalter-command-line.js';
-export { QSUB_OPTSTRING } from './qsub-options.js';
 
 export type QsubSource =
   | { kind: 'file'; path: string }

@@ -1,10 +1,9 @@
 // The values of qsub's (and qalter's) options: what each one accepts, checked the same way on the
 // command line and in `#PBS` lines, and the conversions that need no context.
 import { posix } from 'node:path';
-import { refuse } from '../errors.js';
+import { type Result, refuse } from '../errors.js';
 import { CHECKPOINT_SIGNALS } from '../lifecycle/checkpoint-policy.js';
 import { CONTROL, LIMITS } from '../policy/limits.js';
-import type { Result } from '../types.js';
 import { parsePbsArray, parseTorqueArray } from './array-indices.js';
 import { isExecutionTimeSyntax } from './exec-time.js';
 import type { ParsedOption } from './getopt.js';

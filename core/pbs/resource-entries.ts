@@ -1,7 +1,6 @@
 // `-l` entries: `name=value[,name=value...]` as typed, and PBS's rule for merging the entries of
 // the command line with those of `#PBS` lines.
-import { ok, refuse } from '../errors.js';
-import type { Result } from '../types.js';
+import { ok, type Result, refuse } from '../errors.js';
 
 export interface ResourceEntry {
   name: string;

@@ -1,9 +1,9 @@
 // The `-l` grammar: `name=value[,name=value...]` entries, PBS's merge rules between the command
 // line and `#PBS` lines, and the ResourceRequest (chunks, placement, Resource_List) they make.
 
-import { ok, refuse } from '../errors.js';
+import { ok, type Result, refuse } from '../errors.js';
+import type { Chunk, ResourceRequest } from '../job-spec-types.js';
 import { resourceBounds } from '../policy/limits.js';
-import type { Chunk, ResourceRequest, Result } from '../types.js';
 import {
   CHUNK_RESOURCES,
   type ChunkSet,

@@ -1,6 +1,5 @@
 // Variable_List: the PBS_O_* list qsub always sends, `-v` entries, `-V` entries.
-import { ok, refuse } from '../errors.js';
-import type { Result } from '../types.js';
+import { ok, type Result, refuse } from '../errors.js';
 import { splitOutsideQuotes, unquote } from './resource-entries.js';
 
 export type Variable = [string, string];

@@ -1,10 +1,11 @@
-// The largest values Drover accepts anywhere: on the command line, in the API (head/schemas.ts)
-// and in the database at start-up. A job beyond them could overflow a buffer or a timer, or take
-// the head down when it is placed; refusing them at the edge keeps one bad job one job's problem.
+// The largest values Drover accepts anywhere: on the command line, in the API
+// (head/api/schema-parts.ts) and in the database at start-up. A job beyond them could overflow a
+// buffer or a timer, or take the head down when it is placed; refusing them at the edge keeps one
+// bad job one job's problem.
 
-import { refuse } from '../errors.js';
+import { type Result, refuse } from '../errors.js';
+import type { ResourceRequest } from '../job-spec-types.js';
 import { formatDuration } from '../pbs/duration.js';
-import type { ResourceRequest, Result } from '../types.js';
 
 export const LIMITS = {
   /** per chunk */

@@ -1,8 +1,7 @@
 // Who may do what, as PBS defines it (docs/security.md has the table): a job's owner, operators
 // and managers.
 // Pure: the head establishes who is asking (head/auth/) and asks these functions before acting.
-import { refuse } from '../errors.js';
-import type { Result } from '../types.js';
+import { type Result, refuse } from '../errors.js';
 import { aclMatches, type ServerSettings } from './server-settings.js';
 
 export type Role = 'manager' | 'operator' | 'user';

@@ -2,9 +2,8 @@
 // server (managers, operators), who may see other users' jobs (query_other_jobs), whose jobs may
 // run as root (acl_roots), and how much one user may submit (max_queued, max_script_size).
 // Pure: defaults, qmgr's value syntax, and how a change is laid over the current settings.
-import { ok, refuse } from '../errors.js';
+import { ok, type Result, refuse } from '../errors.js';
 import { formatSize, parseSize } from '../pbs/size.js';
-import type { Result } from '../types.js';
 
 /** PBS's entity limits `[o:PBS_ALL=N]`, `[u:PBS_GENERIC=N]`, `[u:alice=N]`. */
 export interface EntityLimits {
@@ -31,7 +30,7 @@ export interface ServerSettings {
 }
 
 export const DEFAULT_MAX_SCRIPT_SIZE = 4 * 2 ** 20;
-/** The largest max_script_size: a script must fit in one API request (head/app.ts). */
+/** The largest max_script_size: a script must fit in one API request (head/api/app.ts). */
 export const MAX_SCRIPT_SIZE_CEILING = 8 * 2 ** 20;
 
 export function defaultSettings(): ServerSettings {

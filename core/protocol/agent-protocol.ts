@@ -2,7 +2,7 @@
 // SSH (docs/architecture.md). The agent journals every fact before it sends it and replays the
 // facts the head has not acknowledged when the head (re)connects.
 import type { ProgressUpdate } from '../farm/progress.js';
-import type { ResourceUsage } from '../types.js';
+import type { ResourceUsage } from '../record-types.js';
 
 export const PROTOCOL_VERSION = 2;
 

@@ -1,9 +1,9 @@
 // Fitting jobs onto nodes (pure): first fit of each unit chunk over the nodes with the most free
 // CPUs first, commits of a placement, and PBS's wording of what is missing.
 
+import type { Chunk, ResourceRequest } from '../job-spec-types.js';
 import { formatSize } from '../pbs/size.js';
-import type { Chunk, ResourceRequest } from '../types.js';
-import type { SchedNode, Slot } from './scheduler.js';
+import type { SchedNode, Slot } from './sched-node.js';
 
 export const isExclusive = (r: ResourceRequest) =>
   r.place.sharing === 'excl' || r.place.sharing === 'exclhost';

@@ -3,9 +3,9 @@
 // running jobs of a queue and `max_run_per_user` those of each user in it; queue priority
 // orders the queues' jobs before job priority does.
 
-import { ok, refuse } from '../errors.js';
+import { ok, type Result, refuse } from '../errors.js';
+import type { ResourceRequest } from '../job-spec-types.js';
 import { formatDuration } from '../pbs/duration.js';
-import type { ResourceRequest, Result } from '../types.js';
 
 /**
  * A job's resources under a queue's walltime rules: beyond `maxWalltime` it is refused

@@ -1,7 +1,7 @@
 // The scheduler is a pure function: schedule(snapshot) → plan (docs/architecture.md).
 // No database, no clock, no I/O. `apply` in the head re-checks each placement before recording it.
 
-import type { ResourceRequest } from '../types.js';
+import type { ResourceRequest } from '../job-spec-types.js';
 import {
   allowedNow,
   endsBefore,
@@ -15,25 +15,7 @@ import {
 } from './backfill.js';
 import { commit, isExclusive, place, shortfall } from './placement.js';
 import { QueueLimits, type SchedQueue } from './queue-limits.js';
-
-export interface SchedNode {
-  name: string;
-  ncpus: number;
-  /** bytes */
-  mem: number;
-  ngpus: number;
-  labels: Record<string, string>;
-  usedNcpus: number;
-  usedMem: number;
-  /** GPU indices in use */
-  usedGpus: number[];
-  /** jobs with slots on the node */
-  jobCount: number;
-  /** a job holds the node exclusively */
-  exclusive: boolean;
-  /** up and not offline */
-  available: boolean;
-}
+import type { SchedNode, Slot } from './sched-node.js';
 
 export interface SchedJob {
   seq: number;
@@ -60,16 +42,6 @@ export interface Snapshot {
   running?: Holding[];
   /** arrays with a `%N` limit: how many more of their subjobs may start now */
   arrayRoom?: Map<number, number>;
-}
-
-/** One unit chunk of a job placed on a node. */
-export interface Slot {
-  node: string;
-  ncpus: number;
-  mem: number;
-  gpus: number[];
-  mpiprocs: number;
-  ompthreads: number;
 }
 
 export interface Placement {

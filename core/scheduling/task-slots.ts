@@ -1,8 +1,7 @@
 // Which of a job's slots a `pbsdsh` runs on: every slot, the first N (wrapping around when N is
 // larger than the job), or one slot by index (pbsdsh -c / -n).
-import { ok, refuse } from '../errors.js';
+import { ok, type Result, refuse } from '../errors.js';
 import type { TaskSelection } from '../protocol/agent-protocol.js';
-import type { Result } from '../types.js';
 
 export function selectTaskSlots(slotCount: number, select: TaskSelection): Result<number[]> {
   if (select.slot !== undefined) {

@@ -4,39 +4,17 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { httpStatus } from '../../core/errors.js';
-import { type Identity, type Requester, requireRole, roleOf } from '../../core/policy/permissions.js';
-import { MAX_SCRIPT_SIZE_CEILING, type ServerChanges } from '../../core/policy/server-settings.js';
-import type { JobSpec, Refusal, Result } from '../../core/types.js';
-import type { QueueChanges } from '../db/queues-table.js';
+import { httpStatus, type Result } from '../../core/errors.js';
+import { type Identity, type Requester, roleOf } from '../../core/policy/permissions.js';
+import { MAX_SCRIPT_SIZE_CEILING } from '../../core/policy/server-settings.js';
 import type { FarmOps } from '../farm/farm-commands.js';
-import type { Alteration } from '../jobs/alter-job.js';
 import type { Operations } from '../jobs/operations.js';
-import type { NodeAdded, NodeInput } from '../nodes/node-admin.js';
-import {
-  alterBody,
-  deleteBody,
-  farmRetryBody,
-  farmUnblockBody,
-  holdBody,
-  NO_CONTROL,
-  NO_NUL,
-  nodeAddBody,
-  nodeRemoveBody,
-  nodesBody,
-  nodesCommentBody,
-  queryBody,
-  queueBody,
-  queueNameBody,
-  serverBody,
-  submitBody,
-  traceBody,
-} from './schemas.js';
-
-export interface NodeAdmin {
-  add(input: NodeInput): Promise<Result<NodeAdded>>;
-  remove(name: string): Result<void>;
-}
+import { farmRoutes } from './farm-routes.js';
+import { jobControlRoutes, jobRoutes } from './job-routes.js';
+import { type NodeAdmin, nodeAdminRoutes, nodeRoutes } from './node-routes.js';
+import { refusal } from './replies.js';
+import { NO_CONTROL, NO_NUL } from './schema-parts.js';
+import { queueRoutes, serverRoutes } from './server-routes.js';
 
 /** What a transport knows of a request: enough to prove who sent it. */
 export interface IncomingRequest {
@@ -88,10 +66,6 @@ function violation(err: { validation?: Violation[]; message: string }): string {
   return err.message;
 }
 
-function refusal(error: Refusal) {
-  return { statusCode: httpStatus(error.code), code: error.code, message: error.message };
-}
-
 /** The body is kept as received (a MUNGE credential covers its bytes), then parsed as JSON. */
 function keepRawJson(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser('error', 'error');
@@ -112,21 +86,12 @@ function identifyRequests(app: FastifyInstance, deps: AppDeps): void {
       rawBody: req.rawBody ?? Buffer.alloc(0),
     });
     if (!who.ok) return reply.code(httpStatus(who.error.code)).send(refusal(who.error));
-    req.requester = { ...who.value, role: roleOf(who.value, deps.ops.settings(), deps.headUid) };
+    req.requester = { ...who.value, role: roleOf(who.value, deps.ops.admin.settings(), deps.headUid) };
   });
 }
 
-export function buildApp(deps: AppDeps): FastifyInstance {
-  const app = Fastify({
-    logger: deps.logger ?? false,
-    bodyLimit: BODY_LIMIT,
-    // refuse what the schemas do not allow instead of silently stripping or coercing it
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
-  });
-  const { ops } = deps;
-  keepRawJson(app);
-  identifyRequests(app, deps);
-
+/** A schema violation, a body too large, or any other error, as the API answers it. */
+function handleErrors(app: FastifyInstance): void {
   app.setErrorHandler(
     (err: { validation?: Violation[]; message: string; statusCode?: number }, _req, reply) => {
       if (err.validation) {
@@ -146,192 +111,25 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       });
     },
   );
-
-  app.post<{ Body: { spec: JobSpec } }>('/v1/jobs', { schema: { body: submitBody } }, async (req, reply) => {
-    const r = await ops.submit(req.body.spec, req.requester);
-    if (!r.ok) return reply.code(httpStatus(r.error.code)).send(refusal(r.error));
-    return reply.code(201).send(r.value);
-  });
-
-  app.post<{ Body: { operands?: string[]; history?: boolean; brief?: boolean; subjobs?: boolean } }>(
-    '/v1/jobs/query',
-    { schema: { body: queryBody } },
-    (req) => {
-      const { operands, history = false, brief = false, subjobs = false } = req.body;
-      return {
-        server: deps.server,
-        ...ops.compat(),
-        ...ops.query(req.requester, operands, history, brief, subjobs),
-      };
-    },
-  );
-
-  app.post<{ Body: { operands: string[]; types: string } }>(
-    '/v1/jobs/hold',
-    { schema: { body: holdBody } },
-    (req) => ({
-      results: ops.hold(req.body.operands, req.body.types, req.requester),
-    }),
-  );
-
-  app.post<{ Body: { operands: string[]; types: string } }>(
-    '/v1/jobs/release',
-    { schema: { body: holdBody } },
-    (req) => ({
-      results: ops.release(req.body.operands, req.body.types, req.requester),
-    }),
-  );
-
-  app.post<{ Body: { operands: string[] } }>('/v1/jobs/delete', { schema: { body: deleteBody } }, (req) => ({
-    results: ops.delete(req.body.operands, req.requester),
-  }));
-
-  app.post<{ Body: { operands: string[] } }>('/v1/jobs/rerun', { schema: { body: deleteBody } }, (req) => ({
-    results: ops.rerun(req.body.operands, req.requester),
-  }));
-
-  app.post<{ Body: { operands: string[]; alteration: Alteration } }>(
-    '/v1/jobs/alter',
-    { schema: { body: alterBody } },
-    (req) => ({
-      results: ops.alter(req.body.operands, req.body.alteration, req.requester),
-    }),
-  );
-
-  app.post<{ Body: { operand: string } }>('/v1/jobs/trace', { schema: { body: traceBody } }, (req, reply) => {
-    const r = ops.trace(req.body.operand, req.requester);
-    if (!r.ok) return reply.code(httpStatus(r.error.code)).send(refusal(r.error));
-    return r.value;
-  });
-
-  if (deps.farms) farmRoutes(app, deps.farms);
-
-  app.get('/v1/server', () => ({ server: ops.serverRecord(), queues: ops.queueRecords() }));
-
-  app.get('/v1/crons', (req) => ({ server: ops.serverRecord(), crons: ops.crons(req.requester) }));
-
-  app.get('/v1/nodes', () => ({ server: ops.serverRecord(), nodes: ops.nodeRecords() }));
-
-  app.post<{ Body: { names: string[]; comment?: string } }>(
-    '/v1/nodes/offline',
-    { schema: { body: nodesBody } },
-    (req) => ({
-      results: ops.setOffline(req.body.names, true, req.body.comment, req.requester),
-    }),
-  );
-
-  app.post<{ Body: { names: string[]; comment?: string } }>(
-    '/v1/nodes/online',
-    { schema: { body: nodesBody } },
-    (req) => ({
-      results: ops.setOffline(req.body.names, false, req.body.comment, req.requester),
-    }),
-  );
-
-  app.post<{ Body: { names: string[]; comment: string } }>(
-    '/v1/nodes/comment',
-    { schema: { body: nodesCommentBody } },
-    (req) => ({
-      results: ops.setComment(req.body.names, req.body.comment, req.requester),
-    }),
-  );
-
-  app.post<{ Body: NodeInput }>('/v1/nodes', { schema: { body: nodeAddBody } }, async (req, reply) => {
-    const allowed = requireRole(req.requester, 'manager');
-    if (!allowed.ok) return reply.code(httpStatus(allowed.error.code)).send(refusal(allowed.error));
-    if (!deps.nodeAdmin)
-      return reply
-        .code(400)
-        .send(refusal({ code: 'NOT_SUPPORTED', message: 'this head does not manage nodes' }));
-    const r = await deps.nodeAdmin.add(req.body);
-    if (!r.ok) return reply.code(httpStatus(r.error.code)).send(refusal(r.error));
-    return reply.code(201).send(r.value);
-  });
-
-  app.post<{ Body: { name: string } }>(
-    '/v1/nodes/remove',
-    { schema: { body: nodeRemoveBody } },
-    (req, reply) => {
-      const allowed = requireRole(req.requester, 'manager');
-      if (!allowed.ok) return reply.code(httpStatus(allowed.error.code)).send(refusal(allowed.error));
-      if (!deps.nodeAdmin)
-        return reply
-          .code(400)
-          .send(refusal({ code: 'NOT_SUPPORTED', message: 'this head does not manage nodes' }));
-      const r = deps.nodeAdmin.remove(req.body.name);
-      if (!r.ok) return reply.code(httpStatus(r.error.code)).send(refusal(r.error));
-      return { removed: req.body.name };
-    },
-  );
-
-  registerQueueRoutes(app, deps);
-  return app;
 }
 
-/** Queue administration: create, change, delete, and the default queue. */
-function registerQueueRoutes(app: FastifyInstance, deps: AppDeps): void {
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: BODY_LIMIT,
+    // refuse what the schemas do not allow instead of silently stripping or coercing it
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+  });
   const { ops } = deps;
-  const answer = (r: Result<void>, reply: FastifyReply) =>
-    r.ok ? { queues: ops.queueRecords() } : reply.code(httpStatus(r.error.code)).send(refusal(r.error));
-  app.post<{ Body: { name: string; changes: QueueChanges } }>(
-    '/v1/queues',
-    { schema: { body: queueBody } },
-    (req, reply) => answer(ops.createQueue(req.body.name, req.body.changes, req.requester), reply),
-  );
-  app.post<{ Body: { name: string; changes: QueueChanges } }>(
-    '/v1/queues/set',
-    { schema: { body: queueBody } },
-    (req, reply) => answer(ops.changeQueue(req.body.name, req.body.changes, req.requester), reply),
-  );
-  app.post<{ Body: { name: string } }>(
-    '/v1/queues/delete',
-    { schema: { body: queueNameBody } },
-    (req, reply) => answer(ops.deleteQueue(req.body.name, req.requester), reply),
-  );
-  app.post<{ Body: { name: string } }>(
-    '/v1/server/default-queue',
-    { schema: { body: queueNameBody } },
-    (req, reply) => answer(ops.setDefaultQueue(req.body.name, req.requester), reply),
-  );
-  app.post<{ Body: { changes: ServerChanges } }>(
-    '/v1/server/set',
-    { schema: { body: serverBody } },
-    (req, reply) => answer(ops.changeServer(req.body.changes, req.requester), reply),
-  );
-}
-
-/** A result as the reply: its value, or its refusal with the code's HTTP status. */
-function answer<T>(reply: FastifyReply, r: Result<T>) {
-  if (!r.ok) return reply.code(httpStatus(r.error.code)).send(refusal(r.error));
-  return r.value;
-}
-
-function farmRoutes(app: FastifyInstance, farms: FarmOps): void {
-  app.get('/v1/farms', (req) => ({ farms: farms.list(req.requester) }));
-  app.get<{ Params: { id: string } }>('/v1/farms/:id', (req, reply) =>
-    answer(reply, farms.status(req.params.id, req.requester)),
-  );
-  app.get<{ Params: { id: string }; Querystring: { frame?: string; attempt?: string } }>(
-    '/v1/farms/:id/log',
-    (req, reply) => {
-      const frame = Number(req.query.frame);
-      const attempt = req.query.attempt === undefined ? undefined : Number(req.query.attempt);
-      if (!Number.isInteger(frame) || (attempt !== undefined && !(Number.isInteger(attempt) && attempt > 0)))
-        return reply
-          .code(400)
-          .send({ statusCode: 400, code: 'BAD_REQUEST', message: 'frame and attempt are whole numbers' });
-      return answer(reply, farms.log(req.params.id, frame, attempt, req.requester));
-    },
-  );
-  app.post<{ Params: { id: string }; Body: { frames?: number[]; failed?: boolean } }>(
-    '/v1/farms/:id/retry',
-    { schema: { body: farmRetryBody } },
-    (req, reply) =>
-      answer(reply, farms.retry(req.params.id, req.body.frames, req.body.failed === true, req.requester)),
-  );
-  app.post<{ Params: { id: string }; Body: { node?: string } }>(
-    '/v1/farms/:id/unblock',
-    { schema: { body: farmUnblockBody } },
-    (req, reply) => answer(reply, farms.unblock(req.params.id, req.body.node, req.requester)),
-  );
+  keepRawJson(app);
+  identifyRequests(app, deps);
+  handleErrors(app);
+  jobRoutes(app, ops, deps.server);
+  jobControlRoutes(app, ops);
+  if (deps.farms) farmRoutes(app, deps.farms);
+  serverRoutes(app, ops);
+  nodeRoutes(app, ops);
+  nodeAdminRoutes(app, deps.nodeAdmin);
+  queueRoutes(app, ops);
+  return app;
 }

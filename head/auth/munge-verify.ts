@@ -3,10 +3,10 @@
 // socket), where and when, and refuses a credential it has decoded before. The ReplayGuard
 // remembers credentials as well, because munged forgets its replay cache when it restarts.
 import { createHash } from 'node:crypto';
+import type { MungeErrorName } from '../../core/protocol/munge-errors.js';
 import {
   decodeRequest,
   MUNGE_MAX_REQUEST,
-  type MungeErrorName,
   MungeMsg,
   parseDecodeReply,
 } from '../../core/protocol/munge-wire.js';

@@ -6,10 +6,9 @@
 
 import { createHash } from 'node:crypto';
 import { lookupService } from 'node:dns/promises';
-import { ok, refuse } from '../../core/errors.js';
+import { ok, type Result, refuse } from '../../core/errors.js';
 import type { Identity } from '../../core/policy/permissions.js';
 import { requestPayload, requestText } from '../../core/protocol/request-binding.js';
-import type { Result } from '../../core/types.js';
 import { userByUid } from '../../native/native.js';
 import type { Identify } from '../api/app.js';
 import { isMungeFailure, ReplayGuard, verifyCredential } from './munge-verify.js';

@@ -2,9 +2,8 @@
 // (SO_PEERCRED, through the native addon), so that nobody can claim to be somebody else. A head
 // run by an ordinary user serves that user alone; a root head serves every local user.
 import type { Socket } from 'node:net';
-import { ok, refuse } from '../../core/errors.js';
+import { ok, type Result, refuse } from '../../core/errors.js';
 import type { Identity } from '../../core/policy/permissions.js';
-import type { Result } from '../../core/types.js';
 import { peerCred, userByUid } from '../../native/native.js';
 import type { Identify } from '../api/app.js';
 

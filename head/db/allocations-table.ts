@@ -1,6 +1,6 @@
 // SQL of the allocations table: which job holds which slots of which node.
 import type { Holding } from '../../core/scheduling/backfill.js';
-import type { Slot } from '../../core/scheduling/scheduler.js';
+import type { Slot } from '../../core/scheduling/sched-node.js';
 import type { Db } from './connection.js';
 
 export interface NodeUse {
@@ -13,19 +13,11 @@ export interface NodeUse {
 }
 
 export function allocationsSql(db: Db) {
-  const insert = db.prepare(
-    'INSERT INTO allocations (seq, node, slot, ncpus, mem, gpus, mpiprocs, exclusive) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-  );
-  const remove = db.prepare('DELETE FROM allocations WHERE seq = ?');
-  const perNode =
-    db.prepare(`SELECT node, sum(ncpus) AS ncpus, sum(mem) AS mem, json_group_array(gpus) AS gpus,
-    count(DISTINCT seq) AS jobs, max(exclusive) AS exclusive FROM allocations GROUP BY node`);
-  const ofJob = db.prepare(
-    'SELECT node, slot, ncpus, mem, gpus, mpiprocs FROM allocations WHERE seq = ? ORDER BY slot',
-  );
-  const onNode = db.prepare(
-    `SELECT a.seq AS seq, j.id AS id, a.ncpus AS ncpus FROM allocations a JOIN jobs j ON j.seq = a.seq WHERE a.node = ? ORDER BY a.seq, a.slot`,
-  );
+  return { ...holdingStatements(db), ...slotStatements(db), ...nodeUseStatements(db) };
+}
+
+/** What each running job holds and when its walltime ends, for backfill. */
+function holdingStatements(db: Db) {
   const holdings = db.prepare(
     `SELECT a.seq AS seq, a.node AS node, a.ncpus AS ncpus, a.mem AS mem, a.gpus AS gpus,
        json_extract(j.row, '$.stime') AS stime, json_extract(j.row, '$.resources.walltime') AS walltime
@@ -57,6 +49,22 @@ export function allocationsSql(db: Db) {
       }
       return [...bySeq.values()];
     },
+  };
+}
+
+/** A job's slots: taken, given back, read; and the jobs on a node. */
+function slotStatements(db: Db) {
+  const insert = db.prepare(
+    'INSERT INTO allocations (seq, node, slot, ncpus, mem, gpus, mpiprocs, exclusive) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const remove = db.prepare('DELETE FROM allocations WHERE seq = ?');
+  const ofJob = db.prepare(
+    'SELECT node, slot, ncpus, mem, gpus, mpiprocs FROM allocations WHERE seq = ? ORDER BY slot',
+  );
+  const onNode = db.prepare(
+    `SELECT a.seq AS seq, j.id AS id, a.ncpus AS ncpus FROM allocations a JOIN jobs j ON j.seq = a.seq WHERE a.node = ? ORDER BY a.seq, a.slot`,
+  );
+  return {
     add(seq: number, slots: Slot[], exclusive: boolean): void {
       slots.forEach((s, i) => {
         insert.run(seq, s.node, i, s.ncpus, s.mem, JSON.stringify(s.gpus), s.mpiprocs, exclusive ? 1 : 0);
@@ -65,6 +73,28 @@ export function allocationsSql(db: Db) {
     release(seq: number): void {
       remove.run(seq);
     },
+    ofJob(seq: number): Slot[] {
+      return (ofJob.all(seq) as (Omit<Slot, 'gpus' | 'ompthreads'> & { gpus: string })[]).map((r) => ({
+        node: r.node,
+        ncpus: r.ncpus,
+        mem: r.mem,
+        gpus: JSON.parse(r.gpus),
+        mpiprocs: r.mpiprocs,
+        ompthreads: r.ncpus,
+      }));
+    },
+    onNode(node: string): { seq: number; id: string; ncpus: number }[] {
+      return onNode.all(node) as { seq: number; id: string; ncpus: number }[];
+    },
+  };
+}
+
+/** What the jobs use of each node, summed. */
+function nodeUseStatements(db: Db) {
+  const perNode =
+    db.prepare(`SELECT node, sum(ncpus) AS ncpus, sum(mem) AS mem, json_group_array(gpus) AS gpus,
+    count(DISTINCT seq) AS jobs, max(exclusive) AS exclusive FROM allocations GROUP BY node`);
+  return {
     use(): Map<string, NodeUse> {
       const rows = perNode.all() as {
         node: string;
@@ -87,19 +117,6 @@ export function allocationsSql(db: Db) {
           },
         ]),
       );
-    },
-    ofJob(seq: number): Slot[] {
-      return (ofJob.all(seq) as (Omit<Slot, 'gpus' | 'ompthreads'> & { gpus: string })[]).map((r) => ({
-        node: r.node,
-        ncpus: r.ncpus,
-        mem: r.mem,
-        gpus: JSON.parse(r.gpus),
-        mpiprocs: r.mpiprocs,
-        ompthreads: r.ncpus,
-      }));
-    },
-    onNode(node: string): { seq: number; id: string; ncpus: number }[] {
-      return onNode.all(node) as { seq: number; id: string; ncpus: number }[];
     },
   };
 }

@@ -1,5 +1,7 @@
 // SQL of the cron_jobs table: recurring templates and when each ticks next.
-import type { CronRecord, JobSpec } from '../../core/types.js';
+
+import type { JobSpec } from '../../core/job-spec-types.js';
+import type { CronRecord } from '../../core/record-types.js';
 import type { Db } from './connection.js';
 
 export interface StoredCron extends CronRecord {

@@ -1,5 +1,5 @@
 // SQL of the append-only job_events table.
-import type { JobEvent, TimedEvent } from '../../core/lifecycle/lifecycle.js';
+import type { JobEvent, TimedEvent } from '../../core/lifecycle/job-events.js';
 import type { Db } from './connection.js';
 
 export function eventsSql(db: Db) {

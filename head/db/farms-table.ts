@@ -30,6 +30,16 @@ const toFrame = (r: FrameRow): StoredFrame => ({
 const FRAME_COLUMNS = 'frame, task, state, percent, node, attempts, output';
 
 export function farmsSql(db: Db) {
+  return {
+    ...frameStatements(db),
+    ...taskStatements(db),
+    ...failureStatements(db),
+    ...postStatements(db),
+  };
+}
+
+/** A farm's frames: created, read, their progress written. */
+function frameStatements(db: Db) {
   const insertFrame = db.prepare('INSERT INTO farm_frames (farm, frame, position, task) VALUES (?, ?, ?, ?)');
   const frames = db.prepare(`SELECT ${FRAME_COLUMNS} FROM farm_frames WHERE farm = ? ORDER BY position`);
   const taskFrames = db.prepare(
@@ -38,6 +48,28 @@ export function farmsSql(db: Db) {
   const putFrame = db.prepare(
     'UPDATE farm_frames SET state = ?, percent = ?, output = ? WHERE farm = ? AND frame = ?',
   );
+  return {
+    /** The frames of a new farm: each frame's position in the list and the task of its chunk. */
+    create(farm: number, chunks: number[][]): void {
+      let position = 0;
+      chunks.forEach((chunk, i) => {
+        for (const frame of chunk) insertFrame.run(farm, frame, position++, i + 1);
+      });
+    },
+    frames(farm: number): StoredFrame[] {
+      return (frames.all(farm) as FrameRow[]).map(toFrame);
+    },
+    taskFrames(farm: number, task: number): StoredFrame[] {
+      return (taskFrames.all(farm, task) as FrameRow[]).map(toFrame);
+    },
+    putFrames(farm: number, changed: FrameProgress[]): void {
+      for (const f of changed) putFrame.run(f.state, f.percent, f.output ?? null, farm, f.frame);
+    },
+  };
+}
+
+/** A task's frames as its attempts start, end and are redone. */
+function taskStatements(db: Db) {
   const startTask = db.prepare(
     `UPDATE farm_frames SET node = ?, attempts = attempts + 1,
        state = CASE WHEN state = 'done' THEN state ELSE 'queued' END,
@@ -55,6 +87,27 @@ export function farmsSql(db: Db) {
   const redo = db.prepare(
     "UPDATE farm_frames SET state = 'queued', percent = 0, output = NULL WHERE farm = ? AND task = ?",
   );
+  const forgetTask = db.prepare('DELETE FROM farm_failures WHERE farm = ? AND task = ?');
+  return {
+    /** A task's attempt started on `node`: its first frame not yet done runs, the others wait at 0 %. */
+    startTask(farm: number, task: number, node: string): void {
+      startTask.run(node, farm, task);
+      firstRunning.run(farm, task, farm, task);
+    },
+    /** A task ended: its frames not done become `state` (done at 100 %, failed or queued). */
+    endTask(farm: number, task: number, state: FrameProgress['state']): void {
+      endTask.run(state, state, farm, task);
+    },
+    /** A task to render again: all its frames are queued, its failures forgotten. */
+    redoTask(farm: number, task: number): void {
+      redo.run(farm, task);
+      forgetTask.run(farm, task);
+    },
+  };
+}
+
+/** Failed task attempts, and the node blocklist they make. */
+function failureStatements(db: Db) {
   const addFailure = db.prepare(
     `INSERT OR REPLACE INTO farm_failures (farm, task, attempt, node, status, reason, at, tail)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -70,53 +123,11 @@ export function farmsSql(db: Db) {
   );
   const clearNode = db.prepare('UPDATE farm_failures SET counted = 0 WHERE farm = ? AND node = ?');
   const clearAll = db.prepare('UPDATE farm_failures SET counted = 0 WHERE farm = ?');
-  const forgetTask = db.prepare('DELETE FROM farm_failures WHERE farm = ? AND task = ?');
-  const post = db.prepare('SELECT job, missing FROM farm_posts WHERE farm = ?');
-  const putPost = db.prepare(
-    `INSERT INTO farm_posts (farm, job, missing) VALUES (?, ?, ?)
-     ON CONFLICT (farm) DO UPDATE SET job = excluded.job, missing = excluded.missing`,
-  );
-  const farmOfPost = db.prepare('SELECT farm FROM farm_posts WHERE job = ?');
-  const all = db.prepare('SELECT farm FROM farm_posts ORDER BY farm');
   const failingTasks = db.prepare(
     `SELECT f.farm AS farm, count(DISTINCT f.task) AS n FROM farm_failures f JOIN jobs j ON j.seq = f.farm
      WHERE j.state != 'F' AND f.counted = 1 GROUP BY f.farm`,
   );
   return {
-    /** The frames of a new farm: each frame's position in the list and the task of its chunk. */
-    create(farm: number, chunks: number[][]): void {
-      let position = 0;
-      chunks.forEach((chunk, i) => {
-        for (const frame of chunk) insertFrame.run(farm, frame, position++, i + 1);
-      });
-    },
-    /** Every farm's seq, oldest first. */
-    all(): number[] {
-      return (all.all() as { farm: number }[]).map((r) => r.farm);
-    },
-    frames(farm: number): StoredFrame[] {
-      return (frames.all(farm) as FrameRow[]).map(toFrame);
-    },
-    taskFrames(farm: number, task: number): StoredFrame[] {
-      return (taskFrames.all(farm, task) as FrameRow[]).map(toFrame);
-    },
-    putFrames(farm: number, changed: FrameProgress[]): void {
-      for (const f of changed) putFrame.run(f.state, f.percent, f.output ?? null, farm, f.frame);
-    },
-    /** A task's attempt started on `node`: its first frame not yet done runs, the others wait at 0 %. */
-    startTask(farm: number, task: number, node: string): void {
-      startTask.run(node, farm, task);
-      firstRunning.run(farm, task, farm, task);
-    },
-    /** A task ended: its frames not done become `state` (done at 100 %, failed or queued). */
-    endTask(farm: number, task: number, state: FrameProgress['state']): void {
-      endTask.run(state, state, farm, task);
-    },
-    /** A task to render again: all its frames are queued, its failures forgotten. */
-    redoTask(farm: number, task: number): void {
-      redo.run(farm, task);
-      forgetTask.run(farm, task);
-    },
     addFailure(farm: number, f: TaskFailure): void {
       addFailure.run(farm, f.task, f.attempt, f.node, f.status, f.reason ?? null, f.at, f.tail);
     },
@@ -147,6 +158,23 @@ export function farmsSql(db: Db) {
     clearBlocks(farm: number, node?: string): void {
       if (node === undefined) clearAll.run(farm);
       else clearNode.run(farm, node);
+    },
+  };
+}
+
+/** Each farm's post job (`--then`), and the list of farms. */
+function postStatements(db: Db) {
+  const post = db.prepare('SELECT job, missing FROM farm_posts WHERE farm = ?');
+  const putPost = db.prepare(
+    `INSERT INTO farm_posts (farm, job, missing) VALUES (?, ?, ?)
+     ON CONFLICT (farm) DO UPDATE SET job = excluded.job, missing = excluded.missing`,
+  );
+  const farmOfPost = db.prepare('SELECT farm FROM farm_posts WHERE job = ?');
+  const all = db.prepare('SELECT farm FROM farm_posts ORDER BY farm');
+  return {
+    /** Every farm's seq, oldest first. */
+    all(): number[] {
+      return (all.all() as { farm: number }[]).map((r) => r.farm);
     },
     post(farm: number): { job: number | null; missing: number[] } | undefined {
       const r = post.get(farm) as { job: number | null; missing: string | null } | undefined;

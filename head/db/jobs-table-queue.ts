@@ -1,7 +1,7 @@
 // SQL of the jobs table for the scheduler and admission: the queue, counts, the notes a pass
 // leaves on jobs (comment, estimated start) and usage reports.
 import type { JobState } from '../../core/lifecycle/states.js';
-import type { ResourceUsage } from '../../core/types.js';
+import type { ResourceUsage } from '../../core/record-types.js';
 import type { Db } from './connection.js';
 import type { PendingRow } from './jobs-table.js';
 

@@ -1,8 +1,10 @@
 // SQL of the jobs and job_scripts tables: one named function per statement. The statements are
 // grouped by use in jobs-table-*.ts; head/db/store.ts puts the groups together as `store.jobs`.
-import type { JobRow } from '../../core/lifecycle/lifecycle.js';
+
+import type { JobSpec } from '../../core/job-spec-types.js';
+import type { JobRow } from '../../core/lifecycle/job-events.js';
 import type { JobState } from '../../core/lifecycle/states.js';
-import type { JobSpec, ResourceUsage } from '../../core/types.js';
+import type { ResourceUsage } from '../../core/record-types.js';
 import type { Db } from './connection.js';
 
 /** A plain job, an array's parent, or one of its subjobs. */

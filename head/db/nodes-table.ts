@@ -79,6 +79,11 @@ function decode(r: RawNode): StoredNode {
 export type NewNode = Omit<StoredNode, 'offline' | 'comment' | 'ncpus' | 'mem' | 'ngpus'>;
 
 export function nodesSql(db: Db) {
+  return { ...registryStatements(db), ...stateStatements(db) };
+}
+
+/** Nodes added, changed, removed and read. */
+function registryStatements(db: Db) {
   const upsert =
     db.prepare(`INSERT INTO nodes (name, kind, host, port, user, identity, agent_cmd, fence_cmd, state_dir, ncpus, mem,
       ngpus, fixed_ncpus, fixed_mem, fixed_ngpus, labels, last_state_change)
@@ -91,13 +96,6 @@ export function nodesSql(db: Db) {
   const remove = db.prepare('DELETE FROM nodes WHERE name = ?');
   const all = db.prepare(`SELECT ${COLUMNS} FROM nodes ORDER BY name`);
   const byName = db.prepare(`SELECT ${COLUMNS} FROM nodes WHERE name = ?`);
-  const setCapacity =
-    db.prepare(`UPDATE nodes SET ncpus = coalesce(fixed_ncpus, ?), mem = coalesce(fixed_mem, ?),
-    ngpus = coalesce(fixed_ngpus, ?) WHERE name = ?`);
-  const setComment = db.prepare('UPDATE nodes SET comment = ? WHERE name = ?');
-  const setOffline = db.prepare(
-    'UPDATE nodes SET offline = ?, comment = coalesce(?, comment), last_state_change = ? WHERE name = ?',
-  );
   return {
     upsert(node: NewNode): void {
       upsert.run({
@@ -127,6 +125,19 @@ export function nodesSql(db: Db) {
       const r = byName.get(name) as RawNode | undefined;
       return r ? decode(r) : undefined;
     },
+  };
+}
+
+/** What a node offers and how it stands: capacity, comment, offline. */
+function stateStatements(db: Db) {
+  const setCapacity =
+    db.prepare(`UPDATE nodes SET ncpus = coalesce(fixed_ncpus, ?), mem = coalesce(fixed_mem, ?),
+    ngpus = coalesce(fixed_ngpus, ?) WHERE name = ?`);
+  const setComment = db.prepare('UPDATE nodes SET comment = ? WHERE name = ?');
+  const setOffline = db.prepare(
+    'UPDATE nodes SET offline = ?, comment = coalesce(?, comment), last_state_change = ? WHERE name = ?',
+  );
+  return {
     /** What the agent discovered; capacities the admin fixed are kept. */
     setCapacity(name: string, ncpus: number, mem: number, ngpus: number): void {
       setCapacity.run(ncpus, mem, ngpus, name);

@@ -1,6 +1,6 @@
 // SQL of the queues table.
 
-import type { QueueChanges, QueueLimitsRow } from '../../core/types.js';
+import type { QueueChanges, QueueLimitsRow } from '../../core/record-types.js';
 import type { Db } from './connection.js';
 
 export type { QueueChanges, QueueLimitsRow };

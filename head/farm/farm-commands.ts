@@ -2,7 +2,7 @@
 // list of farms, a frame's log, re-rendering frames, clearing a node's blocklisting.
 // Pause, resume and kill are qhold, qrls and qdel of the farm's array job.
 import { existsSync, readFileSync } from 'node:fs';
-import { ok, refuse } from '../../core/errors.js';
+import { ok, type Result, refuse } from '../../core/errors.js';
 import type { FarmState, FarmStatus } from '../../core/farm/farm-status.js';
 import { frameList } from '../../core/farm/frames.js';
 import { parseJobId } from '../../core/pbs/jobid.js';
@@ -13,7 +13,6 @@ import {
   requireRole,
   UNAUTHORIZED,
 } from '../../core/policy/permissions.js';
-import type { Result } from '../../core/types.js';
 import type { StoredJob } from '../db/jobs-table.js';
 import type { Store } from '../db/store.js';
 import type { Farms } from './farm-jobs.js';

@@ -4,11 +4,12 @@
 // post job (`--then`) once every frame is done.
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { Result } from '../../core/errors.js';
 import { ok, refuse } from '../../core/errors.js';
 import { farmChunks, MISSING_FRAMES_STATUS, postScript, taskScript } from '../../core/farm/farm-script.js';
 import { checkPlaceholders } from '../../core/farm/frames.js';
 import { type ProgressUpdate, trackFrames } from '../../core/farm/progress.js';
-import type { JobSpec, ResourceRequest, Result } from '../../core/types.js';
+import type { JobSpec, ResourceRequest } from '../../core/job-spec-types.js';
 import type { StoredJob } from '../db/jobs-table.js';
 import type { Store } from '../db/store.js';
 import { transition } from '../jobs/transitions.js';

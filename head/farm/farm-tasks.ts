@@ -1,9 +1,9 @@
 // Which farm task a job is, and its frames following the task's events (called from inside
 // the task's transition, so that frames and job always agree).
 import { farmChunks } from '../../core/farm/farm-script.js';
-import type { TimedEvent } from '../../core/lifecycle/lifecycle.js';
+import type { FarmSpec } from '../../core/job-spec-types.js';
+import type { TimedEvent } from '../../core/lifecycle/job-events.js';
 import type { SchedJob } from '../../core/scheduling/scheduler.js';
-import type { FarmSpec } from '../../core/types.js';
 import type { StoredJob } from '../db/jobs-table.js';
 import type { Store } from '../db/store.js';
 

@@ -1,11 +1,11 @@
 // What the server's attributes say about a submission before it is stored (inside the submit
 // transaction, so that the counts include what was submitted just before): root jobs need
 // acl_roots, max_queued caps unfinished jobs, max_script_size caps the stored script.
-import { refuse } from '../../core/errors.js';
+import { type Result, refuse } from '../../core/errors.js';
+import type { JobSpec } from '../../core/job-spec-types.js';
 import { formatSize } from '../../core/pbs/size.js';
 import { ownerUser } from '../../core/policy/permissions.js';
 import { aclMatches, maxQueuedRefusal } from '../../core/policy/server-settings.js';
-import type { JobSpec, Result } from '../../core/types.js';
 import type { Store } from '../db/store.js';
 
 /**

@@ -2,14 +2,14 @@
 // checked as qsub checks it, then applied as one `altered` event per job; a new -W depend list
 // replaces the old edges and holds or releases the job at once.
 
-import { ok, refuse } from '../../core/errors.js';
-import type { JobChanges, JobEvent, SpecChanges } from '../../core/lifecycle/lifecycle.js';
+import { ok, type Result, refuse } from '../../core/errors.js';
+import type { JobChanges, JobEvent, SpecChanges } from '../../core/lifecycle/job-events.js';
 import { formatDependList, parseDependList } from '../../core/pbs/depend-list.js';
 import { resolveStdPath } from '../../core/pbs/qsub-command-line.js';
 import { alterResources, type ResourceEntry } from '../../core/pbs/resources.js';
 import { applyQueueWalltime } from '../../core/scheduling/queue-limits.js';
-import { neverRunReason, type SchedNode } from '../../core/scheduling/scheduler.js';
-import type { Result } from '../../core/types.js';
+import type { SchedNode } from '../../core/scheduling/sched-node.js';
+import { neverRunReason } from '../../core/scheduling/scheduler.js';
 import type { StoredJob } from '../db/jobs-table.js';
 import type { Store } from '../db/store.js';
 import { checkDependencies, recordDependencies } from './dependencies.js';

@@ -2,8 +2,8 @@
 // follows its subjobs' events, and the pending queue offers of each array only as many subjobs
 // as could start (they are alike: more would only be refused one by one).
 import { ok } from '../../core/errors.js';
+import type { ResourceRequest } from '../../core/job-spec-types.js';
 import type { SchedJob } from '../../core/scheduling/scheduler.js';
-import type { ResourceRequest } from '../../core/types.js';
 import type { Store } from '../db/store.js';
 import { arrayIndices, followSubjob, insertSubjobs } from './arrays.js';
 import { hooksOf, type JobHooks } from './lifecycle-hooks.js';

@@ -2,7 +2,10 @@
 // parent following its subjobs (Q → B when the first begins, F with the worst outcome when the
 // last ends), and which subjobs a `123[]`, `123[7]` or `123[2-5]` operand names.
 
-import { initialRow, type TimedEvent } from '../../core/lifecycle/lifecycle.js';
+import type { Result } from '../../core/errors.js';
+import type { JobSpec } from '../../core/job-spec-types.js';
+import type { TimedEvent } from '../../core/lifecycle/job-events.js';
+import { initialRow } from '../../core/lifecycle/lifecycle.js';
 import { SUBSTATE } from '../../core/lifecycle/states.js';
 import {
   type ArraySelector,
@@ -12,7 +15,6 @@ import {
   parseTorqueArray,
 } from '../../core/pbs/array-indices.js';
 import { resolveStdPath } from '../../core/pbs/qsub-command-line.js';
-import type { JobSpec, Result } from '../../core/types.js';
 import type { StoredJob } from '../db/jobs-table.js';
 import type { Store } from '../db/store.js';
 import type { Apply } from './lifecycle-hooks.js';

@@ -2,9 +2,9 @@
 // job from it (with PBS_CRON_ID). The next tick is always computed from the present, so ticks
 // missed while the head was down run once, not once each.
 
-import { ok, refuse } from '../../core/errors.js';
+import { ok, type Result, refuse } from '../../core/errors.js';
+import type { JobSpec } from '../../core/job-spec-types.js';
 import { cronId, nextTick } from '../../core/pbs/cron-schedule.js';
-import type { JobSpec, Result } from '../../core/types.js';
 import type { Store } from '../db/store.js';
 import { type SubmitContext, submitJob } from './submit-job.js';
 

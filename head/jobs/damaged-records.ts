@@ -6,12 +6,13 @@
 // head goes on with the others. Its array's other subjobs end with it.
 import { Ajv } from 'ajv';
 import type { Logger } from 'pino';
-import { applyEvent, initialRow, type JobRow } from '../../core/lifecycle/lifecycle.js';
+import type { JobSpec, ResourceRequest } from '../../core/job-spec-types.js';
+import type { JobRow } from '../../core/lifecycle/job-events.js';
+import { applyEvent, initialRow } from '../../core/lifecycle/lifecycle.js';
 import { EXIT } from '../../core/lifecycle/states.js';
 import { resourceBounds } from '../../core/policy/limits.js';
 import { ownerUser } from '../../core/policy/permissions.js';
-import type { JobSpec, ResourceRequest } from '../../core/types.js';
-import { jobSpecSchema, resourcesSchema } from '../api/schemas.js';
+import { jobSpecSchema, resourcesSchema } from '../api/spec-schemas.js';
 import type { RawRecord } from '../db/jobs-table.js';
 import type { Store } from '../db/store.js';
 

@@ -2,7 +2,7 @@
 // and the jobs that wait for a job are settled whenever it starts or ends.
 
 import { ok } from '../../core/errors.js';
-import type { JobEvent } from '../../core/lifecycle/lifecycle.js';
+import type { JobEvent } from '../../core/lifecycle/job-events.js';
 import { formatDependList, parseDependList } from '../../core/pbs/depend-list.js';
 import { checkDependencies, recordDependencies, settleDependents } from './dependencies.js';
 import type { JobHooks } from './lifecycle-hooks.js';

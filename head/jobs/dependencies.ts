@@ -3,14 +3,13 @@
 // the system hold); an edge that can never be met deletes its dependent, and that deletion
 // settles the dependent's own dependents in turn (the cascade).
 
-import { ok, refuse } from '../../core/errors.js';
+import { ok, type Result, refuse } from '../../core/errors.js';
 import {
   type DependencyEdge,
   type DependencyList,
   edgeStatus,
   makesCycle,
 } from '../../core/pbs/depend-list.js';
-import type { Result } from '../../core/types.js';
 import type { Store } from '../db/store.js';
 import { transition } from './transitions.js';
 

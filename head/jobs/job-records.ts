@@ -1,6 +1,6 @@
-// A stored job as the commands see it (core/types.ts JobRecord).
+// A stored job as the commands see it (core/record-types.ts JobRecord).
 import { formatIndices } from '../../core/pbs/array-indices.js';
-import type { JobRecord } from '../../core/types.js';
+import type { JobRecord } from '../../core/record-types.js';
 import type { StoredJob } from '../db/jobs-table.js';
 import type { arraySummary } from './arrays.js';
 
@@ -42,6 +42,18 @@ export function toJobRecord(
   };
   if (row.executionTime !== undefined) record.spec.executionTime = row.executionTime;
   else delete record.spec.executionTime;
+  addRunFacts(record, row);
+  addArrayFacts(record, job, summary);
+  if (row.state === 'Q' && job.estimatedStart !== undefined) record.estimatedStart = job.estimatedStart;
+  const comment = row.state === 'Q' && job.schedComment ? job.schedComment : row.comment;
+  if (comment !== undefined) record.comment = comment;
+  const usage = job.usage ?? row.usage;
+  if (usage && (row.state === 'R' || row.state === 'E' || row.state === 'F')) record.usage = usage;
+  return record;
+}
+
+/** What the job's runs left in its row: times, where it ran, its session, status and checkpoint. */
+function addRunFacts(record: JobRecord, row: StoredJob['row']): void {
   const optional = {
     etime: row.etime,
     stime: row.stime,
@@ -54,6 +66,10 @@ export function toJobRecord(
   for (const [k, v] of Object.entries(optional))
     if (v !== undefined) (record as unknown as Record<string, unknown>)[k] = v;
   if (row.checkpoint) record.checkpoint = row.checkpoint;
+}
+
+/** A subjob's array and index; an array's summary of its subjobs. */
+function addArrayFacts(record: JobRecord, job: StoredJob, summary?: ReturnType<typeof arraySummary>): void {
   if (job.kind === 'subjob') {
     record.arrayId = job.id.replace(/\[\d+\]/, '[]');
     record.arrayIndex = job.arrayIndex!;
@@ -66,10 +82,4 @@ export function toJobRecord(
       ...(job.spec.array.maxRun !== undefined ? { maxRun: job.spec.array.maxRun } : {}),
     };
   }
-  if (row.state === 'Q' && job.estimatedStart !== undefined) record.estimatedStart = job.estimatedStart;
-  const comment = row.state === 'Q' && job.schedComment ? job.schedComment : row.comment;
-  if (comment !== undefined) record.comment = comment;
-  const usage = job.usage ?? row.usage;
-  if (usage && (row.state === 'R' || row.state === 'E' || row.state === 'F')) record.usage = usage;
-  return record;
 }

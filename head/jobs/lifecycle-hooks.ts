@@ -2,10 +2,12 @@
 // queue, agent facts) knows no feature: arrays, dependencies and the render farm register hooks
 // here once, at start-up (head/features.ts), the way a job manager takes plugins. A hook runs
 // inside the transaction of the work that called it; a hook that throws rolls that work back.
-import type { JobEvent, JobRow, TimedEvent } from '../../core/lifecycle/lifecycle.js';
+
+import type { Result } from '../../core/errors.js';
+import type { JobSpec } from '../../core/job-spec-types.js';
+import type { JobEvent, JobRow, TimedEvent } from '../../core/lifecycle/job-events.js';
 import type { AgentMessage } from '../../core/protocol/agent-protocol.js';
 import type { SchedJob } from '../../core/scheduling/scheduler.js';
-import type { JobSpec, Result } from '../../core/types.js';
 import type { StoredJob } from '../db/jobs-table.js';
 import type { Store } from '../db/store.js';
 

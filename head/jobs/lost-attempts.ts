@@ -1,9 +1,8 @@
 // Attempts that will never report their end themselves: their node was fenced, their agent
 // lost them (it restarted), or qrerun killed them. A rerunnable job goes back to the queue (Q,
 // or H when it is held) with a comment; a job submitted with -r n ends with Exit_status −20.
-import { ok } from '../../core/errors.js';
+import { ok, type Result } from '../../core/errors.js';
 import { EXIT } from '../../core/lifecycle/states.js';
-import type { Result } from '../../core/types.js';
 import type { StoredJob } from '../db/jobs-table.js';
 import type { Store } from '../db/store.js';
 import { transition } from './transitions.js';

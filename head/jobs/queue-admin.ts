@@ -1,7 +1,6 @@
 // Queues as an admin manages them (`drover queue`, `qmgr`): create, change, delete, and the
 // server's default queue. Refusals are values with PBS's words.
-import { ok, refuse } from '../../core/errors.js';
-import type { Result } from '../../core/types.js';
+import { ok, type Result, refuse } from '../../core/errors.js';
 import type { QueueChanges } from '../db/queues-table.js';
 import type { Store } from '../db/store.js';
 

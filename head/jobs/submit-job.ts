@@ -1,12 +1,15 @@
 // qsub at the head: re-check what the command sent, refuse what can never run, let each feature
 // check its part (head/jobs/lifecycle-hooks.ts), then store the job, its `queued` event and what
 // the features record in one transaction.
+
+import type { Result } from '../../core/errors.js';
 import { ok, refuse } from '../../core/errors.js';
+import type { JobSpec } from '../../core/job-spec-types.js';
 import { initialRow } from '../../core/lifecycle/lifecycle.js';
 import { resolveStdPath } from '../../core/pbs/qsub-command-line.js';
 import { applyQueueWalltime } from '../../core/scheduling/queue-limits.js';
-import { neverRunReason, type SchedNode } from '../../core/scheduling/scheduler.js';
-import type { JobSpec, Result } from '../../core/types.js';
+import type { SchedNode } from '../../core/scheduling/sched-node.js';
+import { neverRunReason } from '../../core/scheduling/scheduler.js';
 import type { Store } from '../db/store.js';
 import { hooksOf, type SubmitPlan } from './lifecycle-hooks.js';
 

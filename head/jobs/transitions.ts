@@ -1,10 +1,12 @@
 // The one way a job changes: read the row, apply the event with the pure reducer, store the new
 // row only if the job is still in the state we read, append the event, then let the features'
 // hooks follow it (head/jobs/lifecycle-hooks.ts). One transaction.
+
+import type { Result } from '../../core/errors.js';
 import { ok, refuse } from '../../core/errors.js';
-import { applyEvent, type JobEvent } from '../../core/lifecycle/lifecycle.js';
+import type { JobEvent } from '../../core/lifecycle/job-events.js';
+import { applyEvent } from '../../core/lifecycle/lifecycle.js';
 import { addUsage } from '../../core/scheduling/fairshare.js';
-import type { Result } from '../../core/types.js';
 import type { StoredJob } from '../db/jobs-table.js';
 import type { Store } from '../db/store.js';
 import { type Apply, hooksOf } from './lifecycle-hooks.js';

@@ -1,8 +1,8 @@
 // The nodes as the head sees them: their links, whether each is up, their free resources
 // (from the allocations table) and the PBS node records pbsnodes prints.
 import type { HeadMessage } from '../../core/protocol/agent-protocol.js';
-import type { SchedNode } from '../../core/scheduling/scheduler.js';
-import type { NodeRecord } from '../../core/types.js';
+import type { NodeRecord } from '../../core/record-types.js';
+import type { SchedNode } from '../../core/scheduling/sched-node.js';
 import type { Store } from '../db/store.js';
 import type { NodeLink } from './node-link.js';
 

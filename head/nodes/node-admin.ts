@@ -2,8 +2,7 @@
 // a pinned host key (given with --host-key, or learned on this first contact and printed).
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { ok, refuse } from '../../core/errors.js';
-import type { Result } from '../../core/types.js';
+import { ok, type Result, refuse } from '../../core/errors.js';
 import type { NewNode } from '../db/nodes-table.js';
 import type { Store } from '../db/store.js';
 import { fingerprint, type HostKey, parseHostKey } from './known-hosts.js';

@@ -2,8 +2,9 @@
 // written since (the jobs table tells which) are read back; reading 50,000 rows costs a pass
 // well over 100 ms on a small VM. The features then narrow or annotate it (their `pending`
 // hooks, head/jobs/lifecycle-hooks.ts).
+
+import type { ResourceRequest } from '../../core/job-spec-types.js';
 import type { SchedJob } from '../../core/scheduling/scheduler.js';
-import type { ResourceRequest } from '../../core/types.js';
 import type { PendingRow } from '../db/jobs-table.js';
 import type { Store } from '../db/store.js';
 import { hooksOf } from '../jobs/lifecycle-hooks.js';

@@ -1,7 +1,7 @@
 // What the head tells an agent to start: the job's variables, its PBS_NODEFILE lines and limits.
 import { checkpointPolicy } from '../../core/lifecycle/checkpoint-policy.js';
 import type { HeadMessage, RunRequest } from '../../core/protocol/agent-protocol.js';
-import type { Slot } from '../../core/scheduling/scheduler.js';
+import type { Slot } from '../../core/scheduling/sched-node.js';
 import type { StoredJob } from '../db/jobs-table.js';
 
 /** Strip the `host:` prefix of a PBS path attribute. */

@@ -1,7 +1,7 @@
 // Arrays and the scheduler's queue at the database tier: subjob rows, the parent following its
 // subjobs, what the pending queue hands the scheduler (kept between passes, re-read after a rollback).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { JobSpec } from '../../core/types.js';
+import type { JobSpec } from '../../core/job-spec-types.js';
 import type { Store } from '../../head/db/store.js';
 import { submitJob } from '../../head/jobs/submit-job.js';
 import { transition } from '../../head/jobs/transitions.js';

@@ -1,7 +1,7 @@
 // Recurring jobs on a real store with a controllable clock: a template ticks into ordinary jobs
 // with PBS_CRON_ID; ticks missed while the head was down run once; qdel of the C id removes it.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { JobSpec } from '../../core/types.js';
+import type { JobSpec } from '../../core/job-spec-types.js';
 import type { Store } from '../../head/db/store.js';
 import { deleteCron, fireDueCrons, submitCron } from '../../head/jobs/cron-jobs.js';
 import { Cluster } from '../../head/nodes/cluster.js';

@@ -1,8 +1,8 @@
 // Dependencies on a real store: holds at submission, release when met,
 // deletion (and its cascade) when never met, before* lists, refusals for unknown ids and cycles.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { JobSpec } from '../../core/job-spec-types.js';
 import { replay } from '../../core/lifecycle/lifecycle.js';
-import type { JobSpec } from '../../core/types.js';
 import type { Store } from '../../head/db/store.js';
 import { transition } from '../../head/jobs/transitions.js';
 import type { Dispatcher } from '../../head/scheduling/dispatcher.js';

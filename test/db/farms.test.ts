@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { FarmSpec } from '../../core/types.js';
+import type { FarmSpec } from '../../core/job-spec-types.js';
 import type { Store } from '../../head/db/store.js';
 import { Farms } from '../../head/farm/farm-jobs.js';
 import { submitJob } from '../../head/jobs/submit-job.js';

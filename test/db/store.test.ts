@@ -5,8 +5,9 @@ const ROOT_DIR = resolve(import.meta.dirname, '../..');
 
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Result } from '../../core/errors.js';
+import type { JobSpec } from '../../core/job-spec-types.js';
 import { replay } from '../../core/lifecycle/lifecycle.js';
-import type { JobSpec, Result } from '../../core/types.js';
 import type { Store } from '../../head/db/store.js';
 import { submitJob } from '../../head/jobs/submit-job.js';
 import { transition } from '../../head/jobs/transitions.js';

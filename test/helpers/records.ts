@@ -1,9 +1,10 @@
 // Factories for valid JobRecord / NodeRecord values in tests: `makeJob({ state: 'R' })`,
 // `makeJob({ spec: { account: 'acct' } })` (spec fields merge into the default spec), `makeNode({ ncpus: 2 })`.
 
+import type { JobSpec } from '../../core/job-spec-types.js';
 import { SUBSTATE } from '../../core/lifecycle/states.js';
-import type { SchedNode } from '../../core/scheduling/scheduler.js';
-import type { JobRecord, JobSpec, NodeRecord } from '../../core/types.js';
+import type { JobRecord, NodeRecord } from '../../core/record-types.js';
+import type { SchedNode } from '../../core/scheduling/sched-node.js';
 
 /** 2023-11-14 22:13:20 UTC */
 export const T0 = 1_700_000_000;

@@ -1,6 +1,7 @@
 // Resource requests for tests, built by the real `-l` parser (core/resources.ts).
+
+import type { ResourceRequest } from '../../core/job-spec-types.js';
 import { buildResourceRequest, parseResourceArgs } from '../../core/pbs/resources.js';
-import type { ResourceRequest } from '../../core/types.js';
 
 /** The resource request qsub makes of these `-l` values; throws when they are refused. */
 export function resources(...values: string[]): ResourceRequest {

@@ -1,6 +1,7 @@
 // A real store with one up 8-CPU node and a dispatcher, for database tests of scheduling rules.
 import pino from 'pino';
-import type { JobSpec, Result } from '../../core/types.js';
+import type { Result } from '../../core/errors.js';
+import type { JobSpec } from '../../core/job-spec-types.js';
 import { submitJob } from '../../head/jobs/submit-job.js';
 import { Cluster } from '../../head/nodes/cluster.js';
 import { Dispatcher } from '../../head/scheduling/dispatcher.js';

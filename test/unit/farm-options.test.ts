@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { buildFarmSpec } from '../../core/farm/farm-options.js';
 import { MISSING_FRAMES_STATUS, postScript, taskScript } from '../../core/farm/farm-script.js';
-import type { FarmSpec } from '../../core/types.js';
+import type { FarmSpec } from '../../core/job-spec-types.js';
 
 const input = (argv: string[]) => ({
   argv,

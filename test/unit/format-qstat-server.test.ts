@@ -10,7 +10,7 @@ import {
 } from '../../cli/format/qstat-server.js';
 import type { JobState } from '../../core/lifecycle/states.js';
 import { emptyCounts } from '../../core/lifecycle/states.js';
-import type { QueueRecord, ServerRecord } from '../../core/types.js';
+import type { QueueRecord, ServerRecord } from '../../core/record-types.js';
 import { T0 } from '../helpers/records.js';
 
 function counts(set: Partial<Record<JobState, number>>): Record<JobState, number> {

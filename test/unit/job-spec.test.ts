@@ -1,12 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  buildJobSpec,
-  parseQsubCommandLine,
-  type QsubBuildInput,
-  resolveStdPath,
-} from '../../core/pbs/qsub-command-line.js';
+import type { Result } from '../../core/errors.js';
+import type { JobSpec } from '../../core/job-spec-types.js';
+import { buildJobSpec, type QsubBuildInput } from '../../core/pbs/job-spec.js';
+import { parseQsubCommandLine, resolveStdPath } from '../../core/pbs/qsub-command-line.js';
 import { buildResourceRequest } from '../../core/pbs/resources.js';
-import type { JobSpec, Result } from '../../core/types.js';
 
 const ENV = {
   HOME: '/home/ann',

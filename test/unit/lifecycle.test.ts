@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  applyEvent,
-  initialRow,
-  type JobEvent,
-  type JobRow,
-  outcomeWords,
-  replay,
-  runStamp,
-  type TimedEvent,
-} from '../../core/lifecycle/lifecycle.js';
+import type { ErrorCode, Result } from '../../core/errors.js';
+import type { JobEvent, JobRow, TimedEvent } from '../../core/lifecycle/job-events.js';
+import { applyEvent, initialRow, outcomeWords, replay } from '../../core/lifecycle/lifecycle.js';
 import type { JobState } from '../../core/lifecycle/states.js';
-import type { ErrorCode, Result } from '../../core/types.js';
+import { runStamp } from '../../core/pbs/time-format.js';
 import { resources } from '../helpers/requests.js';
 
 /** 2023-11-14 22:13:20 UTC, in epoch seconds. */

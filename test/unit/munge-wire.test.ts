@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { mungeErrorName } from '../../core/protocol/munge-errors.js';
 import {
   decodeRequest,
   encodeRequest,
@@ -7,7 +8,6 @@ import {
   MUNGE_HEADER_SIZE,
   MUNGE_MAX_REQUEST,
   MungeMsg,
-  mungeErrorName,
   parseDecodeReply,
   parseEncodeReply,
   readFrame,

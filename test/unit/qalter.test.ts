@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseQalterCommandLine, QALTER_USAGE } from '../../core/pbs/qsub-command-line.js';
+import { parseQalterCommandLine, QALTER_USAGE } from '../../core/pbs/qalter-command-line.js';
 
 const CTX = { cwd: '/home/ann/work', now: Math.floor(new Date(2024, 5, 15, 12, 0, 0).getTime() / 1000) };
 

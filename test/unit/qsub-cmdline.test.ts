@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseQsubCommandLine, QSUB_OPTSTRING, QSUB_USAGE } from '../../core/pbs/qsub-command-line.js';
+import { parseQsubCommandLine, QSUB_USAGE } from '../../core/pbs/qsub-command-line.js';
+import { QSUB_OPTSTRING } from '../../core/pbs/qsub-options.js';
 
 describe('parseQsubCommandLine: invocation forms', () => {
   it.each([

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { Result } from '../../core/errors.js';
+import type { ResourceRequest } from '../../core/job-spec-types.js';
 import {
   alterResources,
   buildResourceRequest,
@@ -6,7 +8,6 @@ import {
   parseResourceArgs,
   type ResourceEntry,
 } from '../../core/pbs/resources.js';
-import type { ResourceRequest, Result } from '../../core/types.js';
 
 const GB = 1024 ** 3;
 const MB = 1024 ** 2;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { SchedNode } from '../../core/scheduling/sched-node.js';
 import {
   byPriority,
   neverRunReason,
   type Plan,
   type SchedJob,
-  type SchedNode,
   schedule,
 } from '../../core/scheduling/scheduler.js';
 import { makeSchedNode } from '../helpers/records.js';

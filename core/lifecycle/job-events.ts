@@ -1,0 +1,131 @@
+// What the job lifecycle works on: a job's row (the fields its events decide), the events of its
+// log, and the changes qalter may make. The reducer over them is lifecycle.ts.
+import type { JobSpec } from '../job-spec-types.js';
+import type { ResourceUsage } from '../record-types.js';
+import type { JobState } from './states.js';
+
+/** Fields of a job that its events decide. Times are epoch seconds. */
+export interface JobRow {
+  state: JobState;
+  substate: number;
+  holdTypes: string;
+  name: string;
+  priority: number;
+  executionTime?: number;
+  resources: JobSpec['resources'];
+  qtime: number;
+  mtime: number;
+  etime?: number;
+  stime?: number;
+  obittime?: number;
+  node?: string;
+  attempt: number;
+  runCount: number;
+  execHost?: string;
+  execVnode?: string;
+  sessionId?: number;
+  exitStatus?: number;
+  comment?: string;
+  /** who asked for a running job to be deleted (`user@host`) */
+  deleteRequestedBy?: string;
+  /** who asked for a running job to be rerun (qrerun): its exit requeues it */
+  rerunRequestedBy?: string;
+  /** the system hold is the dependencies' (released when the last one is met) */
+  dependHold?: boolean;
+  /** the newest checkpoint the head keeps: its number, when it was taken (epoch s), its bytes */
+  checkpoint?: { count: number; at: number; size: number };
+  /** what qalter changed of the submitted spec, laid over it when the job is read */
+  specChanges?: SpecChanges;
+  /** `host:/path` of stdout and stderr when qalter changed them */
+  outputPath?: string;
+  errorPath?: string;
+  /** an array's parent: never runs itself; B once a subjob has begun */
+  isArray?: boolean;
+  arrayBegun?: boolean;
+  usage?: ResourceUsage;
+}
+
+/** Attributes of the submitted spec that `qalter` may change (-A -c -e -j -k -m -M -o -P -r -S -u -W depend). */
+export type SpecChanges = Partial<
+  Pick<
+    JobSpec,
+    | 'account'
+    | 'checkpoint'
+    | 'errorPath'
+    | 'join'
+    | 'keepFiles'
+    | 'mailPoints'
+    | 'mailUsers'
+    | 'outputPath'
+    | 'project'
+    | 'rerunable'
+    | 'shell'
+    | 'userList'
+    | 'depend'
+  >
+>;
+
+/** The changes `qalter` may make to a queued job. */
+export interface JobChanges {
+  name?: string;
+  priority?: number;
+  executionTime?: number | null;
+  resources?: JobSpec['resources'];
+  spec?: SpecChanges;
+  /** resolved `host:/path` of stdout and stderr after -o / -e */
+  outputPath?: string;
+  errorPath?: string;
+}
+
+export type JobEvent =
+  | {
+      type: 'queued';
+      hold: boolean;
+      name: string;
+      priority: number;
+      executionTime?: number;
+      resources: JobSpec['resources'];
+      /** the parent of an array */
+      array?: boolean;
+    }
+  | { type: 'held'; types: string; by: string }
+  | { type: 'released'; types: string; by: string }
+  | { type: 'eligible' }
+  | { type: 'altered'; changes: JobChanges; by: string }
+  | {
+      type: 'run';
+      node: string;
+      attempt: number;
+      execHost: string;
+      execVnode: string;
+      /** the checkpoint the attempt restarts from */
+      restore?: number;
+    }
+  /** the head keeps checkpoint `count` of the running attempt (written and synced); `note`: the agent's */
+  | { type: 'checkpointed'; attempt: number; count: number; size: number; note?: string }
+  | { type: 'started'; attempt: number; sessionId: number }
+  | { type: 'requeued'; attempt: number; reason: string }
+  | { type: 'delete_requested'; by: string }
+  /** qrerun of a running job: it is killed, and its exit requeues it */
+  | { type: 'rerun_requested'; by: string }
+  /** the attempt's node was fenced: software (its agent kills the attempt on sight) and the
+   * admin's fence command when one is set */
+  | { type: 'fenced'; node: string; attempt: number; how: 'software' | 'command'; reason: string }
+  | { type: 'deleted'; by: string; reason?: string }
+  /** the job waits for other jobs (-W depend=): a system hold */
+  | { type: 'depend_hold'; on: string[] }
+  /** every dependency is met: the system hold goes */
+  | { type: 'depend_released' }
+  | { type: 'exited'; attempt: number; status: number; usage?: ResourceUsage; reason?: string }
+  /** an array's first subjob started: the parent is B */
+  | { type: 'array_begun' }
+  /** an array's last subjob ended: the parent is F with the worst outcome */
+  | { type: 'array_ended'; status?: number; substate: number }
+  | { type: 'finished'; attempt: number }
+  /** the head could not dispatch the job, or found its record damaged: it ends at once */
+  | { type: 'failed'; status: number; reason: string }
+  /** a finished render task (or its array) queued again to re-render frames */
+  | { type: 'resubmitted'; reason: string };
+
+/** An event with the time it happened (epoch milliseconds). */
+export type TimedEvent = JobEvent & { at: number };

@@ -1,0 +1,87 @@
+// JSON schemas of the job request bodies: submit, query, hold and release, delete and rerun,
+// alter, trace.
+import { LIMITS } from '../../core/policy/limits.js';
+import { absolute, by, epoch, operands, path, text, whole } from './schema-parts.js';
+import { jobSpecSchema } from './spec-schemas.js';
+
+export const submitBody = {
+  type: 'object',
+  required: ['spec'],
+  additionalProperties: false,
+  properties: { spec: jobSpecSchema },
+} as const;
+
+export const queryBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    operands,
+    history: { type: 'boolean' },
+    brief: { type: 'boolean' },
+    subjobs: { type: 'boolean' },
+  },
+} as const;
+
+export const holdBody = {
+  type: 'object',
+  required: ['operands', 'types'],
+  additionalProperties: false,
+  properties: { operands, types: { type: 'string', pattern: '^[uosp]+$' }, by },
+} as const;
+
+export const deleteBody = {
+  type: 'object',
+  required: ['operands'],
+  additionalProperties: false,
+  properties: { operands, by },
+} as const;
+
+export const alterBody = {
+  type: 'object',
+  required: ['operands', 'alteration'],
+  additionalProperties: false,
+  properties: {
+    operands,
+    by,
+    alteration: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        name: { type: 'string', minLength: 1, maxLength: LIMITS.name, pattern: '^[A-Za-z0-9._+-]+$' },
+        priority: whole(-1024, 1024),
+        hold: { type: 'string', pattern: '^(n|[uosp]{1,4})$' },
+        executionTime: epoch,
+        resourceEntries: {
+          type: 'array',
+          maxItems: 100,
+          items: {
+            type: 'object',
+            required: ['name', 'value'],
+            additionalProperties: false,
+            properties: { name: text(64), value: text(LIMITS.path) },
+          },
+        },
+        account: text(LIMITS.name),
+        checkpoint: { type: 'string', pattern: '^(u|n|s|c|w|[cw]=\\d{1,6})$' },
+        errorPath: path,
+        join: { enum: ['oe', 'eo', 'n'] },
+        keepFiles: text(3),
+        mailPoints: text(8),
+        mailUsers: text(LIMITS.path),
+        outputPath: path,
+        project: text(LIMITS.name),
+        rerunable: { type: 'boolean' },
+        shell: absolute,
+        userList: text(LIMITS.path),
+        depend: text(LIMITS.path, { minLength: 1 }),
+      },
+    },
+  },
+} as const;
+
+export const traceBody = {
+  type: 'object',
+  required: ['operand'],
+  additionalProperties: false,
+  properties: { operand: operands.items },
+} as const;

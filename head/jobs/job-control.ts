@@ -1,0 +1,178 @@
+// qhold, qrls, qdel, qrerun and qalter: each acts on the operands' jobs that the requester may
+// touch, and answers per operand with PBS's words.
+import { ok, type Result, refuse } from '../../core/errors.js';
+import { cronSeq } from '../../core/pbs/cron-schedule.js';
+import { mayControl, mayHold, type Requester } from '../../core/policy/permissions.js';
+import type { StoredJob } from '../db/jobs-table.js';
+import { type Alteration, alterJob } from './alter-job.js';
+import { selectSubjobs } from './arrays.js';
+import { deleteCron } from './cron-jobs.js';
+import { byOf, type Found, idOf, JobOperands, type OperandResult } from './job-operands.js';
+import { transition } from './transitions.js';
+
+type JobEventInput = Parameters<typeof transition>[2];
+
+export class JobControl extends JobOperands {
+  /** qhold, qrls and qalter take a job or a whole array, not a subjob or a range. */
+  private whole(found: Found): Result<StoredJob> {
+    if (found.job.kind === 'subjob' || found.array?.kind === 'range')
+      return refuse('INVALID_REQUEST', 'Invalid request');
+    return ok(found.job);
+  }
+
+  /** Act on each operand's job that `allowed` lets the requester touch; PBS's answer for the others. */
+  private each(
+    operands: string[],
+    allowed: (job: StoredJob) => boolean,
+    act: (found: Found) => Result<unknown>,
+  ): OperandResult[] {
+    const results = operands.map((operand): OperandResult => {
+      const found = this.find(operand);
+      if (!found.ok) return { operand, ...idOf(operand, this.d.server), error: found.error };
+      const r = allowed(found.value.job) ? act(found.value) : this.denied();
+      return r.ok ? { operand, id: found.value.id } : { operand, id: found.value.id, error: r.error };
+    });
+    this.d.dispatcher.poke();
+    return results;
+  }
+
+  private apply(job: StoredJob, event: JobEventInput): Result<unknown> {
+    if (job.row.state === 'F') return refuse('JOB_FINISHED', 'Job has finished');
+    return transition(this.d.store, job.seq, event, this.now());
+  }
+
+  hold(operands: string[], types: string, who: Requester): OperandResult[] {
+    return this.holds('held', operands, types, who);
+  }
+
+  release(operands: string[], types: string, who: Requester): OperandResult[] {
+    return this.holds('released', operands, types, who);
+  }
+
+  /** qhold and qrls: a whole job or array, by whoever PBS's hold rules allow. */
+  private holds(type: 'held' | 'released', operands: string[], types: string, who: Requester) {
+    const by = byOf(who);
+    return this.each(
+      operands,
+      (job) => mayHold(who, job.owner, types),
+      (found) => {
+        const job = this.whole(found);
+        if (!job.ok) return job;
+        const r = this.apply(job.value, { type, types, by });
+        if (r.ok && type === 'held') this.checkpointAndStop(job.value, by);
+        return r;
+      },
+    );
+  }
+
+  /** qdel: jobs, and recurring templates named by their C ids. */
+  delete(operands: string[], who: Requester): OperandResult[] {
+    return operands.flatMap((operand) => {
+      const cron = cronSeq(operand);
+      if (cron === undefined) return this.deleteJobs([operand], who);
+      const template = this.d.store.crons.get(cron);
+      if (template && !mayControl(who, template.owner)) return [{ operand, error: this.denied().error }];
+      const r = deleteCron(this.d.store, cron, this.d.server);
+      return [r.ok ? { operand } : { operand, error: r.error }];
+    });
+  }
+
+  private deleteJobs(operands: string[], who: Requester): OperandResult[] {
+    const by = byOf(who);
+    return this.each(
+      operands,
+      (job) => mayControl(who, job.owner),
+      ({ job, array }) => {
+        if (job.kind === 'subjob' && job.row.state === 'F')
+          return refuse('SUBJOB_FINISHED', 'Request invalid for finished array subjob');
+        if (job.kind !== 'array') return this.deleteOne(job, by);
+        // the array (or a range of it): every subjob not yet finished; the parent ends with the last
+        if (job.row.state === 'F') return refuse('JOB_FINISHED', 'Job has finished');
+        const picked = selectSubjobs(this.d.store, job, array ?? { kind: 'parent' });
+        if (picked.length === 0) return refuse('UNKNOWN_JOB', 'Unknown Job Id');
+        return this.d.store.transaction(() => {
+          for (const subjob of picked) {
+            if (subjob.row.state === 'F') continue;
+            const r = this.deleteOne(this.d.store.jobs.get(subjob.seq)!, by);
+            if (!r.ok && r.error.code !== 'BAD_STATE') return r;
+          }
+          return ok(undefined);
+        });
+      },
+    );
+  }
+
+  private deleteOne(job: StoredJob, by: string): Result<unknown> {
+    const state = job.row.state;
+    if (state === 'F') return refuse('JOB_FINISHED', 'Job has finished');
+    if (state === 'E') return refuse('BAD_STATE', 'Request invalid for state of job');
+    if (state !== 'R') return this.apply(job, { type: 'deleted', by });
+    if (job.row.deleteRequestedBy) return ok(undefined);
+    const r = this.apply(job, { type: 'delete_requested', by });
+    if (r.ok) {
+      this.d.cluster.send(job.row.node!, {
+        t: 'signal',
+        jobId: job.id,
+        attempt: job.row.attempt,
+        signal: 'SIGTERM',
+        reason: 'delete',
+      });
+    }
+    return r;
+  }
+
+  /**
+   * qrerun: a running job is killed (SIGTERM, then SIGKILL) and its exit puts it back in the
+   * queue; on a node that is down, fencing does the same.
+   */
+  rerun(operands: string[], who: Requester): OperandResult[] {
+    const by = byOf(who);
+    return this.each(
+      operands,
+      (job) => mayControl(who, job.owner),
+      ({ job }) => {
+        if (job.kind === 'array') return refuse('INVALID_REQUEST', 'Invalid request');
+        if (job.row.state === 'F') return refuse('JOB_FINISHED', 'Job has finished');
+        if (job.row.state !== 'R') return refuse('BAD_STATE', 'Request invalid for state of job');
+        if (!job.spec.rerunable) return refuse('BAD_STATE', 'Job is not rerunnable');
+        if (job.row.rerunRequestedBy) return ok(undefined);
+        const r = this.apply(job, { type: 'rerun_requested', by });
+        if (r.ok) {
+          const signal = {
+            jobId: job.id,
+            attempt: job.row.attempt,
+            signal: 'SIGTERM' as const,
+            reason: 'rerun' as const,
+          };
+          this.d.cluster.send(job.row.node!, { t: 'signal', ...signal });
+        }
+        return r;
+      },
+    );
+  }
+
+  alter(operands: string[], alteration: Alteration, who: Requester): OperandResult[] {
+    const by = byOf(who);
+    // a hold set or released by qalter -h follows qhold's rules
+    const holds = alteration.hold === undefined || alteration.hold === 'n' ? 'u' : alteration.hold;
+    return this.each(
+      operands,
+      (job) => mayControl(who, job.owner) && mayHold(who, job.owner, holds),
+      (found) => {
+        const job = this.whole(found);
+        return job.ok ? this.alterOne(job.value, alteration, by) : job;
+      },
+    );
+  }
+
+  private alterOne(job: StoredJob, a: Alteration, by: string): Result<unknown> {
+    const ctx = {
+      store: this.d.store,
+      server: this.d.server,
+      nodes: () => this.d.cluster.schedNodes(),
+      now: this.now(),
+      apply: (j: StoredJob, e: JobEventInput) => this.apply(j, e),
+    };
+    return alterJob(ctx, job, a, by);
+  }
+}

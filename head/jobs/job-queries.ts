@@ -1,0 +1,85 @@
+// qstat and tracejob: jobs as records, by operand or all of them, and a job's history; what each
+// requester may see follows query_other_jobs.
+import { ok, type Result, refuse } from '../../core/errors.js';
+import type { TimedEvent } from '../../core/lifecycle/job-events.js';
+import { mayQuery, type Requester, UNAUTHORIZED } from '../../core/policy/permissions.js';
+import type { JobRecord } from '../../core/record-types.js';
+import type { StoredJob } from '../db/jobs-table.js';
+import { arraySummary, selectSubjobs } from './arrays.js';
+import { idOf, JobOperands, type OperandResult } from './job-operands.js';
+import { toJobRecord } from './job-records.js';
+
+const unknown = (id: string) => ({ code: 'UNKNOWN_JOB' as const, message: `Unknown Job Id ${id}` });
+
+export class JobQueries extends JobOperands {
+  private record(job: StoredJob, brief: boolean): JobRecord {
+    const summary = job.kind === 'array' ? arraySummary(this.d.store, job) : undefined;
+    return toJobRecord(job, this.d.server, brief, summary);
+  }
+
+  /** The Torque compatibility mode, when the head runs in it (qstat's output follows). */
+  compat(): { torque?: { keepCompleted: number } } {
+    if (this.d.store.meta.get('compat') !== 'torque') return {};
+    return { torque: { keepCompleted: Number(this.d.store.meta.get('keep_completed') ?? 300) } };
+  }
+
+  /**
+   * Jobs by operand, or all of them; `brief` leaves out Variable_List (tables do not show it).
+   * Subjobs are listed only with `subjobs` (qstat -t): after their array, or for a range.
+   */
+  query(
+    who: Requester,
+    operands: string[] | undefined,
+    history: boolean,
+    brief = false,
+    subjobs = false,
+  ): { jobs: JobRecord[]; results: OperandResult[]; torque?: { keepCompleted: number } } {
+    const settings = this.d.store.meta.settings();
+    const visible = (j: StoredJob) => mayQuery(who, j.owner, settings);
+    if (!operands) return this.all(visible, history, brief, subjobs);
+    const jobs: JobRecord[] = [];
+    const results = operands.map((operand): OperandResult => {
+      const found = this.find(operand);
+      if (!found.ok) return { operand, ...idOf(operand, this.d.server), error: found.error };
+      const { job, array } = found.value;
+      if (!visible(job)) return { operand, id: found.value.id, error: this.denied().error };
+      if (array?.kind === 'range') {
+        const picked = selectSubjobs(this.d.store, job, array);
+        if (picked.length === 0) return { operand, id: found.value.id, error: unknown(found.value.id) };
+        jobs.push(...picked.map((j) => this.record(j, brief)));
+        return { operand, id: found.value.id, ids: picked.map((j) => j.id) };
+      }
+      jobs.push(this.record(job, brief));
+      if (!subjobs || job.kind !== 'array') return { operand, id: found.value.id };
+      const under = this.d.store.jobs.subjobs(job.seq);
+      jobs.push(...under.map((j) => this.record(j, brief)));
+      return { operand, id: found.value.id, ids: [job.id, ...under.map((j) => j.id)] };
+    });
+    return { ...this.compat(), jobs, results };
+  }
+
+  /** Every job the requester may see (in Torque mode, recently finished ones too). */
+  private all(visible: (j: StoredJob) => boolean, history: boolean, brief: boolean, subjobs: boolean) {
+    const mode = this.compat();
+    const listed = this.d.store.jobs.list(history, subjobs).filter(visible);
+    if (mode.torque && !history) {
+      const since = Math.floor(this.now() / 1000) - mode.torque.keepCompleted;
+      listed.push(...this.d.store.jobs.finishedSince(since));
+    }
+    // subjobs (internal seqs) follow their array
+    const order = (j: StoredJob) => [j.arrayParent ?? j.seq, j.arrayIndex ?? -1] as const;
+    listed.sort((a, b) => order(a)[0] - order(b)[0] || order(a)[1] - order(b)[1]);
+    return { ...mode, jobs: listed.map((j) => this.record(j, brief)), results: [] };
+  }
+
+  trace(operand: string, who: Requester): Result<{ job: JobRecord; events: TimedEvent[] }> {
+    const found = this.find(operand);
+    if (!found.ok) return found;
+    if (!mayQuery(who, found.value.job.owner, this.d.store.meta.settings()))
+      return refuse('UNAUTHORIZED', `${UNAUTHORIZED} ${found.value.id}`);
+    return ok({
+      job: this.record(found.value.job, false),
+      events: this.d.store.events.forJob(found.value.job.seq),
+    });
+  }
+}
