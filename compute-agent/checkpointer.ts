@@ -9,12 +9,11 @@ import {
   lstatSync,
   mkdirSync,
   readdirSync,
-  readFileSync,
   renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { AgentMessage } from '../core/protocol/agent-protocol.js';
 import {
   type CheckpointFile,
