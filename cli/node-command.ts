@@ -1,7 +1,6 @@
 // `drover node add|remove|list`: manage compute nodes through the head's API.
 import { parseSize } from '../core/pbs/size.js';
-import type { NodeRecord } from '../core/record-types.js';
-import type { NodeInput } from '../head/nodes/node-admin.js';
+import type { NodeInput, NodeRecord } from '../core/record-types.js';
 import { api } from './client.js';
 import { report } from './command.js';
 

@@ -8,10 +8,10 @@ import { lstatSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CheckpointFile } from '../core/protocol/agent-protocol.js';
+import type { Account } from '../native/native.js';
 import { launchArgs, launcherPath } from '../native/native.js';
 import { readCheckpoint } from '../platform/checkpoint-files.js';
 import { checkpointDir } from './checkpointer.js';
-import type { Account } from './users.js';
 
 const READER = fileURLToPath(new URL('./read-checkpoint-main.js', import.meta.url));
 const ENV = { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' };

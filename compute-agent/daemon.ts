@@ -13,8 +13,6 @@ import { dispatch, type HeadHandlers, headHandlers } from './head-handlers.js';
 import { type AgentOptions, NodeAgent } from './node-agent.js';
 import { acquire, release } from './pidlock.js';
 
-export type { AgentOptions };
-
 type Paths = ReturnType<typeof agentPaths>;
 
 function tell(fd: number | undefined, text: string): void {

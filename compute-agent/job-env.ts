@@ -7,7 +7,7 @@
 import { basename } from 'node:path';
 import type { RunRequest } from '../core/protocol/agent-protocol.js';
 import { shellQuote } from '../core/shell-words.js';
-import type { Account } from './users.js';
+import type { Account } from '../native/native.js';
 
 export interface HostPaths {
   nodefile: string;

@@ -14,12 +14,12 @@ import type { Readable } from 'node:stream';
 import { EXIT } from '../core/lifecycle/states.js';
 import type { RunRequest } from '../core/protocol/agent-protocol.js';
 import type { ResourceUsage } from '../core/record-types.js';
+import type { Account } from '../native/native.js';
 import { launchArgs, launcherPath } from '../native/native.js';
 import { readyCheckpointDir } from './checkpointer.js';
 import { commandDir } from './command-shims.js';
 import { jobEnvironment, scriptInput } from './job-env.js';
 import type { LongTimer } from './long-timer.js';
-import type { Account } from './users.js';
 
 export type KillReason = 'walltime' | 'delete' | 'fenced' | 'stall';
 

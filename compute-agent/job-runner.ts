@@ -10,6 +10,7 @@ import type {
   RunRequest,
 } from '../core/protocol/agent-protocol.js';
 import type { ResourceUsage } from '../core/record-types.js';
+import type { Account } from '../native/native.js';
 import { retireCheckpointDir, retireTmpdir } from './as-user.js';
 import { endSession, exitOutcome, lostAttempts } from './attempt-end.js';
 import { armTimers, signalCheckpoint, terminate } from './attempt-timers.js';
@@ -28,9 +29,7 @@ import type { Journal } from './journal.js';
 import { type OutputReport, OutputWatch } from './output-watch.js';
 import { signalGroup } from './signals.js';
 import { foldUsage, sampleSessions } from './usage.js';
-import { type Account, jobAccount } from './users.js';
-
-export { MAX_OUTPUT_BYTES } from './job-spool.js';
+import { jobAccount } from './users.js';
 
 export interface RunnerOptions {
   stateDir: string;

@@ -3,8 +3,6 @@
 import { userInfo } from 'node:os';
 import { type Account, userByName } from '../native/native.js';
 
-export type { Account };
-
 const me = userInfo();
 
 export function jobAccount(user: string): Account | undefined {

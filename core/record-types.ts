@@ -154,3 +154,33 @@ export interface ServerRecord {
   /** epoch seconds */
   now: number;
 }
+
+/** `drover node add`: the node asked for. */
+export interface NodeInput {
+  name: string;
+  host: string;
+  port?: number;
+  user?: string;
+  identity?: string;
+  ncpus?: number;
+  mem?: number;
+  ngpus?: number;
+  labels?: Record<string, string>;
+  agentCmd?: string;
+  fenceCmd?: string;
+  stateDir?: string;
+  hostKey?: string;
+}
+
+/** `drover node add`: what the head made of it. */
+export interface NodeAdded {
+  name: string;
+  fingerprint: string;
+  keyType: string;
+  learned: boolean;
+  up: boolean;
+  /** when its agent is not up: why (the node stays, down with this reason) and what to do */
+  down?: { reason: string; hint: string };
+  ncpus: number;
+  mem: number;
+}

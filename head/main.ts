@@ -6,13 +6,14 @@ import { hostname, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Logger, pino } from 'pino';
+import type { NodeInput } from '../core/record-types.js';
 import type { Store } from './db/store.js';
 import { FarmOps } from './farm/farm-commands.js';
 import type { HeadOptions } from './head-options.js';
 import { openHeadStore, upsertLocalNode } from './head-store.js';
 import { Operations } from './jobs/operations.js';
 import { openListeners, type Peer, tcpIdentify } from './listeners.js';
-import { addNode, type NodeInput, removeNode } from './nodes/node-admin.js';
+import { addNode, removeNode } from './nodes/node-admin.js';
 import { type Head, wireHead } from './wiring.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

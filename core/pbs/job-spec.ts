@@ -17,12 +17,8 @@ import {
   refuseOption,
   resolveOutputPath,
 } from './qsub-options.js';
-import {
-  buildResourceRequest,
-  mergeResourceEntries,
-  parseResourceArgs,
-  type ResourceEntry,
-} from './resources.js';
+import { mergeResourceEntries, parseResourceArgs, type ResourceEntry } from './resource-entries.js';
+import { buildResourceRequest } from './resources.js';
 import {
   basicVariables,
   type Environment,

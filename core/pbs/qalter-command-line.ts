@@ -5,7 +5,7 @@ import type { JobSpec } from '../job-spec-types.js';
 import { parseExecutionTime } from './exec-time.js';
 import { getopt, type ParsedOption } from './getopt.js';
 import { checkOptions, parseW, refuseOption, resolveOutputPath } from './qsub-options.js';
-import { mergeResourceEntries, parseResourceArgs, type ResourceEntry } from './resources.js';
+import { mergeResourceEntries, parseResourceArgs, type ResourceEntry } from './resource-entries.js';
 
 export const QALTER_OPTSTRING = 'a:A:c:e:h:j:k:l:m:M:N:o:p:P:r:R:S:u:W:';
 

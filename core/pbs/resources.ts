@@ -18,13 +18,6 @@ import { parseNodes } from './nodes-spec.js';
 import { mergeResourceEntries, type ResourceEntry } from './resource-entries.js';
 import { formatSizeSum, parseSize } from './size.js';
 
-export {
-  mergeResourceEntries,
-  parseResourceArgs,
-  type ResourceEntry,
-  splitOutsideQuotes,
-} from './resource-entries.js';
-
 type ResourceKind = 'duration' | 'size' | 'count' | 'text' | 'chunks';
 
 /** The job-wide resources Drover knows; any other name is refused. */

@@ -2,8 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import { httpStatus, type Result } from '../../core/errors.js';
 import { requireRole } from '../../core/policy/permissions.js';
+import type { NodeAdded, NodeInput } from '../../core/record-types.js';
 import type { Operations } from '../jobs/operations.js';
-import type { NodeAdded, NodeInput } from '../nodes/node-admin.js';
 import { nodeAddBody, nodeRemoveBody, nodesBody, nodesCommentBody } from './admin-schemas.js';
 import { refusal } from './replies.js';
 

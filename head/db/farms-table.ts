@@ -5,8 +5,6 @@ import type { Db } from './connection.js';
 
 export type StoredFrame = FarmFrame;
 
-export type { TaskFailure };
-
 interface FrameRow {
   frame: number;
   task: number;

@@ -3,8 +3,6 @@
 import type { QueueChanges, QueueLimitsRow } from '../../core/record-types.js';
 import type { Db } from './connection.js';
 
-export type { QueueChanges, QueueLimitsRow };
-
 export interface StoredQueue extends QueueLimitsRow {
   name: string;
   enabled: boolean;

@@ -1,7 +1,7 @@
 // Queues as an admin manages them (`drover queue`, `qmgr`): create, change, delete, and the
 // server's default queue. Refusals are values with PBS's words.
 import { ok, type Result, refuse } from '../../core/errors.js';
-import type { QueueChanges } from '../db/queues-table.js';
+import type { QueueChanges } from '../../core/record-types.js';
 import type { Store } from '../db/store.js';
 
 /** PBS queue names: a letter, then letters, digits, `_` or `-`, at most 15 characters. */

@@ -1,4 +1,5 @@
 // The server and its queues as qstat -B/-Q and qmgr see them, and what managers change of them.
+
 import { ok, type Result, refuse } from '../../core/errors.js';
 import { emptyCounts } from '../../core/lifecycle/states.js';
 import { type Requester, requireRole } from '../../core/policy/permissions.js';
@@ -8,10 +9,9 @@ import {
   type ServerSettings,
 } from '../../core/policy/server-settings.js';
 import type { QueueChanges, QueueRecord, ServerRecord } from '../../core/record-types.js';
+import { VERSION } from '../../platform/version.js';
 import { JobOperands } from './job-operands.js';
 import { changeQueue, createQueue, deleteQueue, setDefaultQueue } from './queue-admin.js';
-
-export const VERSION = '0.1.0';
 
 export class ServerAdmin extends JobOperands {
   settings(): ServerSettings {

@@ -1,40 +1,14 @@
 // `drover node add/remove`: a node is recorded only once the head could reach it over SSH with
 // a pinned host key (given with --host-key, or learned on this first contact and printed).
+
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { ok, type Result, refuse } from '../../core/errors.js';
+import type { NodeAdded, NodeInput } from '../../core/record-types.js';
 import type { NewNode } from '../db/nodes-table.js';
 import type { Store } from '../db/store.js';
 import { fingerprint, type HostKey, parseHostKey } from './known-hosts.js';
 import type { NodeLinks } from './link-supervisor.js';
-
-export interface NodeInput {
-  name: string;
-  host: string;
-  port?: number;
-  user?: string;
-  identity?: string;
-  ncpus?: number;
-  mem?: number;
-  ngpus?: number;
-  labels?: Record<string, string>;
-  agentCmd?: string;
-  fenceCmd?: string;
-  stateDir?: string;
-  hostKey?: string;
-}
-
-export interface NodeAdded {
-  name: string;
-  fingerprint: string;
-  keyType: string;
-  learned: boolean;
-  up: boolean;
-  /** when its agent is not up: why (the node stays, down with this reason) and what to do */
-  down?: { reason: string; hint: string };
-  ncpus: number;
-  mem: number;
-}
 
 /** How long `drover node add` waits for a new node's agent to answer. */
 const START_WAIT_MS = 30_000;

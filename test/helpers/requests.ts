@@ -1,7 +1,8 @@
 // Resource requests for tests, built by the real `-l` parser (core/resources.ts).
 
 import type { ResourceRequest } from '../../core/job-spec-types.js';
-import { buildResourceRequest, parseResourceArgs } from '../../core/pbs/resources.js';
+import { parseResourceArgs } from '../../core/pbs/resource-entries.js';
+import { buildResourceRequest } from '../../core/pbs/resources.js';
 
 /** The resource request qsub makes of these `-l` values; throws when they are refused. */
 export function resources(...values: string[]): ResourceRequest {

@@ -2,12 +2,11 @@ import { describe, expect, it } from 'vitest';
 import type { Result } from '../../core/errors.js';
 import type { ResourceRequest } from '../../core/job-spec-types.js';
 import {
-  alterResources,
-  buildResourceRequest,
   mergeResourceEntries,
   parseResourceArgs,
   type ResourceEntry,
-} from '../../core/pbs/resources.js';
+} from '../../core/pbs/resource-entries.js';
+import { alterResources, buildResourceRequest } from '../../core/pbs/resources.js';
 
 const GB = 1024 ** 3;
 const MB = 1024 ** 2;
