@@ -1,5 +1,5 @@
 // A render task's output as it is written: the agent reads what the job added to
-// its spool file every `intervalMs`, parses it for progress (core/progress.ts) and sends both
+// its spool file every `intervalMs`, parses it for progress (core/farm/progress.ts) and sends both
 // to the head; a task that writes nothing for its stall timeout is reported to be killed.
 // The job writes to the file itself, so it keeps running when the agent or the head goes away.
 import { closeSync, openSync, readSync } from 'node:fs';

@@ -26,7 +26,7 @@ CREATE TABLE jobs (
   priority INTEGER NOT NULL,
   node TEXT,
   attempt INTEGER NOT NULL DEFAULT 0,
-  row TEXT NOT NULL,           -- JobRow JSON (core/lifecycle.ts)
+  row TEXT NOT NULL,           -- JobRow JSON (core/lifecycle/job-events.ts)
   sched_comment TEXT,          -- the scheduler's reason while the job waits
   usage TEXT                   -- latest sampled ResourceUsage JSON while running
 );

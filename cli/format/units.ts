@@ -1,5 +1,5 @@
 // Fixed-width text helpers for the formatters in cli/format/: the C printf conversions qstat and
-// pbsnodes use. Durations and sizes come from core/duration.ts and core/size.ts.
+// pbsnodes use. Durations and sizes come from core/pbs/duration.ts and core/pbs/size.ts.
 
 /** printf `%-W.Ps`: cut to `precision` characters, then pad on the right to `width`. */
 export function left(value: string, width: number, precision = Number.POSITIVE_INFINITY): string {

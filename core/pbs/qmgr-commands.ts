@@ -1,5 +1,5 @@
 // The qmgr subset Drover understands: create/set/unset/delete queue, set/unset
-// server attributes (core/server-settings.ts), list and print. Verbs and objects may be
+// server attributes (core/policy/server-settings.ts), list and print. Verbs and objects may be
 // abbreviated as in PBS (`c q`, `s q`, `p s`); attributes take PBS's names.
 
 import { ok, type Result, refuse } from '../errors.js';

@@ -22,7 +22,7 @@ export interface MungeIdentity {
   encodedAt: number;
   /** seconds the credential lives after encodedAt */
   ttl: number;
-  /** what the client bound the credential to (core/request-binding.ts) */
+  /** what the client bound the credential to (core/protocol/request-binding.ts) */
   payload: Buffer;
 }
 

@@ -1,6 +1,6 @@
 // Identity on the head's TCP listener, as Slurm establishes it: each request carries
 // `Authorization: MUNGE <credential>`, made by the caller's munged for exactly this request (its
-// payload is the request itself, core/request-binding.ts). The head's munged decodes it and vouches
+// payload is the request itself, core/protocol/request-binding.ts). The head's munged decodes it and vouches
 // for the uid that made it; a credential decoded before, made for another request, or made with
 // another key is refused. Requests over TCP are never "on the head host": root there uses head.sock.
 

@@ -1,4 +1,4 @@
-// SQL of the fairshare_usage table: one decayed usage number per user (core/fairshare.ts).
+// SQL of the fairshare_usage table: one decayed usage number per user (core/scheduling/fairshare.ts).
 import type { UsageEntry } from '../../core/scheduling/fairshare.js';
 import type { Db } from './connection.js';
 

@@ -5,7 +5,7 @@ import type { RawRecord } from './jobs-table.js';
 
 /** Records as stored. */
 export function rawJobsSql(db: Db) {
-  // start-up check of stored records (head/damaged.ts): raw text, nothing decoded
+  // start-up check of stored records (head/jobs/damaged-records.ts): raw text, nothing decoded
   const RAW = 'SELECT seq, id, owner, kind, array_parent AS arrayParent, state, row, spec FROM jobs';
   const rawUnfinished = db.prepare(`${RAW} WHERE state != 'F'`);
   const rawUnreadable = db.prepare(

@@ -20,7 +20,7 @@ const TAIL_LINES = 5;
 
 /**
  * Check a farm's spec at the head and derive its array and task script from it. Types and
- * bounds are the API schema's (head/schemas.ts); what it cannot say is checked here.
+ * bounds are the API schema's (head/api/farm-schemas.ts); what it cannot say is checked here.
  */
 export function prepareFarm(spec: JobSpec): Result<JobSpec> {
   const farm = spec.farm;

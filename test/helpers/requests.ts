@@ -1,4 +1,4 @@
-// Resource requests for tests, built by the real `-l` parser (core/resources.ts).
+// Resource requests for tests, built by the real `-l` parser (core/pbs/resources.ts).
 
 import type { ResourceRequest } from '../../core/job-spec-types.js';
 import { parseResourceArgs } from '../../core/pbs/resource-entries.js';

@@ -127,11 +127,16 @@ function comments(file: string): string[] {
   return out;
 }
 
+/** A path into the repository's own folders, as comments and docs name files. */
+const REPO_PATH =
+  /\b((?:head|core|compute-agent|cli|platform|native|test|bench|scripts|migrations|docs)\/[\w/.-]*\.(?:ts|c|mjs|sql|md))\b/g;
+
 const allText = [
   ...sources,
   ...['bench', 'test', 'scripts', 'migrations', 'docs', '.ci'].flatMap((d) =>
     existsSync(join(ROOT, d)) ? filesUnder(join(ROOT, d), '') : [],
   ),
+  ...['README.md', ...CODE.map((d) => `${d}/README.md`)].map((f) => join(ROOT, f)).filter(existsSync),
 ].filter((f) => /\.(ts|mjs|c|sql|md|sh)$|\/run$/.test(f));
 
 describe('the house', () => {
@@ -171,7 +176,7 @@ describe('the house', () => {
     expect([...names.values()].filter((l) => l.length > 1)).toEqual([]);
   });
 
-  it('cites in comments only documents that exist in the repository, and no issue numbers', () => {
+  it('cites in comments and docs only files that exist in the repository, and no issue numbers', () => {
     const bad: string[] = [];
     for (const f of allText) {
       const texts = f.endsWith('.ts') ? comments(f) : [readFileSync(f, 'utf8')];
@@ -182,6 +187,8 @@ describe('the house', () => {
           if (!where.some((p) => existsSync(p))) bad.push(`${rel(f)}: ${cited}`);
         }
         if (f.endsWith('.ts') && /\bissues? #?\d+/i.test(t)) bad.push(`${rel(f)}: ${t.slice(0, 80)}`);
+        for (const m of t.matchAll(REPO_PATH))
+          if (!existsSync(join(ROOT, m[1]!))) bad.push(`${rel(f)}: ${m[1]}`);
       }
     }
     expect(bad).toEqual([]);

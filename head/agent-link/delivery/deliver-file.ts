@@ -1,5 +1,5 @@
 // Writing one output file at its destination, the way the job's user's own `cp` would: run by a
-// process that IS that user (head/delivery/workers.ts), so the kernel checks every permission.
+// process that IS that user (head/agent-link/delivery/workers.ts), so the kernel checks every permission.
 // One more rule protects the user from others: a symbolic link at the destination is followed only
 // when the user owns it (another user's link in a shared directory could point at the user's files).
 import {

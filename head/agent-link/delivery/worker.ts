@@ -1,5 +1,5 @@
 // The delivery helper: a process running as one job user (started through the drover-exec
-// launcher by head/delivery/workers.ts). It reads one request a line on stdin, `{"id", "path",
+// launcher by head/agent-link/delivery/workers.ts). It reads one request a line on stdin, `{"id", "path",
 // "umask", "data"}` (data in base64), writes the file as that user, and answers `{"id", "error"?}`
 // on stdout. It exits when its stdin closes.
 import { createInterface } from 'node:readline';

@@ -1,5 +1,5 @@
 // Output delivery as the job's user: a head running as root never writes a user's output itself.
-// It hands each file to a helper process running as that user (head/delivery/worker.ts, started
+// It hands each file to a helper process running as that user (head/agent-link/delivery/worker.ts, started
 // through the drover-exec launcher with the user's groups), which writes it as the user's own
 // `cp` would. One helper per user serves a burst of deliveries and exits after a quiet while, so
 // a process is started per user and burst, not per job. Files of the head's own user are written
