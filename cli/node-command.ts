@@ -1,6 +1,6 @@
 // `drover node add|remove|list`: manage compute nodes through the head's API.
 import { parseSize } from '../core/pbs/size.js';
-import type { NodeInput, NodeRecord } from '../core/record-types.js';
+import type { NodeAdded, NodeInput, NodeRecord } from '../core/record-types.js';
 import { api } from './client.js';
 import { report } from './command.js';
 
@@ -45,15 +45,7 @@ export async function nodeAdd(a: AddArgs): Promise<number> {
       return report('drover', { code: 'USAGE', message: `--labels wants k=v,k2=v2, not ${a.labels}` });
     body.labels = labels;
   }
-  const r = await api<{
-    fingerprint: string;
-    keyType: string;
-    learned: boolean;
-    up: boolean;
-    down?: { reason: string; hint: string };
-    ncpus: number;
-    mem: number;
-  }>('POST', '/v1/nodes', body);
+  const r = await api<NodeAdded>('POST', '/v1/nodes', body);
   if (!r.ok) return report('drover', r.error);
   const v = r.body;
   if (v.learned)

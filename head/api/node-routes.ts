@@ -1,5 +1,5 @@
 // The node routes: pbsnodes (list, offline, online, comment) and `drover node add/remove`.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { httpStatus, type Result } from '../../core/errors.js';
 import { requireRole } from '../../core/policy/permissions.js';
 import type { NodeAdded, NodeInput } from '../../core/record-types.js';
@@ -43,14 +43,18 @@ export function nodeRoutes(app: FastifyInstance, ops: Operations): void {
 
 /** Adding and removing nodes: managers only, on a head that manages nodes. */
 export function nodeAdminRoutes(app: FastifyInstance, nodeAdmin: NodeAdmin | undefined): void {
-  app.post<{ Body: NodeInput }>('/v1/nodes', { schema: { body: nodeAddBody } }, async (req, reply) => {
+  /** The node admin when a manager asks a head that manages nodes; else the refusal is sent. */
+  const admin = (req: FastifyRequest, reply: FastifyReply): NodeAdmin | undefined => {
     const allowed = requireRole(req.requester, 'manager');
-    if (!allowed.ok) return reply.code(httpStatus(allowed.error.code)).send(refusal(allowed.error));
-    if (!nodeAdmin)
-      return reply
-        .code(400)
-        .send(refusal({ code: 'NOT_SUPPORTED', message: 'this head does not manage nodes' }));
-    const r = await nodeAdmin.add(req.body);
+    if (!allowed.ok) reply.code(httpStatus(allowed.error.code)).send(refusal(allowed.error));
+    else if (!nodeAdmin)
+      reply.code(400).send(refusal({ code: 'NOT_SUPPORTED', message: 'this head does not manage nodes' }));
+    return allowed.ok ? nodeAdmin : undefined;
+  };
+  app.post<{ Body: NodeInput }>('/v1/nodes', { schema: { body: nodeAddBody } }, async (req, reply) => {
+    const nodes = admin(req, reply);
+    if (!nodes) return reply;
+    const r = await nodes.add(req.body);
     if (!r.ok) return reply.code(httpStatus(r.error.code)).send(refusal(r.error));
     return reply.code(201).send(r.value);
   });
@@ -59,13 +63,9 @@ export function nodeAdminRoutes(app: FastifyInstance, nodeAdmin: NodeAdmin | und
     '/v1/nodes/remove',
     { schema: { body: nodeRemoveBody } },
     (req, reply) => {
-      const allowed = requireRole(req.requester, 'manager');
-      if (!allowed.ok) return reply.code(httpStatus(allowed.error.code)).send(refusal(allowed.error));
-      if (!nodeAdmin)
-        return reply
-          .code(400)
-          .send(refusal({ code: 'NOT_SUPPORTED', message: 'this head does not manage nodes' }));
-      const r = nodeAdmin.remove(req.body.name);
+      const nodes = admin(req, reply);
+      if (!nodes) return reply;
+      const r = nodes.remove(req.body.name);
       if (!r.ok) return reply.code(httpStatus(r.error.code)).send(refusal(r.error));
       return { removed: req.body.name };
     },

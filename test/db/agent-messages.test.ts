@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentMessage, HeadMessage } from '../../core/protocol/agent-protocol.js';
-import { AgentMessages } from '../../head/agent-link/agent-messages.js';
+import { type AgentContext, AgentMessages } from '../../head/agent-link/agent-messages.js';
 import { Checkpoints } from '../../head/agent-link/checkpoint-store.js';
 import { Delivery } from '../../head/agent-link/delivery/workers.js';
 import { GroupCommit } from '../../head/db/group-commit.js';
@@ -75,6 +75,18 @@ beforeEach(() => {
 });
 afterEach(() => temp.dispose());
 
+/** Another handler of agent messages on the same store, with a group commit or a checkpoint store. */
+const handler = (extra: Partial<AgentContext>) =>
+  new AgentMessages({
+    store,
+    cluster: cluster(),
+    log,
+    poke: () => {},
+    undeliveredDir: temp.dir,
+    deliver,
+    ...extra,
+  });
+
 const jobOn = (node: string) => store.jobs.list(true).find((j) => j.row.node === node)!;
 const exited = (jobId: string, seq: number): AgentMessage => ({
   t: 'fact',
@@ -143,15 +155,7 @@ describe('agent messages', () => {
 
   it('with a group commit, sends nothing until the group has committed', async () => {
     const group = new GroupCommit(store);
-    const grouped = new AgentMessages({
-      store,
-      cluster: cluster(),
-      log,
-      poke: () => {},
-      undeliveredDir: temp.dir,
-      deliver,
-      group,
-    });
+    const grouped = handler({ group });
     const a = jobOn('a');
     sent = [];
     grouped.handleAll('a', [exited(a.id, 7)]);
@@ -175,16 +179,7 @@ describe('checkpoints from agents', () => {
   it('stores the files before the transaction that records them; the older checkpoint goes only after the commit', async () => {
     const checkpoints = new Checkpoints(join(temp.dir, 'checkpoints'));
     const group = new GroupCommit(store);
-    const grouped = new AgentMessages({
-      store,
-      cluster: cluster(),
-      log,
-      poke: () => {},
-      undeliveredDir: temp.dir,
-      deliver,
-      group,
-      checkpoints,
-    });
+    const grouped = handler({ group, checkpoints });
     const a = jobOn('a');
     grouped.handleAll('a', [arrival(a.id, 'one')]);
     await group.run(() => {});
@@ -204,16 +199,7 @@ describe('checkpoints from agents', () => {
   });
 
   it('refuses a checkpoint of an attempt that is not running, storing nothing', () => {
-    const checkpoints = new Checkpoints(join(temp.dir, 'checkpoints'));
-    const withStore = new AgentMessages({
-      store,
-      cluster: cluster(),
-      log,
-      poke: () => {},
-      undeliveredDir: temp.dir,
-      deliver,
-      checkpoints,
-    });
+    const withStore = handler({ checkpoints: new Checkpoints(join(temp.dir, 'checkpoints')) });
     const a = jobOn('a');
     sent = [];
     withStore.handleAll('a', [{ ...arrival(a.id, 'x'), attempt: 2 } as AgentMessage]);
