@@ -6,7 +6,7 @@ import { jobAttributes } from './job-attributes.js';
 const LINE_LIMIT = 78;
 
 /**
- * One `    name = value` line as qstat.c prt_attr prints it: the value is split at commas and a
+ * One `    name = value` line as OpenPBS's qstat prints it: the value is split at commas and a
  * piece that would reach column 78 starts a new line (the comma stays at the end of the previous
  * one, the new line starts with a TAB); a piece that is longer than a line is broken mid-piece.
  */

@@ -1,5 +1,5 @@
 // qstat's job tables: the default format and the alternate `-a` format,
-// column for column as qstat.c display_statjob / altdsp_statjob print them.
+// column for column as OpenPBS's qstat prints them.
 
 import { formatDuration as hms } from '../../core/pbs/duration.js';
 import type { JobRecord } from '../../core/record-types.js';

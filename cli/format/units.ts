@@ -20,7 +20,7 @@ const MAGNITUDES = ' kmgtp?';
 const SHIFT: Record<string, number> = { k: 1, m: 2, g: 3, t: 4 };
 
 /**
- * The `qstat -a` Memory column (qstat.c cnv_size): the value keeps its own unit unless the number
+ * The `qstat -a` Memory column (as OpenPBS converts sizes): the value keeps its own unit unless the number
  * has more than four digits, then it moves up by 1024 (rounding up): `1gb`, `97656kb` → `96mb`.
  */
 export function memoryColumn(value: string): string {

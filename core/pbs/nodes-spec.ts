@@ -1,5 +1,5 @@
 // Old-style `-l nodes=N[:ppn=P][:cpp=C][:prop...][+...][#excl|#shared]` (Torque, PBS ≤ 7),
-// converted the way OpenPBS does (node_manager.c cvt_nodespec_to_select): each element becomes
+// converted the way OpenPBS does: each element becomes
 // `N:ncpus=P×C[:mpiprocs=P when P≠1][:prop=True]`, placement `scatter` (`:excl`, `:shared`).
 
 import { ok, type Result, refuse } from '../errors.js';

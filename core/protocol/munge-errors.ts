@@ -1,7 +1,7 @@
-// MUNGE's error numbers (munge_err_t in munge.h), their names and texts, and the error values
+// MUNGE's error numbers (munge_err_t), their names and texts, and the error values
 // the client makes of a reply that carries one or that it cannot parse.
 
-/** munge_err_t, indexed by number (munge.h) */
+/** munge_err_t, indexed by number */
 export const MUNGE_ERROR_NAMES = [
   'EMUNGE_SUCCESS',
   'EMUNGE_SNAFU',
@@ -23,7 +23,7 @@ export const MUNGE_ERROR_NAMES = [
   'EMUNGE_CRED_REPLAYED',
   'EMUNGE_CRED_UNAUTHORIZED',
 ] as const;
-/** a name from munge.h, or `EMUNGE_<num>` for a number it does not define */
+/** a name MUNGE defines, or `EMUNGE_<num>` for a number it does not define */
 export type MungeErrorName = (typeof MUNGE_ERROR_NAMES)[number] | `EMUNGE_${number}`;
 
 /** munge_strerror(), for replies that carry a number but no text */
