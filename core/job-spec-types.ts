@@ -73,6 +73,8 @@ export interface JobSpec {
   farm?: FarmSpec;
   /** the post job (`--then`) of the farm with this seq */
   farmPost?: number;
+  /** an instance of a service (`drover service start`): the head sets it, never a command */
+  service?: ServiceInstanceSpec;
   /** stored script content (directive lines joined), for script and stdin jobs */
   script?: string;
   /** `qsub -- exe args`: no script, no shell */
@@ -106,4 +108,12 @@ export interface FarmSpec {
   timeout?: number;
   /** run once (by the user's shell) after every frame succeeded */
   thenCommand?: string;
+}
+
+/** Which service a job runs an instance of, and the path its agent probes (else a TCP connect). */
+export interface ServiceInstanceSpec {
+  name: string;
+  /** 0 … instances − 1 (the job is named `NAME.K`) */
+  instance: number;
+  health?: string;
 }

@@ -37,6 +37,9 @@ export interface RunRequest {
   /** a render task: its output is streamed to the head as progress; killed after `stallTimeout`
    * seconds without output */
   progress?: { stallTimeout?: number };
+  /** a service instance: the agent gives it a free PORT and reports `instance-up` once it answers
+   * there (a GET of `health` below 500, else a TCP connect) */
+  service?: { name: string; instance: number; health?: string };
 }
 
 /** One file of a checkpoint directory, its path relative to the directory. */
@@ -184,7 +187,9 @@ export type AgentMessage =
    * the agent has to say about it (e.g. that the job does not catch its signal and was not sent it) */
   | { t: 'checkpoint'; jobId: string; attempt: number; files: CheckpointFile[]; note?: string }
   /** a render task's new output since the last message, and the progress it said */
-  | { t: 'progress'; jobId: string; attempt: number; updates: ProgressUpdate[]; text: string };
+  | { t: 'progress'; jobId: string; attempt: number; updates: ProgressUpdate[]; text: string }
+  /** a service instance answers on `port` (sent again after every hello while it runs) */
+  | { t: 'instance-up'; jobId: string; attempt: number; port: number };
 
 /** Split a byte stream into messages, one JSON value a line (linear in the bytes: a checkpoint
  * of tens of megabytes arrives in thousands of chunks). */
