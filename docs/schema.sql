@@ -11,6 +11,7 @@
 --   0008_job_arrays.sql
 --   0009_fencing.sql
 --   0010_render_farm.sql
+--   0011_services.sql
 
 CREATE TABLE allocations (
   seq INTEGER NOT NULL REFERENCES jobs (seq),
@@ -150,6 +151,29 @@ CREATE TABLE queues (
 
 CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL);
 
+CREATE TABLE service_instances (
+  service TEXT NOT NULL REFERENCES services (name) ON DELETE CASCADE,
+  instance INTEGER NOT NULL,
+  job INTEGER NOT NULL,
+  attempt INTEGER,
+  host TEXT,
+  port INTEGER,
+  node TEXT,
+  zone TEXT,
+  ncpus INTEGER,
+  PRIMARY KEY (service, instance)
+);
+
+CREATE TABLE services (
+  name TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  settings TEXT NOT NULL,
+  spec TEXT NOT NULL,
+  wanted INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  created INTEGER NOT NULL
+);
+
 CREATE INDEX allocations_node ON allocations (node);
 
 CREATE INDEX farm_frames_task ON farm_frames (farm, task, position);
@@ -166,3 +190,5 @@ CREATE INDEX jobs_pending ON jobs (priority DESC, seq, id, queue, owner, array_p
 CREATE INDEX jobs_state ON jobs (state);
 
 CREATE INDEX jobs_subjobs ON jobs (array_parent, state, array_index) WHERE array_parent IS NOT NULL;
+
+CREATE INDEX service_instances_job ON service_instances (job);

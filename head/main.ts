@@ -102,7 +102,7 @@ export async function runHead(opts: HeadOptions): Promise<number> {
     remove: (name: string) => removeNode(store, links, name),
   };
   const farms = new FarmOps(store, head.farms, server, () => dispatcher.poke());
-  const deps = { ops, server, nodeAdmin, farms, headUid: me.uid };
+  const deps = { ops, server, nodeAdmin, farms, services: head.services, headUid: me.uid };
   const listeners = await openListeners(deps, socket, peer, tcp, opts);
   const stopTimers = startTimers(head, ops, log);
   log.info({ server, home, socket, listen: opts.listen }, 'head ready');

@@ -1,5 +1,6 @@
 // The head's parts, built over one store and connected: the cluster view, group commit, the
-// checkpoint store, the dispatcher, the job features, agent messages, fencing and node links.
+// checkpoint store, the dispatcher, the job features (services with their watch), agent messages,
+// fencing and node links.
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AgentMessages } from './agent-link/agent-messages.js';
@@ -15,6 +16,8 @@ import { Cluster } from './nodes/cluster.js';
 import { Fencer } from './nodes/fencer.js';
 import { NodeLinks } from './nodes/link-supervisor.js';
 import { Dispatcher } from './scheduling/dispatcher.js';
+import { ServiceOps } from './service/service-ops.js';
+import { ServiceWatch } from './service/service-watch.js';
 
 export interface Where {
   home: string;
@@ -35,7 +38,9 @@ export function wireHead(store: Store, where: Where, opts: HeadOptions, log: Log
     logsDir: join(home, 'farm-logs'),
     submit: (spec) => submitJob({ store, server, nodes: () => cluster.schedNodes() }, spec),
   });
-  registerFeatures(store, farms);
+  const watch = new ServiceWatch(store);
+  registerFeatures(store, farms, { touch: (name) => watch.touch(name), nodes: () => cluster.schedNodes() });
+  const services = new ServiceOps({ store, server, cluster, poke, watch, group });
   const delivery = new Delivery();
   const messages = new AgentMessages({
     store,
@@ -56,7 +61,19 @@ export function wireHead(store: Store, where: Where, opts: HeadOptions, log: Log
     heartbeat: { heartbeatMs: (opts.heartbeat ?? 1) * 1000, timeoutMs },
     localCommand: [process.execPath, join(root, 'dist', 'cli', 'drover.js')],
   });
-  return { cluster, group, checkpoints, dispatcher, farms, delivery, messages, fencer, links };
+  return {
+    cluster,
+    group,
+    checkpoints,
+    dispatcher,
+    farms,
+    services,
+    watch,
+    delivery,
+    messages,
+    fencer,
+    links,
+  };
 }
 
 export type Head = ReturnType<typeof wireHead>;

@@ -9,12 +9,14 @@ import { type Identity, type Requester, roleOf } from '../../core/policy/permiss
 import { MAX_SCRIPT_SIZE_CEILING } from '../../core/policy/server-settings.js';
 import type { FarmOps } from '../farm/farm-commands.js';
 import type { Operations } from '../jobs/operations.js';
+import type { ServiceOps } from '../service/service-ops.js';
 import { farmRoutes } from './farm-routes.js';
 import { jobControlRoutes, jobRoutes } from './job-routes.js';
 import { type NodeAdmin, nodeAdminRoutes, nodeRoutes } from './node-routes.js';
 import { refusal } from './replies.js';
 import { NO_CONTROL, NO_NUL } from './schema-parts.js';
 import { queueRoutes, serverRoutes } from './server-routes.js';
+import { serviceRoutes } from './service-routes.js';
 
 /** What a transport knows of a request: enough to prove who sent it. */
 export interface IncomingRequest {
@@ -32,6 +34,7 @@ export type Identify = (req: IncomingRequest) => Promise<Result<Identity>>;
 export interface AppDeps {
   ops: Operations;
   farms?: FarmOps;
+  services?: ServiceOps;
   server: string;
   nodeAdmin?: NodeAdmin;
   logger?: boolean | object;
@@ -127,6 +130,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   jobRoutes(app, ops, deps.server);
   jobControlRoutes(app, ops);
   if (deps.farms) farmRoutes(app, deps.farms);
+  if (deps.services) serviceRoutes(app, deps.services);
   serverRoutes(app, ops);
   nodeRoutes(app, ops);
   nodeAdminRoutes(app, deps.nodeAdmin);

@@ -12,6 +12,7 @@ import { applyEvent, initialRow } from '../../core/lifecycle/lifecycle.js';
 import { EXIT } from '../../core/lifecycle/states.js';
 import { resourceBounds } from '../../core/policy/limits.js';
 import { ownerUser } from '../../core/policy/permissions.js';
+import { serviceInstanceSchema } from '../api/service-schemas.js';
 import { jobSpecSchema, resourcesSchema } from '../api/spec-schemas.js';
 import type { RawRecord } from '../db/jobs-table.js';
 import type { Store } from '../db/store.js';
@@ -20,7 +21,11 @@ const ajv = new Ajv({ allErrors: false, strict: false });
 /** A stored spec is a submitted one plus what only the head sets. */
 const storedSpec = ajv.compile({
   ...jobSpecSchema,
-  properties: { ...jobSpecSchema.properties, farmPost: { type: 'integer', minimum: 0 } },
+  properties: {
+    ...jobSpecSchema.properties,
+    farmPost: { type: 'integer', minimum: 0 },
+    service: serviceInstanceSchema,
+  },
 });
 const storedResources = ajv.compile(resourcesSchema);
 

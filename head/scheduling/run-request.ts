@@ -86,6 +86,7 @@ export function buildRunRequest(
     const stall = spec.farm.stallTimeout;
     req.progress = stall !== undefined ? { stallTimeout: stall } : {};
   } else if (spec.farmPost !== undefined) req.progress = {};
+  if (spec.service) req.service = spec.service;
   return req;
 }
 
