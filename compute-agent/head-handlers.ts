@@ -3,6 +3,7 @@
 import type { HeadMessage } from '../core/protocol/agent-protocol.js';
 import { stageCheckpoint } from './checkpointer.js';
 import type { NodeAgent } from './node-agent.js';
+import { startRun } from './service-ports.js';
 import { runTask } from './tasks.js';
 
 type Handler<K extends HeadMessage['t']> = (m: Extract<HeadMessage, { t: K }>) => void;
@@ -17,12 +18,21 @@ function jobHandlers(agent: NodeAgent) {
       for (const f of m.fenced ?? []) runner.fence(f.jobId, f.attempt);
       agent.send({ t: 'welcome', node: agent.node, jobs: runner.summaries() });
       for (const entry of journal.unacked()) agent.send({ t: 'fact', entry });
+      agent.probes.resend();
     },
     ping: (m) => agent.send({ t: 'pong', n: m.n }),
     run: (m) => {
-      const r = runner.run(m.job);
-      if (r.refused)
-        agent.send({ t: 'refused', jobId: m.job.jobId, attempt: m.job.attempt, reason: r.refused });
+      const refuse = (reason: string) =>
+        agent.send({ t: 'refused', jobId: m.job.jobId, attempt: m.job.attempt, reason });
+      // a service instance's run gets its port first
+      startRun(
+        m.job,
+        (job) => {
+          const r = runner.run(job);
+          if (r.refused) refuse(r.refused);
+        },
+        refuse,
+      );
     },
     signal: (m) => {
       if (m.reason === 'fenced') runner.fence(m.jobId, m.attempt);

@@ -42,6 +42,8 @@ export interface RunnerOptions {
   agentEnv: Record<string, string | undefined>;
   /** the node's pbs_environment: variables every job gets */
   siteEnv?: Record<string, string>;
+  /** an attempt started (a service instance's port is probed from then on) */
+  started?: (req: RunRequest) => void;
   /** an attempt ended: its pbsdsh tasks on this node end with it */
   ended?: (jobId: string) => void;
   /** a deferred attempt could not start after all */
@@ -158,6 +160,7 @@ export class JobRunner {
     const job = launchAttempt(this.launch, req, account, dir);
     this.live.set(req.jobId, job);
     this.watchExit(job);
+    this.opts.started?.(req);
     if (job.child?.pid !== undefined) {
       const sessionId = job.child.pid;
       this.facts.emit({ kind: 'started', jobId: req.jobId, attempt: req.attempt, sessionId, at: Date.now() });

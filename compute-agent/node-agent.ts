@@ -18,6 +18,7 @@ import { Checkpointer, checkpointDir } from './checkpointer.js';
 import { parseEnvironmentFile } from './job-env.js';
 import { JobRunner } from './job-runner.js';
 import { Journal } from './journal.js';
+import { InstanceProbes } from './service-ports.js';
 import { serveTasks, TaskGroups, type TaskHost } from './tasks.js';
 
 export interface AgentOptions {
@@ -49,6 +50,8 @@ export class NodeAgent {
   readonly taskClients = new Map<string, (r: TaskClientReply) => void>();
   /** the head's connection, while there is one */
   head: Socket | undefined;
+  /** service instances whose port is probed, or answers */
+  readonly probes = new InstanceProbes((m) => this.send(m));
 
   /** Opens the journal and reports the attempts an earlier agent left unfinished as lost. */
   constructor(
@@ -90,7 +93,9 @@ export class NodeAgent {
       tmpRoot: opts.tmpRoot,
       agentEnv: process.env,
       siteEnv: siteEnvironment(opts.stateDir),
+      started: (req) => this.probes.watch(req),
       ended: (jobId) => {
+        this.probes.end(jobId);
         this.taskGroups.end(jobId, opts.killDelayMs);
         this.checkpointer.forget(jobId);
       },
