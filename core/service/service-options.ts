@@ -9,12 +9,6 @@ import { parseQsubCommandLine } from '../pbs/qsub-command-line.js';
 import type { Environment } from '../pbs/variables.js';
 import { BALANCE_POLICIES, type BalancePolicy, type ServiceView } from '../protocol/service-view.js';
 
-export const SERVICE_START_USAGE =
-  'usage: drover service start NAME --instances N [--select RES] [--health PATH] [--max-concurrency C]\n' +
-  '         [--zone-spread] [--policy least-outstanding|p2c|round-robin|hash]\n' +
-  '         [--hash-header H | --hash-cookie C] [--queue-max Q] [--queue-timeout SECONDS]\n' +
-  '         [--retries R] [--min A --max B] -- COMMAND...';
-
 /** A service's name: a letter, then letters, digits, `_` and `-`; 63 characters at most. */
 export const SERVICE_NAME_PATTERN = '^[A-Za-z][A-Za-z0-9_-]{0,62}$';
 /** Names the API's paths take for themselves (`GET /v1/services/watch`). */
