@@ -161,6 +161,7 @@ CREATE TABLE service_instances (
   node TEXT,
   zone TEXT,
   ncpus INTEGER,
+  restarts INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (service, instance)
 );
 

@@ -3,7 +3,8 @@
 -- its name and service, JSON), how many instances are wanted, and whether it runs or is stopping
 -- (removed once its last instance job has ended). An instance: the job that runs it now and,
 -- while its current attempt answers, where (host and port, the node, its zone label, the job's
--- CPUs there).
+-- CPUs there); `restarts` counts its attempts in a row that ended within seconds (each waits
+-- longer before it starts again).
 CREATE TABLE services (
   name TEXT PRIMARY KEY,
   owner TEXT NOT NULL,
@@ -23,6 +24,7 @@ CREATE TABLE service_instances (
   node TEXT,
   zone TEXT,
   ncpus INTEGER,
+  restarts INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (service, instance)
 );
 CREATE INDEX service_instances_job ON service_instances (job);

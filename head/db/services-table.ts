@@ -34,6 +34,8 @@ export interface StoredInstance {
   /** the job's seq and id */
   job: number;
   jobId: string;
+  /** attempts in a row that ended within seconds */
+  restarts: number;
   address?: InstanceAddress;
 }
 
@@ -58,6 +60,7 @@ interface RawInstance {
   node: string | null;
   zone: string | null;
   ncpus: number | null;
+  restarts: number;
 }
 
 const toService = (r: RawService): StoredService => ({
@@ -67,7 +70,13 @@ const toService = (r: RawService): StoredService => ({
 });
 
 function toInstance(r: RawInstance): StoredInstance {
-  const out: StoredInstance = { service: r.service, instance: r.instance, job: r.job, jobId: r.jobId };
+  const out: StoredInstance = {
+    service: r.service,
+    instance: r.instance,
+    job: r.job,
+    jobId: r.jobId,
+    restarts: r.restarts,
+  };
   if (r.host !== null && r.port !== null && r.attempt !== null && r.node !== null)
     out.address = {
       attempt: r.attempt,
@@ -81,7 +90,7 @@ function toInstance(r: RawInstance): StoredInstance {
 }
 
 const INSTANCE_COLUMNS =
-  'i.service, i.instance, i.job, j.id AS jobId, i.attempt, i.host, i.port, i.node, i.zone, i.ncpus';
+  'i.service, i.instance, i.job, j.id AS jobId, i.attempt, i.host, i.port, i.node, i.zone, i.ncpus, i.restarts';
 const INSTANCES = `SELECT ${INSTANCE_COLUMNS} FROM service_instances i JOIN jobs j ON j.seq = i.job`;
 
 export function servicesSql(db: Db) {
@@ -133,7 +142,7 @@ function instanceStatements(db: Db) {
   const put = db.prepare(
     `INSERT INTO service_instances (service, instance, job) VALUES (?, ?, ?)
      ON CONFLICT (service, instance) DO UPDATE SET job = excluded.job, attempt = NULL, host = NULL,
-       port = NULL, node = NULL, zone = NULL, ncpus = NULL`,
+       port = NULL, node = NULL, zone = NULL, ncpus = NULL, restarts = 0`,
   );
   const ofService = db.prepare(`${INSTANCES} WHERE i.service = ? ORDER BY i.instance`);
   const byJob = db.prepare(`${INSTANCES} WHERE i.job = ?`);
@@ -144,6 +153,7 @@ function instanceStatements(db: Db) {
     'UPDATE service_instances SET attempt = NULL, host = NULL, port = NULL, node = NULL, zone = NULL, ncpus = NULL WHERE job = ? AND host IS NOT NULL',
   );
   const removeJob = db.prepare('DELETE FROM service_instances WHERE job = ?');
+  const setRestarts = db.prepare('UPDATE service_instances SET restarts = ? WHERE job = ?');
   return {
     /** Instance `instance` is run by job `job` now (its address unknown until it answers). */
     putInstance(service: string, instance: number, job: number): void {
@@ -162,6 +172,9 @@ function instanceStatements(db: Db) {
     /** Forget where the job's instance answered; true when it had an address. */
     clearAddress(job: number): boolean {
       return clearAddress.run(job).changes > 0;
+    },
+    setRestarts(job: number, restarts: number): void {
+      setRestarts.run(restarts, job);
     },
     /** The job runs no instance any more; true when it ran one. */
     removeInstanceJob(job: number): boolean {

@@ -64,14 +64,33 @@ export function followInstance(
   }
 }
 
-/** An instance's attempt exited while its service wants it: it starts again (true: taken over). */
+/** An attempt that ended sooner than this after it started is a quick exit. */
+export const QUICK_EXIT_MS = 10_000;
+/** The longest wait before an instance that keeps exiting quickly starts again. */
+export const MAX_RESTART_DELAY_S = 60;
+
+/**
+ * An instance's attempt exited while its service wants it: it starts again (true: taken over),
+ * after 1, 2, 4, … up to MAX_RESTART_DELAY_S seconds when its attempts keep ending quickly.
+ */
 export function restartInstance(store: Store, job: StoredJob, end: AttemptEnd): boolean {
   if (job.row.deleteRequestedBy) return false;
   const i = store.services.instanceOfJob(job.seq);
   if (!i || unwanted(store, i)) return false;
   const attempt = job.row.attempt;
-  const reason = `service instance ${i.service}.${i.instance}: attempt ${attempt} ended on ${end.node} (${end.reason ?? `exit ${end.status}`}); started again`;
-  return transition(store, job.seq, { type: 'requeued', attempt, reason }, end.at).ok;
+  const quick = end.at - (job.row.stime ?? 0) * 1000 < QUICK_EXIT_MS;
+  const restarts = quick ? i.restarts + 1 : 0;
+  store.services.setRestarts(job.seq, restarts);
+  const delay = quick ? Math.min(MAX_RESTART_DELAY_S, 2 ** (restarts - 1)) : 0;
+  const why = end.reason ?? `exit ${end.status}`;
+  const reason = `service instance ${i.service}.${i.instance}: attempt ${attempt} ended on ${end.node} (${why}); started again${delay ? ` in ${delay} s` : ''}`;
+  if (!transition(store, job.seq, { type: 'requeued', attempt, reason }, end.at).ok) return false;
+  if (delay) {
+    const executionTime = Math.ceil(end.at / 1000) + delay;
+    const event = { type: 'altered' as const, changes: { executionTime }, by: `service ${i.service}` };
+    transition(store, job.seq, event, end.at);
+  }
+  return true;
 }
 
 type InstanceUp = Extract<AgentMessage, { t: 'instance-up' }>;

@@ -43,6 +43,8 @@ let watch: ServiceWatch;
 let services: ServiceOps;
 let events: WatchEvent[];
 let journal = 0;
+/** the head's clock: the dispatcher's and the facts' */
+let now = Date.now();
 
 beforeEach(() => {
   temp = openTempStore();
@@ -59,7 +61,7 @@ beforeEach(() => {
   cluster.markUp('b1');
   watch = new ServiceWatch(store);
   registerFeatures(store, undefined, { touch: (n) => watch.touch(n), nodes: () => cluster.schedNodes() });
-  dispatcher = new Dispatcher(store, cluster, log);
+  dispatcher = new Dispatcher(store, cluster, log, () => now);
   const poke = () => {};
   messages = new AgentMessages({
     store,
@@ -103,7 +105,7 @@ function agent(
   const batch = ms.map((m): AgentMessage => {
     if ('t' in m) return m;
     const j = job(m.id);
-    const at = Date.now();
+    const at = now;
     const attempt = j.row.attempt;
     const fact =
       m.kind === 'started'
@@ -149,15 +151,29 @@ describe('services on a real store', () => {
         ncpus: 1,
       },
     ]);
-    // the attempt exits: the job is queued again, its address gone; the new attempt reports anew
+    // the attempt exits at once: the job waits a second, its address gone; then it runs again
     agent(node0, { kind: 'exited', id: jobs[0]!, status: 1 });
-    expect(job(jobs[0]!).row).toMatchObject({ state: 'Q', attempt: 1 });
+    expect(job(jobs[0]!).row).toMatchObject({
+      state: 'W',
+      attempt: 1,
+      executionTime: Math.ceil(now / 1000) + 1,
+    });
     expect(job(jobs[0]!).row.comment).toMatch(
-      /service instance web.0: attempt 1 ended on .* \(exit 1\); started again/,
+      /service instance web.0: attempt 1 ended on .* \(exit 1\); started again in 1 s/,
     );
     expect(view().instances).toEqual([]);
     dispatcher.tick();
+    expect(job(jobs[0]!).row.state).toBe('W');
+    now += 2000;
+    dispatcher.tick();
     expect(job(jobs[0]!).row).toMatchObject({ state: 'R', attempt: 2 });
+    // one that ran a while is queued again at once
+    now += 20_000;
+    agent(job(jobs[1]!).row.node!, { kind: 'exited', id: jobs[1]!, status: 0 });
+    expect(job(jobs[1]!).row).toMatchObject({ state: 'Q', attempt: 1 });
+    expect(job(jobs[1]!).row.comment).toMatch(/\(exit 0\); started again$/);
+    dispatcher.tick();
+    expect(job(jobs[1]!).row).toMatchObject({ state: 'R', attempt: 2 });
     const again = job(jobs[0]!).row.node!;
     // a late instance-up of attempt 1 changes nothing
     agent(again, { t: 'instance-up', jobId: jobs[0]!, attempt: 1, port: 1 });
@@ -183,7 +199,7 @@ describe('services on a real store', () => {
       ['web.1', 'R', false],
     ]);
     expect(sent).toEqual([
-      [job(web1).row.node, { t: 'signal', jobId: web1, attempt: 1, signal: 'SIGTERM', reason: 'delete' }],
+      [job(web1).row.node, { t: 'signal', jobId: web1, attempt: 2, signal: 'SIGTERM', reason: 'delete' }],
     ]);
     // the deleted instance's exit is not requeued: it finishes, and its row goes
     agent(job(web1).row.node!, { kind: 'exited', id: web1, status: 271 });
