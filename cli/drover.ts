@@ -1,14 +1,18 @@
 #!/usr/bin/env node
-// `drover`: the admin command: the daemons (head, agent), nodes, queues, and `checkpoint` inside a
-// job. The commands are defined in drover-daemon-commands.ts, drover-node-commands.ts and
-// drover-queue-commands.ts.
+// `drover`: the admin command: the daemons (head, agent), nodes, queues, `checkpoint` inside a
+// job, and `call` (durable sessions at a broker). The commands are defined in
+// drover-daemon-commands.ts, drover-node-commands.ts, drover-queue-commands.ts and
+// drover-call-commands.ts.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { callCommands } from './drover-call-commands.js';
 import { daemonCommands } from './drover-daemon-commands.js';
 import { nodeCommands } from './drover-node-commands.js';
 import { queueCommands } from './drover-queue-commands.js';
 
-const drover = queueCommands(nodeCommands(daemonCommands(yargs(hideBin(process.argv)).scriptName('drover'))));
+const drover = callCommands(
+  queueCommands(nodeCommands(daemonCommands(yargs(hideBin(process.argv)).scriptName('drover')))),
+);
 
 await drover
   .command(
@@ -20,7 +24,7 @@ await drover
       process.exit(await checkpointNow());
     },
   )
-  .demandCommand(1, 'drover: name a command: head, agent, node, queue or checkpoint')
+  .demandCommand(1, 'drover: name a command: head, agent, node, queue, checkpoint or call')
   .strict()
   .fail((msg, err) => {
     process.stderr.write(`drover: ${err?.message ?? msg}\n`);
