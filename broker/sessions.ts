@@ -57,10 +57,21 @@ interface Lane {
 
 const PAGE = 256;
 
+/** Headers of the connection to the instance, not of its answer. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'proxy-connection',
+]);
+
 const flatHeaders = (h: DispatchResult['headers']): Record<string, string> =>
   Object.fromEntries(
     Object.entries(h)
-      .filter(([, v]) => v !== undefined)
+      .filter(([k, v]) => v !== undefined && !HOP_BY_HOP.has(k.toLowerCase()))
       .map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? v.join(', ') : String(v)]),
   );
 

@@ -45,7 +45,12 @@ export function parseBatchLines(
     errors.push(`${file}: ${requests.length} requests; a batch holds at most ${SESSION_LIMITS.requests}`);
   if (errors.length > 0) {
     const more = errors.length - MAX_ERRORS;
-    return { errors: more > 0 ? [...errors.slice(0, MAX_ERRORS), `… and ${more} more errors`] : errors };
+    return {
+      errors:
+        more > 0
+          ? [...errors.slice(0, MAX_ERRORS), `… and ${more} more ${more === 1 ? 'error' : 'errors'}`]
+          : errors,
+    };
   }
   const body = JSON.stringify({ requests });
   if (Buffer.byteLength(body) > SESSION_LIMITS.bytes)
