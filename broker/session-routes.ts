@@ -89,7 +89,7 @@ async function postBatch(
   }
   const checked = checkBatch(value);
   if ('error' in checked) return reply(res, 400, checked);
-  const session = store.create(service, checked.requests);
+  const session = await store.create(service, checked.requests);
   reply(res, 201, { session });
   worker.added(session, service);
 }

@@ -1,11 +1,15 @@
 // The durable sessions' SQL, and the only place the broker opens SQLite: `sessions.db` in the
 // broker's state directory, WAL with synchronous = FULL, its small schema created at open. A batch
-// is one transaction (acknowledged after its commit); a response is stored in the transaction that
-// marks its request done, and only while the request is not done yet, so none is done twice.
+// is written in slices of a few thousand requests (so that live calls are not held up for long)
+// and sealed in the transaction of its last slice; it is acknowledged after that commit, and a
+// batch never sealed (the broker died while writing it) is removed at the next open. A response is
+// stored in the transaction that marks its request done, and only while the request is not done
+// yet, so none is done twice.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { BatchRequest, SessionProgress, SessionResponse } from '../core/protocol/session-batch.js';
 
@@ -16,7 +20,8 @@ CREATE TABLE IF NOT EXISTS sessions (
   created_ms INTEGER NOT NULL,
   total INTEGER NOT NULL,
   done INTEGER NOT NULL DEFAULT 0,
-  failed INTEGER NOT NULL DEFAULT 0
+  failed INTEGER NOT NULL DEFAULT 0,
+  sealed INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS calls (
   session TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
@@ -76,6 +81,9 @@ export function defaultBrokerStateDir(port: number): string {
   return join(homedir(), '.drover', `broker-${port}`);
 }
 
+/** Requests written in one transaction. */
+const SLICE = 2_000;
+
 /** A page of responses stops after the response that brings its bodies to this size. */
 const PAGE_BYTES = 16 * 2 ** 20;
 
@@ -106,6 +114,7 @@ export class SessionStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
+    this.db.exec('DELETE FROM sessions WHERE sealed = 0');
     const db = this.db;
     this.q = {
       session: db.prepare('INSERT INTO sessions (id, service, created_ms, total) VALUES (?, ?, ?, ?)'),
@@ -122,28 +131,45 @@ export class SessionStore {
         `SELECT session, seq, corr, method, path, headers, body FROM calls
          WHERE session = ? AND seq > ? AND done_seq IS NULL ORDER BY seq LIMIT ?`,
       ),
+      seal: db.prepare('UPDATE sessions SET sealed = 1 WHERE id = ?'),
       unfinished: db.prepare(
-        'SELECT id, service FROM sessions WHERE done < total ORDER BY created_ms, rowid',
+        'SELECT id, service FROM sessions WHERE sealed = 1 AND done < total ORDER BY created_ms, rowid',
       ),
-      progress: db.prepare('SELECT id, service, created_ms, total, done, failed FROM sessions WHERE id = ?'),
+      progress: db.prepare(
+        'SELECT id, service, created_ms, total, done, failed FROM sessions WHERE id = ? AND sealed = 1',
+      ),
       responses: db.prepare(
         `SELECT corr, status, resp_headers, resp_body, error FROM calls
          WHERE session = ? AND done_seq >= ? AND done_seq IS NOT NULL ORDER BY done_seq LIMIT ?`,
       ),
-      remove: db.prepare('DELETE FROM sessions WHERE id = ?'),
+      remove: db.prepare('DELETE FROM sessions WHERE id = ? AND sealed = ?'),
     };
   }
 
-  /** Store a batch in one transaction; the session's id once it is committed. */
-  create(service: string, requests: BatchRequest[]): string {
+  /**
+   * Store a batch, a slice per transaction with a turn of the event loop between slices; the
+   * session's id once the last slice, which seals it, is committed.
+   */
+  async create(service: string, requests: BatchRequest[]): Promise<string> {
     const id = randomUUID();
-    this.db.transaction(() => {
-      this.q.session.run(id, service, Date.now(), requests.length);
-      requests.forEach((r, seq) => {
-        const body = r.body === undefined ? null : Buffer.from(r.body, 'utf8');
-        this.q.call.run(id, seq, r.id, r.method, r.path, JSON.stringify(r.headers), body);
-      });
-    })();
+    this.q.session.run(id, service, Date.now(), requests.length);
+    try {
+      for (let from = 0; from < requests.length; from += SLICE) {
+        if (from > 0) await nextTurn();
+        this.db.transaction(() => {
+          const to = Math.min(from + SLICE, requests.length);
+          for (let seq = from; seq < to; seq++) {
+            const r = requests[seq]!;
+            const body = r.body === undefined ? null : Buffer.from(r.body, 'utf8');
+            this.q.call.run(id, seq, r.id, r.method, r.path, JSON.stringify(r.headers), body);
+          }
+          if (to === requests.length) this.q.seal.run(id);
+        })();
+      }
+    } catch (err) {
+      if (this.db.open) this.q.remove.run(id, 0);
+      throw err;
+    }
     return id;
   }
 
@@ -223,7 +249,7 @@ export class SessionStore {
 
   /** Forget a session, its requests and responses; false when there is no such session. */
   remove(id: string): boolean {
-    return this.q.remove.run(id).changes > 0;
+    return this.q.remove.run(id, 1).changes > 0;
   }
 
   close(): void {

@@ -1,8 +1,7 @@
 // The durable sessions' worker: sends the unfinished requests of every batch to its service
 // through the broker's dispatch (the path live calls take), never more at once than the
 // service's capacity, and records each answer as its request's completion
-// (broker/sessions-store.ts). Completions that arrive in one turn of the event loop share one
-// commit. After a restart the requests not recorded as done are sent again: an instance may see a
+// (broker/sessions-store.ts). Completions that arrive within a few milliseconds share one commit. After a restart the requests not recorded as done are sent again: an instance may see a
 // request twice (the ones in flight at the crash), the client sees one response per request.
 import { EventEmitter } from 'node:events';
 import type { Completion, PendingCall, SessionStore } from './sessions-store.js';
@@ -56,6 +55,9 @@ interface Lane {
 }
 
 const PAGE = 256;
+/** Completions wait this long for others to share their commit (one fsync), or until there are this many. */
+const COMMIT_DELAY_MS = 5;
+const COMMIT_MAX = 1000;
 
 /** Headers of the connection to the instance, not of its answer. */
 const HOP_BY_HOP = new Set([
@@ -82,6 +84,7 @@ export class SessionWorker {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly deleted = new Set<string>();
   private commits: Completion[] = [];
+  private commitTimer?: NodeJS.Timeout;
   private stopped = false;
 
   constructor(
@@ -225,7 +228,8 @@ export class SessionWorker {
   private record(c: Completion): void {
     if (this.stopped) return;
     this.commits.push(c);
-    if (this.commits.length === 1) setImmediate(() => this.commit());
+    if (this.commits.length === 1) this.commitTimer = setTimeout(() => this.commit(), COMMIT_DELAY_MS);
+    else if (this.commits.length >= COMMIT_MAX) this.commit();
   }
 
   /**
@@ -233,6 +237,7 @@ export class SessionWorker {
    * out of the event loop: the broker stops, and its next start sends those requests again.
    */
   private commit(): void {
+    clearTimeout(this.commitTimer);
     if (this.commits.length === 0) return;
     const batch = this.commits;
     this.commits = [];

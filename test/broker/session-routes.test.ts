@@ -221,6 +221,19 @@ describe('durable session routes', () => {
     expect(lost.responses).toEqual([{ id: 'x', error: 'no answer after 3 tries: no instance answers' }]);
   });
 
+  it('stores a batch larger than one write slice (2,000 requests) whole', async () => {
+    const target = await listen((req, res) => res.end(req.headers['idempotency-key']));
+    const { base } = await broker(forwardTo(target), { n: 16 });
+    const id = await submit(
+      base,
+      Array.from({ length: 4500 }, (_, i) => ({ id: `k${i}`, path: '/' })),
+    );
+    const { last, responses } = await finished(base, id);
+    expect([last.total, last.done, last.failed]).toEqual([4500, 4500, 0]);
+    expect(new Set(responses.map((r) => r.body)).size).toBe(4500);
+    expect(responses.every((r) => r.body === r.id)).toBe(true);
+  });
+
   it("keeps to the service's capacity, and waits while it has none", async () => {
     let now = 0;
     let most = 0;
