@@ -249,7 +249,10 @@ for (const c of CONNECTIONS)
   process.stdout.write(
     `  ×4 estimate at c=${c}: ${(direct.get(c)!.rps * 4).toFixed(0)} req/s (4 instances on cores of their own)\n`,
   );
-const nginx = await measure(`nginx (${values['nginx-workers']} worker)`, await startNginx(ports));
+const nginx = await measure(
+  `nginx (${values['nginx-workers']} worker${values['nginx-workers'] === '1' ? '' : 's'})`,
+  await startNginx(ports),
+);
 const brokerUrl = await startBroker(await fakeHead(ports));
 if (brokerUrl) {
   const broker = await measure('drover broker', brokerUrl);
