@@ -1,17 +1,21 @@
 #!/usr/bin/env node
-// `drover`: the admin command: the daemons (head, agent), nodes, queues, services and brokers, and
-// `checkpoint` inside a job. The commands are defined in drover-daemon-commands.ts,
-// drover-node-commands.ts, drover-queue-commands.ts and drover-service-commands.ts.
+// `drover`: the admin command: the daemons (head, agent), nodes, queues, services and brokers,
+// `checkpoint` inside a job, and `call` (durable sessions at a broker). The commands are defined
+// in drover-daemon-commands.ts, drover-node-commands.ts, drover-queue-commands.ts,
+// drover-service-commands.ts and drover-call-commands.ts.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { callCommands } from './drover-call-commands.js';
 import { daemonCommands } from './drover-daemon-commands.js';
 import { nodeCommands } from './drover-node-commands.js';
 import { queueCommands } from './drover-queue-commands.js';
 import { brokerCommands, serviceCommands } from './drover-service-commands.js';
 
-const drover = brokerCommands(
-  serviceCommands(
-    queueCommands(nodeCommands(daemonCommands(yargs(hideBin(process.argv)).scriptName('drover')))),
+const drover = callCommands(
+  brokerCommands(
+    serviceCommands(
+      queueCommands(nodeCommands(daemonCommands(yargs(hideBin(process.argv)).scriptName('drover')))),
+    ),
   ),
 );
 
@@ -25,7 +29,7 @@ await drover
       process.exit(await checkpointNow());
     },
   )
-  .demandCommand(1, 'drover: name a command: head, agent, node, queue, service, broker or checkpoint')
+  .demandCommand(1, 'drover: name a command: head, agent, node, queue, service, broker, call or checkpoint')
   .strict()
   .fail((msg, err) => {
     process.stderr.write(`drover: ${err?.message ?? msg}\n`);
