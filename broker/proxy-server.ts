@@ -110,6 +110,7 @@ async function proxy(
   };
   if (hasBody(req)) {
     if (service.wouldShed()) {
+      service.countShed();
       res.shouldKeepAlive = false;
       return reply(
         res,

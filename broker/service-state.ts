@@ -113,15 +113,18 @@ export class ServiceState implements CallHost {
       call.sink.onClose = () => this.queue.cancel(call);
       return;
     }
+    this.countShed();
+    call.sink.fail(503, `service ${this.name}: ${this.queue.max} calls already wait`, this.retryAfterS);
+  }
+
+  countShed(): void {
     this.shed++;
     this.period.shed++;
-    call.sink.fail(503, `service ${this.name}: ${this.queue.max} calls already wait`, this.retryAfterS);
   }
 
   /** A queued call waited longer than the queue's timeout. */
   expired(call: Call): void {
-    this.shed++;
-    this.period.shed++;
+    this.countShed();
     call.sink.fail(
       503,
       `service ${this.name}: no instance was free within ${this.view.queue.timeoutMs} ms`,
