@@ -5,6 +5,8 @@
 export interface Waiting {
   /** when it must have left the queue (ms, the queue's clock) */
   deadline: number;
+  /** it is in a queue (the queue sets and clears it) */
+  queued: boolean;
   /** the caller went away: skipped when its turn comes */
   cancelled: boolean;
   /** it waited too long */
@@ -36,6 +38,7 @@ export class CallQueue<W extends Waiting> {
   push(w: W): boolean {
     if (this.full) return false;
     w.deadline = this.now() + this.timeoutMs;
+    w.queued = true;
     this.items.push(w);
     this.live++;
     this.arm();
@@ -47,14 +50,16 @@ export class CallQueue<W extends Waiting> {
     if (this.head > 0) this.items[--this.head] = w;
     else this.items.unshift(w);
     if (!w.deadline) w.deadline = this.now() + this.timeoutMs;
+    w.queued = true;
     this.live++;
     this.arm();
   }
 
   /** The caller of a waiting call went away. */
   cancel(w: W): void {
-    if (w.cancelled) return;
+    if (w.cancelled || !w.queued) return;
     w.cancelled = true;
+    w.queued = false;
     this.live--;
   }
 
@@ -69,6 +74,7 @@ export class CallQueue<W extends Waiting> {
     const w = this.items[this.head];
     if (!w) return undefined;
     this.items[this.head++] = undefined;
+    w.queued = false;
     this.live--;
     this.compact();
     return w;

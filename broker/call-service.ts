@@ -28,7 +28,7 @@ export interface ServiceAnswer {
 /** Collects the answer in memory, up to `limit` bytes (beyond that the call fails with 502). */
 class BufferSink implements ResponseSink {
   closed = false;
-  onClose: (() => void) | undefined;
+  owner: { callerGone(): void } | undefined;
   private status = 0;
   private headers: string[] = [];
   private chunks: Buffer[] = [];
@@ -48,7 +48,7 @@ class BufferSink implements ResponseSink {
     this.size += chunk.length;
     if (this.size > this.limit) {
       this.closed = true;
-      this.onClose?.();
+      this.owner?.callerGone();
       this.fail(502, `the answer is larger than ${this.limit} bytes`);
     } else this.chunks.push(chunk);
     return true;

@@ -30,10 +30,13 @@ export interface CallHost {
   redispatch(call: Call): boolean;
   /** some instance other than those the call tried (and its current one) could take it */
   alternative(call: Call): boolean;
+  /** the caller of a waiting call went away */
+  cancel(call: Call): void;
 }
 
 export class Call implements Waiting, Dispatcher.DispatchHandler {
   deadline = 0;
+  queued = false;
   cancelled = false;
   queuedAt = 0;
   startedAt = 0;
@@ -56,6 +59,7 @@ export class Call implements Waiting, Dispatcher.DispatchHandler {
     readonly onExpire: (call: Call) => void,
   ) {
     this.retriesLeft = host.retries;
+    sink.owner = this;
     this.options = {
       path: request.path,
       method: request.method as Dispatcher.HttpMethod,
@@ -81,9 +85,10 @@ export class Call implements Waiting, Dispatcher.DispatchHandler {
     instance.pool.dispatch(this.options, this);
   }
 
-  /** The caller went away while the call was at an instance. */
-  stop(): void {
-    this.abortFn?.(new Error('the caller went away'));
+  /** The caller went away: the call leaves the queue, or its request is aborted. */
+  callerGone(): void {
+    if (this.queued) this.host.cancel(this);
+    else this.abortFn?.(new Error('the caller went away'));
   }
 
   onConnect(abort: (err?: Error) => void): void {

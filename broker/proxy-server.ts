@@ -88,7 +88,7 @@ function decoded(text: string): string {
   }
 }
 
-async function proxy(
+function proxy(
   service: ServiceState,
   req: IncomingMessage,
   res: ServerResponse,
@@ -108,26 +108,40 @@ async function proxy(
     ),
     key: service.view.policy === 'hash' ? sessionKey(req, service.view.hashKey) : undefined,
   };
-  if (hasBody(req)) {
-    if (service.wouldShed()) {
-      service.countShed();
-      res.shouldKeepAlive = false;
-      return reply(
-        res,
-        503,
-        `service ${service.name}: ${service.queue.max} calls already wait`,
-        service.retryAfterS,
-      );
-    }
-    try {
-      request.body = await readBody(req, o.bufferLimit, o.maxBody);
-    } catch (e) {
-      res.shouldKeepAlive = false;
-      if (e instanceof BodyTooLarge) return reply(res, 413, e.message);
-      return;
-    }
+  if (hasBody(req)) void withBody(service, req, res, request, o);
+  else service.submit(new Call(service, request, new HttpSink(res), expire));
+}
+
+function expire(call: Call): void {
+  (call.host as ServiceState).expired(call);
+}
+
+/** A call with a body: refused before it is read when it would be shed; read (or streamed) first. */
+async function withBody(
+  service: ServiceState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  request: CallRequest,
+  o: ProxyOptions,
+) {
+  if (service.wouldShed()) {
+    service.countShed();
+    res.shouldKeepAlive = false;
+    return reply(
+      res,
+      503,
+      `service ${service.name}: ${service.queue.max} calls already wait`,
+      service.retryAfterS,
+    );
   }
-  service.submit(new Call(service, request, new HttpSink(res), (c) => service.expired(c)));
+  try {
+    request.body = await readBody(req, o.bufferLimit, o.maxBody);
+  } catch (e) {
+    res.shouldKeepAlive = false;
+    if (e instanceof BodyTooLarge) reply(res, 413, e.message);
+    return;
+  }
+  service.submit(new Call(service, request, new HttpSink(res), expire));
 }
 
 function resolve(table: ServiceTable, url: string, res: ServerResponse, o: ProxyOptions): void {

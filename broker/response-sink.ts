@@ -6,8 +6,8 @@ import type { ServerResponse } from 'node:http';
 export interface ResponseSink {
   /** the caller went away: nothing more is wanted */
   readonly closed: boolean;
-  /** called when the caller goes away before the answer is complete */
-  onClose: (() => void) | undefined;
+  /** told when the caller goes away before the answer is complete */
+  owner: { callerGone(): void } | undefined;
   /** the instance's status and headers (raw, as undici gives them: name, value, …) */
   start(status: number, rawHeaders: Buffer[]): void;
   /** a piece of the body; false: stop until `resume` is called */
@@ -47,20 +47,35 @@ export function failureBody(status: number, message: string): string {
   return `{"statusCode":${status},"code":"${status === 404 ? 'NOT_FOUND' : 'UNAVAILABLE'}","message":${JSON.stringify(message)}}`;
 }
 
+function uncork(res: ServerResponse): void {
+  res.uncork();
+}
+
+const SINK = Symbol('sink');
+type SinkResponse = ServerResponse & { [SINK]: HttpSink };
+
+/** One listener shared by every response (no closure per call). */
+function responseClosed(this: SinkResponse): void {
+  if (this.writableFinished) return;
+  const sink = this[SINK];
+  sink.closed = true;
+  sink.owner?.callerGone();
+}
+
 export class HttpSink implements ResponseSink {
   closed = false;
-  onClose: (() => void) | undefined;
+  owner: { callerGone(): void } | undefined;
 
   constructor(private readonly res: ServerResponse) {
-    res.once('close', () => {
-      if (res.writableFinished) return;
-      this.closed = true;
-      this.onClose?.();
-    });
+    (res as SinkResponse)[SINK] = this;
+    res.on('close', responseClosed);
   }
 
   start(status: number, rawHeaders: Buffer[]): void {
     this.res.writeHead(status, endToEnd(rawHeaders));
+    // what the instance sends in this turn (often the whole answer) leaves in one write
+    this.res.cork();
+    process.nextTick(uncork, this.res);
   }
 
   data(chunk: Buffer, resume: () => void): boolean {

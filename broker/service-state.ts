@@ -109,10 +109,7 @@ export class ServiceState implements CallHost {
       return;
     }
     call.queuedAt = now;
-    if (this.queue.push(call)) {
-      call.sink.onClose = () => this.queue.cancel(call);
-      return;
-    }
+    if (this.queue.push(call)) return;
     this.countShed();
     call.sink.fail(503, `service ${this.name}: ${this.queue.max} calls already wait`, this.retryAfterS);
   }
@@ -135,7 +132,6 @@ export class ServiceState implements CallHost {
   private send(call: Call, instance: Instance, now: number): void {
     instance.inFlight++;
     if (this.inFlight++ === 0) this.period.idleMs += now - this.idleSince;
-    call.sink.onClose = () => call.stop();
     call.send(instance, now);
   }
 
@@ -162,6 +158,10 @@ export class ServiceState implements CallHost {
     this.pump();
   }
 
+  cancel(call: Call): void {
+    this.queue.cancel(call);
+  }
+
   alternative(call: Call): boolean {
     const tried = call.tried ? [...call.tried, call.instance!] : [call.instance!];
     return this.balancer.hasUntried(this.tuning.now(), tried);
@@ -173,10 +173,7 @@ export class ServiceState implements CallHost {
     const instance =
       this.queue.length === 0 ? this.balancer.choose(now, call.request.key, call.tried) : undefined;
     if (instance) this.send(call, instance, now);
-    else {
-      call.sink.onClose = () => this.queue.cancel(call);
-      this.queue.unshift(call);
-    }
+    else this.queue.unshift(call);
     return true;
   }
 

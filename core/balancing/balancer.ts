@@ -31,6 +31,8 @@ export class Balancer<M extends Member> {
   members: readonly M[] = [];
   private ring: HashRing | undefined;
   private mark = new Uint8Array(0);
+  /** each member's weight at the last choice: its CPUs times its slow-start ramp */
+  private weights = new Float64Array(0);
   private cursor = 0;
   private readonly panicThreshold: number;
   private readonly boundFactor: number;
@@ -49,6 +51,7 @@ export class Balancer<M extends Member> {
     this.members = members;
     this.policy = policy;
     this.mark = new Uint8Array(members.length);
+    this.weights = new Float64Array(members.length);
     this.ring = policy === 'hash' ? new HashRing(members.map((m) => m.id)) : undefined;
   }
 
@@ -59,21 +62,26 @@ export class Balancer<M extends Member> {
     return live < this.panicThreshold * this.members.length;
   }
 
-  /** Mark the candidates of the best tier; their count. */
+  /** Mark the candidates of the best tier (and weigh them); their count. */
   private markCandidates(now: number, tried: readonly M[] | undefined): number {
-    const panic = this.panic(now);
+    const members = this.members;
+    let live = 0;
+    for (let i = 0; i < members.length; i++) if (members[i]!.liveness.available(now)) live++;
+    const panic = live < this.panicThreshold * members.length;
     const zone = this.options.zone;
     let count = 0;
     for (let pass = zone === undefined ? 1 : 0; pass < 2 && count === 0; pass++) {
-      for (let i = 0; i < this.members.length; i++) {
-        const m = this.members[i]!;
+      for (let i = 0; i < members.length; i++) {
+        const m = members[i]!;
         const ok =
           m.inFlight < m.capacity &&
           (panic || m.liveness.available(now)) &&
           (pass === 1 || m.zone === zone) &&
-          !tried?.includes(m);
+          (tried === undefined || !tried.includes(m));
         this.mark[i] = ok ? 1 : 0;
-        if (ok) count++;
+        if (!ok) continue;
+        this.weights[i] = m.ncpus * m.liveness.weight(now);
+        count++;
       }
     }
     return count;
@@ -84,21 +92,23 @@ export class Balancer<M extends Member> {
     const count = this.markCandidates(now, tried);
     if (count === 0) return undefined;
     const members = this.members;
-    const mark = this.mark;
-    const weight = (i: number) => members[i]!.ncpus * members[i]!.liveness.weight(now);
     let i: number;
-    if (this.policy === 'round-robin') i = roundRobin(members.length, mark, this.cursor);
-    else if (this.policy === 'p2c') i = powerOfTwo(members, mark, count, weight, this.random);
-    else if (this.policy === 'hash' && key !== undefined && this.ring)
-      i = this.ring.pick(
-        key,
-        (j) => mark[j] === 1,
-        (j) => members[j]!.inFlight,
-        this.boundFactor,
-      );
-    else i = leastOutstanding(members, mark, weight, this.cursor + 1);
-    this.cursor = i < 0 ? this.cursor : i;
+    if (this.policy === 'round-robin') i = roundRobin(members.length, this.mark, this.cursor);
+    else if (this.policy === 'p2c') i = powerOfTwo(members, this.mark, count, this.weights, this.random);
+    else if (this.policy === 'hash' && key !== undefined && this.ring) i = this.hashPick(key);
+    else i = leastOutstanding(members, this.mark, this.weights, this.cursor + 1);
+    if (i >= 0) this.cursor = i;
     return members[i];
+  }
+
+  private hashPick(key: string): number {
+    const { members, mark } = this;
+    return this.ring!.pick(
+      key,
+      (j) => mark[j] === 1,
+      (j) => members[j]!.inFlight,
+      this.boundFactor,
+    );
   }
 
   /** Whether some member not yet tried could take the call (live, or any in a panic). */

@@ -11,17 +11,16 @@ export interface Weighed {
 export function leastOutstanding(
   members: readonly Weighed[],
   mark: Uint8Array,
-  weight: (m: number) => number,
+  weight: Float64Array,
   /** where ties start being looked for: a rotating counter, so that ties spread */
   offset: number,
 ): number {
   const n = members.length;
   let best = -1;
   let bestScore = Number.POSITIVE_INFINITY;
-  for (let k = 0; k < n; k++) {
-    const m = (offset + k) % n;
+  for (let k = 0, m = offset % n; k < n; k++, m = m + 1 === n ? 0 : m + 1) {
     if (!mark[m]) continue;
-    const score = (members[m]!.inFlight + 1) / weight(m);
+    const score = (members[m]!.inFlight + 1) / weight[m]!;
     if (score < bestScore) {
       best = m;
       bestScore = score;
@@ -41,7 +40,7 @@ export function powerOfTwo(
   members: readonly Weighed[],
   mark: Uint8Array,
   count: number,
-  weight: (m: number) => number,
+  weight: Float64Array,
   random: () => number,
 ): number {
   const n = members.length;
@@ -51,8 +50,8 @@ export function powerOfTwo(
   if (j >= i) j++;
   const a = nthMarked(mark, n, i);
   const b = nthMarked(mark, n, j);
-  const sa = (members[a]!.inFlight + 1) / weight(a);
-  const sb = (members[b]!.inFlight + 1) / weight(b);
+  const sa = (members[a]!.inFlight + 1) / weight[a]!;
+  const sb = (members[b]!.inFlight + 1) / weight[b]!;
   return sb < sa ? b : a;
 }
 
