@@ -127,10 +127,19 @@ export class Call implements Waiting, Dispatcher.DispatchHandler {
   onError(err: Error): void {
     this.abortFn = undefined;
     const code = (err as NodeJS.ErrnoException).code;
-    const outcome: Outcome = this.answered ? 'lost' : neverSent(code) ? 'not-sent' : 'lost';
+    const refused = code === 'UND_ERR_INVALID_ARG';
+    const outcome: Outcome =
+      this.sink.closed || refused
+        ? 'dropped'
+        : this.answered
+          ? 'lost'
+          : neverSent(code)
+            ? 'not-sent'
+            : 'lost';
     this.host.finished(this, outcome);
     if (this.sink.closed) return;
-    if (this.answered) this.sink.abort();
+    if (refused) this.sink.fail(400, `the request cannot be forwarded: ${err.message}`);
+    else if (this.answered) this.sink.abort();
     else this.again(outcome, `instance ${this.instance!.id} failed: ${code ?? err.message}`);
   }
 

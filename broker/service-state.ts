@@ -149,7 +149,7 @@ export class ServiceState implements CallHost {
       this.period.served++;
       this.latency.record(ms);
       this.periodLatency.record(ms);
-    } else {
+    } else if (outcome !== 'dropped') {
       instance.failed++;
       instance.liveness.callFailed(now);
       this.failed++;

@@ -36,10 +36,13 @@ export type Outcome =
   /** the connection failed before the request was sent */
   | 'not-sent'
   /** the connection failed after the request may have reached the instance */
-  | 'lost';
+  | 'lost'
+  /** the call ended for a reason that is not the instance's: its caller went away, or the
+   * request could not be sent as it was */
+  | 'dropped';
 
 /** Whether a call with this outcome may be sent again (its body kept, budget left). */
 export function mayRetry(outcome: Outcome, isIdempotent: boolean, replayable: boolean): boolean {
-  if (outcome === 'answered' || !replayable) return false;
+  if (outcome === 'answered' || outcome === 'dropped' || !replayable) return false;
   return outcome === 'not-sent' || isIdempotent;
 }

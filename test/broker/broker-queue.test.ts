@@ -157,6 +157,34 @@ describe('capacity and the queue', () => {
     expect(stats.services.q).toMatchObject({ shed: 2, served: 2 });
   });
 
+  it('a caller that goes away leaves the queue, or has its call aborted, without counting against the instance', async () => {
+    const h = await holdingInstance();
+    instances = [h.inst];
+    await start(serviceView('q', [h.inst.port], { maxConcurrency: 1 }));
+    const first = new AbortController();
+    const second = new AbortController();
+    // both end in an AbortError: caught at once
+    const answers = [
+      call('first', { signal: first.signal }).catch(() => undefined),
+      call('second', { signal: second.signal }).catch(() => undefined),
+    ];
+    await until(h.inst.server, 'request', () => h.state.held.length === 1);
+    await queued(1);
+    second.abort();
+    await queued(0);
+    const gone = new Promise((r) => h.state.held[0]!.res.on('close', r));
+    first.abort();
+    await gone;
+    await Promise.all(answers);
+    const third = call('third');
+    await until(h.inst.server, 'request', () => h.state.order.length === 2);
+    h.release(2);
+    expect((await third).status).toBe(200);
+    expect(h.state.order).toEqual(['first', 'third']);
+    const s = broker.table.get('q')!;
+    expect([s.failed, s.instances[0]!.failed, s.instances[0]!.liveness.ejections]).toEqual([0, 0, 0]);
+  });
+
   it('refuses a body larger than the limit with 413', async () => {
     const inst = await instanceServer();
     instances = [inst];
