@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import type { ErrorCode } from '../core/errors.js';
-import { INLINE_PAYLOAD, requestPayload, requestText } from '../core/protocol/request-binding.js';
+import { requestCredential } from '../platform/request-credential.js';
 import { exchange, type Reply } from './http1.js';
 
 export interface ApiError {
@@ -70,24 +70,6 @@ function target(): { socketPath: string } | { host: string; port: number; server
   return { socketPath: existsSync(own) ? own : join(SYSTEM_HOME, 'head.sock') };
 }
 
-/** The credential header of a TCP request, or why there is none (the head says if it wants one). */
-async function credential(
-  method: string,
-  path: string,
-  payload: string | undefined,
-): Promise<{ headers: Record<string, string>; problem?: string }> {
-  try {
-    // loaded only for TCP: on the socket the kernel vouches for the command
-    const { mungeCredential } = await import('../platform/munge-client.js');
-    const text = requestText(method, path, payload ?? '');
-    const sha256 = text.length > INLINE_PAYLOAD ? (await import('node:crypto')).createHash : undefined;
-    const cred = await mungeCredential(requestPayload(text, (d) => sha256!('sha256').update(d).digest()));
-    return { headers: { authorization: `MUNGE ${cred}` } };
-  } catch (e) {
-    return { headers: {}, problem: (e as Error).message };
-  }
-}
-
 export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<ApiReply<T>> {
   const to = target();
   const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -95,7 +77,7 @@ export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknow
   // over TCP the credential is made while the connection opens (DROVER_AUTH=none: a head of
   // one's own started with --auth none wants none)
   const mungeless = 'socketPath' in to || process.env.DROVER_AUTH === 'none';
-  const auth = mungeless ? undefined : credential(method, path, payload);
+  const auth = mungeless ? undefined : requestCredential(method, path, payload);
   const headers = auth ? auth.then((a) => a.headers) : {};
   const reply = await send<T>(to, method, path, payload, headers, server);
   // a head that wanted a credential we could not make: say why we had none

@@ -85,10 +85,3 @@ export function brokerListCommand(y: Argv): Argv {
     },
   );
 }
-
-/** `drover broker list` (running a broker, `drover broker --listen`, is another command's). */
-export function brokerCommands(y: Argv): Argv {
-  return y.command('broker', 'brokers that spread calls over service instances', (z) =>
-    brokerListCommand(z).demandCommand(1, 'name a broker command: list'),
-  );
-}

@@ -1,15 +1,16 @@
 #!/usr/bin/env node
-// `drover`: the admin command: the daemons (head, agent), nodes, queues, services and brokers,
+// `drover`: the admin command: the daemons (head, agent, broker), nodes, queues, services,
 // `checkpoint` inside a job, and `call` (durable sessions at a broker). The commands are defined
-// in drover-daemon-commands.ts, drover-node-commands.ts, drover-queue-commands.ts,
-// drover-service-commands.ts and drover-call-commands.ts.
+// in drover-daemon-commands.ts, drover-broker-commands.ts, drover-node-commands.ts,
+// drover-queue-commands.ts, drover-service-commands.ts and drover-call-commands.ts.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { brokerCommands } from './drover-broker-commands.js';
 import { callCommands } from './drover-call-commands.js';
 import { daemonCommands } from './drover-daemon-commands.js';
 import { nodeCommands } from './drover-node-commands.js';
 import { queueCommands } from './drover-queue-commands.js';
-import { brokerCommands, serviceCommands } from './drover-service-commands.js';
+import { serviceCommands } from './drover-service-commands.js';
 
 const drover = callCommands(
   brokerCommands(
