@@ -25,6 +25,9 @@ export interface ServiceAnswer {
   body: Buffer;
 }
 
+/** The header that marks an answer as the broker's own (404, 502, 503), not an instance's. */
+export const BROKER_ANSWER = 'x-drover-broker';
+
 /** Collects the answer in memory, up to `limit` bytes (beyond that the call fails with 502). */
 class BufferSink implements ResponseSink {
   closed = false;
@@ -63,7 +66,8 @@ class BufferSink implements ResponseSink {
   }
 
   fail(status: number, message: string, retryAfterS?: number): void {
-    const headers = ['content-type', 'application/json'];
+    // the broker's own answer (no instance gave one): in-broker callers tell it by this header
+    const headers = ['content-type', 'application/json', BROKER_ANSWER, '1'];
     if (retryAfterS !== undefined) headers.push('retry-after', String(retryAfterS));
     this.done({ status, headers, body: Buffer.from(failureBody(status, message)) });
   }

@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_LIVENESS, type LivenessConfig } from '../core/balancing/liveness.js';
+import { brokerSessions } from './broker-sessions.js';
 import { callService, type ServiceAnswer, type ServiceRequest } from './call-service.js';
 import { type HeadAddress, parseHostPort } from './head-link.js';
 import { HealthChecks } from './health-checks.js';
@@ -12,6 +13,8 @@ import { LoadReporter } from './load-report.js';
 import { brokerHandler } from './proxy-server.js';
 import { ServiceTable } from './service-table.js';
 import { ServiceWatch } from './service-watch.js';
+import type { SessionsMount } from './session-routes.js';
+import { defaultBrokerStateDir } from './sessions-store.js';
 import { brokerStats } from './stats-view.js';
 
 export interface BrokerOptions {
@@ -28,6 +31,8 @@ export interface BrokerOptions {
   bufferLimit?: number;
   maxBody?: number;
   log?: (line: string) => void;
+  /** where durable sessions are kept (default: broker/sessions-store.ts's defaultBrokerStateDir) */
+  stateDir?: string;
 }
 
 export interface Broker {
@@ -54,19 +59,26 @@ export async function startBroker(o: BrokerOptions): Promise<Broker> {
   });
   const at = parseHostPort(o.listen);
   const who = { name: o.name ?? o.listen, listen: o.listen, zone: o.zone };
+  const calls = brokerHandler(table, {
+    bufferLimit: o.bufferLimit ?? 1 << 20,
+    maxBody: o.maxBody ?? 64 << 20,
+    resolveTtlS: 5,
+    stats: () => brokerStats(who, table, now()),
+    now,
+  });
+  let sessions: SessionsMount | undefined;
   const server: Server = createServer(
     { keepAliveTimeout: 60_000, headersTimeout: 65_000, requestTimeout: 0, noDelay: true },
-    brokerHandler(table, {
-      bufferLimit: o.bufferLimit ?? 1 << 20,
-      maxBody: o.maxBody ?? 64 << 20,
-      resolveTtlS: 5,
-      stats: () => brokerStats(who, table, now()),
-      now,
-    }),
+    (req, res) => {
+      const url = req.url ?? '';
+      const maybeSession = url.startsWith('/sessions/') || url.endsWith('/batch');
+      if (!(maybeSession && sessions?.handle(req, res))) calls(req, res);
+    },
   );
   server.listen(at.port, at.host);
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
+  sessions = brokerSessions(table, o.stateDir ?? defaultBrokerStateDir(port));
   const listen = `${at.host.includes(':') ? `[${at.host}]` : at.host}:${port}`;
   who.listen = listen;
   who.name = o.name ?? listen;
@@ -82,6 +94,7 @@ export async function startBroker(o: BrokerOptions): Promise<Broker> {
   const reporter = new LoadReporter(o.head, table, who, now, log);
   reporter.start(o.reportIntervalMs ?? 5_000);
   const close = async () => {
+    sessions?.close();
     watch.stop();
     reporter.stop();
     health.stop();

@@ -26,6 +26,10 @@ export function brokerCommands(y: Argv): Argv {
           describe: 'serve calls on HOST:PORT: /svc/NAME/…, /resolve/NAME, /stats, /sessions/…',
         })
         .option('zone', { type: 'string', describe: "this broker's zone: instances there are preferred" })
+        .option('state-dir', {
+          type: 'string',
+          describe: 'where durable sessions are kept (default ~/.drover/broker-PORT)',
+        })
         .option('name', {
           type: 'string',
           describe: 'its name in reports to the head (default: the listen address)',
@@ -54,7 +58,16 @@ export function brokerCommands(y: Argv): Argv {
         process.stderr.write(`drover: not a head address: ${a.server}\n`);
         process.exit(2);
       }
-      process.exit(await runBroker({ listen: a.listen, zone: a.zone, name: a.name, head }));
+      const stateDir = a['state-dir'];
+      process.exit(
+        await runBroker({
+          listen: a.listen,
+          zone: a.zone,
+          name: a.name,
+          head,
+          ...(stateDir ? { stateDir } : {}),
+        }),
+      );
     },
   );
 }

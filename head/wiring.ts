@@ -17,7 +17,7 @@ import { Fencer } from './nodes/fencer.js';
 import { NodeLinks } from './nodes/link-supervisor.js';
 import { Dispatcher } from './scheduling/dispatcher.js';
 import { ServiceOps } from './service/service-ops.js';
-import { ServiceWatch } from './service/service-watch.js';
+import { ServiceWatch } from './service/watch-broadcast.js';
 
 export interface Where {
   home: string;

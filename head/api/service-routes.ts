@@ -7,7 +7,7 @@ import { httpStatus } from '../../core/errors.js';
 import type { BrokerReport, WatchEvent } from '../../core/protocol/service-view.js';
 import type { ServiceStart } from '../../core/service/service-options.js';
 import type { ServiceOps } from '../service/service-ops.js';
-import type { ServiceWatch } from '../service/service-watch.js';
+import type { ServiceWatch } from '../service/watch-broadcast.js';
 import { answer, refusal } from './replies.js';
 import { brokerReportBody, serviceScaleBody, serviceStartBody } from './service-schemas.js';
 

@@ -2,7 +2,7 @@
 // `spec.service`). Its submission records the instance, its transitions drop the address it
 // answered on, an exit while the service wants it starts it again, the agents' `instance-up`
 // says where it answers, and --zone-spread steers waiting instances away from crowded zones.
-// What changes reaches the brokers' stream once committed (head/service/service-watch.ts).
+// What changes reaches the brokers' stream once committed (head/service/watch-broadcast.ts).
 import { ok, refuse } from '../../core/errors.js';
 import type { JobHooks } from '../jobs/lifecycle-hooks.js';
 import { followInstance, instanceUp, restartInstance, type Touch } from './instance-jobs.js';

@@ -15,7 +15,7 @@ import type { Cluster } from '../nodes/cluster.js';
 import { BrokerRegistry } from './broker-registry.js';
 import { matchInstances, submitInstance } from './service-scaling.js';
 import { serviceStatus } from './service-views.js';
-import type { ServiceWatch } from './service-watch.js';
+import type { ServiceWatch } from './watch-broadcast.js';
 
 export interface ServiceDeps {
   store: Store;

@@ -1,6 +1,7 @@
 // Failures: idempotent calls are sent again to another instance (5xx, a killed instance), a call
 // that may have reached an instance is never sent twice unless idempotent, and a stopped
 // instance is taken out by the health checks, then let back in slowly once it answers again.
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Broker, startBroker } from '../../broker/main.js';
 import type { LivenessConfig } from '../../core/balancing/liveness.js';
@@ -39,6 +40,7 @@ async function start(view: ReturnType<typeof serviceView>, liveness: Partial<Liv
   broker = await startBroker({
     listen: '127.0.0.1:0',
     head: { socketPath: head.socketPath },
+    stateDir: join(head.dir, 'sessions'),
     log: () => {},
     liveness,
   });

@@ -1,7 +1,9 @@
 // Capacity: each instance takes at most maxConcurrency calls at once; more wait in the broker's
 // FIFO queue and go to whichever instance frees a slot first; a call that waits too long, or finds
 // the queue full, gets 503 with Retry-After.
+
 import type { ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Broker, startBroker } from '../../broker/main.js';
 import type { ServiceView } from '../../core/protocol/service-view.js';
@@ -41,6 +43,7 @@ async function start(view: ServiceView, maxBody?: number) {
   broker = await startBroker({
     listen: '127.0.0.1:0',
     head: { socketPath: head.socketPath },
+    stateDir: join(head.dir, 'sessions'),
     log: () => {},
     ...(maxBody ? { maxBody } : {}),
   });

@@ -44,6 +44,7 @@ async function start(zone?: string) {
     listen: '127.0.0.1:0',
     zone,
     head: { socketPath: head.socketPath },
+    stateDir: join(head.dir, 'sessions'),
     reportIntervalMs: 100,
     log: () => {},
   });
@@ -120,7 +121,18 @@ describe('drover broker', () => {
     const drover = join(resolve(import.meta.dirname, '../..'), 'dist/cli/drover.js');
     const child = spawn(
       process.execPath,
-      [drover, 'broker', '--listen', '127.0.0.1:0', '--zone', 'z1', '--head-socket', head.socketPath],
+      [
+        drover,
+        'broker',
+        '--listen',
+        '127.0.0.1:0',
+        '--zone',
+        'z1',
+        '--head-socket',
+        head.socketPath,
+        '--state-dir',
+        join(head.dir, 'sessions'),
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     try {

@@ -1,5 +1,6 @@
 // The broker spreads calls by the service's policy, forwards them whole, and follows the head's
 // stream (updates, removals, a stream that ends).
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Broker, startBroker } from '../../broker/main.js';
 import type { ServiceView } from '../../core/protocol/service-view.js';
@@ -19,7 +20,12 @@ let instances: TestInstance[];
 async function start(view: (ports: number[]) => ServiceView, n = 3) {
   instances = await Promise.all(Array.from({ length: n }, () => instanceServer()));
   head.services = [view(instances.map((i) => i.port))];
-  broker = await startBroker({ listen: '127.0.0.1:0', head: { socketPath: head.socketPath }, log: () => {} });
+  broker = await startBroker({
+    listen: '127.0.0.1:0',
+    head: { socketPath: head.socketPath },
+    stateDir: join(head.dir, 'sessions'),
+    log: () => {},
+  });
   await until(broker.table, 'change', () => broker.table.get(head.services[0]!.name) !== undefined);
 }
 
@@ -85,6 +91,7 @@ describe('spreading calls', () => {
     broker = await startBroker({
       listen: '127.0.0.1:0',
       head: { socketPath: head.socketPath },
+      stateDir: join(head.dir, 'sessions'),
       log: () => {},
     });
     await until(broker.table, 'change', () => broker.table.get('echo') !== undefined);
@@ -133,6 +140,7 @@ describe('spreading calls', () => {
     broker = await startBroker({
       listen: '127.0.0.1:0',
       head: { socketPath: head.socketPath },
+      stateDir: join(head.dir, 'sessions'),
       pingTimeoutMs: 300,
       log: () => {},
     });

@@ -22,7 +22,7 @@ import { Operations } from '../../head/jobs/operations.js';
 import { Cluster } from '../../head/nodes/cluster.js';
 import { Dispatcher } from '../../head/scheduling/dispatcher.js';
 import { ServiceOps } from '../../head/service/service-ops.js';
-import { ServiceWatch } from '../../head/service/service-watch.js';
+import { ServiceWatch } from '../../head/service/watch-broadcast.js';
 import { addNode, openTempStore, type TempStore } from '../helpers/db-fixture.js';
 import { makeSpec } from '../helpers/records.js';
 
