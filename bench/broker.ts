@@ -125,7 +125,7 @@ ${ports.map((p) => `    server 127.0.0.1:${p};`).join('\n')}
   return url;
 }
 
-/** A head that only streams one service with these instances, and takes the broker's reports. */
+/** A head that only streams one service with these instances, and takes the broker's reports; its socket. */
 async function fakeHead(ports: number[]): Promise<string> {
   const service: ServiceView = {
     name: SERVICE,
@@ -157,10 +157,12 @@ async function fakeHead(ports: number[]): Promise<string> {
     req.resume();
     res.writeHead(req.method === 'POST' && req.url === '/v1/brokers/report' ? 204 : 404).end();
   });
-  server.listen(0, '127.0.0.1');
+  // the head's Unix socket, as a broker on the head host reaches it
+  const socket = join(work, 'head.sock');
+  server.listen(socket);
   await once(server, 'listening');
   server.unref();
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return socket;
 }
 
 /** `drover broker` as it is started for real; undefined (and why, on stderr) when it cannot run. */
@@ -176,16 +178,12 @@ async function startBroker(head: string): Promise<string | undefined> {
     'broker',
     '--listen',
     `127.0.0.1:${port}`,
-    '--head',
+    '--head-socket',
     head,
     '--state-dir',
     join(work, 'broker'),
   ];
-  start(process.execPath, [join(ROOT, 'dist/cli/drover.js'), ...args], {
-    ...process.env,
-    DROVER_SERVER: head,
-    DROVER_AUTH: 'none',
-  });
+  start(process.execPath, [join(ROOT, 'dist/cli/drover.js'), ...args]);
   const url = `http://127.0.0.1:${port}${BROKER_PATH}`;
   if (await answers(url, 15_000)) return url;
   process.stderr.write(
