@@ -88,6 +88,20 @@ describe('brokers spread calls', () => {
       if (before.get(key) === '3') expect(['0', '1', '2']).toContain(after.get(key));
       else expect([key, after.get(key)]).toEqual([key, before.get(key)]);
     }
+
+    // its job deleted (qdel), hs.1 goes too: only its keys move
+    const status = JSON.parse((await zc.head.run('drover', ['service', 'status', 'hs', '--json'])).stdout);
+    const job = (status.instances as { id: string; jobId: string }[]).find((i) => i.id === 'hs.1')!.jobId;
+    expect((await zc.head.run('qdel', [job])).code).toBe(0);
+    const two = (l: { id: string }[]) => l.map((i) => i.id).join() === 'hs.0,hs.2';
+    await zc.brokers.a.instances('hs', two, 'hs.1 gone');
+    await zc.brokers.b.instances('hs', two, 'hs.1 gone');
+    const last = await where();
+    expect(keys.filter((k) => after.get(k) === '1').length).toBeGreaterThan(0);
+    for (const key of keys) {
+      if (after.get(key) === '1') expect(['0', '2']).toContain(last.get(key));
+      else expect([key, last.get(key)]).toEqual([key, after.get(key)]);
+    }
     expect((await zc.head.run('drover', ['service', 'stop', 'hs'])).code).toBe(0);
   });
 
