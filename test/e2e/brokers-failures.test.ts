@@ -185,7 +185,7 @@ describe('brokers and failures', () => {
     const sent = await zc.head.run('drover', ['call', 'ses', '--batch', file, '--broker', broker.url]);
     expect(sent).toMatchObject({ code: 0, stderr: '' });
     const session = sent.stdout.trim();
-    // the broker holds the answer until a response beyond the 200th is there
+    // until 200 are done: the broker holds each answer until a response beyond `done` is there
     for (let done = 0; done < 200; ) {
       const r = await fetch(`${broker.url}/sessions/${session}?from=${done}&limit=1000&wait=30`);
       done = ((await r.json()) as { done: number }).done;
