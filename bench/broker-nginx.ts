@@ -5,7 +5,7 @@
 //   npm run build && node dist/bench/broker-nginx.js [--rounds 3] [--seconds 5] [--max-concurrency 64]
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -25,8 +25,10 @@ const dir = mkdtempSync(join(tmpdir(), 'drover-brokerbench-'));
 const children: ChildProcess[] = [];
 const PORTS = { a: 19101, b: 19102, nginx: 19080, broker: 19090 };
 
-function start(args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  const child = spawn(args[0]!, args.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env });
+/** A child process of the bench, its stderr in the temp dir (shown when something fails). */
+function start(args: string[]): ChildProcess {
+  const err = openSync(join(dir, `${children.length}.stderr`), 'w');
+  const child = spawn(args[0]!, args.slice(1), { stdio: ['ignore', 'ignore', err] });
   children.push(child);
   return child;
 }
@@ -74,7 +76,10 @@ async function answering(port: number): Promise<void> {
     } catch {}
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`nothing answers on ${port}`);
+  const logs = readdirSync(dir).filter((f) => f.endsWith('.stderr') || f.endsWith('.log'));
+  throw new Error(
+    `nothing answers on ${port}:\n${logs.map((f) => readFileSync(join(dir, f), 'utf8')).join('')}`,
+  );
 }
 
 const view: ServiceView = {
