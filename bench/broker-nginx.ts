@@ -69,17 +69,16 @@ function wrk(port: number): { rps: number; p99: string } {
   };
 }
 
-async function answering(port: number): Promise<void> {
+async function answering(port: number, path = '/svc/web/'): Promise<void> {
   for (let k = 0; k < 100; k++) {
     try {
-      if ((await fetch(`http://127.0.0.1:${port}/svc/web/`)).status === 200) return;
+      if ((await fetch(`http://127.0.0.1:${port}${path}`)).status === 200) return;
     } catch {}
     await new Promise((r) => setTimeout(r, 100));
   }
   const logs = readdirSync(dir).filter((f) => f.endsWith('.stderr') || f.endsWith('.log'));
-  throw new Error(
-    `nothing answers on ${port}:\n${logs.map((f) => readFileSync(join(dir, f), 'utf8')).join('')}`,
-  );
+  const text = logs.map((f) => readFileSync(join(dir, f), 'utf8')).join('');
+  throw new Error(`nothing answers on ${port}:\n${text.slice(0, 2000)}`);
 }
 
 const view: ServiceView = {
@@ -104,6 +103,9 @@ const view: ServiceView = {
 const head = await fakeHead(join(dir, 'head.sock'), view);
 try {
   for (const port of [PORTS.a, PORTS.b]) start([process.execPath, '-e', INSTANCE, String(port)]);
+  // nginx takes an instance that refuses its first request for dead (10 s): start it after them
+  await answering(PORTS.a, '/');
+  await answering(PORTS.b, '/');
   writeFileSync(join(dir, 'nginx.conf'), nginxConf());
   start(['nginx', '-c', join(dir, 'nginx.conf'), '-p', dir]);
   const drover = join(ROOT, 'dist/cli/drover.js');
