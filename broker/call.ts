@@ -26,6 +26,8 @@ export interface CallHost {
   retries: number;
   /** the call has left its instance (answered or failed); the slot is free again */
   finished(call: Call, outcome: Outcome): void;
+  /** the call failed for good: its caller got a 5xx or a broken answer */
+  failedCall(): void;
   /** send it again (to an instance it has not tried), or queue it first in line */
   redispatch(call: Call): boolean;
   /** some instance other than those the call tried (and its current one) could take it */
@@ -121,7 +123,10 @@ export class Call implements Waiting, Dispatcher.DispatchHandler {
     const outcome: Outcome = this.status >= 500 ? 'server-error' : 'answered';
     this.host.finished(this, outcome);
     if (this.discard) this.again(outcome, `instance ${this.instance!.id} answered ${this.status}`);
-    else this.sink.end();
+    else {
+      if (outcome === 'server-error') this.host.failedCall();
+      this.sink.end();
+    }
   }
 
   onError(err: Error): void {
@@ -139,8 +144,10 @@ export class Call implements Waiting, Dispatcher.DispatchHandler {
     this.host.finished(this, outcome);
     if (this.sink.closed) return;
     if (refused) this.sink.fail(400, `the request cannot be forwarded: ${err.message}`);
-    else if (this.answered) this.sink.abort();
-    else this.again(outcome, `instance ${this.instance!.id} failed: ${code ?? err.message}`);
+    else if (this.answered) {
+      this.host.failedCall();
+      this.sink.abort();
+    } else this.again(outcome, `instance ${this.instance!.id} failed: ${code ?? err.message}`);
   }
 
   private mayRetry(outcome: Outcome): boolean {
@@ -156,6 +163,7 @@ export class Call implements Waiting, Dispatcher.DispatchHandler {
       this.instance = undefined;
       if (this.host.redispatch(this)) return;
     }
+    this.host.failedCall();
     this.sink.fail(502, why);
   }
 }

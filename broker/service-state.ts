@@ -152,10 +152,13 @@ export class ServiceState implements CallHost {
     } else if (outcome !== 'dropped') {
       instance.failed++;
       instance.liveness.callFailed(now);
-      this.failed++;
-      this.period.failed++;
     }
     this.pump();
+  }
+
+  failedCall(): void {
+    this.failed++;
+    this.period.failed++;
   }
 
   cancel(call: Call): void {

@@ -77,6 +77,9 @@ describe('retries', () => {
     );
     const failed = posts.filter((p) => p.status === 500).length;
     expect(failed).toBe(bad.calls.get('POST'));
+    // the service counts calls, the instances attempts: a GET retried after a 500 is served
+    expect([broker.table.get('r')!.served, broker.table.get('r')!.failed]).toEqual([10 - failed, failed]);
+    expect(broker.table.get('r')!.instances[0]!.failed).toBe(5 + failed);
     expect((bad.calls.get('POST') ?? 0) + (good.calls.get('POST') ?? 0)).toBe(4);
     const marks: Record<string, string>[] = [
       { 'idempotency-key': 'k1' },
