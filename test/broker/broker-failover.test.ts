@@ -1,11 +1,8 @@
-// Failures: idempotent calls are sent again to another instance (5xx, a killed instance), a call
-// that may have reached an instance is never sent twice unless idempotent, and a stopped
-// instance is taken out by the health checks, then let back in slowly once it answers again.
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Broker, startBroker } from '../../broker/main.js';
+import type { Broker } from '../../broker/main.js';
 import type { LivenessConfig } from '../../core/balancing/liveness.js';
 import {
+  brokerOf,
   type ChildInstance,
   childInstance,
   type FakeHead,
@@ -37,14 +34,7 @@ const health = { path: '/health', intervalMs: 100, timeoutMs: 150, rise: 2, fall
 
 async function start(view: ReturnType<typeof serviceView>, liveness: Partial<LivenessConfig> = {}) {
   head.services = [view];
-  broker = await startBroker({
-    listen: '127.0.0.1:0',
-    head: { socketPath: head.socketPath },
-    stateDir: join(head.dir, 'sessions'),
-    log: () => {},
-    liveness,
-  });
-  await until(broker.table, 'change', () => broker.table.get(view.name) !== undefined);
+  broker = await brokerOf(head, view.name, { liveness });
 }
 
 const url = (path: string) => `http://127.0.0.1:${broker.port}${path}`;

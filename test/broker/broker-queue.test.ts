@@ -3,11 +3,11 @@
 // the queue full, gets 503 with Retry-After.
 
 import type { ServerResponse } from 'node:http';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Broker, startBroker } from '../../broker/main.js';
+import type { Broker } from '../../broker/main.js';
 import type { ServiceView } from '../../core/protocol/service-view.js';
 import {
+  brokerOf,
   type FakeHead,
   fakeHead,
   instanceServer,
@@ -40,14 +40,7 @@ let instances: TestInstance[] = [];
 
 async function start(view: ServiceView, maxBody?: number) {
   head.services = [view];
-  broker = await startBroker({
-    listen: '127.0.0.1:0',
-    head: { socketPath: head.socketPath },
-    stateDir: join(head.dir, 'sessions'),
-    log: () => {},
-    ...(maxBody ? { maxBody } : {}),
-  });
-  await until(broker.table, 'change', () => broker.table.get(view.name) !== undefined);
+  broker = await brokerOf(head, view.name, maxBody ? { maxBody } : {});
 }
 
 const call = (k: number | string, init: RequestInit = {}) =>

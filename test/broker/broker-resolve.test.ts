@@ -4,9 +4,10 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Broker, startBroker } from '../../broker/main.js';
+import type { Broker } from '../../broker/main.js';
 import type { BrokerReport } from '../../core/protocol/service-view.js';
 import {
+  brokerOf,
   type FakeHead,
   fakeHead,
   instanceServer,
@@ -40,15 +41,7 @@ afterEach(async () => {
 });
 
 async function start(zone?: string) {
-  broker = await startBroker({
-    listen: '127.0.0.1:0',
-    zone,
-    head: { socketPath: head.socketPath },
-    stateDir: join(head.dir, 'sessions'),
-    reportIntervalMs: 100,
-    log: () => {},
-  });
-  await until(broker.table, 'change', () => broker!.table.get('web') !== undefined);
+  broker = await brokerOf(head, 'web', { zone, reportIntervalMs: 100 });
   return broker;
 }
 

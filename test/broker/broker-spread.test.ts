@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Broker, startBroker } from '../../broker/main.js';
 import type { ServiceView } from '../../core/protocol/service-view.js';
 import {
+  brokerOf,
   type FakeHead,
   fakeHead,
   instanceServer,
@@ -20,13 +21,7 @@ let instances: TestInstance[];
 async function start(view: (ports: number[]) => ServiceView, n = 3) {
   instances = await Promise.all(Array.from({ length: n }, () => instanceServer()));
   head.services = [view(instances.map((i) => i.port))];
-  broker = await startBroker({
-    listen: '127.0.0.1:0',
-    head: { socketPath: head.socketPath },
-    stateDir: join(head.dir, 'sessions'),
-    log: () => {},
-  });
-  await until(broker.table, 'change', () => broker.table.get(head.services[0]!.name) !== undefined);
+  broker = await brokerOf(head, head.services[0]!.name);
 }
 
 const url = (path: string) => `http://127.0.0.1:${broker.port}${path}`;

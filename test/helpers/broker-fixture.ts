@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type Broker, type BrokerOptions, startBroker } from '../../broker/main.js';
 import type { BrokerReport, ServiceView, WatchEvent } from '../../core/protocol/service-view.js';
 
 export interface FakeHead {
@@ -216,4 +217,24 @@ export async function until(
     }, timeoutMs);
     emitter.on(event, check);
   });
+}
+
+/**
+ * A broker of `head` (its sessions in the head's temp dir, its log silent), returned once it has
+ * service `name` from the stream.
+ */
+export async function brokerOf(
+  head: FakeHead,
+  name: string,
+  extra: Partial<BrokerOptions> = {},
+): Promise<Broker> {
+  const broker = await startBroker({
+    listen: '127.0.0.1:0',
+    head: { socketPath: head.socketPath },
+    stateDir: join(head.dir, 'sessions'),
+    log: () => {},
+    ...extra,
+  });
+  await until(broker.table, 'change', () => broker.table.get(name) !== undefined);
+  return broker;
 }
