@@ -1,8 +1,10 @@
 // A broker that reaches its head over TCP sends a MUNGE credential (a real munged) bound to each
 // request: the stream's GET and each report's POST with its body.
+
 import { EventEmitter, once } from 'node:events';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Broker, startBroker } from '../../broker/main.js';
 import { requestText } from '../../core/protocol/request-binding.js';
@@ -55,6 +57,7 @@ describe('a broker reaching its head over TCP', () => {
       broker = await startBroker({
         listen: '127.0.0.1:0',
         head: { host: '127.0.0.1', port: (head.address() as AddressInfo).port },
+        stateDir: join(munged.dir, 'broker'),
         reportIntervalMs: 100,
         log: () => {},
       });
