@@ -4,6 +4,7 @@
 // (broker/sessions-store.ts). Completions that arrive within a few milliseconds share one commit. After a restart the requests not recorded as done are sent again: an instance may see a
 // request twice (the ones in flight at the crash), the client sees one response per request.
 import { EventEmitter } from 'node:events';
+import { HOP_BY_HOP } from './response-sink.js';
 import type { Completion, PendingCall, SessionStore } from './sessions-store.js';
 
 /** One call as the broker's dispatch sends it to an instance. */
@@ -58,17 +59,6 @@ const PAGE = 256;
 /** Completions wait this long for others to share their commit (one fsync), or until there are this many. */
 const COMMIT_DELAY_MS = 5;
 const COMMIT_MAX = 1000;
-
-/** Headers of the connection to the instance, not of its answer. */
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'transfer-encoding',
-  'te',
-  'trailer',
-  'upgrade',
-  'proxy-connection',
-]);
 
 const flatHeaders = (h: DispatchResult['headers']): Record<string, string> =>
   Object.fromEntries(

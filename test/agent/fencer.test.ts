@@ -13,6 +13,7 @@ import { Cluster } from '../../head/nodes/cluster.js';
 import { Fencer } from '../../head/nodes/fencer.js';
 import { Dispatcher } from '../../head/scheduling/dispatcher.js';
 import { addNode, openTempStore, type TempStore } from '../helpers/db-fixture.js';
+import { waitUntil } from '../helpers/head.js';
 import { makeSpec } from '../helpers/records.js';
 import { resources } from '../helpers/requests.js';
 
@@ -79,12 +80,9 @@ const silentFor = (ms: number) => {
   skew = ms;
 };
 
-async function until(what: () => boolean, ms = 5000): Promise<void> {
-  for (const end = Date.now() + ms; !what(); ) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = async (what: () => boolean, ms = 5000): Promise<void> => {
+  await waitUntil(() => what() || undefined, ms, 'the condition');
+};
 
 describe('Fencer', () => {
   it('waits until a down node has been silent for the timeout', () => {

@@ -11,6 +11,7 @@ import type { SpawnLauncher } from '../../compute-agent/job-launch.js';
 import { JobRunner, type RunnerOptions } from '../../compute-agent/job-runner.js';
 import { Journal } from '../../compute-agent/journal.js';
 import type { Fact, RunRequest } from '../../core/protocol/agent-protocol.js';
+import { waitUntil } from '../helpers/head.js';
 
 const KILL_DELAY = 200;
 let stateDir: string;
@@ -64,12 +65,9 @@ function shJob(script: string, over: Partial<RunRequest> = {}): RunRequest {
   };
 }
 
-async function until(what: () => boolean, ms = 10_000): Promise<void> {
-  for (const end = Date.now() + ms; !what(); ) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = async (what: () => boolean, ms = 10_000): Promise<void> => {
+  await waitUntil(() => what() || undefined, ms, 'the condition');
+};
 const exitOf = async (jobId = '1.s', attempt = 1) => {
   const find = () => facts.find((f) => f.kind === 'exited' && f.jobId === jobId && f.attempt === attempt);
   await until(() => find() !== undefined);
