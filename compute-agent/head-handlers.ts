@@ -56,7 +56,7 @@ function taskHandlers(agent: NodeAgent) {
   const { taskClients } = agent;
   return {
     task: (m) => {
-      void runTask(agent.taskHost, m.job, m.argv, m.taskNum, m.nodeNum).then((result) =>
+      void runTask(agent.taskHost, m.job, m.argv, m.taskNum, m.nodeNum, m.env).then((result) =>
         agent.send({ t: 'task-done', reqId: m.reqId, result }),
       );
     },

@@ -74,7 +74,8 @@ export function serveTasks(
       }
       for (const m of msgs) {
         const valid =
-          m.t === 'checkpoint' || (m.t === 'pbsdsh' && Array.isArray(m.argv) && m.argv.length > 0);
+          m.t === 'checkpoint' ||
+          (m.t === 'pbsdsh' && Array.isArray(m.argv) && m.argv.length > 0 && validEnv(m.select?.env));
         if (!valid) return reply({ t: 'error', message: 'bad request' });
         const attempt = check(m.jobId, m.cookie);
         if (attempt === undefined)
@@ -93,6 +94,13 @@ export function serveTasks(
   );
 }
 
+/** A task's extra environment: absent, or names (as a shell's) with string values. */
+function validEnv(env: unknown): boolean {
+  if (env === undefined) return true;
+  if (typeof env !== 'object' || env === null || Array.isArray(env)) return false;
+  return Object.entries(env).every(([k, v]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) && typeof v === 'string');
+}
+
 export interface TaskHost {
   stateDir: string;
   tmpRoot: string;
@@ -101,8 +109,8 @@ export interface TaskHost {
 }
 
 /**
- * Run one task of a job on this node, as the job's user, with the job's environment, in its
- * own session (so that ending the job ends it and what it started).
+ * Run one task of a job on this node, as the job's user, with the job's environment (and
+ * `extraEnv`, TaskSelection.env), in its own session (so that ending the job ends it and what it started).
  */
 export function runTask(
   host: TaskHost,
@@ -110,6 +118,7 @@ export function runTask(
   argv: string[],
   taskNum: number,
   nodeNum: number,
+  extraEnv: Record<string, string> = {},
 ): Promise<TaskResult> {
   const { stateDir, tmpRoot, node, groups } = host;
   return new Promise((resolve) => {
@@ -127,6 +136,7 @@ export function runTask(
       { nodefile, tmpdir: tmpRoot, commands: commandDir(stateDir) },
       process.env,
     );
+    Object.assign(env, extraEnv);
     env.PBS_TASKNUM = String(taskNum);
     env.PBS_NODENUM = String(nodeNum);
     // as the job's user, with its groups and umask, started in its home (compute-agent/job-launch.ts)

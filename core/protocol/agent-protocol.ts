@@ -117,8 +117,12 @@ export interface TaskResult {
 export interface TaskSelection {
   copies?: number;
   slot?: number;
+  /** one task on the job's first slot on this host (a name as PBS_NODEFILE has it) */
+  host?: string;
   serial?: boolean;
   wait?: boolean;
+  /** variables added to the tasks' environment (never on a command line: keys, addresses) */
+  env?: Record<string, string>;
 }
 
 /** What `pbsdsh` inside a job sends to its node's task socket, and the answer. */
@@ -161,7 +165,16 @@ export type HeadMessage =
   | { t: 'fetch'; jobId: string; attempt: number }
   | { t: 'cleanup'; jobId: string; attempt: number }
   | { t: 'usage?' }
-  | { t: 'task'; reqId: string; taskNum: number; nodeNum: number; job: RunRequest; argv: string[] }
+  | {
+      t: 'task';
+      reqId: string;
+      taskNum: number;
+      nodeNum: number;
+      job: RunRequest;
+      argv: string[];
+      /** added to the task's environment (TaskSelection.env) */
+      env?: Record<string, string>;
+    }
   | { t: 'tasks-done'; reqId: string; results: TaskResult[] }
   | { t: 'tasks-refused'; reqId: string; reason: string }
   /** the job's attempt ended: stop its pbsdsh tasks on this node */

@@ -1,9 +1,15 @@
 // Which of a job's slots a `pbsdsh` runs on: every slot, the first N (wrapping around when N is
-// larger than the job), or one slot by index (pbsdsh -c / -n).
+// larger than the job), or one slot by index (pbsdsh -c / -n), or the first slot on a host.
 import { ok, type Result, refuse } from '../errors.js';
 import type { TaskSelection } from '../protocol/agent-protocol.js';
 
-export function selectTaskSlots(slotCount: number, select: TaskSelection): Result<number[]> {
+/** `hosts`: each slot's host, as PBS_NODEFILE names it (for `select.host`). */
+export function selectTaskSlots(slotCount: number, select: TaskSelection, hosts: string[] = []): Result<number[]> {
+  if (select.host !== undefined) {
+    const index = hosts.indexOf(select.host);
+    if (index < 0) return refuse('FAILED', `the job has no slot on ${select.host}`);
+    return ok([index]);
+  }
   if (select.slot !== undefined) {
     if (!Number.isInteger(select.slot) || select.slot < 0 || select.slot >= slotCount)
       return refuse(

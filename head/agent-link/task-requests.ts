@@ -59,14 +59,17 @@ export class TaskRequests {
     if (job?.row.state !== 'R') return `job ${jobId} is not running`;
     const slots = this.store.allocations.ofJob(job.seq);
     if (slots.some((s) => !this.cluster.isUp(s.node))) return 'a node of the job is down';
-    const chosen = selectTaskSlots(slots.length, select);
+    const hostOf = (n: string) => this.cluster.hostOf(n);
+    const chosen = selectTaskSlots(slots.length, select, slots.map((s) => hostOf(s.node)));
     if (!chosen.ok) return chosen.error.message;
     const nodes = [...new Set(slots.map((s) => s.node))];
-    const base = buildRunRequest(job, slots, undefined, (n) => this.cluster.hostOf(n));
+    const base = buildRunRequest(job, slots, undefined, hostOf);
+    const env = select.env ? { env: select.env } : {};
     return chosen.value.map((index, taskNum): [string, HeadMessage] => {
       const slot = slots[index]!;
       const req = { ...base, ncpus: slot.ompthreads, gpus: slot.gpus };
-      return [slot.node, { t: 'task', reqId, taskNum, nodeNum: nodes.indexOf(slot.node), job: req, argv }];
+      const nodeNum = nodes.indexOf(slot.node);
+      return [slot.node, { t: 'task', reqId, taskNum, nodeNum, job: req, argv, ...env }];
     });
   }
 
