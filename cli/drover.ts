@@ -2,20 +2,24 @@
 // `drover`: the admin command: the daemons (head, agent, broker), nodes, queues, services,
 // `checkpoint` inside a job, and `call` (durable sessions at a broker). The commands are defined
 // in drover-daemon-commands.ts, drover-broker-commands.ts, drover-node-commands.ts,
-// drover-queue-commands.ts, drover-service-commands.ts and drover-call-commands.ts.
+// drover-queue-commands.ts, drover-service-commands.ts, drover-call-commands.ts and
+// drover-mpi-commands.ts (`mpiexec`).
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { brokerCommands } from './drover-broker-commands.js';
 import { callCommands } from './drover-call-commands.js';
 import { daemonCommands } from './drover-daemon-commands.js';
+import { mpiCommands } from './drover-mpi-commands.js';
 import { nodeCommands } from './drover-node-commands.js';
 import { queueCommands } from './drover-queue-commands.js';
 import { serviceCommands } from './drover-service-commands.js';
 
-const drover = callCommands(
-  brokerCommands(
-    serviceCommands(
-      queueCommands(nodeCommands(daemonCommands(yargs(hideBin(process.argv)).scriptName('drover')))),
+const drover = mpiCommands(
+  callCommands(
+    brokerCommands(
+      serviceCommands(
+        queueCommands(nodeCommands(daemonCommands(yargs(hideBin(process.argv)).scriptName('drover')))),
+      ),
     ),
   ),
 );
@@ -30,7 +34,10 @@ await drover
       process.exit(await checkpointNow());
     },
   )
-  .demandCommand(1, 'drover: name a command: head, agent, node, queue, service, broker, call or checkpoint')
+  .demandCommand(
+    1,
+    'drover: name a command: head, agent, node, queue, service, broker, call, checkpoint or mpiexec',
+  )
   .strict()
   .fail((msg, err) => {
     process.stderr.write(`drover: ${err?.message ?? msg}\n`);

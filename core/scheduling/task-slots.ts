@@ -4,7 +4,11 @@ import { ok, type Result, refuse } from '../errors.js';
 import type { TaskSelection } from '../protocol/agent-protocol.js';
 
 /** `hosts`: each slot's host, as PBS_NODEFILE names it (for `select.host`). */
-export function selectTaskSlots(slotCount: number, select: TaskSelection, hosts: string[] = []): Result<number[]> {
+export function selectTaskSlots(
+  slotCount: number,
+  select: TaskSelection,
+  hosts: string[] = [],
+): Result<number[]> {
   if (select.host !== undefined) {
     const index = hosts.indexOf(select.host);
     if (index < 0) return refuse('FAILED', `the job has no slot on ${select.host}`);

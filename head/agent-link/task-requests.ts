@@ -60,7 +60,11 @@ export class TaskRequests {
     const slots = this.store.allocations.ofJob(job.seq);
     if (slots.some((s) => !this.cluster.isUp(s.node))) return 'a node of the job is down';
     const hostOf = (n: string) => this.cluster.hostOf(n);
-    const chosen = selectTaskSlots(slots.length, select, slots.map((s) => hostOf(s.node)));
+    const chosen = selectTaskSlots(
+      slots.length,
+      select,
+      slots.map((s) => hostOf(s.node)),
+    );
     if (!chosen.ok) return chosen.error.message;
     const nodes = [...new Set(slots.map((s) => s.node))];
     const base = buildRunRequest(job, slots, undefined, hostOf);
