@@ -1,4 +1,4 @@
-// `drover mpiexec` (start a program's ranks, cli/mpi/launcher.ts) and the hidden `drover mpi-proxy`
+// `drover mpiexec` (start a program's ranks, cli/mpi/mpiexec.ts) and the hidden `drover mpi-proxy`
 // (the launcher's helper on a job's other nodes, cli/mpi/mpi-proxy.ts). Their own parsers read the
 // words after the command name: a program's options (`node prog.js --flag`) are not drover's.
 import type { Argv } from 'yargs';
@@ -22,7 +22,7 @@ export function mpiCommands(y: Argv): Argv {
           .version(false)
           .parserConfiguration({ 'unknown-options-as-args': true, 'halt-at-non-option': true }),
       async () => {
-        const { mpiexec } = await import('./mpi/launcher.js');
+        const { mpiexec } = await import('./mpi/mpiexec.js');
         process.exit(await mpiexec(rest('mpiexec')));
       },
     )

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:os';
 import { MPI_ENV, type RankStart } from '../../core/protocol/mpi-wireup.js';
-import { localRanks } from './placement.js';
+import { localRanks } from './rank-placement.js';
 import type { RankEvents } from './rank-runner.js';
 import type { WireupServer } from './wireup-server.js';
 import { type RankRef, refKey } from './wireup-state.js';

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { jobContext } from '../task-socket.js';
 import { MpiRun, type NodeLink } from './mpi-run.js';
 import { type JobTasks, localLink, ProxyLinks } from './node-links.js';
-import { type MpiexecOptions, nodefileHosts, parseMpiexec, placeRanks, USAGE } from './placement.js';
+import { type MpiexecOptions, nodefileHosts, parseMpiexec, placeRanks, USAGE } from './rank-placement.js';
 import { WireupServer } from './wireup-server.js';
 
 const GRACE_MS = 1000;
