@@ -35,6 +35,16 @@ const alive = (pid: number) => {
   }
 };
 
+/** The `n` PIDs the ranks wrote to `path`, once all are there. */
+function readPids(path: string, n: number): number[] | undefined {
+  try {
+    const lines = readFileSync(path, 'utf8').trim().split('\n');
+    return lines.length === n ? lines.map(Number) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 beforeAll(async () => {
   cluster = await startCluster({
     name: 'mpi',
@@ -139,18 +149,7 @@ describe('drover mpiexec inside a job on two SSH nodes', () => {
       `#PBS -N hang\n#PBS -l select=2:ncpus=2:mpiprocs=2\ndrover mpiexec -n 4 node ${PROG} hang ${pids}\n`,
     );
     const id = await head.submit(['hang.sh']);
-    const started = await waitUntil(
-      () => {
-        try {
-          const lines = readFileSync(pids, 'utf8').trim().split('\n');
-          return lines.length === 4 ? lines.map(Number) : undefined;
-        } catch {
-          return undefined;
-        }
-      },
-      30_000,
-      'four ranks to start',
-    );
+    const started = await waitUntil(() => readPids(pids, 4), 30_000, 'four ranks to start');
     expect(processesWith('drover', 'mpi-proxy')).toHaveLength(1);
     expect((await head.run('qdel', [id])).code).toBe(0);
     await head.waitState(id, 'F', 30_000);
@@ -160,6 +159,26 @@ describe('drover mpiexec inside a job on two SSH nodes', () => {
       10_000,
       'the proxy to end',
     );
+  });
+
+  it('a node proxy killed: its ranks are reported lost, the run ends, and no rank is left', async () => {
+    const pids = join(head.work, 'lost-pids');
+    writeFileSync(
+      join(head.work, 'lost.sh'),
+      `#PBS -N lost\n#PBS -l select=2:ncpus=2:mpiprocs=2\ndrover mpiexec -n 4 node ${PROG} hang ${pids}; echo "rc=$?"\n`,
+    );
+    const id = await head.submit(['lost.sh']);
+    const started = await waitUntil(() => readPids(pids, 4), 30_000, 'four ranks to start');
+    const [proxy] = processesWith('drover', 'mpi-proxy');
+    process.kill(proxy!, 'SIGKILL');
+    await head.waitState(id, 'F', 30_000);
+    expect(file('lost', id, 'o')).toMatch(
+      /^rank 0: peer-lost rank 2: lost: the connection to its node proxy dropped\n[^]*rc=1\n$/m,
+    );
+    expect(file('lost', id, 'e')).toMatch(
+      /^drover mpiexec: rank 2 on 127\.0\.0\.6[01] lost: the connection to its node proxy dropped$/m,
+    );
+    await waitUntil(() => started.every((p) => !alive(p)) || undefined, 10_000, 'the ranks to end');
   });
 
   it('refuses more ranks than slots (unless --oversubscribe) and bad options', async () => {

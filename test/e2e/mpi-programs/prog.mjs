@@ -40,6 +40,11 @@ sock.on('data', (d) => {
   }
 });
 sock.on('error', () => {});
+// as a real rank must: without its wire-up connection (the launcher is gone) it ends
+let finalized = false;
+sock.on('close', () => {
+  if (!finalized) process.exit(3);
+});
 
 const parentArgv = readFileSync(`/proc/${process.ppid}/cmdline`, 'utf8');
 send({ t: 'hello', key: env.DROVER_MPI_KEY, universe: env.DROVER_MPI_UNIVERSE, rank });
@@ -83,6 +88,7 @@ if (mode === 'group') {
 }
 if (mode === 'die' || mode === 'abort') forever();
 else if (mode !== 'hang') {
+  finalized = true;
   send({ t: 'finalize' });
   sock.end();
   if (mode === 'fail-after' && rank === 1) process.exitCode = 5;
