@@ -1,9 +1,11 @@
 // What bench/mpi.ts's three sides share: running a peer program to its end (stopped by PID when
 // it overruns), the figures every side prints (`latency_us 12.3` lines, bench/mpi/pingpong.c's
-// format, also spoken by bench/mpi-rank.ts), and the best of several runs.
+// format, also spoken by bench/mpi-rank.ts), the best of several runs, and the raw Node floor.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
+import { ROOT } from '../test/helpers/head.js';
 
 export interface Figures {
   /** one way, half a round trip of 8 B, µs */
@@ -119,4 +121,26 @@ export function failure(what: string, r: RunResult): string {
     .slice(-3)
     .join(' | ');
   return `${what} failed (exit ${r.code}): ${last.slice(0, 400)}`;
+}
+
+/** The floor: bench/mpi-raw.ts's server and client, two processes over `address` (from `local`). */
+export async function runRaw(
+  address: string,
+  local: string | undefined,
+  sizes: Sizes,
+): Promise<Figures | string> {
+  const program = join(ROOT, 'dist/bench/mpi-raw.js');
+  const server = startPeer(process.execPath, [program, 'server', address]);
+  const first = await Promise.race([once(server.stdout!, 'data'), once(server, 'exit')]);
+  if (!(first[0] instanceof Buffer)) return `raw Node server on ${address} exited before it listened`;
+  const ready = JSON.parse(first[0].toString()).ready as string;
+  const args = [program, 'client', ready, ...(local ? [local] : [])];
+  const r = await runPeer(
+    process.execPath,
+    [...args, String(sizes.iterations), String(sizes.messages)],
+    60_000,
+  );
+  process.kill(server.pid!, 'SIGTERM');
+  if (r.code !== 0) return failure('raw Node client', r);
+  return JSON.parse(r.out) as Figures;
 }

@@ -5,15 +5,13 @@
 //   npm run bench:mpi [-- --iterations 5000 --messages 256 --repeats 10 --runs 2]
 // The sides: bench/mpi-raw.ts (the floor), bench/mpi/pingpong.c via bench/mpi-openmpi.ts, and
 // bench/mpi-rank.ts via bench/mpi-drover.ts. Each figure is the best of --runs runs.
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ROOT } from '../test/helpers/head.js';
 import { type DroverPlacement, droverMissing, runDrover } from './mpi-drover.js';
 import { NODES, type OmpiPlacement, prepareOpenMpi, runOpenMpi } from './mpi-openmpi.js';
-import { best, type Figures, runPeer, type Sizes, startPeer, stopRunning } from './mpi-run.js';
+import { best, type Figures, runRaw, type Sizes, stopRunning } from './mpi-run.js';
 
 const { values } = parseArgs({
   options: {
@@ -75,33 +73,21 @@ async function row(
   return r;
 }
 
-/** The floor: mpi-raw's server and client, two processes over `address`. */
-async function raw(address: string, local?: string): Promise<Figures | string> {
-  const server = startPeer(process.execPath, [join(ROOT, 'dist/bench/mpi-raw.js'), 'server', address]);
-  const first = await Promise.race([once(server.stdout!, 'data'), once(server, 'exit')]);
-  if (!(first[0] instanceof Buffer)) return `raw Node server on ${address} exited before it listened`;
-  const ready = JSON.parse(first[0].toString()).ready as string;
-  const args = [join(ROOT, 'dist/bench/mpi-raw.js'), 'client', ready, ...(local ? [local] : [])];
-  const r = await runPeer(
-    process.execPath,
-    [...args, String(SIZES.iterations), String(SIZES.messages)],
-    60_000,
-  );
-  process.kill(server.pid!, 'SIGTERM');
-  if (r.code !== 0) return `raw Node client failed (exit ${r.code}): ${r.err.trim().slice(-300)}`;
-  return JSON.parse(r.out) as Figures;
-}
-
 let sockets = 0;
 async function rawRows(): Promise<Row[]> {
   return [
     await row(
       'one node',
       'raw Node, Unix socket',
-      () => raw(`unix:${join(work, `raw-${++sockets}.sock`)}`),
+      () => runRaw(`unix:${join(work, `raw-${++sockets}.sock`)}`, undefined, SIZES),
       [2],
     ),
-    await row('two nodes', 'raw Node, TCP .70 <-> .71', () => raw(`tcp:${NODES[0]}:0`, NODES[1]), [2]),
+    await row(
+      'two nodes',
+      'raw Node, TCP .70 <-> .71',
+      () => runRaw(`tcp:${NODES[0]}:0`, NODES[1], SIZES),
+      [2],
+    ),
   ];
 }
 
