@@ -1,0 +1,61 @@
+// The peers of `npm run bench:mpi` (bench/mpi.ts) run and report figures: the raw Node floor
+// (bench/mpi-raw.ts) over a Unix socket and over TCP between 127.0.0.70 and 127.0.0.71, and Open
+// MPI's program (bench/mpi/pingpong.c) with shared memory on one node and over TCP across the two
+// loopback "nodes". Needs `npm run build` (the peers run from dist/); the Open MPI part needs
+// Debian's openmpi-bin and libopenmpi-dev. Every process is stopped by PID (stopRunning).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { prepareOpenMpi, runOpenMpi } from '../../bench/mpi-openmpi.js';
+import { type Figures, parseFigures, runRaw, stopRunning, which } from '../../bench/mpi-run.js';
+
+const work = mkdtempSync(join(tmpdir(), 'drover-bench-mpi-test-'));
+const SIZES = { iterations: 200, messages: 32, repeats: 2 };
+afterAll(() => {
+  stopRunning();
+  rmSync(work, { recursive: true, force: true });
+});
+
+function measured(f: Figures | string): Figures {
+  if (typeof f === 'string') throw new Error(f);
+  return f;
+}
+
+describe('bench:mpi', () => {
+  it('reads the figures of a run, also from lines with a rank prefix', () => {
+    expect(parseFigures('ranks 2\n[0] latency_us 12.5\nbandwidth_MBps 900.0\nallreduce_ms 3\n')).toEqual({
+      latencyUs: 12.5,
+      bandwidthMBps: 900,
+      allreduceMs: 3,
+      allreduceCheck: undefined,
+    });
+  });
+
+  it('measures the raw Node floor over a Unix socket and over TCP between two loopback addresses', async () => {
+    for (const [address, local] of [
+      [`unix:${join(work, 'raw.sock')}`, undefined],
+      ['tcp:127.0.0.70:0', '127.0.0.71'],
+    ] as const) {
+      const f = measured(await runRaw(address, local, SIZES));
+      expect(f.latencyUs).toBeGreaterThan(0);
+      expect(f.bandwidthMBps).toBeGreaterThan(0);
+    }
+  });
+
+  it.skipIf(!which('mpicc') || !which('mpirun'))(
+    "builds Open MPI's program and runs it with shared memory and across two loopback nodes",
+    async () => {
+      const o = await prepareOpenMpi(work);
+      if (typeof o === 'string') throw new Error(o);
+      const shm = measured(await runOpenMpi(o, 'shm', 2, SIZES));
+      expect(shm.latencyUs).toBeGreaterThan(0);
+      expect(shm.bandwidthMBps).toBeGreaterThan(0);
+      // the last element of the sum of rank + i·1e-6 over ranks 0 and 1
+      expect(shm.allreduceCheck).toBeCloseTo(1 + 2 * 1048575e-6, 6);
+      const two = measured(await runOpenMpi(o, 'two-nodes', 4, SIZES));
+      expect(two.latencyUs).toBeUndefined(); // 4 ranks: the allreduce alone
+      expect(two.allreduceCheck).toBeCloseTo(6 + 4 * 1048575e-6, 6);
+    },
+  );
+});
