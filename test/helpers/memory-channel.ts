@@ -79,7 +79,7 @@ export class MemoryWorld {
     this.messages++;
     return new Promise((resolve) => {
       const env: Envelope = { bytes, taken: () => this.opts.rendezvous && resolve() };
-      setImmediate(() => {
+      queueMicrotask(() => {
         const w = this.waiting.get(key)?.shift();
         if (w) w(env);
         else this.listAt(this.queues, key).push(env);
@@ -101,4 +101,38 @@ export class MemoryWorld {
       else this.listAt(this.waiting, key).push(take);
     });
   }
+}
+
+/** Every typed array kind the collectives and reduction operations support. */
+export const TYPED_KINDS = [
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+] as const;
+export type TypedKind = (typeof TYPED_KINDS)[number];
+
+/** A typed array of `kind` from plain numbers (converted to BigInt for the 64-bit integer kinds). */
+export function typed(kind: TypedKind, values: number[]): InstanceType<TypedKind> {
+  if (kind === BigInt64Array || kind === BigUint64Array)
+    return kind.from(values.map((v) => BigInt(Math.trunc(v))) as bigint[]);
+  return (kind as Float64ArrayConstructor).from(values) as InstanceType<TypedKind>;
+}
+
+/** The bytes of a typed array, for comparisons that see -0, NaN payloads and every bit. */
+export function bytes(a: ArrayBufferView): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** Same kind and the same bytes (every bit, -0 and NaN payloads included). */
+export function sameBits(a: ArrayBufferView | undefined, b: ArrayBufferView | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.constructor === b.constructor && Buffer.from(bytes(a)).equals(bytes(b));
 }
