@@ -13,7 +13,12 @@ import { alltoallExchange } from './collectives/pairwise-exchange.js';
 import { scanDoubling } from './collectives/prefix-scan.js';
 import { allreduceRabenseifner, reduceRabenseifner, splittable } from './collectives/rabenseifner.js';
 import { allreduceDoubling, reduceBinomial } from './collectives/reduction-trees.js';
-import { gatherBinomial, gathervLinear, scatterBinomial, scattervLinear } from './collectives/rooted-blocks.js';
+import {
+  gatherBinomial,
+  gathervLinear,
+  scatterBinomial,
+  scattervLinear,
+} from './collectives/rooted-blocks.js';
 import { copyOf, type Data, kindCode, type TypedArray } from './collectives/typed-bytes.js';
 import { Op } from './reduce-ops.js';
 
@@ -23,7 +28,8 @@ function checkRoot(ch: Channel, root: number, what: string): void {
 }
 
 function checkData(data: unknown, what: string): asserts data is Data {
-  if (!ArrayBuffer.isView(data)) throw new TypeError(`${what} moves typed arrays or DataViews, not ${typeof data}`);
+  if (!ArrayBuffer.isView(data))
+    throw new TypeError(`${what} moves typed arrays or DataViews, not ${typeof data}`);
   kindCode(data as Data);
 }
 
@@ -40,7 +46,9 @@ function checkChunks(ch: Channel, chunks: unknown, what: string, same: boolean):
   const first = chunks[0] as Data;
   for (const c of chunks as Data[]) {
     if (kindCode(c) !== kindCode(first))
-      throw new TypeError(`${what}: every chunk must be of one kind (${first.constructor.name} and ${c.constructor.name})`);
+      throw new TypeError(
+        `${what}: every chunk must be of one kind (${first.constructor.name} and ${c.constructor.name})`,
+      );
     if (same && c.byteLength !== first.byteLength)
       throw new RangeError(`${what}: chunks of ${first.byteLength} and ${c.byteLength} bytes (use ${what}v)`);
   }
@@ -59,7 +67,12 @@ export async function bcast<T extends Data>(ch: Channel, data: T | undefined, ro
 }
 
 /** data(0) ∘ … ∘ data(p-1) on the root, undefined elsewhere. */
-export async function reduce<T extends TypedArray>(ch: Channel, data: T, op: Op, root: number): Promise<T | undefined> {
+export async function reduce<T extends TypedArray>(
+  ch: Channel,
+  data: T,
+  op: Op,
+  root: number,
+): Promise<T | undefined> {
   checkRoot(ch, root, 'reduce');
   checkReduction(data, op, 'reduce');
   if (ch.size === 1) return copyOf(data);
@@ -104,14 +117,22 @@ export async function gatherv<T extends Data>(ch: Channel, data: T, root: number
 }
 
 /** Chunk r of the root's `chunks` (one per rank, one length) on rank r; others pass undefined. */
-export async function scatter<T extends Data>(ch: Channel, chunks: T[] | undefined, root: number): Promise<T> {
+export async function scatter<T extends Data>(
+  ch: Channel,
+  chunks: T[] | undefined,
+  root: number,
+): Promise<T> {
   checkRoot(ch, root, 'scatter');
   if (ch.rank === root) checkChunks(ch, chunks, 'scatter', true);
   return scatterBinomial(ch, chunks, root);
 }
 
 /** As scatter, the lengths may differ. */
-export async function scatterv<T extends Data>(ch: Channel, chunks: T[] | undefined, root: number): Promise<T> {
+export async function scatterv<T extends Data>(
+  ch: Channel,
+  chunks: T[] | undefined,
+  root: number,
+): Promise<T> {
   checkRoot(ch, root, 'scatterv');
   if (ch.rank === root) checkChunks(ch, chunks, 'scatterv', false);
   return scattervLinear(ch, chunks, root);

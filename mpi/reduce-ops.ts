@@ -42,8 +42,7 @@ export class Op {
 
   /** Throws a clear error if this operation is not defined on `data`. */
   check(data: unknown): void {
-    if (!isTypedArray(data))
-      throw new TypeError(`${this.name} reduces typed arrays, not ${describe(data)}`);
+    if (!isTypedArray(data)) throw new TypeError(`${this.name} reduces typed arrays, not ${describe(data)}`);
     const k = this.kernels;
     if (k?.integerOnly && isFloat(data))
       throw new TypeError(
@@ -63,14 +62,16 @@ export class Op {
           `${inoutvec.constructor.name}(${inoutvec.length}): every rank must give the same kind and length`,
       );
     const k = this.kernels;
-    if (!k) return this.fn!(invec, inoutvec);
-    if (k.f64 && inoutvec instanceof Float64Array) return k.f64(invec as Float64Array, inoutvec);
-    if (inoutvec instanceof BigInt64Array || inoutvec instanceof BigUint64Array)
-      return k.big(invec as BigIntArray, inoutvec);
-    if (k.integerOnly && isFloat(inoutvec)) this.check(inoutvec);
-    if (k.i32 && (inoutvec instanceof Int32Array || inoutvec instanceof Uint32Array))
-      return k.i32(invec as Int32Array, inoutvec);
-    k.num(invec as NumberArray, inoutvec);
+    if (!k) this.fn!(invec, inoutvec);
+    else if (k.f64 && inoutvec instanceof Float64Array) k.f64(invec as Float64Array, inoutvec);
+    else if (inoutvec instanceof BigInt64Array || inoutvec instanceof BigUint64Array)
+      k.big(invec as BigIntArray, inoutvec);
+    else if (k.i32 && (inoutvec instanceof Int32Array || inoutvec instanceof Uint32Array))
+      k.i32(invec as Int32Array, inoutvec);
+    else {
+      if (k.integerOnly && isFloat(inoutvec)) this.check(inoutvec);
+      k.num(invec as NumberArray, inoutvec);
+    }
   }
 }
 

@@ -33,7 +33,8 @@ export async function allgathervRing<T extends Data>(ch: Channel, data: T, sameL
   await ringAllgather(ch, ring, {
     get: (i) => parts[i]!,
     put: (i, bytes) => {
-      if (sameLength && bytes.byteLength !== data.byteLength) throw lengthError(bytes.byteLength, data.byteLength);
+      if (sameLength && bytes.byteLength !== data.byteLength)
+        throw lengthError(bytes.byteLength, data.byteLength);
       parts[i] = bytes;
     },
   });

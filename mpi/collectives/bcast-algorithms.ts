@@ -6,7 +6,16 @@
 import type { Channel } from '../channel.js';
 import { type Blocks, doublingAllgather, ringAllgather } from './block-exchange.js';
 import { isPowerOfTwo, THRESHOLDS } from './mpich-thresholds.js';
-import { bytesOf, type Data, framed, header, kindCode, readHeader, unframe, viewKind } from './typed-bytes.js';
+import {
+  bytesOf,
+  type Data,
+  framed,
+  header,
+  kindCode,
+  readHeader,
+  unframe,
+  viewKind,
+} from './typed-bytes.js';
 
 const TAG_TREE = 0;
 const TAG_SCATTER = 1;
@@ -45,7 +54,11 @@ async function binomialTree(ch: Channel, root: number, msg: Uint8Array | undefin
   return msg!;
 }
 
-export async function bcastAlgorithms<T extends Data>(ch: Channel, data: T | undefined, root: number): Promise<T> {
+export async function bcastAlgorithms<T extends Data>(
+  ch: Channel,
+  data: T | undefined,
+  root: number,
+): Promise<T> {
   let msg: Uint8Array | undefined;
   let alg: Alg = Alg.Binomial;
   if (ch.rank === root) {
@@ -83,7 +96,8 @@ async function scatterAllgather(ch: Channel, root: number, buf: Uint8Array, alg:
   const sends: Promise<void>[] = [];
   for (mask >>= 1; mask > 0; mask >>= 1) {
     const child = vrank + mask;
-    if (child < size) sends.push(ch.send(real(child), TAG_SCATTER, buf.subarray(at(child), at(child + mask))));
+    if (child < size)
+      sends.push(ch.send(real(child), TAG_SCATTER, buf.subarray(at(child), at(child + mask))));
   }
   await Promise.all(sends);
   const ring = { vrank, real, tag: TAG_ALLGATHER, skipZero: true };

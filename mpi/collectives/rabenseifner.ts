@@ -35,14 +35,20 @@ function segments(length: number, unit: number, pof2: number): Segments {
   return { at: (i) => unit * (i * q + Math.min(i, r)), before: [], lo: 0, hi: pof2 };
 }
 
-async function reduceScatter<T extends TypedArray>(ch: Channel, f: Folded<T>, op: Op, s: Segments): Promise<void> {
+async function reduceScatter<T extends TypedArray>(
+  ch: Channel,
+  f: Folded<T>,
+  op: Op,
+  s: Segments,
+): Promise<void> {
   const buf = f.buf;
   for (let mask = 1; mask < f.pof2; mask <<= 1) {
     const newdst = f.newrank ^ mask;
     const dst = f.real(newdst);
     const mid = s.lo + (s.hi - s.lo) / 2;
     s.before.push([s.lo, s.hi]);
-    const [keepLo, keepHi, sendLo, sendHi] = f.newrank < newdst ? [s.lo, mid, mid, s.hi] : [mid, s.hi, s.lo, mid];
+    const [keepLo, keepHi, sendLo, sendHi] =
+      f.newrank < newdst ? [s.lo, mid, mid, s.hi] : [mid, s.hi, s.lo, mid];
     const out = buf.subarray(s.at(sendLo), s.at(sendHi));
     const [, bytes] = await Promise.all([ch.send(dst, TAG_HALVING, out), ch.recv(dst, TAG_HALVING)]);
     const mine = buf.subarray(s.at(keepLo), s.at(keepHi)) as T;
@@ -53,7 +59,12 @@ async function reduceScatter<T extends TypedArray>(ch: Channel, f: Folded<T>, op
 }
 
 /** Undo the halving step by step; `toRoot` stops a rank once it has sent to the side of new rank 0. */
-async function regather<T extends TypedArray>(ch: Channel, f: Folded<T>, s: Segments, toRoot: boolean): Promise<void> {
+async function regather<T extends TypedArray>(
+  ch: Channel,
+  f: Folded<T>,
+  s: Segments,
+  toRoot: boolean,
+): Promise<void> {
   const buf = f.buf;
   for (let k = s.before.length - 1; k >= 0; k--) {
     const mask = 1 << k;
@@ -69,7 +80,9 @@ async function regather<T extends TypedArray>(ch: Channel, f: Folded<T>, s: Segm
     if (!receiving) return;
     const size = buf.BYTES_PER_ELEMENT;
     if (bytes!.byteLength !== (s.at(ohi) - s.at(olo)) * size)
-      throw new RangeError(`allreduce: rank ${dst} sent a segment of ${bytes!.byteLength} bytes, not the expected size`);
+      throw new RangeError(
+        `allreduce: rank ${dst} sent a segment of ${bytes!.byteLength} bytes, not the expected size`,
+      );
     bytesOf(buf).set(bytes!, s.at(olo) * size);
     s.lo = plo;
     s.hi = phi;

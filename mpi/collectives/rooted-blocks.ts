@@ -13,7 +13,11 @@ function subtree(rel: number, size: number): number {
   return rel === 0 ? size : Math.min(rel & -rel, size - rel);
 }
 
-export async function gatherBinomial<T extends Data>(ch: Channel, data: T, root: number): Promise<T[] | undefined> {
+export async function gatherBinomial<T extends Data>(
+  ch: Channel,
+  data: T,
+  root: number,
+): Promise<T[] | undefined> {
   const { rank, size } = ch;
   const n = data.byteLength;
   const rel = (rank - root + size) % size;
@@ -41,7 +45,11 @@ export async function gatherBinomial<T extends Data>(ch: Channel, data: T, root:
   return parts;
 }
 
-export async function gathervLinear<T extends Data>(ch: Channel, data: T, root: number): Promise<T[] | undefined> {
+export async function gathervLinear<T extends Data>(
+  ch: Channel,
+  data: T,
+  root: number,
+): Promise<T[] | undefined> {
   const { rank, size } = ch;
   if (rank !== root) {
     await ch.send(root, TAG_DATA, data);
@@ -53,7 +61,11 @@ export async function gathervLinear<T extends Data>(ch: Channel, data: T, root: 
   return parts.map((b) => viewLike(data, b));
 }
 
-export async function scatterBinomial<T extends Data>(ch: Channel, chunks: T[] | undefined, root: number): Promise<T> {
+export async function scatterBinomial<T extends Data>(
+  ch: Channel,
+  chunks: T[] | undefined,
+  root: number,
+): Promise<T> {
   const { rank, size } = ch;
   const rel = (rank - root + size) % size;
   let buf: Uint8Array;
@@ -84,7 +96,11 @@ export async function scatterBinomial<T extends Data>(ch: Channel, chunks: T[] |
   return viewKind(h.kind, rel === 0 ? mine.slice() : mine) as T;
 }
 
-export async function scattervLinear<T extends Data>(ch: Channel, chunks: T[] | undefined, root: number): Promise<T> {
+export async function scattervLinear<T extends Data>(
+  ch: Channel,
+  chunks: T[] | undefined,
+  root: number,
+): Promise<T> {
   const { rank, size } = ch;
   if (rank === root) {
     const sends: Promise<void>[] = [];

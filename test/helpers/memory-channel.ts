@@ -52,7 +52,10 @@ export class MemoryWorld {
 
   private listAt<V>(map: Map<string, V[]>, key: string): V[] {
     let list = map.get(key);
-    if (!list) map.set(key, (list = []));
+    if (!list) {
+      list = [];
+      map.set(key, list);
+    }
     return list;
   }
 

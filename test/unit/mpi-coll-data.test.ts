@@ -2,6 +2,7 @@
 // for 1 to 9 and 16 ranks and sizes on both sides of MPICH's thresholds, every typed array kind,
 // against what each rank must end up with.
 import { describe, expect, it } from 'vitest';
+import type { Data } from '../../mpi/collectives/typed-bytes.js';
 import {
   allgather,
   allgatherv,
@@ -13,8 +14,14 @@ import {
   scatter,
   scatterv,
 } from '../../mpi/collectives.js';
-import type { Data } from '../../mpi/collectives/typed-bytes.js';
-import { MemoryWorld, type MemoryWorldOptions, sameBits, TYPED_KINDS, type TypedKind, typed } from '../helpers/memory-channel.js';
+import {
+  MemoryWorld,
+  type MemoryWorldOptions,
+  sameBits,
+  TYPED_KINDS,
+  type TypedKind,
+  typed,
+} from '../helpers/memory-channel.js';
 
 const RANKS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 16];
 
@@ -26,7 +33,8 @@ function block(k: TypedKind, r: number, b: number, n: number): Data {
   if (!d) {
     const a = new Float64Array(n);
     for (let i = 0; i < n; i++) a[i] = (r * 31 + b * 7 + i) % 100;
-    made.set(key, (d = typed(k, [...a])));
+    d = typed(k, [...a]);
+    made.set(key, d);
   }
   return d;
 }
@@ -58,49 +66,77 @@ async function checkBcast(p: number, k: TypedKind, n: number, opts: MemoryWorldO
   for (const root of new Set([0, p - 1, p >> 1])) {
     const want = block(k, root, 0, n);
     const got = await world.run((ch) => bcast(ch, ch.rank === root ? want : undefined, root));
-    got.forEach((g, r) => expectBits(g, want, `rank ${r} of ${p}, root ${root}`));
+    for (const [r, g] of got.entries()) expectBits(g, want, `rank ${r} of ${p}, root ${root}`);
   }
   expect(world.undelivered()).toBe(0);
 }
 
-async function checkGathers(p: number, k: TypedKind, n: number, opts: MemoryWorldOptions = {}): Promise<void> {
+async function checkGathers(
+  p: number,
+  k: TypedKind,
+  n: number,
+  opts: MemoryWorldOptions = {},
+): Promise<void> {
   const world = new MemoryWorld(p, opts);
   const mine = (r: number) => block(k, r, 0, n);
   const root = p >> 1;
   const g = await world.run((ch) => gather(ch, mine(ch.rank), root));
-  g.forEach((parts, r) => expect(parts === undefined).toBe(r !== root));
-  g[root]!.forEach((part, s) => expectBits(part, mine(s), `gather from ${s}`));
+  for (const [r, parts] of g.entries()) expect(parts === undefined).toBe(r !== root);
+  for (const [s, part] of g[root]!.entries()) expectBits(part, mine(s), `gather from ${s}`);
   const all = await world.run((ch) => allgather(ch, mine(ch.rank)));
-  all.forEach((parts) => parts.forEach((part, s) => expectBits(part, mine(s), `allgather from ${s}`)));
-  const sc = await world.run((ch) => scatter(ch, ch.rank === root ? Array.from({ length: p }, (_, s) => block(k, root, s, n)) : undefined, root));
-  sc.forEach((part, r) => expectBits(part, block(k, root, r, n), `scatter to ${r}`));
-  const a2a = await world.run((ch) => alltoall(ch, Array.from({ length: p }, (_, s) => block(k, ch.rank, s, n))));
-  a2a.forEach((parts, r) => parts.forEach((part, s) => expectBits(part, block(k, s, r, n), `alltoall ${s}→${r}`)));
+  for (const parts of all)
+    for (const [s, part] of parts.entries()) expectBits(part, mine(s), `allgather from ${s}`);
+  const sc = await world.run((ch) =>
+    scatter(
+      ch,
+      ch.rank === root ? Array.from({ length: p }, (_, s) => block(k, root, s, n)) : undefined,
+      root,
+    ),
+  );
+  for (const [r, part] of sc.entries()) expectBits(part, block(k, root, r, n), `scatter to ${r}`);
+  const a2a = await world.run((ch) =>
+    alltoall(
+      ch,
+      Array.from({ length: p }, (_, s) => block(k, ch.rank, s, n)),
+    ),
+  );
+  for (const [r, parts] of a2a.entries())
+    for (const [s, part] of parts.entries()) expectBits(part, block(k, s, r, n), `alltoall ${s}→${r}`);
   expect(world.undelivered()).toBe(0);
 }
 
 async function checkVaried(p: number, k: TypedKind, n: number): Promise<void> {
   const world = new MemoryWorld(p);
-  const mine = (r: number) => block(k, r, 1, (r * n) % 7 + r);
+  const mine = (r: number) => block(k, r, 1, ((r * n) % 7) + r);
   const root = p - 1;
   const g = await world.run((ch) => gatherv(ch, mine(ch.rank), root));
-  g[root]!.forEach((part, s) => expectBits(part, mine(s), `gatherv from ${s}`));
+  for (const [s, part] of g[root]!.entries()) expectBits(part, mine(s), `gatherv from ${s}`);
   const all = await world.run((ch) => allgatherv(ch, mine(ch.rank)));
-  all.forEach((parts) => parts.forEach((part, s) => expectBits(part, mine(s), `allgatherv from ${s}`)));
-  const sc = await world.run((ch) => scatterv(ch, ch.rank === root ? Array.from({ length: p }, (_, s) => mine(s)) : undefined, root));
-  sc.forEach((part, r) => expectBits(part, mine(r), `scatterv to ${r}`));
-  const a2a = await world.run((ch) => alltoall(ch, Array.from({ length: p }, (_, s) => block(k, ch.rank, s, s + ch.rank))));
-  a2a.forEach((parts, r) => parts.forEach((part, s) => expectBits(part, block(k, s, r, r + s), `alltoallv ${s}→${r}`)));
+  for (const parts of all)
+    for (const [s, part] of parts.entries()) expectBits(part, mine(s), `allgatherv from ${s}`);
+  const sc = await world.run((ch) =>
+    scatterv(ch, ch.rank === root ? Array.from({ length: p }, (_, s) => mine(s)) : undefined, root),
+  );
+  for (const [r, part] of sc.entries()) expectBits(part, mine(r), `scatterv to ${r}`);
+  const a2a = await world.run((ch) =>
+    alltoall(
+      ch,
+      Array.from({ length: p }, (_, s) => block(k, ch.rank, s, s + ch.rank)),
+    ),
+  );
+  for (const [r, parts] of a2a.entries())
+    for (const [s, part] of parts.entries()) expectBits(part, block(k, s, r, r + s), `alltoallv ${s}→${r}`);
   expect(world.undelivered()).toBe(0);
 }
 
 describe('bcast, gather, scatter, allgather and alltoall', () => {
   it.each(TYPED_KINDS)('carry %o of short lengths for 1 to 9 and 16 ranks', async (k) => {
-    for (const p of RANKS) for (const n of SHORT) {
-      await checkBcast(p, k, n);
-      await checkGathers(p, k, n);
-      await checkVaried(p, k, n);
-    }
+    for (const p of RANKS)
+      for (const n of SHORT) {
+        await checkBcast(p, k, n);
+        await checkGathers(p, k, n);
+        await checkVaried(p, k, n);
+      }
   });
 
   it.each(LONG_BYTES)('carry long data (%i bytes per rank) past every size threshold', async (nbytes) => {
@@ -118,14 +154,19 @@ describe('bcast, gather, scatter, allgather and alltoall', () => {
     const world = new MemoryWorld(3);
     const got = await world.run((ch) => bcast(ch, ch.rank === 1 ? Buffer.from('hello') : undefined, 1));
     for (const g of got) expect(Buffer.from(g).toString()).toBe('hello');
-    const dv = await world.run((ch) => bcast(ch, ch.rank === 0 ? new DataView(new Uint8Array([1, 2, 3]).buffer) : undefined, 0));
+    const dv = await world.run((ch) =>
+      bcast(ch, ch.rank === 0 ? new DataView(new Uint8Array([1, 2, 3]).buffer) : undefined, 0),
+    );
     for (const g of dv) expect(g).toBeInstanceOf(DataView);
     expect(dv[2]!.getUint8(2)).toBe(3);
   });
 });
 
 describe('on harsh transports', () => {
-  it.each([{ rendezvous: true }, { misalign: true }])('never rely on buffering or alignment (%o)', async (opts) => {
+  it.each([
+    { rendezvous: true },
+    { misalign: true },
+  ])('never rely on buffering or alignment (%o)', async (opts) => {
     for (const p of [3, 8, 9]) {
       await checkBcast(p, Float64Array, 2000, opts);
       await checkBcast(p, BigInt64Array, 3, opts);

@@ -2,9 +2,9 @@
 // built-in operation, for 1 to 8 and 16 ranks and lengths on both sides of MPICH's thresholds,
 // against a sequential reduction in rank order.
 import { describe, expect, it } from 'vitest';
-import { allreduce, exscan, reduce, scan } from '../../mpi/collectives.js';
 import { THRESHOLDS } from '../../mpi/collectives/mpich-thresholds.js';
 import type { TypedArray } from '../../mpi/collectives/typed-bytes.js';
+import { allreduce, exscan, reduce, scan } from '../../mpi/collectives.js';
 import {
   BAND,
   BOR,
@@ -68,11 +68,11 @@ async function checkAll(k: TypedKind, o: Op, p: number, n: number): Promise<void
   for (const got of all) expectBits(got, prefix[p - 1]);
   const root = (n + p) % p;
   const red = await world.run((ch) => reduce(ch, data[ch.rank]!, o, root));
-  red.forEach((got, r) => expectBits(got, r === root ? prefix[p - 1] : undefined));
+  for (const [r, got] of red.entries()) expectBits(got, r === root ? prefix[p - 1] : undefined);
   const sc = await world.run((ch) => scan(ch, data[ch.rank]!, o));
-  sc.forEach((got, r) => expectBits(got, prefix[r]));
+  for (const [r, got] of sc.entries()) expectBits(got, prefix[r]);
   const ex = await world.run((ch) => exscan(ch, data[ch.rank]!, o));
-  ex.forEach((got, r) => expectBits(got, prefix[r - 1]));
+  for (const [r, got] of ex.entries()) expectBits(got, prefix[r - 1]);
   for (let r = 0; r < p; r++) expectBits(data[r], typed(k, contribution(o, r, n)));
   expect(world.undelivered()).toBe(0);
 }

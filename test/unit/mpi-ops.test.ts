@@ -45,9 +45,12 @@ const zero = (k: TypedKind): V => (isBig(k) ? 0n : 0);
 
 /** Values that reach each kind's edges: zero, small ones of both signs, the extremes. */
 function values(k: TypedKind, seed: number): number[] {
-  const edges = isFloat(k) ? [-0, 1e300, -1e-300, Number.POSITIVE_INFINITY, 0.1] : [-128, 127, 255, 65535, -1];
+  const edges = isFloat(k)
+    ? [-0, 1e300, -1e-300, Number.POSITIVE_INFINITY, 0.1]
+    : [-128, 127, 255, 65535, -1];
   const out: number[] = [];
-  for (let i = 0; i < 64; i++) out.push(i % 9 === 0 ? edges[(i + seed) % edges.length]! : ((i * 37 + seed * 11) % 41) - 20);
+  for (let i = 0; i < 64; i++)
+    out.push(i % 9 === 0 ? edges[(i + seed) % edges.length]! : ((i * 37 + seed * 11) % 41) - 20);
   return out;
 }
 
@@ -77,7 +80,9 @@ describe('the built-in reduction operations', () => {
 
   it('refuses vectors of different lengths or kinds, and what is not a typed array', () => {
     expect(() => SUM.apply(new Float64Array(2), new Float64Array(3))).toThrow(/same kind and length/);
-    expect(() => SUM.apply(new Int32Array(2), new Float64Array(2))).toThrow(/Int32Array\(2\) with a Float64Array/);
+    expect(() => SUM.apply(new Int32Array(2), new Float64Array(2))).toThrow(
+      /Int32Array\(2\) with a Float64Array/,
+    );
     expect(() => SUM.check([1, 2])).toThrow(/SUM reduces typed arrays, not a Array/);
     expect(() => SUM.check(new DataView(new ArrayBuffer(8)))).toThrow(/not a DataView/);
   });
@@ -96,7 +101,9 @@ describe('MINLOC and MAXLOC', () => {
   });
 
   it('needs whole pairs', () => {
-    expect(() => MINLOC.check(new Float64Array(3))).toThrow(/interleaved \(value, index\) pairs: an even length, not 3/);
+    expect(() => MINLOC.check(new Float64Array(3))).toThrow(
+      /interleaved \(value, index\) pairs: an even length, not 3/,
+    );
   });
 });
 
