@@ -19,7 +19,7 @@ import {
   scatterBinomial,
   scattervLinear,
 } from './collectives/rooted-blocks.js';
-import { copyOf, type Data, kindCode, type TypedArray } from './collectives/typed-bytes.js';
+import { copyOf, type Data, kindCode, type Meta, type TypedArray } from './collectives/typed-bytes.js';
 import { Op } from './reduce-ops.js';
 
 function checkRoot(ch: Channel, root: number, what: string): void {
@@ -58,12 +58,21 @@ export async function barrier(ch: Channel): Promise<void> {
   await disseminationBarrier(ch);
 }
 
-/** The root's `data` on every rank (other ranks pass undefined and learn kind and length). */
-export async function bcast<T extends Data>(ch: Channel, data: T | undefined, root: number): Promise<T> {
+/**
+ * The root's `data` on every rank (other ranks pass undefined and learn kind and length). The
+ * root's `meta.mark` (0..255) reaches the others' `meta`, for callers that need to say more (e.g.
+ * that the bytes are a serialized value); so with scatter and scatterv.
+ */
+export async function bcast<T extends Data>(
+  ch: Channel,
+  data: T | undefined,
+  root: number,
+  meta?: Meta,
+): Promise<T> {
   checkRoot(ch, root, 'bcast');
   if (ch.rank === root) checkData(data, 'bcast');
   if (ch.size === 1) return data!;
-  return bcastAlgorithms(ch, data, root);
+  return bcastAlgorithms(ch, data, root, meta);
 }
 
 /** data(0) ∘ … ∘ data(p-1) on the root, undefined elsewhere. */
@@ -121,10 +130,11 @@ export async function scatter<T extends Data>(
   ch: Channel,
   chunks: T[] | undefined,
   root: number,
+  meta?: Meta,
 ): Promise<T> {
   checkRoot(ch, root, 'scatter');
   if (ch.rank === root) checkChunks(ch, chunks, 'scatter', true);
-  return scatterBinomial(ch, chunks, root);
+  return scatterBinomial(ch, chunks, root, meta);
 }
 
 /** As scatter, the lengths may differ. */
@@ -132,10 +142,11 @@ export async function scatterv<T extends Data>(
   ch: Channel,
   chunks: T[] | undefined,
   root: number,
+  meta?: Meta,
 ): Promise<T> {
   checkRoot(ch, root, 'scatterv');
   if (ch.rank === root) checkChunks(ch, chunks, 'scatterv', false);
-  return scattervLinear(ch, chunks, root);
+  return scattervLinear(ch, chunks, root, meta);
 }
 
 /** Every rank's data (all of one length) on every rank, by rank. */

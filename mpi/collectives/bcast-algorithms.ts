@@ -12,6 +12,7 @@ import {
   framed,
   header,
   kindCode,
+  type Meta,
   readHeader,
   unframe,
   viewKind,
@@ -58,6 +59,7 @@ export async function bcastAlgorithms<T extends Data>(
   ch: Channel,
   data: T | undefined,
   root: number,
+  meta?: Meta,
 ): Promise<T> {
   let msg: Uint8Array | undefined;
   let alg: Alg = Alg.Binomial;
@@ -65,11 +67,13 @@ export async function bcastAlgorithms<T extends Data>(
     const bytes = bytesOf(data!);
     alg = chooseAlg(bytes.byteLength, ch.size);
     const kind = kindCode(data!);
-    msg = alg === Alg.Binomial ? framed(kind, alg, bytes) : header(kind, alg, bytes.byteLength);
+    const mark = meta?.mark ?? 0;
+    msg = alg === Alg.Binomial ? framed(kind, alg, bytes, mark) : header(kind, alg, bytes.byteLength, mark);
   }
   msg = await binomialTree(ch, root, msg);
   if (ch.rank === root && alg === Alg.Binomial) return data!;
   const h = readHeader(msg);
+  if (meta) meta.mark = h.mark;
   if (h.alg === Alg.Binomial) return viewKind(h.kind, unframe(msg)) as T;
   const buf = ch.rank === root ? bytesOf(data!) : new Uint8Array(h.count);
   await scatterAllgather(ch, root, buf, h.alg as Alg);

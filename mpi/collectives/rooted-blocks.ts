@@ -3,7 +3,16 @@
 // message), linear when lengths vary (gatherv, scatterv). Scatter's receivers learn the data's
 // kind and block length from a small header sent ahead of the blocks.
 import type { Channel } from '../channel.js';
-import { bytesOf, type Data, header, kindCode, readHeader, viewKind, viewLike } from './typed-bytes.js';
+import {
+  bytesOf,
+  type Data,
+  header,
+  kindCode,
+  type Meta,
+  readHeader,
+  viewKind,
+  viewLike,
+} from './typed-bytes.js';
 
 const TAG_HEAD = 0;
 const TAG_DATA = 1;
@@ -65,6 +74,7 @@ export async function scatterBinomial<T extends Data>(
   ch: Channel,
   chunks: T[] | undefined,
   root: number,
+  meta?: Meta,
 ): Promise<T> {
   const { rank, size } = ch;
   const rel = (rank - root + size) % size;
@@ -75,7 +85,7 @@ export async function scatterBinomial<T extends Data>(
     const n = chunks![0]!.byteLength;
     buf = new Uint8Array(n * size);
     for (let v = 0; v < size; v++) buf.set(bytesOf(chunks![(v + root) % size]!), v * n);
-    head = header(kindCode(chunks![0]!), 0, n);
+    head = header(kindCode(chunks![0]!), 0, n, meta?.mark);
     while (mask < size) mask <<= 1;
   } else {
     mask = rel & -rel;
@@ -84,6 +94,7 @@ export async function scatterBinomial<T extends Data>(
     buf = await ch.recv(parent, TAG_DATA);
   }
   const h = readHeader(head);
+  if (meta) meta.mark = h.mark;
   const sends: Promise<void>[] = [];
   for (mask >>= 1; mask > 0; mask >>= 1) {
     if (rel + mask >= size) continue;
@@ -100,6 +111,7 @@ export async function scattervLinear<T extends Data>(
   ch: Channel,
   chunks: T[] | undefined,
   root: number,
+  meta?: Meta,
 ): Promise<T> {
   const { rank, size } = ch;
   if (rank === root) {
@@ -107,12 +119,16 @@ export async function scattervLinear<T extends Data>(
     for (let r = 0; r < size; r++) {
       if (r === rank) continue;
       const c = chunks![r]!;
-      sends.push(ch.send(r, TAG_HEAD, header(kindCode(c), 0, c.byteLength)), ch.send(r, TAG_DATA, c));
+      sends.push(
+        ch.send(r, TAG_HEAD, header(kindCode(c), 0, c.byteLength, meta?.mark)),
+        ch.send(r, TAG_DATA, c),
+      );
     }
     await Promise.all(sends);
     const mine = chunks![rank]!;
     return viewLike(mine, bytesOf(mine).slice());
   }
   const h = readHeader(await ch.recv(root, TAG_HEAD));
+  if (meta) meta.mark = h.mark;
   return viewKind(h.kind, await ch.recv(root, TAG_DATA)) as T;
 }

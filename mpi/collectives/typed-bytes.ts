@@ -90,34 +90,52 @@ export function copyOf<T extends Data>(data: T): T {
   return viewLike(data, bytesOf(data).slice());
 }
 
-/** A fresh zeroed array of `data`'s kind with `bytes` bytes. */
-export function allocLike<T extends Data>(data: T, bytes: number): T {
-  return viewLike(data, new Uint8Array(bytes));
+/** The parts (of one kind) one after the other in a new array, e.g. a gather's result as MPI gives it. */
+export function concat<T extends Data>(parts: T[]): T {
+  if (parts.length === 0) throw new RangeError('concat: no parts');
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(bytesOf(p), at);
+    at += p.byteLength;
+  }
+  return viewLike(parts[0]!, out);
 }
 
 const HEADER_BYTES = 16;
 
-/** A 16-byte header (keeps 8-byte alignment of what follows): kind, algorithm, a byte count. */
-export function header(kind: number, alg: number, count: number): Uint8Array {
+/**
+ * What the root of a bcast or scatter tells the other ranks besides the data: a mark of its
+ * caller's (0..255; e.g. "these bytes are a serialized value"), set by the root, read by the rest.
+ */
+export interface Meta {
+  mark: number;
+}
+
+/** A 16-byte header (keeps 8-byte alignment of what follows): kind, algorithm, mark, a byte count. */
+export function header(kind: number, alg: number, count: number, mark = 0): Uint8Array {
+  if (!Number.isInteger(mark) || mark < 0 || mark > 255)
+    throw new RangeError(`a mark is 0..255, not ${mark}`);
   const h = new Uint8Array(HEADER_BYTES);
   const dv = new DataView(h.buffer);
   dv.setUint8(0, kind);
   dv.setUint8(1, alg);
+  dv.setUint8(2, mark);
   dv.setFloat64(8, count, true);
   return h;
 }
 
-export function readHeader(bytes: Uint8Array): { kind: number; alg: number; count: number } {
+export function readHeader(bytes: Uint8Array): { kind: number; alg: number; count: number; mark: number } {
   if (bytes.byteLength < HEADER_BYTES)
     throw new RangeError(`a collective header of ${bytes.byteLength} bytes (expected ${HEADER_BYTES})`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, HEADER_BYTES);
-  return { kind: dv.getUint8(0), alg: dv.getUint8(1), count: dv.getFloat64(8, true) };
+  return { kind: dv.getUint8(0), alg: dv.getUint8(1), mark: dv.getUint8(2), count: dv.getFloat64(8, true) };
 }
 
 /** `payload` with a header in front (one copy; used for small messages only). */
-export function framed(kind: number, alg: number, payload: Uint8Array): Uint8Array {
+export function framed(kind: number, alg: number, payload: Uint8Array, mark = 0): Uint8Array {
   const out = new Uint8Array(HEADER_BYTES + payload.byteLength);
-  out.set(header(kind, alg, payload.byteLength));
+  out.set(header(kind, alg, payload.byteLength, mark));
   out.set(payload, HEADER_BYTES);
   return out;
 }

@@ -2,7 +2,7 @@
 // for 1 to 9 and 16 ranks and sizes on both sides of MPICH's thresholds, every typed array kind,
 // against what each rank must end up with.
 import { describe, expect, it } from 'vitest';
-import type { Data } from '../../mpi/collectives/typed-bytes.js';
+import { concat, type Data } from '../../mpi/collectives/typed-bytes.js';
 import {
   allgather,
   allgatherv,
@@ -159,6 +159,32 @@ describe('bcast, gather, scatter, allgather and alltoall', () => {
     );
     for (const g of dv) expect(g).toBeInstanceOf(DataView);
     expect(dv[2]!.getUint8(2)).toBe(3);
+  });
+});
+
+describe("the root's mark", () => {
+  it('reaches every rank with bcast (short and long), scatter and scatterv', async () => {
+    const world = new MemoryWorld(9);
+    for (const n of [3, 20_000]) {
+      const metas = world.channels.map((ch) => ({ mark: ch.rank === 2 ? 7 : 0 }));
+      await world.run((ch) => bcast(ch, ch.rank === 2 ? new Uint8Array(n) : undefined, 2, metas[ch.rank]));
+      expect(metas.map((m) => m.mark)).toEqual(Array(9).fill(7));
+    }
+    for (const fn of [scatter, scatterv]) {
+      const metas = world.channels.map((ch) => ({ mark: ch.rank === 4 ? 200 : 0 }));
+      const chunks = Array.from({ length: 9 }, () => new Uint8Array(2));
+      await world.run((ch) => fn(ch, ch.rank === 4 ? chunks : undefined, 4, metas[ch.rank]));
+      expect(metas.map((m) => m.mark)).toEqual(Array(9).fill(200));
+    }
+    const ch = world.channels[0]!;
+    await expect(bcast(ch, new Uint8Array(1), 0, { mark: 256 })).rejects.toThrow(/a mark is 0..255, not 256/);
+  });
+
+  it('concat puts the parts of a gather one after the other, as MPI gives them', async () => {
+    const got = await new MemoryWorld(3).run((ch) =>
+      gatherv(ch, new Int16Array(ch.rank + 1).fill(ch.rank), 0),
+    );
+    expect(concat(got[0]!)).toEqual(new Int16Array([0, 1, 1, 2, 2, 2]));
   });
 });
 
