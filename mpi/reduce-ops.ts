@@ -81,7 +81,8 @@ function isFloat(a: TypedArray): boolean {
 
 function describe(x: unknown): string {
   if (x === null || typeof x !== 'object') return String(x === null ? 'null' : typeof x);
-  return `a ${x.constructor?.name ?? 'object'}`;
+  const name = x.constructor?.name ?? 'object';
+  return `${/^[aeiou]/i.test(name) ? 'an' : 'a'} ${name}`;
 }
 
 // The loops are written out per operation (no per-element closure) so V8 can keep them tight.

@@ -83,7 +83,7 @@ describe('the built-in reduction operations', () => {
     expect(() => SUM.apply(new Int32Array(2), new Float64Array(2))).toThrow(
       /Int32Array\(2\) with a Float64Array/,
     );
-    expect(() => SUM.check([1, 2])).toThrow(/SUM reduces typed arrays, not a Array/);
+    expect(() => SUM.check([1, 2])).toThrow(/SUM reduces typed arrays, not an Array/);
     expect(() => SUM.check(new DataView(new ArrayBuffer(8)))).toThrow(/not a DataView/);
   });
 });
