@@ -2,6 +2,8 @@
 // and allreduce gives every rank the same bits even where floating point addition is far from
 // associative. Then the errors a bad call gets.
 import { describe, expect, it } from 'vitest';
+import type { Channel } from '../../mpi/channel.js';
+import { THRESHOLDS } from '../../mpi/collectives/mpich-thresholds.js';
 import { allgather, allreduce, bcast, exscan, reduce, scan, scatter } from '../../mpi/collectives.js';
 import { BAND, MAX, MIN, MINLOC, op, PROD, SUM } from '../../mpi/reduce-ops.js';
 import { bytes, MemoryWorld, sameBits } from '../helpers/memory-channel.js';
@@ -166,5 +168,46 @@ describe('bad calls get clear errors', () => {
     await expect(allreduce(ch, new Float64Array(2), ((a: number) => a) as never)).rejects.toThrow(
       /built-in op or op\(fn\)/,
     );
+  });
+});
+
+describe("MPICH's thresholds choose the algorithm", () => {
+  /** Messages one call sends in all, over a fresh world. */
+  async function messages(p: number, call: (ch: Channel) => Promise<unknown>): Promise<number> {
+    const world = new MemoryWorld(p);
+    await world.run(call);
+    return world.messages;
+  }
+  const t = THRESHOLDS;
+
+  it('allreduce and reduce: recursive doubling / binomial up to 2048 bytes, Rabenseifner above', async () => {
+    const at = (n: number) => (ch: Channel) => allreduce(ch, new Float64Array(n / 8), SUM);
+    expect(t.MPIR_CVAR_ALLREDUCE_SHORT_MSG_SIZE).toBe(2048);
+    expect(await messages(4, at(2048))).toBe(4 * 2);
+    expect(await messages(4, at(2056))).toBe(4 * 2 + 4 * 2);
+    expect(await messages(5, at(2056))).toBe(1 + 4 * 2 + 4 * 2 + 1);
+    const red = (n: number) => (ch: Channel) => reduce(ch, new Float64Array(n / 8), SUM, 1);
+    expect(await messages(4, red(2048))).toBe(3);
+    expect(await messages(4, red(2056))).toBe(4 * 2 + 3);
+  });
+
+  it('bcast: binomial below 12288 bytes or 8 ranks, then scatter + allgather', async () => {
+    const at = (n: number) => (ch: Channel) => bcast(ch, ch.rank === 0 ? new Uint8Array(n) : undefined, 0);
+    expect(await messages(7, at(1 << 20))).toBe(6);
+    expect(await messages(8, at(12287))).toBe(7);
+    // header, scatter, recursive doubling (nobody sends to the root)
+    expect(await messages(8, at(12288))).toBe(7 + 7 + (8 * 3 - 3));
+    // header, scatter, ring (nobody sends to the root)
+    expect(await messages(8, at(t.MPIR_CVAR_BCAST_LONG_MSG_SIZE))).toBe(7 + 7 + 7 * 7);
+    expect(await messages(9, at(12288))).toBe(8 + 8 + 8 * 8);
+  });
+
+  it('allgather: recursive doubling (2^k ranks), Bruck (short), ring (long)', async () => {
+    const at = (total: number, p: number) => (ch: Channel) =>
+      allgather(ch, new Uint8Array(Math.ceil(total / p)));
+    expect(await messages(8, at(8000, 8))).toBe(8 * 3);
+    expect(await messages(8, at(t.MPIR_CVAR_ALLGATHER_LONG_MSG_SIZE, 8))).toBe(8 * 7);
+    expect(await messages(7, at(7000, 7))).toBe(7 * 3);
+    expect(await messages(7, at(t.MPIR_CVAR_ALLGATHER_SHORT_MSG_SIZE, 7))).toBe(7 * 6);
   });
 });
