@@ -69,7 +69,8 @@ function view(ctor: DataCtor, bytes: Uint8Array): Data {
   if (bytes.byteLength % size !== 0)
     throw new RangeError(`${bytes.byteLength} bytes are not a whole number of ${ctor.name} elements`);
   let b = bytes;
-  if (b.byteOffset % size !== 0) b = b.slice();
+  // a copy (Buffer's own slice() would give a view of the same misaligned memory)
+  if (b.byteOffset % size !== 0) b = new Uint8Array(b);
   return new ctor(b.buffer, b.byteOffset, b.byteLength / size);
 }
 
