@@ -69,7 +69,8 @@ export class MemoryWorld {
   private copy(data: Payload): Uint8Array {
     const src = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     if (!this.opts.misalign) return src.slice();
-    const out = new Uint8Array(src.byteLength + 1).subarray(1);
+    // a Buffer at an odd offset, as the sockets deliver them
+    const out = Buffer.alloc(src.byteLength + 1).subarray(1);
     out.set(src);
     return out;
   }
