@@ -137,10 +137,30 @@ export class Engine {
     const frame = encodeFrame(outgoing(data), context, source, tag);
     const link = to.link ?? this.open(to);
     if (!link) return new Promise((done, fail) => to.backlog!.push({ frame, done, fail }));
-    if (link.write(frame) || (frame.length === 1 && !link.socket.writableNeedDrain)) return DONE;
-    return link.flushed().then(() => {
-      if (to.lost) throw new PeerLostError(to.rank, to.lost, this.foreign(to));
+    if (frame.length === 1) {
+      // the payload was copied: the caller may reuse its buffer; wait only while the socket is full
+      link.write(frame);
+      return link.socket.writableNeedDrain ? link.drain().then(() => this.check(to)) : DONE;
+    }
+    return new Promise((done, fail) => this.writeLarge(to, link, frame, done, fail));
+  }
+
+  /** A frame over the caller's own memory: complete once the socket has written it. */
+  private writeLarge(
+    to: Peer,
+    link: Link,
+    frame: Buffer[],
+    done: () => void,
+    fail: (e: Error) => void,
+  ): void {
+    link.write(frame, (error) => {
+      if (error || to.lost) fail(new PeerLostError(to.rank, to.lost ?? error!.message, this.foreign(to)));
+      else done();
     });
+  }
+
+  private check(to: Peer): void {
+    if (to.lost) throw new PeerLostError(to.rank, to.lost, this.foreign(to));
   }
 
   /** The peer's connection, opened now when its address is known, else looked up (then undefined). */
@@ -156,10 +176,7 @@ export class Engine {
         to.address = address;
         if (to.lost) return;
         const link = this.transport.open(to, address);
-        for (const b of to.backlog!) {
-          if (link.write(b.frame)) b.done();
-          else link.flushed().then(b.done);
-        }
+        for (const b of to.backlog!) this.writeLarge(to, link, b.frame, b.done, b.fail);
         to.link = link;
         to.backlog = undefined;
       },

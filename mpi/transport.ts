@@ -44,23 +44,23 @@ export class Link {
 
   constructor(readonly socket: Socket) {}
 
-  /** Writes a frame's buffers; true when the kernel took all of it already. */
-  write(buffers: Buffer[]): boolean {
+  /** Writes a frame's buffers; `done` runs once they have left the process (or failed). */
+  write(buffers: Buffer[], done?: (error?: Error | null) => void): void {
     const s = this.socket;
-    if (buffers.length === 1) s.write(buffers[0]!);
+    if (buffers.length === 1) s.write(buffers[0]!, done);
     else {
       s.cork();
-      for (const b of buffers) s.write(b);
+      for (let i = 0; i < buffers.length - 1; i++) s.write(buffers[i]!);
+      s.write(buffers[buffers.length - 1]!, done);
       s.uncork();
     }
-    return s.writableLength === 0;
   }
 
-  /** Resolves when what was written so far has left the process (or the connection is gone). */
-  flushed(): Promise<void> {
-    if (this.socket.writableLength === 0 || this.socket.destroyed) return Promise.resolve();
+  /** Resolves once the socket's queue is below its high-water mark again (or the connection is gone). */
+  drain(): Promise<void> {
+    if (!this.socket.writableNeedDrain || this.socket.destroyed) return Promise.resolve();
     return new Promise((resolve) => {
-      if (this.drainWaiters.push(resolve) === 1) this.socket.once('drain', () => this.drained());
+      this.drainWaiters.push(resolve);
     });
   }
 
