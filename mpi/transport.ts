@@ -133,7 +133,8 @@ export class Transport {
     if (sameNode) socket = connect({ path: address.unix! });
     else if (address.tcp) {
       const m = /^\[?(.*?)\]?:(\d+)$/.exec(address.tcp)!;
-      socket = connect({ host: m[1]!, port: Number(m[2]), noDelay: true });
+      socket = connect({ host: m[1]!, port: Number(m[2]) });
+      socket.setNoDelay(true);
     } else
       throw new Error(`drover/mpi: rank ${peer.rank} has no address reachable from node ${this.self.node}`);
     const link = this.adopt(socket);
