@@ -59,7 +59,8 @@ export class Communicator extends PointToPoint implements CollectiveSide {
 
   private run<T>(f: (c: Collectives, ch: CollChannel) => Promise<unknown>): Promise<T> {
     try {
-      return f(collectives(), this.channel()) as Promise<T>;
+      const ch = this.channel(); // a lost member fails the call before anything else
+      return f(collectives(), ch) as Promise<T>;
     } catch (e) {
       return Promise.reject(e);
     }

@@ -90,18 +90,18 @@ describe('drover/mpi across processes', () => {
     expect(r.out).toMatch(/rank 1 gives up/);
   });
 
-  it('a killed rank fails the others’ pending and later calls with PeerLostError', async () => {
+  it('a killed rank fails the others’ pending and later calls (p2p and collective) with PeerLostError', async () => {
     const server = await WireupServer.start();
     servers.push(server);
-    const ranks = server.launch(3, [PROGRAM, 'killed']);
+    const ranks = server.launch(4, [PROGRAM, 'killed']);
     await Promise.all(ranks.map((r) => waitFor(r, 'posted')));
     const killedAt = Date.now();
-    ranks[2]!.child.kill('SIGKILL');
-    const exits = await Promise.all(ranks.slice(0, 2).map((r) => r.exited));
+    ranks[3]!.child.kill('SIGKILL');
+    const exits = await Promise.all(ranks.slice(0, 3).map((r) => r.exited));
     expect(Date.now() - killedAt).toBeLessThan(5000);
-    expect(exits.map((e) => e.code)).toEqual([0, 0]);
-    for (const r of ranks.slice(0, 2)) {
-      expect(r.stdout).toMatch(/ok lost rank 2 was lost/);
+    expect(exits.map((e) => e.code)).toEqual([0, 0, 0]);
+    for (const r of ranks.slice(0, 3)) {
+      expect(r.stdout).toMatch(/ok lost rank 3 was lost/);
       expect(r.stdout).toMatch(/ok later calls fail/);
     }
   });
