@@ -10,19 +10,26 @@ import { MpiUsageError } from './mpi-errors.js';
 const TAG_BITS = 16;
 const SEQ_MASK = 0x7fff;
 
+type View = ArrayBufferView;
+/** What only the root knows, passed on by bcast / scatter / scatterv (here: the bytes are a value). */
+export interface Meta {
+  mark: number;
+}
+
 /** The collectives module as the communicator calls it: one function per collective. */
 export interface Collectives {
   barrier(ch: Channel): Promise<void>;
-  bcast(ch: Channel, data: unknown, root: number): Promise<unknown>;
-  reduce(ch: Channel, data: unknown, op: unknown, root: number): Promise<unknown>;
-  allreduce(ch: Channel, data: unknown, op: unknown): Promise<unknown>;
-  scan(ch: Channel, data: unknown, op: unknown): Promise<unknown>;
-  gather(ch: Channel, data: unknown, root: number): Promise<unknown>;
-  gatherv(ch: Channel, data: unknown, root: number): Promise<unknown>;
-  scatter(ch: Channel, chunks: unknown, root: number): Promise<unknown>;
-  scatterv(ch: Channel, data: unknown, counts: unknown, root: number): Promise<unknown>;
-  allgather(ch: Channel, data: unknown): Promise<unknown>;
-  alltoall(ch: Channel, chunks: unknown): Promise<unknown>;
+  bcast(ch: Channel, data: unknown, root: number, meta?: Meta): Promise<View>;
+  reduce(ch: Channel, data: View, op: never, root: number): Promise<View | undefined>;
+  allreduce(ch: Channel, data: View, op: never): Promise<View>;
+  scan(ch: Channel, data: View, op: never): Promise<View>;
+  gather(ch: Channel, data: View, root: number): Promise<View[] | undefined>;
+  gatherv(ch: Channel, data: View, root: number): Promise<View[] | undefined>;
+  scatter(ch: Channel, chunks: View[] | undefined, root: number, meta?: Meta): Promise<View>;
+  scatterv(ch: Channel, chunks: View[] | undefined, root: number, meta?: Meta): Promise<View>;
+  allgather(ch: Channel, data: View): Promise<View[]>;
+  allgatherv(ch: Channel, data: View): Promise<View[]>;
+  alltoall(ch: Channel, chunks: View[]): Promise<View[]>;
 }
 
 let loaded: Collectives | undefined;
@@ -82,7 +89,9 @@ export class CollChannel implements Channel {
   async recv(source: number, tag: number): Promise<Uint8Array> {
     const s = this.side;
     const m = await s.engine.recv(s.collContext, source, this.tag(tag), undefined, true);
-    return m.data as Uint8Array;
+    const bytes = m.data as Uint8Array;
+    // 8-aligned, so the algorithms may view the bytes as any typed array (a copy only if not)
+    return bytes.byteOffset % 8 === 0 ? bytes : new Uint8Array(bytes);
   }
 
   /** Any value to `dest` (v8-serialized), for the library's own agreements. */

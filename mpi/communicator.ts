@@ -10,6 +10,7 @@ import {
   type Collectives,
   collectives,
 } from './coll-channel.js';
+import { allgatherAny, alltoallAny, bcastAny, gatherAny, scatterAny, scattervAny } from './coll-values.js';
 import type { Engine, Peer } from './engine.js';
 import type { InterComm } from './intercomm.js';
 import { MpiUsageError } from './mpi-errors.js';
@@ -69,36 +70,41 @@ export class Communicator extends PointToPoint implements CollectiveSide {
   barrier(): Promise<void> {
     return this.run((c, ch) => c.barrier(ch));
   }
+  /** The root's `data` (a typed array or any value) on every rank. */
   bcast<T>(data: T | undefined, root = 0): Promise<T> {
-    return this.run((c, ch) => c.bcast(ch, data, root));
+    return this.run((c, ch) => bcastAny(c, ch, data, root));
   }
   /** The result on `root`, undefined elsewhere. */
   reduce<T extends ArrayBufferView>(data: T, op: ReduceOp, root = 0): Promise<T | undefined> {
-    return this.run((c, ch) => c.reduce(ch, data, op, root));
+    return this.run((c, ch) => c.reduce(ch, data, op as never, root));
   }
   allreduce<T extends ArrayBufferView>(data: T, op: ReduceOp): Promise<T> {
-    return this.run((c, ch) => c.allreduce(ch, data, op));
+    return this.run((c, ch) => c.allreduce(ch, data, op as never));
   }
   scan<T extends ArrayBufferView>(data: T, op: ReduceOp): Promise<T> {
-    return this.run((c, ch) => c.scan(ch, data, op));
+    return this.run((c, ch) => c.scan(ch, data, op as never));
   }
-  gather<R = unknown>(data: unknown, root = 0): Promise<R | undefined> {
-    return this.run((c, ch) => c.gather(ch, data, root));
+  /** Every rank's `data` on `root`, by rank (undefined elsewhere); gatherv allows different lengths. */
+  gather<T = unknown>(data: T, root = 0): Promise<T[] | undefined> {
+    return this.run((c, ch) => gatherAny(c, ch, data, root, false));
   }
-  gatherv<R = unknown>(data: unknown, root = 0): Promise<R | undefined> {
-    return this.run((c, ch) => c.gatherv(ch, data, root));
+  gatherv<T = unknown>(data: T, root = 0): Promise<T[] | undefined> {
+    return this.run((c, ch) => gatherAny(c, ch, data, root, true));
   }
-  scatter<R = unknown>(chunks: unknown, root = 0): Promise<R> {
-    return this.run((c, ch) => c.scatter(ch, chunks, root));
+  /** Chunk r of the root's `chunks` on rank r (others pass undefined). */
+  scatter<T = unknown>(chunks: T[] | undefined, root = 0): Promise<T> {
+    return this.run((c, ch) => scatterAny(c, ch, chunks, root));
   }
-  scatterv<R = unknown>(data: unknown, counts: unknown, root = 0): Promise<R> {
-    return this.run((c, ch) => c.scatterv(ch, data, counts, root));
+  /** The root's `data` (a typed array or an array) cut into `counts[r]` elements for rank r. */
+  scatterv<T = unknown>(data: unknown, counts: readonly number[] | undefined, root = 0): Promise<T> {
+    return this.run((c, ch) => scattervAny(c, ch, data, counts, root));
   }
-  allgather<R = unknown>(data: unknown): Promise<R> {
-    return this.run((c, ch) => c.allgather(ch, data));
+  allgather<T = unknown>(data: T): Promise<T[]> {
+    return this.run((c, ch) => allgatherAny(c, ch, data));
   }
-  alltoall<R = unknown>(chunks: unknown): Promise<R> {
-    return this.run((c, ch) => c.alltoall(ch, chunks));
+  /** Rank r's chunks[s] becomes rank s's result[r]. */
+  alltoall<T = unknown>(chunks: T[]): Promise<T[]> {
+    return this.run((c, ch) => alltoallAny(c, ch, chunks));
   }
 
   /** A barrier of the library's own (finalize uses it; it needs no collectives module). */
