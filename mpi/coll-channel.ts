@@ -4,8 +4,9 @@
 // collectives module's, loaded at init; the library's own agreements (split, dup, create and the
 // barrier of finalize) use the small allgather below and need nothing else.
 import type { Channel, Payload } from './channel.js';
-import type { Engine, Peer } from './engine.js';
+import type { Engine } from './engine.js';
 import { MpiUsageError } from './mpi-errors.js';
+import type { Peer } from './peer.js';
 
 const TAG_BITS = 16;
 const SEQ_MASK = 0x7fff;

@@ -11,10 +11,11 @@ import {
   collectives,
 } from './coll-channel.js';
 import { allgatherAny, alltoallAny, bcastAny, gatherAny, scatterAny, scattervAny } from './coll-values.js';
-import type { Engine, Peer } from './engine.js';
+import type { Engine } from './engine.js';
 import type { InterComm } from './intercomm.js';
 import { MpiUsageError } from './mpi-errors.js';
 import { PointToPoint } from './p2p.js';
+import type { Peer } from './peer.js';
 
 /** A reduction operation (the collectives module's built-ins, SUM … MAXLOC, or op(fn)). */
 export type ReduceOp = object;

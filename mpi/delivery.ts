@@ -25,7 +25,10 @@ export function received(m: Message, into: ArrayBufferView | undefined, raw: boo
   if (!into || m.kind === Kind.value)
     return { data: decodePayload(m.kind, m.elementType, m.payload), status };
   checkFit(m, into.byteLength);
-  new Uint8Array(into.buffer, into.byteOffset, m.bytes).set(m.payload);
+  const p = m.payload;
+  // a large payload may have been read straight into `into` (see the engine's sink)
+  if (p.buffer !== into.buffer || p.byteOffset !== into.byteOffset)
+    new Uint8Array(into.buffer, into.byteOffset, m.bytes).set(p);
   if (into instanceof DataView) return { data: new DataView(into.buffer, into.byteOffset, m.bytes), status };
   const typed = into as Uint8Array;
   return { data: typed.subarray(0, Math.floor(m.bytes / typed.BYTES_PER_ELEMENT)), status };

@@ -3,26 +3,15 @@
 // (reading from a peer stops while unexpected messages exceed the budget, and starts again as
 // receives drain them), and turns a lost peer into PeerLostError for every call involving it.
 import { type Message, type Received, received } from './delivery.js';
-import { countOf, encodeFrame, outgoing } from './framing.js';
+import { countOf, encodeFrame, Kind, outgoing } from './framing.js';
 import { ANY_SOURCE, type Envelope, MatchQueues, matches, type Status, statusOf } from './matching.js';
 import { MpiUsageError, PeerLostError } from './mpi-errors.js';
+import { Peer } from './peer.js';
 import { type Link, type ListenAddress, Transport } from './transport.js';
 
 /** The wire context of intercommunicator traffic; the receiver maps it by the sender's universe. */
 export const INTER_CONTEXT = 0xffff_ffff;
 const INTER_BASE = 0x8000_0000;
-
-export class Peer {
-  link?: Link;
-  address?: ListenAddress;
-  lost?: string;
-  /** frames waiting for the peer's address (another universe's ranks are looked up lazily) */
-  backlog?: { frame: Buffer[]; done: () => void; fail: (e: Error) => void }[];
-  constructor(
-    readonly universe: string,
-    readonly rank: number,
-  ) {}
-}
 
 class Wait implements Envelope {
   resolve!: (r: Received) => void;
@@ -68,20 +57,25 @@ export class Engine {
       {
         frame: (link, kind, elementType, context, source, tag, payload) => {
           if (context === INTER_CONTEXT) context = this.interContext(link.peer!.universe);
-          const bytes = payload.length;
-          this.arrive({
-            context,
-            source,
-            tag,
-            bytes,
-            count: countOf(kind, elementType, bytes),
-            kind,
-            elementType,
-            payload,
-            link,
-          });
+          const count = countOf(kind, elementType, payload.length);
+          const m = { context, source, tag, bytes: payload.length, count, kind, elementType, payload, link };
+          const w = link.claimed as Wait | undefined;
+          if (w) link.claimed = undefined;
+          this.complete(w, m);
         },
-        lost: (p, reason) => this.peerLost(this.peer(p.universe, p.rank), reason),
+        sink: (link, kind, _elementType, context, source, tag, length) => {
+          if (context === INTER_CONTEXT) context = this.interContext(link.peer!.universe);
+          const w = this.queues.claim({ context, source, tag });
+          link.claimed = w;
+          const into = w?.into;
+          if (!into || w.raw || kind === Kind.value || into.byteLength < length) return undefined;
+          return new Uint8Array(into.buffer, into.byteOffset, length);
+        },
+        lost: (p, reason, link) => {
+          const peer = this.peer(p.universe, p.rank);
+          (link.claimed as Wait | undefined)?.reject(new PeerLostError(p.rank, reason, this.foreign(peer)));
+          this.peerLost(peer, reason);
+        },
       },
     );
   }
@@ -248,14 +242,21 @@ export class Engine {
     });
   }
 
-  private arrive(m: Message): void {
-    const w = this.queues.arrive(m);
+  /** Completes `w` with `m` when a receive claimed it, else offers `m` to the queues. */
+  private complete(w: Wait | undefined, m: Message): void {
     if (w) {
       try {
         w.resolve(received(m, w.into, w.raw));
       } catch (e) {
         w.reject(e as Error);
       }
+    } else this.arrive(m);
+  }
+
+  private arrive(m: Message): void {
+    const w = this.queues.arrive(m);
+    if (w) {
+      this.complete(w, m);
       return;
     }
     if (this.probes.length) this.wakeProbes(m);

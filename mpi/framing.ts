@@ -141,8 +141,18 @@ export type FrameHandler = (
   context: number,
   source: number,
   tag: number,
-  payload: Buffer,
+  payload: Uint8Array,
 ) => void;
+
+/** Where a payload spanning several chunks should be assembled (a receive's buffer), if anywhere. */
+export type PayloadSink = (
+  kind: number,
+  elementType: number,
+  context: number,
+  source: number,
+  tag: number,
+  length: number,
+) => Uint8Array | undefined;
 
 export class FrameError extends Error {
   override readonly name = 'FrameError';
@@ -152,7 +162,7 @@ export class FrameError extends Error {
 export class FrameReader {
   private readonly header = Buffer.allocUnsafe(HEADER_BYTES);
   private headerFill = 0;
-  private payload: Buffer | null = null;
+  private payload: Uint8Array | null = null;
   private payloadFill = 0;
   private kind = 0;
   private elementType = 0;
@@ -160,7 +170,10 @@ export class FrameReader {
   private source = 0;
   private tag = 0;
 
-  constructor(private readonly onFrame: FrameHandler) {}
+  constructor(
+    private readonly onFrame: FrameHandler,
+    private readonly sink?: PayloadSink,
+  ) {}
 
   /** Feeds a chunk; throws FrameError on a stream that is not this format (the caller drops it). */
   push(chunk: Buffer): void {
@@ -192,7 +205,12 @@ export class FrameReader {
         this.emit(chunk.subarray(at, at + length));
         at += length;
       } else {
-        this.payload = length > 4096 ? Buffer.allocUnsafeSlow(length) : Buffer.allocUnsafe(length);
+        const k = this.kind;
+        const into =
+          length > COPY_LIMIT
+            ? this.sink?.(k, this.elementType, this.context, this.source, this.tag, length)
+            : undefined;
+        this.payload = into ?? (length > 4096 ? Buffer.allocUnsafeSlow(length) : Buffer.allocUnsafe(length));
         this.payloadFill = 0;
       }
     }
@@ -211,7 +229,7 @@ export class FrameReader {
     return length;
   }
 
-  private emit(payload: Buffer): void {
+  private emit(payload: Uint8Array): void {
     this.payload = null;
     this.onFrame(this.kind, this.elementType, this.context, this.source, this.tag, payload);
   }

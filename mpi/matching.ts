@@ -79,6 +79,13 @@ export class MatchQueues<M extends Arrival, R extends Envelope> {
     return undefined;
   }
 
+  /** The first posted receive matching a message whose header has just arrived (removed), or none. */
+  claim(m: Envelope): R | undefined {
+    const queue = this.posted.get(m.context);
+    const i = firstMatch(queue, m, 'posted');
+    return i >= 0 ? take(this.posted, m.context, queue!, i) : undefined;
+  }
+
   /** A receive is posted: the first unexpected message it matches (removed), or none (queued). */
   post(r: R): M | undefined {
     const m = this.take(r);

@@ -2,9 +2,10 @@
 // isend / irecv, sendrecv, probe / iprobe. Every call is asynchronous; arguments are checked
 // before anything is sent.
 import type { Received } from './delivery.js';
-import type { Engine, Peer } from './engine.js';
+import type { Engine } from './engine.js';
 import { ANY_SOURCE, ANY_TAG, type Status } from './matching.js';
 import { MpiUsageError } from './mpi-errors.js';
+import type { Peer } from './peer.js';
 import { Request } from './requests.js';
 
 export interface Message<T = unknown> {

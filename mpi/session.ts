@@ -5,8 +5,9 @@ import { hostname } from 'node:os';
 import { MPI_ENV } from '../core/protocol/mpi-wireup.js';
 import { loadCollectives } from './coll-channel.js';
 import { Communicator } from './communicator.js';
-import { Engine, type Peer } from './engine.js';
+import { Engine } from './engine.js';
 import { InterComm } from './intercomm.js';
+import type { Peer } from './peer.js';
 import type { ListenAddress } from './transport.js';
 import { WireupClient } from './wireup-client.js';
 

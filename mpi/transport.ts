@@ -30,16 +30,28 @@ export interface TransportEvents {
     context: number,
     source: number,
     tag: number,
-    payload: Buffer,
+    payload: Uint8Array,
   ): void;
+  /** where to assemble a large payload (a matching receive's buffer), see FrameReader */
+  sink(
+    link: Link,
+    kind: number,
+    elementType: number,
+    context: number,
+    source: number,
+    tag: number,
+    length: number,
+  ): Uint8Array | undefined;
   /** a connection to or from `peer` ended before the peer said bye */
-  lost(peer: PeerId, reason: string): void;
+  lost(peer: PeerId, reason: string, link: Link): void;
 }
 
 export class Link {
   peer?: PeerId;
   /** the peer has said bye: the connection ending is expected */
   bye = false;
+  /** the receive the frame being read was matched to when its header arrived (engine's) */
+  claimed?: object;
   private drainWaiters: (() => void)[] = [];
 
   constructor(readonly socket: Socket) {}
@@ -146,14 +158,20 @@ export class Transport {
   private adopt(socket: Socket): Link {
     const link = new Link(socket);
     this.links.add(link);
-    const reader = new FrameReader((kind, elementType, context, source, tag, payload) => {
-      if (kind === Kind.hello) {
-        const [universe, rank] = payload.toString().split('\n');
-        link.peer = { universe: universe!, rank: Number(rank) };
-      } else if (kind === Kind.bye) link.bye = true;
-      else if (link.peer) this.events.frame(link, kind, elementType, context, source, tag, payload);
-      else throw new Error('a data frame before hello');
-    });
+    const reader = new FrameReader(
+      (kind, elementType, context, source, tag, payload) => {
+        if (kind === Kind.hello) {
+          const [universe, rank] = Buffer.from(payload).toString().split('\n');
+          link.peer = { universe: universe!, rank: Number(rank) };
+        } else if (kind === Kind.bye) link.bye = true;
+        else if (link.peer) this.events.frame(link, kind, elementType, context, source, tag, payload);
+        else throw new Error('a data frame before hello');
+      },
+      (kind, elementType, context, source, tag, length) =>
+        link.peer && kind <= Kind.value
+          ? this.events.sink(link, kind, elementType, context, source, tag, length)
+          : undefined,
+    );
     socket.on('data', (chunk: Buffer) => {
       try {
         reader.push(chunk);
@@ -169,7 +187,7 @@ export class Transport {
     socket.on('close', () => {
       this.links.delete(link);
       link.drained();
-      if (link.peer && !link.bye && !this.closing) this.events.lost(link.peer, reason);
+      if (link.peer && !link.bye && !this.closing) this.events.lost(link.peer, reason, link);
     });
     return link;
   }

@@ -89,6 +89,25 @@ describe('mpi framing', () => {
     expect(frames[2]!.payload.buffer).toBe(stream.buffer); // no copy when the frame is whole
   });
 
+  it('assembles a payload spanning chunks in the buffer its sink gives', () => {
+    const data = new Float64Array(COPY_LIMIT).map((_, i) => i);
+    const stream = Buffer.concat(encodeFrame(outgoing(data), 1, 2, 3));
+    const into = new Float64Array(COPY_LIMIT);
+    const asked: number[][] = [];
+    const frames: Uint8Array[] = [];
+    const r = new FrameReader(
+      (_k, _e, _c, _s, _t, payload) => frames.push(payload),
+      (kind, elementType, context, source, tag, length) => {
+        asked.push([kind, elementType, context, source, tag, length]);
+        return new Uint8Array(into.buffer);
+      },
+    );
+    for (let at = 0; at < stream.length; at += 65536) r.push(stream.subarray(at, at + 65536));
+    expect(asked).toEqual([[Kind.typed, ELEMENT_TYPES.indexOf(Float64Array), 1, 2, 3, data.byteLength]]);
+    expect(frames[0]!.buffer).toBe(into.buffer);
+    expect(into[COPY_LIMIT - 1]).toBe(COPY_LIMIT - 1);
+  });
+
   it('copies a typed payload only when its offset is not aligned for the element type', () => {
     const frame = Buffer.concat(encodeFrame(outgoing(new Float64Array([3.25])), 0, 0, 0));
     const shifted = Buffer.alloc(frame.length + 1);
