@@ -63,6 +63,10 @@ export class Engine {
           if (w) link.claimed = undefined;
           this.complete(w, m);
         },
+        hello: (link) => {
+          const peer = this.peer(link.peer!.universe, link.peer!.rank);
+          peer.inbound ??= link;
+        },
         sink: (link, kind, _elementType, context, source, tag, length) => {
           if (context === INTER_CONTEXT) context = this.interContext(link.peer!.universe);
           const w = this.queues.claim({ context, source, tag });
@@ -159,6 +163,10 @@ export class Engine {
 
   /** The peer's connection, opened now when its address is known, else looked up (then undefined). */
   private open(to: Peer): Link | undefined {
+    if (to.inbound && !to.backlog) {
+      to.link = to.inbound;
+      return to.link;
+    }
     if (to.address) {
       to.link = this.transport.open(to, to.address);
       return to.link;

@@ -3,7 +3,10 @@
 import type { Link, ListenAddress } from './transport.js';
 
 export class Peer {
+  /** the connection this rank sends to the peer over */
   link?: Link;
+  /** the first connection the peer opened to this rank */
+  inbound?: Link;
   address?: ListenAddress;
   lost?: string;
   /** frames waiting for the peer's address (another universe's ranks are looked up lazily) */

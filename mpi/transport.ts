@@ -1,9 +1,10 @@
 // Connections between ranks: each rank listens on a Unix socket in its node's private directory
-// (peers on the same node) and on TCP (peers on other nodes). Connections are one-way for data:
-// a rank sends to a peer only over the connection it opened to that peer (lazily, on the first
-// send) and receives over the ones the peer opened, so two ranks opening connections to each
-// other at once is no race, and one sender's messages keep their order. Each connection starts
-// with a `hello` frame naming its opener; `bye` on every connection announces a finalize.
+// (peers on the same node) and on TCP (peers on other nodes). A rank sends to a peer over the
+// first connection between them it knows of: the one the peer opened to it (announced by its
+// `hello` frame), else one it opens itself, lazily, on the first send; once chosen it stays, so
+// one sender's messages keep their order. Two ranks connecting to each other at the same moment
+// just end up with two connections, one used each way; every connection is read. `bye` on every
+// connection announces a finalize.
 import { rmSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -23,6 +24,8 @@ export interface ListenAddress {
 }
 
 export interface TransportEvents {
+  /** a peer opened a connection to this rank (`link.peer` names it) */
+  hello(link: Link): void;
   frame(
     link: Link,
     kind: number,
@@ -163,6 +166,7 @@ export class Transport {
         if (kind === Kind.hello) {
           const [universe, rank] = Buffer.from(payload).toString().split('\n');
           link.peer = { universe: universe!, rank: Number(rank) };
+          this.events.hello(link);
         } else if (kind === Kind.bye) link.bye = true;
         else if (link.peer) this.events.frame(link, kind, elementType, context, source, tag, payload);
         else throw new Error('a data frame before hello');
