@@ -84,6 +84,12 @@ describe('drover/mpi across processes', () => {
     expect(r.out).toMatch(/ok spawned/);
   });
 
+  it('joins named groups and multicasts to their members', async () => {
+    const r = await run(3, 'groups');
+    expectClean(r);
+    expect(r.out.match(/ok groups/g)).toHaveLength(3);
+  });
+
   it('abort ends every rank with its code and message', async () => {
     const r = await run(3, 'abort');
     expect(r.exits.map((e) => e.code)).toEqual([3, 3, 3]);

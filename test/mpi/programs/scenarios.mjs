@@ -168,6 +168,18 @@ const scenarios = {
     await w.recv(1, 1); // never satisfied: the abort ends this rank
   },
 
+  async groups(w) {
+    await mpi.joinGroup('g');
+    (await w.dup()).free(); // every rank has joined
+    check((await mpi.groupMembers('g')).length === w.size, 'members');
+    if (w.rank === 0) await mpi.multicast('g', { hi: 'all' }, 3);
+    else check((await w.recv(0, 3)).data.hi === 'all', 'multicast');
+    (await w.dup()).free();
+    const left = await mpi.leaveGroup('g');
+    check(!left.some((m) => m.rank === w.rank), 'left');
+    console.log(`ok groups ${w.rank}`);
+  },
+
   async spawn(w) {
     if (w.rank !== 0) return;
     const kids = await w.spawn(2, 'node', [new URL(import.meta.url).pathname, 'child']);
