@@ -6,7 +6,7 @@
 import type { Channel, Payload } from './channel.js';
 import type { Engine } from './engine.js';
 import { MpiUsageError } from './mpi-errors.js';
-import type { Peer } from './peer.js';
+import type { Peer } from './rank-peer.js';
 
 const TAG_BITS = 16;
 const SEQ_MASK = 0x7fff;

@@ -15,7 +15,7 @@ import type { Engine } from './engine.js';
 import type { InterComm } from './intercomm.js';
 import { MpiUsageError } from './mpi-errors.js';
 import { PointToPoint } from './p2p.js';
-import type { Peer } from './peer.js';
+import type { Peer } from './rank-peer.js';
 
 /** A reduction operation (the collectives module's built-ins, SUM … MAXLOC, or op(fn)). */
 export type ReduceOp = object;

@@ -1,7 +1,7 @@
 // What a completed receive hands back: the payload as a value (a typed array view, bytes, or the
 // deserialized value), or copied into the caller's buffer when it gave one.
 import { decodePayload, Kind } from './framing.js';
-import { type Arrival, checkFit, type Status, statusOf } from './matching.js';
+import { type Arrival, checkFit, type Envelope, type Status, statusOf } from './matching.js';
 import type { Link } from './transport.js';
 
 /** A message as the engine queues it. */
@@ -32,4 +32,17 @@ export function received(m: Message, into: ArrayBufferView | undefined, raw: boo
   if (into instanceof DataView) return { data: new DataView(into.buffer, into.byteOffset, m.bytes), status };
   const typed = into as Uint8Array;
   return { data: typed.subarray(0, Math.floor(m.bytes / typed.BYTES_PER_ELEMENT)), status };
+}
+
+/** A posted receive: its envelope, where its bytes go, and how it completes. */
+export class Wait implements Envelope {
+  resolve!: (r: Received) => void;
+  reject!: (e: Error) => void;
+  constructor(
+    readonly context: number,
+    readonly source: number,
+    readonly tag: number,
+    readonly into: ArrayBufferView | undefined,
+    readonly raw: boolean,
+  ) {}
 }

@@ -2,28 +2,16 @@
 // the matching queues (mpi/matching.ts), completes receives and probes, holds back-pressure
 // (reading from a peer stops while unexpected messages exceed the budget, and starts again as
 // receives drain them), and turns a lost peer into PeerLostError for every call involving it.
-import { type Message, type Received, received } from './delivery.js';
+import { type Message, type Received, received, Wait } from './delivery.js';
 import { countOf, encodeFrame, Kind, outgoing } from './framing.js';
 import { ANY_SOURCE, type Envelope, MatchQueues, matches, type Status, statusOf } from './matching.js';
 import { MpiUsageError, PeerLostError } from './mpi-errors.js';
-import { Peer } from './peer.js';
+import { Peer } from './rank-peer.js';
 import { type Link, type ListenAddress, Transport } from './transport.js';
 
 /** The wire context of intercommunicator traffic; the receiver maps it by the sender's universe. */
 export const INTER_CONTEXT = 0xffff_ffff;
 const INTER_BASE = 0x8000_0000;
-
-class Wait implements Envelope {
-  resolve!: (r: Received) => void;
-  reject!: (e: Error) => void;
-  constructor(
-    readonly context: number,
-    readonly source: number,
-    readonly tag: number,
-    readonly into: ArrayBufferView | undefined,
-    readonly raw: boolean,
-  ) {}
-}
 
 interface ProbeWait extends Envelope {
   resolve: (s: Status) => void;
@@ -78,6 +66,7 @@ export class Engine {
         lost: (p, reason, link) => {
           const peer = this.peer(p.universe, p.rank);
           (link.claimed as Wait | undefined)?.reject(new PeerLostError(p.rank, reason, this.foreign(peer)));
+          link.claimed = undefined;
           this.peerLost(peer, reason);
         },
       },
@@ -236,7 +225,12 @@ export class Engine {
   peerLost(p: Peer, reason: string): void {
     if (p.lost || p === this.self) return;
     p.lost = reason;
-    p.link?.socket.destroy();
+    for (const link of this.transport.linksOf(p)) {
+      // a receive matched by a frame still arriving from the peer
+      (link.claimed as Wait | undefined)?.reject(new PeerLostError(p.rank, reason, this.foreign(p)));
+      link.claimed = undefined;
+      link.socket.destroy();
+    }
     for (const b of p.backlog ?? []) b.fail(new PeerLostError(p.rank, reason, this.foreign(p)));
     p.backlog = undefined;
     for (const w of this.queues.waiting()) {

@@ -5,7 +5,7 @@ import type { Received } from './delivery.js';
 import type { Engine } from './engine.js';
 import { ANY_SOURCE, ANY_TAG, type Status } from './matching.js';
 import { MpiUsageError } from './mpi-errors.js';
-import type { Peer } from './peer.js';
+import type { Peer } from './rank-peer.js';
 import { Request } from './requests.js';
 
 export interface Message<T = unknown> {

@@ -7,7 +7,7 @@ import { loadCollectives } from './coll-channel.js';
 import { Communicator } from './communicator.js';
 import { Engine } from './engine.js';
 import { InterComm } from './intercomm.js';
-import type { Peer } from './peer.js';
+import type { Peer } from './rank-peer.js';
 import type { ListenAddress } from './transport.js';
 import { WireupClient } from './wireup-client.js';
 

@@ -215,6 +215,11 @@ export class Transport {
     if (this.unixPath) rmSync(this.unixPath, { force: true });
   }
 
+  /** Every open connection to or from `peer`. */
+  linksOf(peer: PeerId): Link[] {
+    return [...this.links].filter((l) => l.peer?.universe === peer.universe && l.peer.rank === peer.rank);
+  }
+
   /** Stops reading from a connection (back-pressure) or starts again. */
   pause(link: Link): void {
     link.socket.pause();

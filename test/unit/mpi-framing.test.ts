@@ -20,7 +20,7 @@ interface Frame {
   context: number;
   source: number;
   tag: number;
-  payload: Buffer;
+  payload: Uint8Array;
 }
 
 function reader(): { frames: Frame[]; r: FrameReader } {
