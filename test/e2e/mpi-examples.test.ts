@@ -1,8 +1,9 @@
 // The real library (drover/mpi) under drover mpiexec in 4-rank jobs over two real sshd nodes
 // (127.0.0.62-63, 2 CPUs each, ranks 0-1 on the first, 2-3 on the second): the examples of
 // examples/mpi/ submitted with their own job scripts, communicators split across and along the
-// nodes, spawn onto the other node, a rank SIGKILLed in a loop of allreduces, and qdel of ranks
-// in such a loop. The programs run from copies outside the repository, as a user's would.
+// nodes, spawn onto the other node, a rank SIGKILLed in a loop of allreduces, and qdel or the
+// walltime ending ranks in such a loop. The programs run from copies outside the repository, as a
+// user's would.
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -127,6 +128,22 @@ describe('drover/mpi in jobs on two SSH nodes', () => {
     expect(mpiProcesses([B], 'drover', 'mpi-proxy')).toHaveLength(1);
     expect((await head.run('qdel', [id])).code).toBe(0);
     await head.waitState(id, 'F', 30_000);
+    await waitUntil(() => ranks.every((p) => !alive(p)) || undefined, 10_000, 'the ranks to end');
+    await waitUntil(() => mpiProcesses([A, B]).length === 0 || undefined, 10_000, 'the proxy to end');
+  });
+
+  it('the walltime ends ranks in a loop of allreduces on both nodes', async () => {
+    const pids = join(head.work, 'walltime-pids');
+    const id = await submitJob(head, 'walltime', [
+      '#PBS -l walltime=00:00:06',
+      `drover mpiexec -n 4 node ${rank} loop ${pids}`,
+    ]);
+    const ranks = await waitUntil(() => readPids(pids, 4), 30_000, 'four ranks in the loop');
+    const job = await head.waitState(id, 'F', 30_000);
+    expect(job).toMatchObject({
+      Exit_status: -29,
+      comment: expect.stringMatching(/exceeded resource walltime$/),
+    });
     await waitUntil(() => ranks.every((p) => !alive(p)) || undefined, 10_000, 'the ranks to end');
     await waitUntil(() => mpiProcesses([A, B]).length === 0 || undefined, 10_000, 'the proxy to end');
   });
