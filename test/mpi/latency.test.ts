@@ -2,24 +2,28 @@
 // ping-pong between two processes, over Unix sockets and TCP. Run by hand:
 //   npm run build && DROVER_MPI_LATENCY=1 npx vitest run test/mpi/latency.test.ts
 import { execFile } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, it } from 'vitest';
-import { WireupServer } from '../helpers/wireup-server.js';
+import { afterAll, it } from 'vitest';
+import { MpiexecRuns } from '../helpers/mpiexec-runs.js';
 
 const PROGRAMS = join(import.meta.dirname, 'programs');
 const ITERATIONS = '10000';
-const servers: WireupServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.stop()));
+const work = mkdtempSync(join(tmpdir(), 'drover-mpi-latency-'));
+const runs = new MpiexecRuns(work);
+afterAll(async () => {
+  await runs.stop();
+  rmSync(work, { recursive: true, force: true });
 });
 
-async function mpi(nodes: (rank: number) => string): Promise<number> {
-  const server = await WireupServer.start();
-  servers.push(server);
-  const ranks = server.launch(2, [join(PROGRAMS, 'latency.mjs'), ITERATIONS], { node: nodes });
-  await server.allExited();
-  return Number(/mpi ([\d.]+)/.exec(ranks[0]!.stdout)?.[1]);
+/** drover/mpi's one-way latency between 2 ranks under drover mpiexec (`nodes`: DROVER_TEST_NODES). */
+async function mpi(nodes: string): Promise<number> {
+  const program = join(work, 'latency.mjs');
+  copyFileSync(join(PROGRAMS, 'latency.mjs'), program);
+  const r = await runs.start(['-n', '2', 'node', program, ITERATIONS], { DROVER_TEST_NODES: nodes }).done;
+  return Number(/mpi ([\d.]+)/.exec(r.out)?.[1]);
 }
 
 async function raw(mode: 'unix' | 'tcp'): Promise<number> {
@@ -35,8 +39,8 @@ it.runIf(process.env.DROVER_MPI_LATENCY)(
   'prints the 8-byte one-way latency against raw Node sockets',
   async () => {
     for (const [mode, nodes] of [
-      ['unix', () => 'node0'],
-      ['tcp', (r: number) => `node${r}`],
+      ['unix', '1'],
+      ['tcp', '2'],
     ] as const) {
       const floor = await raw(mode);
       const ours = await mpi(nodes);

@@ -1,46 +1,40 @@
-// The library across real rank processes, wired up by the test wire-up server
-// (test/helpers/wireup-server.ts): point to point, ordering, wildcards, truncation, communicators,
-// spawn, abort, and a killed rank failing the others' calls. Needs `npm run build` (the ranks
-// import dist/mpi/index.js).
+// The library across real rank processes started by the real launcher outside a job
+// (`drover mpiexec -n N node scenarios.mjs NAME`, test/helpers/mpiexec-runs.ts): point to point
+// over Unix sockets and TCP, ordering, wildcards, truncation, communicators, spawn, named groups,
+// abort, a killed rank failing the others' calls, and init without a reachable wire-up server.
+// The ranks run a copy of test/mpi/programs/scenarios.mjs outside the repository, so `drover/mpi`
+// resolves through the hook the launcher puts in NODE_OPTIONS. Needs `npm run build`.
 import { spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type LaunchOptions, type RankProcess, WireupServer } from '../helpers/wireup-server.js';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/head.js';
+import { type MpiexecResult, MpiexecRuns } from '../helpers/mpiexec-runs.js';
 
-const PROGRAM = join(import.meta.dirname, 'programs', 'scenarios.mjs');
-const servers: WireupServer[] = [];
+const work = mkdtempSync(join(tmpdir(), 'drover-mpi-ranks-'));
+const PROGRAM = join(work, 'scenarios.mjs');
+copyFileSync(join(import.meta.dirname, 'programs', 'scenarios.mjs'), PROGRAM);
+const runs = new MpiexecRuns(work);
 
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.stop()));
+afterAll(async () => {
+  await runs.stop();
+  rmSync(work, { recursive: true, force: true });
 });
 
-async function run(n: number, scenario: string, options?: LaunchOptions) {
-  const server = await WireupServer.start();
-  servers.push(server);
-  server.launch(n, [PROGRAM, scenario], options);
-  const exits = await server.allExited();
-  const out = server.ranks.map((r) => r.stdout + r.stderr).join('');
-  return { exits, out, ranks: server.ranks };
+/** `n` ranks of a scenario; `nodes`: ranks on that many "nodes" of this machine (over TCP). */
+function run(n: number, scenario: string, env: NodeJS.ProcessEnv = {}): Promise<MpiexecResult> {
+  return runs.start(['-n', String(n), 'node', PROGRAM, scenario], env).done;
 }
 
-function expectClean(r: { exits: { code: number | null }[]; out: string }) {
-  expect(r.out).not.toMatch(/failed/);
-  expect(r.exits.map((e) => e.code)).toEqual(r.exits.map(() => 0));
+function expectClean(r: MpiexecResult) {
+  expect(`${r.out}${r.err}`).not.toMatch(/failed/);
+  expect(r.err).toBe('');
+  expect(r.code).toBe(0);
 }
 
-function waitFor(r: RankProcess, text: string): Promise<void> {
-  return new Promise((resolve) => {
-    const look = () => {
-      if (!r.stdout.includes(text)) return;
-      r.child.stdout!.off('data', look);
-      resolve();
-    };
-    r.child.stdout!.on('data', look);
-    look();
-  });
-}
-
-describe('drover/mpi across processes', () => {
+describe('drover/mpi across processes started by drover mpiexec', () => {
   it('ping-pongs typed arrays and values over Unix sockets, probes before receiving', async () => {
     const r = await run(2, 'pingpong');
     expectClean(r);
@@ -48,20 +42,20 @@ describe('drover/mpi across processes', () => {
   });
 
   it('ping-pongs over TCP between ranks on different nodes', async () => {
-    const r = await run(2, 'pingpong', { node: (rank) => `node${rank}` });
+    const r = await run(2, 'pingpong', { DROVER_TEST_NODES: '2' });
     expectClean(r);
     expect(r.out).toMatch(/ok pingpong 0/);
   });
 
   it('keeps each sender’s order under ANY_SOURCE / ANY_TAG, and posted receives in posting order', async () => {
-    const r = await run(4, 'order', { node: (rank) => `node${rank % 2}` });
+    const r = await run(4, 'order', { DROVER_TEST_NODES: '2' });
     expectClean(r);
     expect(r.out).toMatch(/ok sources 500,500,500/);
     expect(r.out).toMatch(/ok posting order/);
   });
 
   it('keeps order and contents when a small unexpected-bytes budget pauses the senders', async () => {
-    const r = await run(2, 'pingpong', { env: { DROVER_MPI_UNEXPECTED_BYTES: '65536' } });
+    const r = await run(2, 'pingpong', { DROVER_MPI_UNEXPECTED_BYTES: '65536' });
     expectClean(r);
   });
 
@@ -80,8 +74,8 @@ describe('drover/mpi across processes', () => {
   it('spawns ranks that find their parent and answer it', async () => {
     const r = await run(2, 'spawn');
     expectClean(r);
-    expect(r.ranks).toHaveLength(4);
     expect(r.out).toMatch(/ok spawned/);
+    expect(r.out.match(/^ok child \d$/gm)?.sort()).toEqual(['ok child 0', 'ok child 1']);
   });
 
   it('joins named groups and multicasts to their members', async () => {
@@ -92,36 +86,37 @@ describe('drover/mpi across processes', () => {
 
   it('abort ends every rank with its code and message', async () => {
     const r = await run(3, 'abort');
-    expect(r.exits.map((e) => e.code)).toEqual([3, 3, 3]);
-    expect(r.out).toMatch(/rank 1 gives up/);
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/^drover mpiexec: rank 1 on \S+ aborted the run with code 3: rank 1 gives up$/m);
   });
 
   it('a killed rank fails the others’ pending and later calls (p2p and collective) with PeerLostError', async () => {
-    const server = await WireupServer.start();
-    servers.push(server);
-    const ranks = server.launch(4, [PROGRAM, 'killed']);
-    await Promise.all(ranks.map((r) => waitFor(r, 'posted')));
+    const ranks = runs.start(['-n', '4', 'node', PROGRAM, 'killed']);
+    const posted = await ranks.lines(/^posted (\d) (\d+)$/, 4);
     const killedAt = Date.now();
-    ranks[3]!.child.kill('SIGKILL');
-    const exits = await Promise.all(ranks.slice(0, 3).map((r) => r.exited));
+    process.kill(Number(posted.find((m) => m[1] === '3')![2]), 'SIGKILL');
+    await ranks.lines(/^ok later calls fail$/, 3);
     expect(Date.now() - killedAt).toBeLessThan(5000);
-    expect(exits.map((e) => e.code)).toEqual([0, 0, 0]);
-    for (const r of ranks.slice(0, 3)) {
-      expect(r.stdout).toMatch(/ok lost rank 3 was lost/);
-      expect(r.stdout).toMatch(/ok later calls fail/);
-    }
+    const r = await ranks.done;
+    expect(r.code).toBe(137);
+    expect(r.err).toMatch(
+      /^drover mpiexec: rank 3 on \S+ exited with status 137 \(SIGKILL\) before finalize\n$/,
+    );
+    expect(r.out).not.toMatch(/failed/);
+    expect(r.out.match(/^ok lost rank 3 was lost: .*$/gm)).toHaveLength(3);
   });
 
   it('init fails with a clear error when the wire-up server cannot be reached', async () => {
-    const child = spawn(process.execPath, [PROGRAM, 'pingpong'], {
-      env: {
-        ...process.env,
+    // started by hand, as the launcher would: the hook that resolves drover/mpi, the variables
+    const hook = pathToFileURL(join(ROOT, 'dist/mpi/register-hook.js')).href;
+    const child = spawn(process.execPath, [`--import=${hook}`, PROGRAM, 'pingpong'], {
+      env: runs.env({
         DROVER_MPI_WIREUP: 'unix:/nonexistent/wireup.sock',
         DROVER_MPI_KEY: 'k',
         DROVER_MPI_RANK: '0',
         DROVER_MPI_SIZE: '2',
         DROVER_MPI_UNIVERSE: 'u',
-      },
+      }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';

@@ -1,7 +1,11 @@
 // Ping-pong between ranks 0 and 1 of drover/mpi (`latency.mjs ITERATIONS [BYTES]`, 8 bytes by
 // default); rank 0 prints the one-way time in µs and the bandwidth. Run by test/mpi/latency.test.ts
-// (by hand: DROVER_MPI_LATENCY=1).
-import { finalize, init } from '../../../dist/mpi/index.js';
+// (by hand: DROVER_MPI_LATENCY=1) under drover mpiexec; DROVER_TEST_NODES=2 puts the two ranks on
+// "different nodes" of this machine (they talk over TCP), as in test/mpi/programs/scenarios.mjs.
+import { finalize, init } from 'drover/mpi';
+
+const nodes = Number(process.env.DROVER_TEST_NODES ?? 0);
+if (nodes > 0) process.env.DROVER_MPI_NODE += `-${Number(process.env.DROVER_MPI_RANK) % nodes}`;
 
 const w = await init();
 const iterations = Number(process.argv[2] ?? 20000);

@@ -1,6 +1,12 @@
-// Rank programs for the library's multi-process tests (test/mpi/): `node scenarios.mjs NAME`
-// runs one scenario on every rank and prints `ok …` lines (or the failure) for the test to read.
-import * as mpi from '../../../dist/mpi/index.js';
+// Rank programs for the library's multi-process tests (test/mpi/ranks.test.ts):
+// `drover mpiexec -n N node scenarios.mjs NAME` runs one scenario on every rank and prints `ok …`
+// lines (or the failure) for the test to read. With DROVER_TEST_NODES=K in its environment, rank r
+// takes itself for a rank of node r mod K (a suffix to DROVER_MPI_NODE), so that ranks of one
+// machine talk over TCP as ranks of different nodes do.
+import * as mpi from 'drover/mpi';
+
+const nodes = Number(process.env.DROVER_TEST_NODES ?? 0);
+if (nodes > 0) process.env.DROVER_MPI_NODE += `-${Number(process.env.DROVER_MPI_RANK) % nodes}`;
 
 const { ANY_SOURCE, ANY_TAG, PeerLostError, TruncationError } = mpi;
 
@@ -136,12 +142,12 @@ const scenarios = {
     // rank 0 waits for the victim, rank 1 for anyone, rank 2 in a collective rank 0 never joins
     const victim = w.size - 1;
     if (w.rank === victim) {
-      console.log('posted');
+      console.log(`posted ${w.rank} ${process.pid}`);
       await new Promise(() => {}); // killed by the test
     }
     const started = Date.now();
     const pending = [w.recv(victim, 1), w.recv(ANY_SOURCE, ANY_TAG), w.dup()][w.rank];
-    console.log('posted');
+    console.log(`posted ${w.rank} ${process.pid}`);
     try {
       await pending;
       check(false, 'the call completed');
@@ -195,6 +201,7 @@ const scenarios = {
     const p = await mpi.parent();
     const m = await p.recv(0, 1);
     await p.send(m.data[0] + w.rank + 1, 0, 2);
+    console.log(`ok child ${w.rank}`);
   },
 };
 
