@@ -20,6 +20,13 @@ interface ProbeWait extends Envelope {
 
 const DONE = Promise.resolve();
 
+/** A copy at offset 0 of its own memory (aligned for any typed array view). */
+function copied(bytes: Uint8Array): Uint8Array {
+  const c = new Uint8Array(bytes.byteLength);
+  c.set(bytes);
+  return c;
+}
+
 export class Engine {
   readonly transport: Transport;
   readonly self: Peer;
@@ -43,13 +50,14 @@ export class Engine {
     this.transport = new Transport(
       { universe, rank, node },
       {
-        frame: (link, kind, elementType, context, source, tag, payload) => {
+        frame: (link, kind, elementType, context, source, tag, payload, transient) => {
           if (context === INTER_CONTEXT) context = this.interContext(link.peer!.universe);
           const count = countOf(kind, elementType, payload.length);
           const m = { context, source, tag, bytes: payload.length, count, kind, elementType, payload, link };
           const w = link.claimed as Wait | undefined;
           if (w) link.claimed = undefined;
-          this.complete(w, m);
+          if (w || !transient) this.complete(w, m);
+          else this.arriveTransient(m);
         },
         hello: (link) => {
           const peer = this.peer(link.peer!.universe, link.peer!.rank);
@@ -253,6 +261,17 @@ export class Engine {
         w.reject(e as Error);
       }
     } else this.arrive(m);
+  }
+
+  /**
+   * A message whose payload is a view of the transport's read buffer: a receive that copies it
+   * into its own buffer (or deserializes it) takes it as it is; anything else gets a copy.
+   */
+  private arriveTransient(m: Message): void {
+    const w = this.queues.claim(m);
+    if (!w || w.raw || (!w.into && m.kind !== Kind.value)) m.payload = copied(m.payload);
+    if (w) this.complete(w, m);
+    else this.arrive(m);
   }
 
   private arrive(m: Message): void {

@@ -2,8 +2,9 @@
 //   u8 kind | u8 element type | u16 magic 'MP' | u32 context | i32 source | i32 tag | u64 length
 // (little-endian). Typed arrays and Buffers go as their own memory (no copy above COPY_LIMIT,
 // where header and payload are written together by a corked socket), other values as
-// v8.serialize bytes. The reader hands payloads back as views of the socket's chunks, copying
-// only when a message spans chunks or a typed array's alignment needs it.
+// v8.serialize bytes. The reader hands a payload that lies whole in one input chunk back as a
+// view of that chunk (`transient`: the transport reuses its read buffer, so whoever keeps it
+// copies it), and assembles one spanning chunks in a buffer of its own or a receive's.
 import { constants as bufferConstants } from 'node:buffer';
 import { deserialize, serialize } from 'node:v8';
 
@@ -134,7 +135,7 @@ export function decodePayload(kind: number, elementType: number, payload: Uint8A
   return new Ctor(p.buffer as ArrayBuffer, p.byteOffset, p.byteLength / size);
 }
 
-/** Receives each complete frame; `payload` may be a view of the reader's input chunk. */
+/** Receives each complete frame; `transient`: `payload` is a view of the chunk being pushed. */
 export type FrameHandler = (
   kind: number,
   elementType: number,
@@ -142,6 +143,7 @@ export type FrameHandler = (
   source: number,
   tag: number,
   payload: Uint8Array,
+  transient: boolean,
 ) => void;
 
 /** Where a payload spanning several chunks should be assembled (a receive's buffer), if anywhere. */
@@ -175,17 +177,16 @@ export class FrameReader {
     private readonly sink?: PayloadSink,
   ) {}
 
-  /** Feeds a chunk; throws FrameError on a stream that is not this format (the caller drops it). */
-  push(chunk: Buffer): void {
+  /** Feeds `chunk` (its first `end` bytes); throws FrameError on a stream that is not this format. */
+  push(chunk: Buffer, end = chunk.length): void {
     let at = 0;
-    const end = chunk.length;
     while (at < end) {
       if (this.payload) {
         const n = Math.min(end - at, this.payload.length - this.payloadFill);
         chunk.copy(this.payload, this.payloadFill, at, at + n);
         this.payloadFill += n;
         at += n;
-        if (this.payloadFill === this.payload.length) this.emit(this.payload);
+        if (this.payloadFill === this.payload.length) this.emit(this.payload, false);
         continue;
       }
       let length: number;
@@ -202,7 +203,7 @@ export class FrameReader {
         length = this.parse(this.header, 0);
       }
       if (end - at >= length) {
-        this.emit(chunk.subarray(at, at + length));
+        this.emit(chunk.subarray(at, at + length), true);
         at += length;
       } else {
         const k = this.kind;
@@ -229,8 +230,8 @@ export class FrameReader {
     return length;
   }
 
-  private emit(payload: Uint8Array): void {
+  private emit(payload: Uint8Array, transient: boolean): void {
     this.payload = null;
-    this.onFrame(this.kind, this.elementType, this.context, this.source, this.tag, payload);
+    this.onFrame(this.kind, this.elementType, this.context, this.source, this.tag, payload, transient);
   }
 }
