@@ -191,9 +191,10 @@ export class Transport {
 
   /** How a connection is read: into the shared buffer, each read handed to the link's frame reader. */
   private reading(): Reading {
+    readBuffer ??= Buffer.allocUnsafeSlow(READ_BYTES);
     const r: Reading = {
       onread: {
-        buffer: (readBuffer ??= Buffer.allocUnsafeSlow(READ_BYTES)),
+        buffer: readBuffer,
         callback: (n, buf) => {
           r.push!(buf, n);
           return true;
