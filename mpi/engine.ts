@@ -2,7 +2,7 @@
 // the matching queues (mpi/matching.ts), completes receives and probes, holds back-pressure
 // (reading from a peer stops while unexpected messages exceed the budget, and starts again as
 // receives drain them), and turns a lost peer into PeerLostError for every call involving it.
-import { type Message, type Received, received, Wait } from './delivery.js';
+import { copied, copiesOut, type Message, type Received, received, Wait } from './delivery.js';
 import { countOf, encodeFrame, Kind, outgoing } from './framing.js';
 import { ANY_SOURCE, type Envelope, MatchQueues, matches, type Status, statusOf } from './matching.js';
 import { MpiUsageError, PeerLostError } from './mpi-errors.js';
@@ -19,13 +19,6 @@ interface ProbeWait extends Envelope {
 }
 
 const DONE = Promise.resolve();
-
-/** A copy at offset 0 of its own memory (aligned for any typed array view). */
-function copied(bytes: Uint8Array): Uint8Array {
-  const c = new Uint8Array(bytes.byteLength);
-  c.set(bytes);
-  return c;
-}
 
 export class Engine {
   readonly transport: Transport;
@@ -68,7 +61,7 @@ export class Engine {
           const w = this.queues.claim({ context, source, tag });
           link.claimed = w;
           const into = w?.into;
-          if (!into || w.raw || kind === Kind.value || into.byteLength < length) return undefined;
+          if (!into || kind === Kind.value || into.byteLength < length) return undefined;
           return new Uint8Array(into.buffer, into.byteOffset, length);
         },
         lost: (p, reason, link) => {
@@ -263,13 +256,10 @@ export class Engine {
     } else this.arrive(m);
   }
 
-  /**
-   * A message whose payload is a view of the transport's read buffer: a receive that copies it
-   * into its own buffer (or deserializes it) takes it as it is; anything else gets a copy.
-   */
+  /** A payload in the read buffer: a receive copying it out takes it as it is, else it is copied. */
   private arriveTransient(m: Message): void {
     const w = this.queues.claim(m);
-    if (!w || w.raw || (!w.into && m.kind !== Kind.value)) m.payload = copied(m.payload);
+    if (!w || !copiesOut(w, m)) m.payload = copied(m.payload);
     if (w) this.complete(w, m);
     else this.arrive(m);
   }
