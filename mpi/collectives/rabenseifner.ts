@@ -63,6 +63,7 @@ async function reduceScatter<T extends TypedArray>(
   op: Op,
   s: Segments,
   owned: boolean,
+  result?: T,
 ): Promise<void> {
   for (let mask = 1; mask < f.pof2; mask <<= 1) {
     const buf = f.buf;
@@ -73,7 +74,7 @@ async function reduceScatter<T extends TypedArray>(
     const [keepLo, keepHi, sendLo, sendHi] =
       f.newrank < newdst ? [s.lo, mid, mid, s.hi] : [mid, s.hi, s.lo, mid];
     const mine = buf.subarray(s.at(keepLo), s.at(keepHi)) as T;
-    const out = owned ? undefined : fresh(buf);
+    const out = owned ? undefined : (result ?? fresh(buf));
     const target = out ? out.subarray(s.at(keepLo), s.at(keepHi)) : undefined;
     const into = target ? bytesOf(target) : spare(buf, s, mine.length);
     const [, bytes] = await Promise.all([
@@ -123,16 +124,30 @@ async function regather<T extends TypedArray>(
   }
 }
 
-/** A rank outside the fold reduces from the caller's data without copying it first. */
-export async function allreduceRabenseifner<T extends TypedArray>(ch: Channel, data: T, op: Op): Promise<T> {
+/**
+ * The result in `into` (`data` itself: in place) or a new array. A rank outside the fold reduces
+ * from the caller's data without copying it first.
+ */
+export async function allreduceRabenseifner<T extends TypedArray>(
+  ch: Channel,
+  data: T,
+  op: Op,
+  into?: T,
+): Promise<T> {
   const folding = ch.rank < 2 * (ch.size - powerOfTwoBelow(ch.size));
-  const f = await foldIn(ch, ch.rank, (v) => v, folding ? copyOf(data) : data, op, true);
+  const owned = folding || into === data;
+  if (owned && into && into !== data) into.set(data as never);
+  const start = owned ? (into ?? copyOf(data)) : data;
+  const f = await foldIn(ch, ch.rank, (v) => v, start, op, true);
   if (f.newrank >= 0) {
     const s = segments(data.length, op.unit, f.pof2);
-    await reduceScatter(ch, f, op, s, folding);
+    await reduceScatter(ch, f, op, s, owned, into);
     await regather(ch, f, s, false);
   }
-  return foldOut(ch, f);
+  const out = await foldOut(ch, f);
+  if (!into || out === into) return out;
+  into.set(out as never);
+  return into;
 }
 
 export async function reduceRabenseifner<T extends TypedArray>(

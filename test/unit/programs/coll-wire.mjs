@@ -41,6 +41,14 @@ try {
         if (want !== null) check(out[i] === want, `${Ctor.name}[${i}] = ${want}, not ${out[i]}`);
         else check(Math.abs(out[i] - values.reduce((a, b) => a + b)) < 1e-9, `sum at ${i}`);
       }
+      const given = new Ctor(n);
+      check((await w.allreduce(data, op, given)) === given, 'the result in the array given');
+      check(checksum(given) === checksum(out), 'into: the same result');
+      const inPlace = data.slice();
+      check((await w.allreduce(inPlace, op, inPlace)) === inPlace, 'in place: the data array back');
+      check(checksum(inPlace) === checksum(out), 'in place: the same result');
+      const wrong = await w.allreduce(data, op, new Ctor(n - 1)).catch((e) => e);
+      check(wrong instanceof RangeError && /into must be/.test(wrong.message), 'a wrong into refused');
       const sums = await w.allgather(new Int32Array([checksum(out)]));
       check(
         sums.every((s) => s[0] === sums[0][0]),
