@@ -12,6 +12,8 @@ export const HEADER_BYTES = 24;
 const MAGIC = 0x504d;
 /** payloads up to this size are copied behind their header: one write beats two */
 export const COPY_LIMIT = 16 * 1024;
+/** the rest of a payload at least this long is read straight into it, not via the read buffer */
+const IN_PLACE = 64 * 1024;
 
 export const Kind = {
   /** raw bytes: a Buffer, a DataView, a Uint8Array given as bytes */
@@ -178,12 +180,18 @@ export class FrameReader {
   ) {}
 
   /** Feeds `chunk` (its first `end` bytes); throws FrameError on a stream that is not this format. */
-  push(chunk: Buffer, end = chunk.length): void {
+  push(bytes: Uint8Array, end = bytes.length): void {
     let at = 0;
+    if (this.payload && this.readsInPlace(bytes)) {
+      this.payloadFill += end; // read straight into the payload (see next())
+      if (this.payloadFill === this.payload.length) this.emit(this.payload, false);
+      return;
+    }
+    const chunk = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, end);
     while (at < end) {
       if (this.payload) {
         const n = Math.min(end - at, this.payload.length - this.payloadFill);
-        chunk.copy(this.payload, this.payloadFill, at, at + n);
+        this.payload.set(chunk.subarray(at, at + n), this.payloadFill);
         this.payloadFill += n;
         at += n;
         if (this.payloadFill === this.payload.length) this.emit(this.payload, false);
@@ -195,7 +203,7 @@ export class FrameReader {
         at += HEADER_BYTES;
       } else {
         const n = Math.min(end - at, HEADER_BYTES - this.headerFill);
-        chunk.copy(this.header, this.headerFill, at, at + n);
+        this.header.set(chunk.subarray(at, at + n), this.headerFill);
         this.headerFill += n;
         at += n;
         if (this.headerFill < HEADER_BYTES) return;
@@ -215,6 +223,21 @@ export class FrameReader {
         this.payloadFill = 0;
       }
     }
+  }
+
+  /**
+   * Where the next read should land: the rest of a large payload being assembled (no copy), or
+   * `fallback` (then push() parses or copies from it).
+   */
+  next(fallback: Uint8Array): Uint8Array {
+    const p = this.payload;
+    if (!p || p.length - this.payloadFill < IN_PLACE) return fallback;
+    return p.subarray(this.payloadFill);
+  }
+
+  private readsInPlace(chunk: Uint8Array): boolean {
+    const p = this.payload!;
+    return chunk.buffer === p.buffer && chunk.byteOffset === p.byteOffset + this.payloadFill;
   }
 
   private parse(b: Buffer, at: number): number {

@@ -94,9 +94,11 @@ const READ_BYTES = 4 << 20;
 let readBuffer: Buffer | undefined;
 
 interface Reading {
-  onread: { buffer: Buffer; callback: (nread: number, buf: Buffer) => boolean };
+  /** `buffer` is asked for where each next read goes: the read buffer, or a payload's rest */
+  onread: { buffer: () => Uint8Array; callback: (nread: number, buf: Uint8Array) => boolean };
   /** the link's frame reader, once adopted */
-  push?: (buf: Buffer, nread: number) => void;
+  reader?: FrameReader;
+  push?: (buf: Uint8Array, nread: number) => void;
 }
 
 /** An accepted socket (not reading yet) as one reading through `onread`. */
@@ -192,9 +194,10 @@ export class Transport {
   /** How a connection is read: into the shared buffer, each read handed to the link's frame reader. */
   private reading(): Reading {
     readBuffer ??= Buffer.allocUnsafeSlow(READ_BYTES);
+    const shared = readBuffer;
     const r: Reading = {
       onread: {
-        buffer: readBuffer,
+        buffer: () => (r.reader ? r.reader.next(shared) : shared),
         callback: (n, buf) => {
           r.push!(buf, n);
           return true;
@@ -223,6 +226,7 @@ export class Transport {
           ? this.events.sink(link, kind, elementType, context, source, tag, length)
           : undefined,
     );
+    reading.reader = reader;
     reading.push = (buf, n) => {
       try {
         reader.push(buf, n);
