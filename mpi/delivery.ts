@@ -1,5 +1,6 @@
 // What a completed receive hands back: the payload as a value (a typed array view, bytes, or the
 // deserialized value), or copied into the caller's buffer when it gave one.
+import { giveBack, takeBytes } from './byte-pool.js';
 import { decodePayload, Kind } from './framing.js';
 import { type Arrival, checkFit, type Envelope, type Status, statusOf } from './matching.js';
 import type { Link } from './transport.js';
@@ -20,7 +21,7 @@ export interface Received {
 
 /** A copy at offset 0 of its own memory (aligned for any typed array view). */
 export function copied(bytes: Uint8Array): Uint8Array {
-  const c = new Uint8Array(bytes.byteLength);
+  const c = takeBytes(bytes.byteLength);
   c.set(bytes);
   return c;
 }
@@ -56,7 +57,10 @@ export function received(m: Message, into: ArrayBufferView | undefined, raw: boo
 function place(m: Message, into: ArrayBufferView): Uint8Array {
   const at = new Uint8Array(into.buffer, into.byteOffset, m.bytes);
   const p = m.payload;
-  if (p.buffer !== into.buffer || p.byteOffset !== into.byteOffset) at.set(p);
+  if (p.buffer !== into.buffer || p.byteOffset !== into.byteOffset) {
+    at.set(p);
+    giveBack(p); // the payload is used up: its memory may take the next early arrival
+  }
   return at;
 }
 

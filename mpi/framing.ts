@@ -7,6 +7,7 @@
 // copies it), and assembles one spanning chunks in a buffer of its own or a receive's.
 import { constants as bufferConstants } from 'node:buffer';
 import { deserialize, serialize } from 'node:v8';
+import { takeBytes } from './byte-pool.js';
 
 export const HEADER_BYTES = 24;
 const MAGIC = 0x504d;
@@ -129,7 +130,10 @@ export function encodeFrame(out: Outgoing, context: number, source: number, tag:
 /** The value a payload stands for: a typed array view (aligned), bytes, or the deserialized value. */
 export function decodePayload(kind: number, elementType: number, payload: Uint8Array): unknown {
   if (kind === Kind.value) return deserialize(payload);
-  if (kind !== Kind.typed) return payload;
+  if (kind !== Kind.typed)
+    return Buffer.isBuffer(payload)
+      ? payload
+      : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   const Ctor = ELEMENT_TYPES[elementType]!;
   const size = Ctor.BYTES_PER_ELEMENT;
   let p = payload;
@@ -219,7 +223,7 @@ export class FrameReader {
           length > COPY_LIMIT
             ? this.sink?.(k, this.elementType, this.context, this.source, this.tag, length)
             : undefined;
-        this.payload = into ?? (length > 4096 ? Buffer.allocUnsafeSlow(length) : Buffer.allocUnsafe(length));
+        this.payload = into ?? (length > 4096 ? takeBytes(length) : Buffer.allocUnsafe(length));
         this.payloadFill = 0;
       }
     }
