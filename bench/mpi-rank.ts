@@ -32,6 +32,14 @@ interface Mpi {
 }
 
 const SMALL = 8;
+
+/**
+ * Untimed ping-pongs before the timed ones: enough for V8 to have optimized the hot path (a tenth
+ * of 5000 left both Node sides in their slower tiers, the library more so); as in bench/mpi-raw.ts.
+ */
+function warmUp(iterations: number): number {
+  return Math.max(3000, Math.ceil(iterations / 10));
+}
 const LARGE = 1 << 20;
 const WINDOW = 16;
 const DOUBLES = 1 << 20;
@@ -55,7 +63,7 @@ const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9
 async function latency(world: Comm): Promise<number> {
   const buf = new Uint8Array(SMALL).fill(1);
   let start = 0n;
-  for (let i = -Math.ceil(iterations / 10); i < iterations; i++) {
+  for (let i = -warmUp(iterations); i < iterations; i++) {
     if (i === 0) {
       await world.barrier();
       start = process.hrtime.bigint();

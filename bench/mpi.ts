@@ -241,7 +241,7 @@ function checkResults(rows: Row[]): void {
 
 say(
   `${cpus().length} cores (${cpus()[0]?.model.trim()}); every figure is the best of ${RUNS} runs of ` +
-    `${SIZES.iterations} ping-pongs, ${SIZES.messages} × 1 MiB, ${SIZES.repeats} allreduces, after a warm-up.`,
+    `${SIZES.iterations} ping-pongs, ${SIZES.messages} × 1 MiB, ${SIZES.repeats} allreduces, after a warm-up (3000 untimed ping-pongs on the Node sides, for the JIT).`,
 );
 say(
   'Process creation is slow on this VM (~8 ms per fork+exec from Node), and start-up (processes, ' +
