@@ -9,6 +9,14 @@ import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
 const SMALL = 8;
+
+/**
+ * Untimed ping-pongs before the timed ones: enough for V8 to have optimized the hot path (a tenth
+ * of 5000 left both Node sides in their slower tiers, the library more so); as in bench/mpi-rank.ts.
+ */
+function warmUp(iterations: number): number {
+  return Math.max(3000, Math.ceil(iterations / 10));
+}
 const LARGE = 1 << 20;
 const WINDOW = 16;
 
@@ -76,7 +84,7 @@ function bytesBack(socket: Socket, n: number): Promise<void> {
 async function latency(socket: Socket, iterations: number): Promise<number> {
   const buf = Buffer.alloc(SMALL, 1);
   let start = 0n;
-  for (let i = -Math.ceil(iterations / 10); i < iterations; i++) {
+  for (let i = -warmUp(iterations); i < iterations; i++) {
     if (i === 0) start = process.hrtime.bigint();
     const back = bytesBack(socket, SMALL);
     socket.write(buf);

@@ -12,8 +12,10 @@ export interface Figures {
   latencyUs?: number;
   /** 1 MiB messages streamed, 10^6 B/s */
   bandwidthMBps?: number;
-  /** one allreduce of 1 M doubles (SUM), ms */
+  /** one allreduce of 1 M doubles (SUM) into a reused result array, ms */
   allreduceMs?: number;
+  /** the same with a new result array per call (Drover only), ms */
+  allreduceNewMs?: number;
   /** the allreduce's last element, the same on every side for one rank count */
   allreduceCheck?: number;
 }
@@ -96,6 +98,7 @@ export function parseFigures(out: string): Figures {
     bandwidthMBps: value('bandwidth_MBps'),
     allreduceMs: value('allreduce_ms'),
     allreduceCheck: value('allreduce_check'),
+    allreduceNewMs: value('allreduce_new_ms'),
   };
 }
 
@@ -109,6 +112,7 @@ export function best(a: Figures | undefined, b: Figures): Figures {
     bandwidthMBps: high(a.bandwidthMBps, b.bandwidthMBps),
     allreduceMs: low(a.allreduceMs, b.allreduceMs),
     allreduceCheck: b.allreduceCheck,
+    allreduceNewMs: low(a.allreduceNewMs, b.allreduceNewMs),
   };
 }
 

@@ -141,6 +141,11 @@ function printTable(rows: Row[]): void {
         `  ${r.label.padEnd(28)}${num(r.two?.latencyUs, 2, 12)}${num(r.two?.bandwidthMBps, 0, 11)}` +
         `${num(r.two?.allreduceMs, 2, 17)}${num(r.four?.allreduceMs, 2, 17)}`;
       say(r.problem ? `${line}   (${r.problem})` : line);
+      if (r.two?.allreduceNewMs !== undefined || r.four?.allreduceNewMs !== undefined)
+        say(
+          `  ${'  result in a new array'.padEnd(28)}${''.padStart(23)}` +
+            `${num(r.two?.allreduceNewMs, 2, 17)}${num(r.four?.allreduceNewMs, 2, 17)}`,
+        );
     }
   }
 }
@@ -236,7 +241,7 @@ function checkResults(rows: Row[]): void {
 
 say(
   `${cpus().length} cores (${cpus()[0]?.model.trim()}); every figure is the best of ${RUNS} runs of ` +
-    `${SIZES.iterations} ping-pongs, ${SIZES.messages} × 1 MiB, ${SIZES.repeats} allreduces, after a warm-up.`,
+    `${SIZES.iterations} ping-pongs, ${SIZES.messages} × 1 MiB, ${SIZES.repeats} allreduces, after a warm-up (3000 untimed ping-pongs on the Node sides, for the JIT).`,
 );
 say(
   'Process creation is slow on this VM (~8 ms per fork+exec from Node), and start-up (processes, ' +
@@ -248,6 +253,10 @@ say(
     "mapped round-robin by node, btl tcp,self on lo (its TCP uses lo's address; no shared memory " +
     'between the nodes). Drover: `drover mpiexec` outside a job, even ranks declaring node 127.0.0.70 and ' +
     'odd ranks 127.0.0.71 (DROVER_MPI_NODE/ADDRESS), so ranks 0 and 1 use TCP between the two addresses.',
+);
+say(
+  'allreduce: every side reduces into one result array it reuses (MPI_Allreduce into its receive ' +
+    "buffer; Drover's allreduce(data, op, into)); Drover's second line gives a new array per call.",
 );
 say('4 ranks oversubscribe the 2 cores: Open MPI then yields while it polls; Node ranks sleep in epoll.\n');
 if (loadavg()[0]! > 0.5)

@@ -11,6 +11,10 @@ export interface Channel {
   readonly size: number;
   /** Send `data` to `dest` under `tag`; resolves once `data` may be reused. */
   send(dest: number, tag: number, data: Payload): Promise<void>;
-  /** The next message from `source` under `tag` (collectives never use wildcards), as bytes. */
-  recv(source: number, tag: number): Promise<Uint8Array>;
+  /**
+   * The next message from `source` under `tag` (collectives never use wildcards), as bytes. With
+   * `into`, a channel may place a message that fits there and return a view of `into`'s first
+   * bytes (no allocation); callers must still accept bytes elsewhere.
+   */
+  recv(source: number, tag: number, into?: Uint8Array): Promise<Uint8Array>;
 }

@@ -53,10 +53,11 @@ export class CollChannel implements Channel {
     return s.engine.send(to, s.collContext, s.rank, this.tag(tag), data);
   }
 
-  async recv(source: number, tag: number): Promise<Uint8Array> {
+  async recv(source: number, tag: number, into?: Uint8Array): Promise<Uint8Array> {
     const s = this.side;
-    const m = await s.engine.recv(s.collContext, source, this.tag(tag), undefined, true);
+    const m = await s.engine.recv(s.collContext, source, this.tag(tag), into, true);
     const bytes = m.data as Uint8Array;
+    if (into && bytes.buffer === into.buffer) return bytes; // placed in the caller's memory
     // 8-aligned, so the algorithms may view the bytes as any typed array (a copy only if not)
     return bytes.byteOffset % 8 === 0 ? bytes : new Uint8Array(bytes);
   }

@@ -91,12 +91,34 @@ export async function reduce<T extends TypedArray>(
 }
 
 /** data(0) ∘ … ∘ data(p-1) on every rank, bit-identical everywhere. */
-export async function allreduce<T extends TypedArray>(ch: Channel, data: T, op: Op): Promise<T> {
+/** The result in a new array, or in `into` (MPI's receive buffer; `data` itself for in place). */
+export async function allreduce<T extends TypedArray>(ch: Channel, data: T, op: Op, into?: T): Promise<T> {
   checkReduction(data, op, 'allreduce');
-  if (ch.size === 1) return copyOf(data);
+  if (into !== undefined) checkInto(data, into, 'allreduce');
   if (data.byteLength > THRESHOLDS.MPIR_CVAR_ALLREDUCE_SHORT_MSG_SIZE && splittable(op, data.length, ch.size))
-    return allreduceRabenseifner(ch, data, op);
-  return allreduceDoubling(ch, data, op);
+    return allreduceRabenseifner(ch, data, op, into);
+  const out = ch.size === 1 ? copyOf(data) : await allreduceDoubling(ch, data, op);
+  if (!into) return out;
+  into.set(out as never);
+  return into;
+}
+
+function checkInto(data: TypedArray, into: unknown, what: string): asserts into is TypedArray {
+  if (
+    !ArrayBuffer.isView(into) ||
+    kindCode(into as Data) !== kindCode(data) ||
+    (into as TypedArray).length !== data.length
+  )
+    throw new RangeError(
+      `${what}: into must be a ${data.constructor.name} of ${data.length} elements, like the data`,
+    );
+  const a = into as TypedArray;
+  const overlap =
+    a.buffer === data.buffer &&
+    a.byteOffset < data.byteOffset + data.byteLength &&
+    data.byteOffset < a.byteOffset + a.byteLength;
+  if (overlap && a !== data)
+    throw new RangeError(`${what}: into overlaps the data (give the data itself to reduce in place)`);
 }
 
 /** Inclusive prefix: data(0) ∘ … ∘ data(rank). */

@@ -78,8 +78,9 @@ export class Communicator extends PointToPoint implements CollectiveSide {
   reduce<T extends TypedArray>(data: T, op: Op, root = 0): Promise<T | undefined> {
     return this.run((c, ch) => c.reduce(ch, data, op, root));
   }
-  allreduce<T extends TypedArray>(data: T, op: Op): Promise<T> {
-    return this.run((c, ch) => c.allreduce(ch, data, op));
+  /** The result on every rank: a new array, or `into` (same kind and length; `data` itself: in place). */
+  allreduce<T extends TypedArray>(data: T, op: Op, into?: T): Promise<T> {
+    return this.run((c, ch) => c.allreduce(ch, data, op, into));
   }
   scan<T extends TypedArray>(data: T, op: Op): Promise<T> {
     return this.run((c, ch) => c.scan(ch, data, op));

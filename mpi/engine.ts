@@ -2,7 +2,7 @@
 // the matching queues (mpi/matching.ts), completes receives and probes, holds back-pressure
 // (reading from a peer stops while unexpected messages exceed the budget, and starts again as
 // receives drain them), and turns a lost peer into PeerLostError for every call involving it.
-import { type Message, type Received, received, Wait } from './delivery.js';
+import { copied, copiesOut, type Message, type Received, received, Wait } from './delivery.js';
 import { countOf, encodeFrame, Kind, outgoing } from './framing.js';
 import { ANY_SOURCE, type Envelope, MatchQueues, matches, type Status, statusOf } from './matching.js';
 import { MpiUsageError, PeerLostError } from './mpi-errors.js';
@@ -43,13 +43,14 @@ export class Engine {
     this.transport = new Transport(
       { universe, rank, node },
       {
-        frame: (link, kind, elementType, context, source, tag, payload) => {
+        frame: (link, kind, elementType, context, source, tag, payload, transient) => {
           if (context === INTER_CONTEXT) context = this.interContext(link.peer!.universe);
           const count = countOf(kind, elementType, payload.length);
           const m = { context, source, tag, bytes: payload.length, count, kind, elementType, payload, link };
           const w = link.claimed as Wait | undefined;
           if (w) link.claimed = undefined;
-          this.complete(w, m);
+          if (w || !transient) this.complete(w, m);
+          else this.arriveTransient(m);
         },
         hello: (link) => {
           const peer = this.peer(link.peer!.universe, link.peer!.rank);
@@ -60,7 +61,7 @@ export class Engine {
           const w = this.queues.claim({ context, source, tag });
           link.claimed = w;
           const into = w?.into;
-          if (!into || w.raw || kind === Kind.value || into.byteLength < length) return undefined;
+          if (!into || kind === Kind.value || into.byteLength < length) return undefined;
           return new Uint8Array(into.buffer, into.byteOffset, length);
         },
         lost: (p, reason, link) => {
@@ -253,6 +254,14 @@ export class Engine {
         w.reject(e as Error);
       }
     } else this.arrive(m);
+  }
+
+  /** A payload in the read buffer: a receive copying it out takes it as it is, else it is copied. */
+  private arriveTransient(m: Message): void {
+    const w = this.queues.claim(m);
+    if (!w || !copiesOut(w, m)) m.payload = copied(m.payload);
+    if (w) this.complete(w, m);
+    else this.arrive(m);
   }
 
   private arrive(m: Message): void {

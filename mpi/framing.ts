@@ -2,15 +2,19 @@
 //   u8 kind | u8 element type | u16 magic 'MP' | u32 context | i32 source | i32 tag | u64 length
 // (little-endian). Typed arrays and Buffers go as their own memory (no copy above COPY_LIMIT,
 // where header and payload are written together by a corked socket), other values as
-// v8.serialize bytes. The reader hands payloads back as views of the socket's chunks, copying
-// only when a message spans chunks or a typed array's alignment needs it.
+// v8.serialize bytes. The reader hands a payload that lies whole in one input chunk back as a
+// view of that chunk (`transient`: the transport reuses its read buffer, so whoever keeps it
+// copies it), and assembles one spanning chunks in a buffer of its own or a receive's.
 import { constants as bufferConstants } from 'node:buffer';
 import { deserialize, serialize } from 'node:v8';
+import { takeBytes } from './byte-pool.js';
 
 export const HEADER_BYTES = 24;
 const MAGIC = 0x504d;
 /** payloads up to this size are copied behind their header: one write beats two */
 export const COPY_LIMIT = 16 * 1024;
+/** the rest of a payload at least this long is read straight into it, not via the read buffer */
+const IN_PLACE = 64 * 1024;
 
 export const Kind = {
   /** raw bytes: a Buffer, a DataView, a Uint8Array given as bytes */
@@ -126,7 +130,10 @@ export function encodeFrame(out: Outgoing, context: number, source: number, tag:
 /** The value a payload stands for: a typed array view (aligned), bytes, or the deserialized value. */
 export function decodePayload(kind: number, elementType: number, payload: Uint8Array): unknown {
   if (kind === Kind.value) return deserialize(payload);
-  if (kind !== Kind.typed) return payload;
+  if (kind !== Kind.typed)
+    return Buffer.isBuffer(payload)
+      ? payload
+      : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   const Ctor = ELEMENT_TYPES[elementType]!;
   const size = Ctor.BYTES_PER_ELEMENT;
   let p = payload;
@@ -134,7 +141,7 @@ export function decodePayload(kind: number, elementType: number, payload: Uint8A
   return new Ctor(p.buffer as ArrayBuffer, p.byteOffset, p.byteLength / size);
 }
 
-/** Receives each complete frame; `payload` may be a view of the reader's input chunk. */
+/** Receives each complete frame; `transient`: `payload` is a view of the chunk being pushed. */
 export type FrameHandler = (
   kind: number,
   elementType: number,
@@ -142,6 +149,7 @@ export type FrameHandler = (
   source: number,
   tag: number,
   payload: Uint8Array,
+  transient: boolean,
 ) => void;
 
 /** Where a payload spanning several chunks should be assembled (a receive's buffer), if anywhere. */
@@ -175,17 +183,22 @@ export class FrameReader {
     private readonly sink?: PayloadSink,
   ) {}
 
-  /** Feeds a chunk; throws FrameError on a stream that is not this format (the caller drops it). */
-  push(chunk: Buffer): void {
+  /** Feeds `chunk` (its first `end` bytes); throws FrameError on a stream that is not this format. */
+  push(bytes: Uint8Array, end = bytes.length): void {
     let at = 0;
-    const end = chunk.length;
+    if (this.payload && this.readsInPlace(bytes)) {
+      this.payloadFill += end; // read straight into the payload (see next())
+      if (this.payloadFill === this.payload.length) this.emit(this.payload, false);
+      return;
+    }
+    const chunk = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, end);
     while (at < end) {
       if (this.payload) {
         const n = Math.min(end - at, this.payload.length - this.payloadFill);
-        chunk.copy(this.payload, this.payloadFill, at, at + n);
+        this.payload.set(chunk.subarray(at, at + n), this.payloadFill);
         this.payloadFill += n;
         at += n;
-        if (this.payloadFill === this.payload.length) this.emit(this.payload);
+        if (this.payloadFill === this.payload.length) this.emit(this.payload, false);
         continue;
       }
       let length: number;
@@ -194,7 +207,7 @@ export class FrameReader {
         at += HEADER_BYTES;
       } else {
         const n = Math.min(end - at, HEADER_BYTES - this.headerFill);
-        chunk.copy(this.header, this.headerFill, at, at + n);
+        this.header.set(chunk.subarray(at, at + n), this.headerFill);
         this.headerFill += n;
         at += n;
         if (this.headerFill < HEADER_BYTES) return;
@@ -202,7 +215,7 @@ export class FrameReader {
         length = this.parse(this.header, 0);
       }
       if (end - at >= length) {
-        this.emit(chunk.subarray(at, at + length));
+        this.emit(chunk.subarray(at, at + length), true);
         at += length;
       } else {
         const k = this.kind;
@@ -210,10 +223,25 @@ export class FrameReader {
           length > COPY_LIMIT
             ? this.sink?.(k, this.elementType, this.context, this.source, this.tag, length)
             : undefined;
-        this.payload = into ?? (length > 4096 ? Buffer.allocUnsafeSlow(length) : Buffer.allocUnsafe(length));
+        this.payload = into ?? (length > 4096 ? takeBytes(length) : Buffer.allocUnsafe(length));
         this.payloadFill = 0;
       }
     }
+  }
+
+  /**
+   * Where the next read should land: the rest of a large payload being assembled (no copy), or
+   * `fallback` (then push() parses or copies from it).
+   */
+  next(fallback: Uint8Array): Uint8Array {
+    const p = this.payload;
+    if (!p || p.length - this.payloadFill < IN_PLACE) return fallback;
+    return p.subarray(this.payloadFill);
+  }
+
+  private readsInPlace(chunk: Uint8Array): boolean {
+    const p = this.payload!;
+    return chunk.buffer === p.buffer && chunk.byteOffset === p.byteOffset + this.payloadFill;
   }
 
   private parse(b: Buffer, at: number): number {
@@ -229,8 +257,8 @@ export class FrameReader {
     return length;
   }
 
-  private emit(payload: Uint8Array): void {
+  private emit(payload: Uint8Array, transient: boolean): void {
     this.payload = null;
-    this.onFrame(this.kind, this.elementType, this.context, this.source, this.tag, payload);
+    this.onFrame(this.kind, this.elementType, this.context, this.source, this.tag, payload, transient);
   }
 }

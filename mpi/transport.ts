@@ -4,9 +4,10 @@
 // `hello` frame), else one it opens itself, lazily, on the first send; once chosen it stays, so
 // one sender's messages keep their order. Two ranks connecting to each other at the same moment
 // just end up with two connections, one used each way; every connection is read. `bye` on every
-// connection announces a finalize.
+// connection announces a finalize. Connections are read into one reused buffer (net's `onread`):
+// no allocation per read; what the reader hands on is copied out by whoever keeps it.
 import { rmSync } from 'node:fs';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import { FrameReader, HEADER_BYTES, Kind, writeHeader } from './framing.js';
 
@@ -34,6 +35,8 @@ export interface TransportEvents {
     source: number,
     tag: number,
     payload: Uint8Array,
+    /** `payload` is a view of the read buffer, overwritten by the next read: copy what you keep */
+    transient: boolean,
   ): void;
   /** where to assemble a large payload (a matching receive's buffer), see FrameReader */
   sink(
@@ -86,6 +89,33 @@ export class Link {
   }
 }
 
+/** Every connection of the process is read into this buffer, one read at a time. */
+const READ_BYTES = 4 << 20;
+let readBuffer: Buffer | undefined;
+
+interface Reading {
+  /** `buffer` is asked for where each next read goes: the read buffer, or a payload's rest */
+  onread: { buffer: () => Uint8Array; callback: (nread: number, buf: Uint8Array) => boolean };
+  /** the link's frame reader, once adopted */
+  reader?: FrameReader;
+  push?: (buf: Uint8Array, nread: number) => void;
+}
+
+/** An accepted socket (not reading yet) as one reading through `onread`. */
+function rehome(socket: Socket, onread: Reading['onread']): Socket {
+  const old = socket as unknown as { _handle: { useUserBuffer?: unknown } | null };
+  const handle = old._handle;
+  if (!handle || typeof handle.useUserBuffer !== 'function') {
+    socket.on('data', (chunk: Buffer) => onread.callback(chunk.length, chunk));
+    socket.resume();
+    return socket;
+  }
+  const moved = new Socket({ handle, onread, readable: true, writable: true } as object);
+  old._handle = null;
+  socket.destroy(); // only the old object: the server counts the connection as gone with it
+  return moved;
+}
+
 function controlFrame(kind: number, payload: string): Buffer {
   const body = Buffer.from(payload);
   const b = Buffer.allocUnsafe(HEADER_BYTES + body.length);
@@ -128,7 +158,10 @@ export class Transport {
   }
 
   private serve(where: { path: string } | { host: string; port: number }): Promise<number> {
-    const server = createServer({ noDelay: true }, (socket) => this.adopt(socket));
+    const server = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => {
+      const reading = this.reading();
+      this.adopt(rehome(socket, reading.onread), reading);
+    });
     this.servers.push(server);
     return new Promise((resolve, reject) => {
       server.once('error', (e) =>
@@ -145,30 +178,47 @@ export class Transport {
   open(peer: PeerId, address: ListenAddress): Link {
     const sameNode = address.node === this.self.node && address.unix;
     let socket: Socket;
-    if (sameNode) socket = connect({ path: address.unix! });
+    const reading = this.reading();
+    if (sameNode) socket = connect({ path: address.unix!, onread: reading.onread });
     else if (address.tcp) {
       const m = /^\[?(.*?)\]?:(\d+)$/.exec(address.tcp)!;
-      socket = connect({ host: m[1]!, port: Number(m[2]) });
-      socket.setNoDelay(true);
+      socket = connect({ host: m[1]!, port: Number(m[2]), noDelay: true, onread: reading.onread });
     } else
       throw new Error(`drover/mpi: rank ${peer.rank} has no address reachable from node ${this.self.node}`);
-    const link = this.adopt(socket);
+    const link = this.adopt(socket, reading);
     link.peer = peer;
     socket.write(controlFrame(Kind.hello, `${this.self.universe}\n${this.self.rank}`));
     return link;
   }
 
-  private adopt(socket: Socket): Link {
+  /** How a connection is read: into the shared buffer, each read handed to the link's frame reader. */
+  private reading(): Reading {
+    readBuffer ??= Buffer.allocUnsafeSlow(READ_BYTES);
+    const shared = readBuffer;
+    const r: Reading = {
+      onread: {
+        buffer: () => (r.reader ? r.reader.next(shared) : shared),
+        callback: (n, buf) => {
+          r.push!(buf, n);
+          return true;
+        },
+      },
+    };
+    return r;
+  }
+
+  private adopt(socket: Socket, reading: Reading): Link {
     const link = new Link(socket);
     this.links.add(link);
     const reader = new FrameReader(
-      (kind, elementType, context, source, tag, payload) => {
+      (kind, elementType, context, source, tag, payload, transient) => {
         if (kind === Kind.hello) {
           const [universe, rank] = Buffer.from(payload).toString().split('\n');
           link.peer = { universe: universe!, rank: Number(rank) };
           this.events.hello(link);
         } else if (kind === Kind.bye) link.bye = true;
-        else if (link.peer) this.events.frame(link, kind, elementType, context, source, tag, payload);
+        else if (link.peer)
+          this.events.frame(link, kind, elementType, context, source, tag, payload, transient);
         else throw new Error('a data frame before hello');
       },
       (kind, elementType, context, source, tag, length) =>
@@ -176,13 +226,14 @@ export class Transport {
           ? this.events.sink(link, kind, elementType, context, source, tag, length)
           : undefined,
     );
-    socket.on('data', (chunk: Buffer) => {
+    reading.reader = reader;
+    reading.push = (buf, n) => {
       try {
-        reader.push(chunk);
+        reader.push(buf, n);
       } catch (e) {
         socket.destroy(e as Error);
       }
-    });
+    };
     socket.on('drain', () => link.drained());
     let reason = 'connection closed';
     socket.on('error', (e) => {

@@ -6,8 +6,9 @@
 // only and then copied, so every rank ends with the same bits.
 import type { Channel } from '../channel.js';
 import type { Op } from '../reduce-ops.js';
+import { powerOfTwoBelow } from './mpich-thresholds.js';
 import { type Folded, foldIn, foldOut } from './reduction-trees.js';
-import { bytesOf, copyOf, receivedLike, type TypedArray } from './typed-bytes.js';
+import { bytesOf, copyOf, receivedLike, type TypedArray, viewLike } from './typed-bytes.js';
 
 const TAG_HALVING = 4;
 const TAG_DOUBLING = 5;
@@ -35,24 +36,58 @@ function segments(length: number, unit: number, pof2: number): Segments {
   return { at: (i) => unit * (i * q + Math.min(i, r)), before: [], lo: 0, hi: pof2 };
 }
 
+/** A fresh array of `like`'s kind (a Buffer's is Uint8Array) and length: the caller's result. */
+function fresh<T extends TypedArray>(like: T): T {
+  return viewLike(like, new Uint8Array(like.byteLength));
+}
+
+/**
+ * Where step `k`'s incoming segment can land in `buf` without a new allocation: the widest stretch
+ * outside the range the rank still works on ([lo, hi) in segments), if it is big enough.
+ */
+function spare<T extends TypedArray>(buf: T, s: Segments, elements: number): Uint8Array | undefined {
+  const left = s.at(s.lo);
+  const right = buf.length - s.at(s.hi);
+  const [from, room] = left >= right ? [0, left] : [s.at(s.hi), right];
+  return room >= elements ? bytesOf(buf.subarray(from, from + elements)) : undefined;
+}
+
+/**
+ * Recursive halving. While `f.buf` is still the caller's data (`owned` false), the first step
+ * receives the partner's half straight into a fresh result and reduces the caller's half into it;
+ * later steps receive into a part of the result not in use.
+ */
 async function reduceScatter<T extends TypedArray>(
   ch: Channel,
   f: Folded<T>,
   op: Op,
   s: Segments,
+  owned: boolean,
+  result?: T,
 ): Promise<void> {
-  const buf = f.buf;
   for (let mask = 1; mask < f.pof2; mask <<= 1) {
+    const buf = f.buf;
     const newdst = f.newrank ^ mask;
     const dst = f.real(newdst);
     const mid = s.lo + (s.hi - s.lo) / 2;
     s.before.push([s.lo, s.hi]);
     const [keepLo, keepHi, sendLo, sendHi] =
       f.newrank < newdst ? [s.lo, mid, mid, s.hi] : [mid, s.hi, s.lo, mid];
-    const out = buf.subarray(s.at(sendLo), s.at(sendHi));
-    const [, bytes] = await Promise.all([ch.send(dst, TAG_HALVING, out), ch.recv(dst, TAG_HALVING)]);
     const mine = buf.subarray(s.at(keepLo), s.at(keepHi)) as T;
-    op.apply(receivedLike(buf, bytes, mine.length, 'allreduce'), mine);
+    const out = owned ? undefined : (result ?? fresh(buf));
+    const target = out ? out.subarray(s.at(keepLo), s.at(keepHi)) : undefined;
+    const into = target ? bytesOf(target) : spare(buf, s, mine.length);
+    const [, bytes] = await Promise.all([
+      ch.send(dst, TAG_HALVING, buf.subarray(s.at(sendLo), s.at(sendHi))),
+      ch.recv(dst, TAG_HALVING, into),
+    ]);
+    const theirs = receivedLike(buf, bytes, mine.length, 'allreduce');
+    if (out) {
+      if (theirs.buffer !== out.buffer) target!.set(theirs as never);
+      op.apply(viewLike(target!, bytesOf(mine)), target!);
+      f.buf = out;
+      owned = true;
+    } else op.apply(theirs, mine);
     s.lo = keepLo;
     s.hi = keepHi;
   }
@@ -73,30 +108,46 @@ async function regather<T extends TypedArray>(
     const [olo, ohi] = s.lo === plo ? [s.hi, phi] : [plo, s.lo];
     const sending = !toRoot || (f.newrank & mask) !== 0;
     const receiving = !toRoot || (f.newrank & mask) === 0;
+    const into = bytesOf(buf.subarray(s.at(olo), s.at(ohi)));
     const [, bytes] = await Promise.all([
       sending ? ch.send(dst, TAG_DOUBLING, buf.subarray(s.at(s.lo), s.at(s.hi))) : undefined,
-      receiving ? ch.recv(dst, TAG_DOUBLING) : undefined,
+      receiving ? ch.recv(dst, TAG_DOUBLING, into) : undefined,
     ]);
     if (!receiving) return;
-    const size = buf.BYTES_PER_ELEMENT;
-    if (bytes!.byteLength !== (s.at(ohi) - s.at(olo)) * size)
+    if (bytes!.byteLength !== into.byteLength)
       throw new RangeError(
         `allreduce: rank ${dst} sent a segment of ${bytes!.byteLength} bytes, not the expected size`,
       );
-    bytesOf(buf).set(bytes!, s.at(olo) * size);
+    if (bytes!.buffer !== into.buffer || bytes!.byteOffset !== into.byteOffset) into.set(bytes!);
     s.lo = plo;
     s.hi = phi;
   }
 }
 
-export async function allreduceRabenseifner<T extends TypedArray>(ch: Channel, data: T, op: Op): Promise<T> {
-  const f = await foldIn(ch, ch.rank, (v) => v, copyOf(data), op, true);
+/**
+ * The result in `into` (`data` itself: in place) or a new array. A rank outside the fold reduces
+ * from the caller's data without copying it first.
+ */
+export async function allreduceRabenseifner<T extends TypedArray>(
+  ch: Channel,
+  data: T,
+  op: Op,
+  into?: T,
+): Promise<T> {
+  const folding = ch.rank < 2 * (ch.size - powerOfTwoBelow(ch.size));
+  const owned = folding || into === data;
+  if (owned && into && into !== data) into.set(data as never);
+  const start = owned ? (into ?? copyOf(data)) : data;
+  const f = await foldIn(ch, ch.rank, (v) => v, start, op, true);
   if (f.newrank >= 0) {
     const s = segments(data.length, op.unit, f.pof2);
-    await reduceScatter(ch, f, op, s);
+    await reduceScatter(ch, f, op, s, owned, into);
     await regather(ch, f, s, false);
   }
-  return foldOut(ch, f);
+  const out = await foldOut(ch, f);
+  if (!into || out === into) return out;
+  into.set(out as never);
+  return into;
 }
 
 export async function reduceRabenseifner<T extends TypedArray>(
@@ -110,7 +161,7 @@ export async function reduceRabenseifner<T extends TypedArray>(
   const f = await foldIn(ch, vrank, (v) => (v + root) % size, copyOf(data), op, false);
   if (f.newrank < 0) return undefined;
   const s = segments(data.length, op.unit, f.pof2);
-  await reduceScatter(ch, f, op, s);
+  await reduceScatter(ch, f, op, s, true);
   await regather(ch, f, s, true);
   return rank === root ? f.buf : undefined;
 }

@@ -6,7 +6,7 @@
 import type { Channel } from '../channel.js';
 import type { Op } from '../reduce-ops.js';
 import { powerOfTwoBelow } from './mpich-thresholds.js';
-import { copyOf, receivedLike, type TypedArray } from './typed-bytes.js';
+import { bytesOf, copyOf, receivedLike, type TypedArray } from './typed-bytes.js';
 
 const TAG_FOLD = 0;
 const TAG_STEP = 1;
@@ -70,7 +70,11 @@ export async function foldOut<T extends TypedArray>(ch: Channel, f: Folded<T>): 
     await ch.send(f.partner, TAG_UNFOLD, f.buf);
     return f.buf;
   }
-  return receivedLike(f.buf, await ch.recv(f.partner, TAG_UNFOLD), f.buf.length, 'allreduce');
+  const into = bytesOf(f.buf);
+  const bytes = await ch.recv(f.partner, TAG_UNFOLD, into);
+  const got = receivedLike(f.buf, bytes, f.buf.length, 'allreduce');
+  if (got.buffer !== into.buffer || got.byteOffset !== into.byteOffset) f.buf.set(got as never);
+  return f.buf;
 }
 
 /** Allreduce by recursive doubling: log2(pof2) exchanges of the whole vector. */

@@ -108,6 +108,32 @@ describe('mpi framing', () => {
     expect(into[COPY_LIMIT - 1]).toBe(COPY_LIMIT - 1);
   });
 
+  it('has the rest of a large payload read straight into its buffer, and says which payloads are views', () => {
+    const data = new Float64Array(100_000).map((_, i) => i);
+    const wire = Buffer.concat([
+      ...encodeFrame(outgoing(data), 1, 2, 3),
+      ...encodeFrame(outgoing('x'), 1, 2, 4),
+    ]);
+    const got: { payload: Uint8Array; transient: boolean }[] = [];
+    const r = new FrameReader((_k, _e, _c, _s, _t, payload, transient) => got.push({ payload, transient }));
+    const scratch = Buffer.alloc(4096);
+    expect(r.next(scratch)).toBe(scratch);
+    r.push(wire.subarray(0, 1000)); // the header and the payload's first bytes
+    const rest = r.next(scratch);
+    expect(rest).not.toBe(scratch);
+    expect(rest.byteLength).toBe(data.byteLength - (1000 - HEADER_BYTES));
+    const payloadEnd = HEADER_BYTES + data.byteLength;
+    rest.set(wire.subarray(1000, payloadEnd)); // as a socket read would
+    r.push(rest, rest.byteLength);
+    expect(got.length).toBe(1);
+    expect(got[0]!.transient).toBe(false);
+    expect(decodePayload(Kind.typed, 8, got[0]!.payload)).toEqual(data);
+    expect(r.next(scratch)).toBe(scratch);
+    r.push(wire.subarray(payloadEnd));
+    expect(got[1]!.transient).toBe(true);
+    expect(decodePayload(Kind.value, 0, got[1]!.payload)).toBe('x');
+  });
+
   it('copies a typed payload only when its offset is not aligned for the element type', () => {
     const frame = Buffer.concat(encodeFrame(outgoing(new Float64Array([3.25])), 0, 0, 0));
     const shifted = Buffer.alloc(frame.length + 1);
