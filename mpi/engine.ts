@@ -20,6 +20,8 @@ interface ProbeWait extends Envelope {
 
 const DONE = Promise.resolve();
 
+function idle(): void {}
+
 export class Engine {
   readonly transport: Transport;
   readonly self: Peer;
@@ -29,6 +31,13 @@ export class Engine {
   private readonly inter = new Map<string, number>();
   private probes: ProbeWait[] = [];
   private readonly paused = new Set<Link>();
+  /**
+   * The rank's sockets do not keep the process alive (mpi/transport.ts): a program that ends
+   * without finalize exits, and the launcher reports it. This timer does while a receive, a
+   * probe or finalize waits.
+   */
+  private readonly keep = setInterval(idle, 1 << 30).unref();
+  private waits = 0;
   /** the next free context pair (p2p even, collective odd); COMM_WORLD has 0 and 1 */
   nextContext = 2;
 
@@ -36,12 +45,14 @@ export class Engine {
     universe: string,
     rank: number,
     node: string,
+    /** the run's key, presented to and required from every connecting rank */
+    key: string,
     private readonly budget: number,
     private readonly lookup: (peer: Peer) => Promise<ListenAddress>,
   ) {
     this.self = this.peer(universe, rank);
     this.transport = new Transport(
-      { universe, rank, node },
+      { universe, rank, node, key },
       {
         frame: (link, kind, elementType, context, source, tag, payload, transient) => {
           if (context === INTER_CONTEXT) context = this.interContext(link.peer!.universe);
@@ -191,8 +202,15 @@ export class Engine {
     const dead = this.deadFor(context, source);
     if (dead) return Promise.reject(dead);
     return new Promise((resolve, reject) => {
-      w.resolve = resolve;
-      w.reject = reject;
+      this.hold();
+      w.resolve = (r) => {
+        this.release();
+        resolve(r);
+      };
+      w.reject = (e) => {
+        this.release();
+        reject(e);
+      };
       this.queues.post(w);
     });
   }
@@ -207,7 +225,19 @@ export class Engine {
     if (s) return Promise.resolve(s);
     const dead = this.deadFor(context, source);
     if (dead) return Promise.reject(dead);
-    return new Promise((resolve, reject) => this.probes.push({ context, source, tag, resolve, reject }));
+    this.hold();
+    return new Promise<Status>((resolve, reject) =>
+      this.probes.push({ context, source, tag, resolve, reject }),
+    ).finally(() => this.release());
+  }
+
+  /** Keeps the process alive until `release` (a receive, a probe, finalize). */
+  hold(): void {
+    if (this.waits++ === 0) this.keep.ref();
+  }
+
+  release(): void {
+    if (--this.waits === 0) this.keep.unref();
   }
 
   /** Fails with PeerLostError when a call on `context` from `source` could never complete. */

@@ -23,7 +23,7 @@ export const Kind = {
   typed: 1,
   /** any other value, v8-serialized */
   value: 2,
-  /** first frame of a connection: its payload names the connecting rank (`universe rank`) */
+  /** first frame of a connection: its payload names the connecting rank and carries the run's key (`universe rank key`, lines) */
   hello: 3,
   /** the sender has finalized: its connection closing next is expected */
   bye: 4,

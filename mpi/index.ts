@@ -65,11 +65,16 @@ function current(): Session {
 /** Leaves the run: a barrier on COMM_WORLD, then every connection flushed and closed. */
 export async function finalize(): Promise<void> {
   const s = current();
-  await s.world.agree(null);
-  s.finalizing = true;
-  await s.wireup?.sendFlushed({ t: 'finalize' });
-  await s.engine.transport.close();
-  await s.wireup?.close();
+  s.engine.hold(); // the sockets alone do not keep the process alive (mpi/engine.ts)
+  try {
+    await s.world.agree(null);
+    s.finalizing = true;
+    await s.wireup?.sendFlushed({ t: 'finalize' });
+    await s.engine.transport.close();
+    await s.wireup?.close();
+  } finally {
+    s.engine.release();
+  }
 }
 
 /** Ends the whole run with `code` (every rank of it exits). */

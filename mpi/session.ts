@@ -52,7 +52,7 @@ export async function startSession(
   const universe = need(env, MPI_ENV.universe);
   const key = need(env, MPI_ENV.key);
   let client: WireupClient | undefined;
-  const engine = new Engine(universe, rank, node, budget, (p) => lookupAddress(client!, p));
+  const engine = new Engine(universe, rank, node, key, budget, (p) => lookupAddress(client!, p));
   const address = await engine.transport.listen(env[MPI_ENV.dir], env[MPI_ENV.address]);
   const session: Session = { engine, universe, node, finalizing: false, world: undefined as never };
   try {
@@ -105,7 +105,7 @@ async function publish(
 }
 
 function singleton(node: string, budget: number): Session {
-  const engine = new Engine('singleton', 0, node, budget, () =>
+  const engine = new Engine('singleton', 0, node, '', budget, () =>
     Promise.reject(new Error('a singleton has no peers')),
   );
   const spawn = () => Promise.reject(new Error('drover/mpi: spawn needs a run started by drover mpiexec'));

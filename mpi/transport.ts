@@ -4,8 +4,10 @@
 // `hello` frame), else one it opens itself, lazily, on the first send; once chosen it stays, so
 // one sender's messages keep their order. Two ranks connecting to each other at the same moment
 // just end up with two connections, one used each way; every connection is read. `bye` on every
-// connection announces a finalize. Connections are read into one reused buffer (net's `onread`):
+// connection announces a finalize. A `hello` carries the run's key (DROVER_MPI_KEY): a connection
+// whose hello lacks it, or that sends anything else (or anything large) first, is closed unread. Connections are read into one reused buffer (net's `onread`):
 // no allocation per read; what the reader hands on is copied out by whoever keeps it.
+import { timingSafeEqual } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { connect, createServer, type Server, Socket } from 'node:net';
 import { join } from 'node:path';
@@ -116,6 +118,12 @@ function rehome(socket: Socket, onread: Reading['onread']): Socket {
   return moved;
 }
 
+function sameKey(given: string, key: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(key);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 function controlFrame(kind: number, payload: string): Buffer {
   const body = Buffer.from(payload);
   const b = Buffer.allocUnsafe(HEADER_BYTES + body.length);
@@ -131,7 +139,8 @@ export class Transport {
   private closing = false;
 
   constructor(
-    private readonly self: PeerId & { node: string },
+    /** `key`: the run's secret, which every connecting rank must present */
+    private readonly self: PeerId & { node: string; key: string },
     private readonly events: TransportEvents,
   ) {}
 
@@ -167,6 +176,7 @@ export class Transport {
       server.once('error', (e) =>
         reject(new Error(`drover/mpi: cannot listen on ${JSON.stringify(where)}: ${e.message}`)),
       );
+      server.unref(); // see Engine's `keep` (mpi/engine.ts)
       server.listen(where, () => {
         const a = server.address();
         resolve(typeof a === 'object' && a ? a.port : 0);
@@ -187,7 +197,7 @@ export class Transport {
       throw new Error(`drover/mpi: rank ${peer.rank} has no address reachable from node ${this.self.node}`);
     const link = this.adopt(socket, reading);
     link.peer = peer;
-    socket.write(controlFrame(Kind.hello, `${this.self.universe}\n${this.self.rank}`));
+    socket.write(controlFrame(Kind.hello, `${this.self.universe}\n${this.self.rank}\n${this.self.key}`));
     return link;
   }
 
@@ -208,12 +218,15 @@ export class Transport {
   }
 
   private adopt(socket: Socket, reading: Reading): Link {
+    socket.unref(); // see Engine's `keep` (mpi/engine.ts); writes under way still hold the process
     const link = new Link(socket);
     this.links.add(link);
     const reader = new FrameReader(
       (kind, elementType, context, source, tag, payload, transient) => {
         if (kind === Kind.hello) {
-          const [universe, rank] = Buffer.from(payload).toString().split('\n');
+          const [universe, rank, key] = Buffer.from(payload).toString().split('\n');
+          if (link.peer || !sameKey(key ?? '', this.self.key))
+            throw new Error("a hello without the run's key");
           link.peer = { universe: universe!, rank: Number(rank) };
           this.events.hello(link);
         } else if (kind === Kind.bye) link.bye = true;
@@ -221,10 +234,12 @@ export class Transport {
           this.events.frame(link, kind, elementType, context, source, tag, payload, transient);
         else throw new Error('a data frame before hello');
       },
-      (kind, elementType, context, source, tag, length) =>
-        link.peer && kind <= Kind.value
+      (kind, elementType, context, source, tag, length) => {
+        if (!link.peer) throw new Error('a large frame before hello');
+        return kind <= Kind.value
           ? this.events.sink(link, kind, elementType, context, source, tag, length)
-          : undefined,
+          : undefined;
+      },
     );
     reading.reader = reader;
     reading.push = (buf, n) => {

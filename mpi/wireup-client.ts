@@ -77,6 +77,7 @@ export class WireupClient {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
+      this.socket.ref(); // the connection holds the process only while an answer is awaited
       this.send({ ...m, id } as RankMessage);
     });
   }
@@ -113,12 +114,14 @@ export class WireupClient {
     if (m.t === 'welcome') {
       this.welcome?.resolve(m.size);
       this.welcome = undefined;
+      if (this.pending.size === 0) this.socket.unref();
     } else if (m.t === 'peer-lost') this.events.peerLost(m.universe, m.rank, m.reason);
     else if (m.t === 'abort') this.events.abort(m.code, m.message);
     else if (m.t === 'error' && m.id === undefined) this.ended(`the wire-up server refused: ${m.message}`);
     else if ('id' in m && m.id !== undefined) {
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
+      if (this.pending.size === 0) this.socket.unref();
       if (m.t === 'error') p?.reject(new Error(`drover/mpi: the wire-up server refused: ${m.message}`));
       else p?.resolve(m);
     }

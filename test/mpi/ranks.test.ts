@@ -84,6 +84,13 @@ describe('drover/mpi across processes started by drover mpiexec', () => {
     expect(r.out.match(/ok groups/g)).toHaveLength(3);
   });
 
+  it('a rank whose program ends without finalize exits, and the run fails naming it', async () => {
+    const r = await run(3, 'forgets');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^drover mpiexec: rank 1 on \S+ exited with status 0 before finalize$/m);
+    expect(r.out.match(/^ok lost 1$/gm)).toHaveLength(2);
+  });
+
   it('abort ends every rank with its code and message', async () => {
     const r = await run(3, 'abort');
     expect(r.code).toBe(3);

@@ -1,6 +1,11 @@
-// A rank of test/unit/mpi-coll-wire.test.ts: long-vector reductions (Rabenseifner's algorithm)
+// A rank of test/mpi/coll-wire.test.ts: long-vector reductions (Rabenseifner's algorithm)
 // over the real sockets, checked against the sequential result; prints `ok …` or the failure.
-import * as mpi from '../../../dist/mpi/index.js';
+// With DROVER_TEST_NODES=K, rank r takes itself for a rank of node r mod K (over TCP), as in
+// test/mpi/programs/scenarios.mjs.
+import * as mpi from 'drover/mpi';
+
+const nodes = Number(process.env.DROVER_TEST_NODES ?? 0);
+if (nodes > 0) process.env.DROVER_MPI_NODE += `-${Number(process.env.DROVER_MPI_RANK) % nodes}`;
 
 function check(cond, what) {
   if (!cond) throw new Error(`check failed: ${what}`);
