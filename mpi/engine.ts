@@ -4,8 +4,10 @@
 // receives drain them), and turns a lost peer into PeerLostError for every call involving it.
 import { copied, copiesOut, type Message, type Received, received, Wait } from './delivery.js';
 import { countOf, encodeFrame, Kind, outgoing } from './framing.js';
-import { ANY_SOURCE, type Envelope, MatchQueues, matches, type Status, statusOf } from './matching.js';
+import { KeepAlive } from './keep-alive.js';
+import { ANY_SOURCE, MatchQueues, type Status, statusOf } from './matching.js';
 import { MpiUsageError, PeerLostError } from './mpi-errors.js';
+import { ProbeWaits } from './probe-waits.js';
 import { Peer } from './rank-peer.js';
 import { type Link, type ListenAddress, Transport } from './transport.js';
 
@@ -13,14 +15,7 @@ import { type Link, type ListenAddress, Transport } from './transport.js';
 export const INTER_CONTEXT = 0xffff_ffff;
 const INTER_BASE = 0x8000_0000;
 
-interface ProbeWait extends Envelope {
-  resolve: (s: Status) => void;
-  reject: (e: Error) => void;
-}
-
 const DONE = Promise.resolve();
-
-function idle(): void {}
 
 export class Engine {
   readonly transport: Transport;
@@ -29,15 +24,10 @@ export class Engine {
   private readonly peers = new Map<string, Peer>();
   private readonly members = new Map<number, Peer[]>();
   private readonly inter = new Map<string, number>();
-  private probes: ProbeWait[] = [];
+  private readonly probes = new ProbeWaits();
   private readonly paused = new Set<Link>();
-  /**
-   * The rank's sockets do not keep the process alive (mpi/transport.ts): a program that ends
-   * without finalize exits, and the launcher reports it. This timer does while a receive, a
-   * probe or finalize waits.
-   */
-  private readonly keep = setInterval(idle, 1 << 30).unref();
-  private waits = 0;
+  /** holds the process while a receive, a probe or finalize waits (mpi/keep-alive.ts) */
+  readonly keep = new KeepAlive();
   /** the next free context pair (p2p even, collective odd); COMM_WORLD has 0 and 1 */
   nextContext = 2;
 
@@ -202,13 +192,13 @@ export class Engine {
     const dead = this.deadFor(context, source);
     if (dead) return Promise.reject(dead);
     return new Promise((resolve, reject) => {
-      this.hold();
+      this.keep.hold();
       w.resolve = (r) => {
-        this.release();
+        this.keep.release();
         resolve(r);
       };
       w.reject = (e) => {
-        this.release();
+        this.keep.release();
         reject(e);
       };
       this.queues.post(w);
@@ -225,19 +215,8 @@ export class Engine {
     if (s) return Promise.resolve(s);
     const dead = this.deadFor(context, source);
     if (dead) return Promise.reject(dead);
-    this.hold();
-    return new Promise<Status>((resolve, reject) =>
-      this.probes.push({ context, source, tag, resolve, reject }),
-    ).finally(() => this.release());
-  }
-
-  /** Keeps the process alive until `release` (a receive, a probe, finalize). */
-  hold(): void {
-    if (this.waits++ === 0) this.keep.ref();
-  }
-
-  release(): void {
-    if (--this.waits === 0) this.keep.unref();
+    this.keep.hold();
+    return this.probes.wait({ context, source, tag }).finally(() => this.keep.release());
   }
 
   /** Fails with PeerLostError when a call on `context` from `source` could never complete. */
@@ -268,11 +247,7 @@ export class Engine {
       const e = this.deadFor(w.context, w.source);
       if (e && this.queues.withdraw(w)) w.reject(e);
     }
-    this.probes = this.probes.filter((q) => {
-      const e = this.deadFor(q.context, q.source);
-      if (e) q.reject(e);
-      return !e;
-    });
+    this.probes.fail((q) => this.deadFor(q.context, q.source));
   }
 
   /** Completes `w` with `m` when a receive claimed it, else offers `m` to the queues. */
@@ -300,19 +275,11 @@ export class Engine {
       this.complete(w, m);
       return;
     }
-    if (this.probes.length) this.wakeProbes(m);
+    this.probes.arrived(m);
     if (m.link && this.queues.unexpectedBytes > this.budget && !this.paused.has(m.link)) {
       this.paused.add(m.link);
       this.transport.pause(m.link);
     }
-  }
-
-  private wakeProbes(m: Message): void {
-    this.probes = this.probes.filter((q) => {
-      if (!matches(q, m)) return true;
-      q.resolve(statusOf(m));
-      return false;
-    });
   }
 
   private drained(): void {

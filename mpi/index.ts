@@ -65,7 +65,7 @@ function current(): Session {
 /** Leaves the run: a barrier on COMM_WORLD, then every connection flushed and closed. */
 export async function finalize(): Promise<void> {
   const s = current();
-  s.engine.hold(); // the sockets alone do not keep the process alive (mpi/engine.ts)
+  s.engine.keep.hold(); // the sockets alone do not keep the process alive (mpi/keep-alive.ts)
   try {
     await s.world.agree(null);
     s.finalizing = true;
@@ -73,7 +73,7 @@ export async function finalize(): Promise<void> {
     await s.engine.transport.close();
     await s.wireup?.close();
   } finally {
-    s.engine.release();
+    s.engine.keep.release();
   }
 }
 

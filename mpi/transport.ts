@@ -7,11 +7,11 @@
 // connection announces a finalize. A `hello` carries the run's key (DROVER_MPI_KEY): a connection
 // whose hello lacks it, or that sends anything else (or anything large) first, is closed unread. Connections are read into one reused buffer (net's `onread`):
 // no allocation per read; what the reader hands on is copied out by whoever keeps it.
-import { timingSafeEqual } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { connect, createServer, type Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import { FrameReader, HEADER_BYTES, Kind, writeHeader } from './framing.js';
+import { sameKey, shortHash } from './run-key.js';
 
 export interface PeerId {
   universe: string;
@@ -118,12 +118,6 @@ function rehome(socket: Socket, onread: Reading['onread']): Socket {
   return moved;
 }
 
-function sameKey(given: string, key: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(key);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 function controlFrame(kind: number, payload: string): Buffer {
   const body = Buffer.from(payload);
   const b = Buffer.allocUnsafe(HEADER_BYTES + body.length);
@@ -176,7 +170,7 @@ export class Transport {
       server.once('error', (e) =>
         reject(new Error(`drover/mpi: cannot listen on ${JSON.stringify(where)}: ${e.message}`)),
       );
-      server.unref(); // see Engine's `keep` (mpi/engine.ts)
+      server.unref(); // see mpi/keep-alive.ts
       server.listen(where, () => {
         const a = server.address();
         resolve(typeof a === 'object' && a ? a.port : 0);
@@ -218,7 +212,7 @@ export class Transport {
   }
 
   private adopt(socket: Socket, reading: Reading): Link {
-    socket.unref(); // see Engine's `keep` (mpi/engine.ts); writes under way still hold the process
+    socket.unref(); // see mpi/keep-alive.ts; writes under way still hold the process
     const link = new Link(socket);
     this.links.add(link);
     const reader = new FrameReader(
@@ -294,10 +288,4 @@ export class Transport {
   resume(link: Link): void {
     link.socket.resume();
   }
-}
-
-function shortHash(s: string): string {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return (h >>> 0).toString(36);
 }
