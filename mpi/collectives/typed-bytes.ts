@@ -1,6 +1,7 @@
 // Typed arrays as the collectives see them: their kinds, a kind code that travels in a small
 // header when a root hands data to ranks that cannot know its kind (bcast, scatter), and views of
 // received bytes as a typed array without copying (unless the bytes sit at an unaligned offset).
+import { ELEMENT_TYPES } from '../framing.js';
 
 export type BigIntArray = BigInt64Array | BigUint64Array;
 export type NumberArray =
@@ -24,21 +25,8 @@ type DataCtor = {
   readonly name: string;
 };
 
-/** Index = kind code in headers; never reorder (codes are on the wire between ranks). */
-const KINDS: DataCtor[] = [
-  Uint8Array,
-  Int8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-  DataView as unknown as DataCtor,
-];
+/** Index = kind code in headers: the frames' element types (mpi/framing.ts), then DataView. */
+const KINDS: DataCtor[] = [...ELEMENT_TYPES, DataView as unknown as DataCtor];
 
 export function isTypedArray(x: unknown): x is TypedArray {
   return ArrayBuffer.isView(x) && !(x instanceof DataView);

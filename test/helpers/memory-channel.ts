@@ -4,7 +4,9 @@
 // Options make it harsher than a real transport: `rendezvous` resolves a send only once the
 // receiver has taken the message (an algorithm that relies on buffering deadlocks), `misalign`
 // hands out received bytes at an odd byte offset (the receiver must copy before viewing them).
+
 import type { Channel, Payload } from '../../mpi/channel.js';
+import { ELEMENT_TYPES } from '../../mpi/framing.js';
 
 export interface MemoryWorldOptions {
   rendezvous?: boolean;
@@ -108,19 +110,7 @@ export class MemoryWorld {
 }
 
 /** Every typed array kind the collectives and reduction operations support. */
-export const TYPED_KINDS = [
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-] as const;
+export const TYPED_KINDS = ELEMENT_TYPES;
 export type TypedKind = (typeof TYPED_KINDS)[number];
 
 /** A typed array of `kind` from plain numbers (converted to BigInt for the 64-bit integer kinds). */
