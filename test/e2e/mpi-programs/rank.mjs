@@ -70,6 +70,9 @@ async function loop() {
     }
   } catch (e) {
     say(`${e.name} after ${n} allreduces: ${e.message}`);
+    // stay until the launcher ends the run: a rank leaving now would be news to the others,
+    // racing the loss this run is about
+    await new Promise((resolve) => setTimeout(resolve, 60_000));
     process.exit(1);
   }
 }
