@@ -2,6 +2,7 @@
 import type { Argv } from 'yargs';
 import { parseSize } from '../core/pbs/size.js';
 import { defaultHome } from './client.js';
+import { haHeadOptions, haOptionsFrom } from './drover-ha-commands.js';
 
 function sizeOption(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -17,7 +18,7 @@ export function daemonCommands(y: Argv): Argv {
       'head',
       'run the head node in the foreground',
       (y) =>
-        y
+        haHeadOptions(y)
           .option('home', {
             type: 'string',
             describe:
@@ -93,8 +94,13 @@ export function daemonCommands(y: Argv): Argv {
           );
           process.exit(2);
         }
-        const { runHead } = await import('../head/main.js');
-        const code = await runHead({
+        const ha = await haOptionsFrom(a);
+        if (typeof ha === 'string') {
+          process.stderr.write(`drover: ${ha}\n`);
+          process.exit(2);
+        }
+        const { runHead, headLog } = await import('../head/main.js');
+        const opts = {
           home: a.home ?? defaultHome(),
           local: a.local,
           ...(a.listen ? { listen: a.listen } : {}),
@@ -112,8 +118,10 @@ export function daemonCommands(y: Argv): Argv {
           ...(a['munge-socket'] ? { mungeSocket: a['munge-socket'] } : {}),
           ...(a['socket-group'] ? { socketGroup: a['socket-group'] } : {}),
           ...(a['acl-roots'] !== undefined ? { aclRoots: a['acl-roots'].split(',').filter(Boolean) } : {}),
-        });
-        process.exit(code);
+        };
+        if (!ha) process.exit(await runHead(opts));
+        const { runHaHead } = await import('../head/ha/ha-main.js');
+        process.exit(await runHaHead(opts, ha, headLog()));
       },
     )
     .command(

@@ -28,4 +28,29 @@ export interface HeadOptions {
   socketGroup?: string;
   /** acl_roots to set at start (as `qmgr -c "set server acl_roots = …"` would) */
   aclRoots?: string[];
+  /** a standby head and a witness (head/ha/) */
+  ha?: HaOptions;
+}
+
+/** A head with a standby and a witness (drover head --ha-listen …). */
+export interface HaOptions {
+  /** this head's HA address HOST:PORT (replication and heartbeats; its name for the witness) */
+  listen: string;
+  /** start as the standby of the head at HOST:PORT (else: primary if the witness agrees) */
+  standbyOf?: string;
+  witness: string;
+  /** the cluster's HA key (a file only the head's user may read) */
+  key: Buffer;
+  /** acknowledge changes once the standby has them (default) or at once */
+  sync: boolean;
+  /** milliseconds between heartbeats (heads and witness) */
+  heartbeatMs: number;
+  /** the lease a grant gives (the witness's is its own --lease) */
+  leaseMs: number;
+  /** silence from the primary after which the standby asks the witness to take over */
+  takeoverMs: number;
+  /** how long a change waits for the standby before it is reported out of sync */
+  syncTimeoutMs: number;
+  /** a command run against the old primary after a takeover (a power switch), with its address */
+  fenceCommand?: string[];
 }

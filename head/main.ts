@@ -9,6 +9,7 @@ import { type Logger, pino } from 'pino';
 import type { NodeInput } from '../core/record-types.js';
 import type { Store } from './db/store.js';
 import { FarmOps } from './farm/farm-commands.js';
+import type { HaHooks } from './ha/ha-hooks.js';
 import type { HeadOptions } from './head-options.js';
 import { openHeadStore, upsertLocalNode } from './head-store.js';
 import { Operations } from './jobs/operations.js';
@@ -78,22 +79,38 @@ function startTimers(head: Head, ops: Operations, log: Logger): () => void {
   };
 }
 
-export async function runHead(opts: HeadOptions): Promise<number> {
-  const log = pino({ name: 'drover-head', level: process.env.DROVER_LOG_LEVEL ?? 'info' });
+/** A head that runs: its parts, and how to stop it (timers, node links, listeners, database). */
+export interface RunningHead {
+  store: Store;
+  head: Head;
+  stop(): Promise<void>;
+}
+
+/**
+ * Open the database and start the head's parts: node links, listeners, timers. Returns the
+ * running head, or why it cannot start and the exit code. `ha` connects a head that has a
+ * standby (head/ha/ha-controller.ts): it is called with the store before anything else runs.
+ */
+export async function startHead(
+  opts: HeadOptions,
+  log: Logger,
+  ha?: HaHooks,
+): Promise<RunningHead | { error: string; code: number }> {
   // what the head writes (database, checkpoints, logs, undelivered output) is its own
   process.umask(0o077);
   const me = userInfo();
   const peer: Peer = { headUid: me.uid, headUser: me.username, host: hostname() };
   const tcp = opts.listen ? tcpIdentify(opts, peer) : undefined;
-  if (typeof tcp === 'string') return fail(tcp, 2);
+  if (typeof tcp === 'string') return { error: tcp, code: 2 };
   const home = prepareHome(opts, me.uid);
   const socket = join(home, 'head.sock');
-  if (await headRunning(socket)) return fail(`a head is already running on ${socket}`, 1);
+  if (await headRunning(socket)) return { error: `a head is already running on ${socket}`, code: 1 };
   const root = projectRoot();
   const opened = openHeadStore(home, root, opts, log);
-  if (typeof opened === 'string') return fail(opened, 2);
+  if (typeof opened === 'string') return { error: opened, code: 2 };
   const { store, server } = opened;
-  const head = wireHead(store, { home, root, server }, opts, log);
+  const wired = ha?.opened(store);
+  const head = wireHead(store, { home, root, server }, opts, log, wired);
   await startNodes(store, head, opts, home);
   const { cluster, dispatcher, group, checkpoints, links } = head;
   const ops = new Operations({ store, cluster, dispatcher, server, group, checkpoints });
@@ -102,19 +119,37 @@ export async function runHead(opts: HeadOptions): Promise<number> {
     remove: (name: string) => removeNode(store, links, name),
   };
   const farms = new FarmOps(store, head.farms, server, () => dispatcher.poke());
-  const deps = { ops, server, nodeAdmin, farms, services: head.services, headUid: me.uid };
+  const deps = { ops, server, nodeAdmin, farms, services: head.services, headUid: me.uid, ha: wired?.api };
   const listeners = await openListeners(deps, socket, peer, tcp, opts);
   const stopTimers = startTimers(head, ops, log);
   log.info({ server, home, socket, listen: opts.listen }, 'head ready');
-  return new Promise<number>((res) => {
-    const stop = async () => {
-      log.info('shutting down');
+  return {
+    store,
+    head,
+    stop: async () => {
       stopTimers();
       links.stopAll();
       head.delivery.stop();
       await listeners.close();
       store.db.close();
       rmSync(socket, { force: true });
+    },
+  };
+}
+
+export function headLog(): Logger {
+  return pino({ name: 'drover-head', level: process.env.DROVER_LOG_LEVEL ?? 'info' });
+}
+
+/** `drover head` without a standby: start, then run until SIGTERM or SIGINT. */
+export async function runHead(opts: HeadOptions): Promise<number> {
+  const log = headLog();
+  const started = await startHead(opts, log);
+  if ('error' in started) return fail(started.error, started.code);
+  return new Promise<number>((res) => {
+    const stop = async () => {
+      log.info('shutting down');
+      await started.stop();
       res(0);
     };
     process.once('SIGTERM', () => void stop());
@@ -122,7 +157,7 @@ export async function runHead(opts: HeadOptions): Promise<number> {
   });
 }
 
-function fail(message: string, code: number): number {
+export function fail(message: string, code: number): number {
   process.stderr.write(`drover: ${message}\n`);
   return code;
 }

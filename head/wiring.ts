@@ -7,6 +7,7 @@ import { AgentMessages } from './agent-link/agent-messages.js';
 import { Checkpoints } from './agent-link/checkpoint-store.js';
 import { Delivery } from './agent-link/delivery/workers.js';
 import { GroupCommit } from './db/group-commit.js';
+import type { HaWired } from './ha/ha-hooks.js';
 import type { Store } from './db/store.js';
 import { Farms } from './farm/farm-jobs.js';
 import { registerFeatures } from './features.js';
@@ -26,11 +27,12 @@ export interface Where {
   server: string;
 }
 
-export function wireHead(store: Store, where: Where, opts: HeadOptions, log: Logger) {
+export function wireHead(store: Store, where: Where, opts: HeadOptions, log: Logger, ha?: HaWired) {
   const { home, root, server } = where;
   const cluster = new Cluster(store);
-  const group = new GroupCommit(store);
-  const checkpoints = new Checkpoints(join(home, 'checkpoints'));
+  const group = new GroupCommit(store, ha?.durable);
+  const changed = ha ? (path: string) => ha.changes.changed(path) : undefined;
+  const checkpoints = new Checkpoints(join(home, 'checkpoints'), changed);
   const dispatcher = new Dispatcher(store, cluster, log, Date.now, group, checkpoints);
   const poke = () => dispatcher.poke();
   const farms = new Farms({
@@ -48,6 +50,7 @@ export function wireHead(store: Store, where: Where, opts: HeadOptions, log: Log
     log,
     poke,
     undeliveredDir: join(home, 'undelivered'),
+    ...(changed ? { changed } : {}),
     deliver: (user, umask, files) => delivery.deliver(user, umask, files),
     group,
     checkpoints,

@@ -71,6 +71,8 @@ export function describeEvent(e: TimedEvent, job: JobRecord): [string, string] {
       return ['S', `${e.reason}, Exit_status=${e.status}`];
     case 'resubmitted':
       return ['S', e.reason];
+    case 'head_takeover':
+      return ['S', `Head ${e.head} took over as primary (epoch ${e.epoch}); the job kept its state`];
     case 'array_begun':
       return ['S', 'Array job begun: its first subjob started'];
     case 'array_ended':

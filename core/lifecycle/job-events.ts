@@ -125,7 +125,9 @@ export type JobEvent =
   /** the head could not dispatch the job, or found its record damaged: it ends at once */
   | { type: 'failed'; status: number; reason: string }
   /** a finished render task (or its array) queued again to re-render frames */
-  | { type: 'resubmitted'; reason: string };
+  | { type: 'resubmitted'; reason: string }
+  /** a standby head took over (head/ha/): the job's state is unchanged, its history says so */
+  | { type: 'head_takeover'; epoch: number; head: string };
 
 /** An event with the time it happened (epoch milliseconds). */
 export type TimedEvent = JobEvent & { at: number };

@@ -146,6 +146,8 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
       const failed: JobRow = { ...base, state: 'F', substate: SUBSTATE.failed!, obittime: now };
       return ok({ ...failed, exitStatus: event.status, comment: event.reason });
     }
+    case 'head_takeover':
+      return ok(row);
     case 'resubmitted': {
       if (row.state !== 'F') return refuseState(row, event.type);
       const again: JobRow = { ...base, comment: event.reason };

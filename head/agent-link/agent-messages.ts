@@ -24,6 +24,8 @@ export interface AgentContext {
   log: Logger;
   poke: () => void;
   undeliveredDir: string;
+  /** a file kept in undeliveredDir (a standby mirrors it) */
+  changed?: (path: string) => void;
   /** write a job's output as its user (head/agent-link/delivery/workers.ts) */
   deliver: (user: string, umask: number, files: Destination[]) => Promise<Outcome[]>;
   /** when given, batches share group commits; without it each batch commits on its own */

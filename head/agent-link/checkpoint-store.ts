@@ -23,7 +23,11 @@ export class Checkpoints {
   /** running jobs held with qhold: stop them once their checkpoint is safe (job id → who) */
   readonly stops = new Map<string, string>();
 
-  constructor(readonly dir: string) {}
+  /** `changed`: told each job directory that changed on disk (a standby mirrors it) */
+  constructor(
+    readonly dir: string,
+    private readonly changed: (path: string) => void = () => undefined,
+  ) {}
 
   private jobDir(jobId: string): string {
     return join(this.dir, jobId);
@@ -57,6 +61,7 @@ export class Checkpoints {
     const fd = openSync(root, 'r');
     fsyncSync(fd);
     closeSync(fd);
+    this.changed(root);
     return size;
   }
 
@@ -66,6 +71,7 @@ export class Checkpoints {
     if (!existsSync(root)) return;
     for (const name of readdirSync(root))
       if (name !== String(count)) rmSync(join(root, name), { recursive: true, force: true });
+    this.changed(root);
   }
 
   /** The files of checkpoint `count`, or undefined when the store does not have it. */
@@ -79,5 +85,6 @@ export class Checkpoints {
   remove(jobId: string): void {
     this.stops.delete(jobId);
     rmSync(this.jobDir(jobId), { recursive: true, force: true });
+    this.changed(this.jobDir(jobId));
   }
 }

@@ -12,6 +12,8 @@ import { keepUndelivered } from './undelivered.js';
 export interface DeliveryContext {
   log: Logger;
   undeliveredDir: string;
+  /** a file kept in undeliveredDir (a standby mirrors it) */
+  changed?: (path: string) => void;
   deliver: (user: string, umask: number, files: Destination[]) => Promise<Outcome[]>;
 }
 
@@ -29,7 +31,7 @@ export async function deliverOutput(
     .catch((e: Error) => destinations.map((d) => ({ path: d.path, error: e.message })));
   outcomes.forEach((o, i) => {
     if (!o.error) return;
-    const savedAs = keepUndelivered(ctx.undeliveredDir, job.id, destinations[i]!);
+    const savedAs = keepUndelivered(ctx.undeliveredDir, job.id, destinations[i]!, ctx.changed);
     ctx.log.warn({ job: job.id, path: o.path, error: o.error, savedAs }, 'output not delivered');
   });
 }

@@ -5,12 +5,19 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Destination } from './delivery/workers.js';
 
-/** Save `file` under `dir` as `<job id>.<name>`; returns where, or why it could not be kept. */
-export function keepUndelivered(dir: string, jobId: string, file: Destination): string {
+/** Save `file` under `dir` as `<job id>.<name>`; returns where, or why it could not be kept.
+ * `changed` is told the file (a standby mirrors it). */
+export function keepUndelivered(
+  dir: string,
+  jobId: string,
+  file: Destination,
+  changed: (path: string) => void = () => undefined,
+): string {
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const savedAs = join(dir, `${jobId}.${basename(file.path) || 'output'}`);
     writeFileSync(savedAs, file.data, { mode: 0o600 });
+    changed(savedAs);
     return savedAs;
   } catch (e) {
     return `not kept: ${(e as Error).message}`;

@@ -19,7 +19,12 @@ export interface Transactional {
 export class GroupCommit {
   private units: Unit[] = [];
 
-  constructor(private readonly store: Transactional) {}
+  /** `durable`: resolves once what was committed may leave the head (a head with a standby
+   * waits for it: head/ha/ha-hooks.ts); the units settle after it */
+  constructor(
+    private readonly store: Transactional,
+    private readonly durable?: () => Promise<void>,
+  ) {}
 
   /** Run `fn` in the next group; resolves with its value once the group has committed. */
   run<T>(fn: () => T): Promise<T> {
@@ -41,10 +46,13 @@ export class GroupCommit {
       for (const u of units) u.reject(error);
       return;
     }
-    outcomes.forEach((o, i) => {
-      if (o.ok) units[i]!.resolve(o.value);
-      else units[i]!.reject(o.error);
-    });
+    const settle = () =>
+      outcomes.forEach((o, i) => {
+        if (o.ok) units[i]!.resolve(o.value);
+        else units[i]!.reject(o.error);
+      });
+    if (this.durable) void this.durable().then(settle);
+    else settle();
   }
 
   private attempt(unit: Unit): Outcome {

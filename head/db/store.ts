@@ -16,6 +16,7 @@ import { metaSql } from './meta-table.js';
 import { nodesSql } from './nodes-table.js';
 import { queuesSql } from './queues-table.js';
 import { servicesSql } from './services-table.js';
+import { logStatements } from './statement-log.js';
 
 export function openStore(file: string, migrationsDir: string) {
   const db = openDatabase(file, migrationsDir);
@@ -23,8 +24,12 @@ export function openStore(file: string, migrationsDir: string) {
 }
 
 export function storeOf(db: Db) {
+  // first: the statements prepared below are the ones that record their writes
+  const statements = logStatements(db);
   return {
     db,
+    /** every committed write, in batches, for a standby (head/ha/) */
+    statements,
     jobs: {
       ...jobWritesSql(db),
       ...jobLookupsSql(db),

@@ -6,6 +6,15 @@ import type { SchedNode } from '../../core/scheduling/sched-node.js';
 import type { Store } from '../db/store.js';
 import type { NodeLink } from './node-link.js';
 
+/** When messages to agents may leave the head (head/ha/ha-hooks.ts: after the standby has the
+ * state they follow from, and only while this head holds the lease). */
+export interface SendGate {
+  /** nothing to wait for now */
+  ready(): boolean;
+  /** resolves once what is committed now may be acted upon */
+  wait(): Promise<void>;
+}
+
 interface Liveness {
   up: boolean;
   reason?: string;
@@ -15,6 +24,10 @@ interface Liveness {
 export class Cluster {
   private links = new Map<string, NodeLink>();
   private liveness = new Map<string, Liveness>();
+  private gate: SendGate | undefined;
+  /** messages held until the gate opens, in the order they were sent */
+  private held: [string, HeadMessage][] = [];
+  private waiting = false;
 
   constructor(readonly store: Store) {}
 
@@ -62,8 +75,29 @@ export class Cluster {
     this.liveness.set(name, { ...live, reason: `${base}; ${note}` });
   }
 
+  /** Messages to agents wait behind `gate` from now on. */
+  setGate(gate: SendGate): void {
+    this.gate = gate;
+  }
+
+  /** Send to a node's agent now, or once the gate opens (true: sent or held). */
   send(node: string, message: HeadMessage): boolean {
-    return this.links.get(node)?.send(message) ?? false;
+    if (!this.gate || (this.held.length === 0 && this.gate.ready()))
+      return this.links.get(node)?.send(message) ?? false;
+    this.held.push([node, message]);
+    if (!this.waiting) this.release();
+    return true;
+  }
+
+  /** Wait for the gate, then send what was held when the wait began; again for the rest. */
+  private release(): void {
+    this.waiting = true;
+    const n = this.held.length;
+    void this.gate!.wait().then(() => {
+      for (const [node, m] of this.held.splice(0, n)) this.links.get(node)?.send(m);
+      this.waiting = false;
+      if (this.held.length > 0) this.release();
+    });
   }
 
   /** The host name jobs on other nodes use to reach `node` (PBS_NODEFILE lines). */

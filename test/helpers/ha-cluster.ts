@@ -1,0 +1,238 @@
+// A pair of heads with a witness, for the standby tests: a real munged (the commands reach the
+// heads over TCP with MUNGE), a witness process, head A started as primary and head B as its
+// standby (each with its own home and addresses), and real sshd nodes added through A. Every
+// process is stopped by its PID; each head's log is kept in memory (and in /tmp/drover-test-logs).
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BIN, freePort, prepareAgentDir, ROOT, type RunResult, stopPid, waitUntil } from './head.js';
+import { TestMunged } from './munged.js';
+import { addSshNode, makeClientKey, stopAgents, TestSshd } from './sshd.js';
+
+const LOGS = '/tmp/drover-test-logs';
+const DROVER = join(ROOT, 'dist/cli/drover.js');
+
+/** A daemon we started, its output collected. */
+export class Daemon {
+  log = '';
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> | undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly args: string[],
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  start(): void {
+    const child = spawn(process.execPath, [DROVER, ...this.args], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    this.exited = new Promise((r) => child.once('exit', () => r()));
+    mkdirSync(LOGS, { recursive: true });
+    const file = join(LOGS, `${this.name}.log`);
+    const collect = (d: Buffer) => {
+      this.log += d.toString();
+      appendFileSync(file, d);
+    };
+    child.stdout!.on('data', collect);
+    child.stderr!.on('data', collect);
+  }
+
+  /** Resolve once the daemon has logged a line with `msg` (after `from` characters of its log). */
+  async logged(msg: string, timeoutMs = 20_000, from = 0): Promise<Record<string, unknown>> {
+    return waitUntil(
+      () => {
+        if (!this.running) throw new Error(`${this.name} exited:\n${this.log.slice(-3000)}`);
+        const line = this.log
+          .slice(from)
+          .split('\n')
+          .find((l) => l.includes(`"msg":"${msg}"`));
+        return line ? (JSON.parse(line) as Record<string, unknown>) : undefined;
+      },
+      timeoutMs,
+      `${this.name} to log "${msg}"`,
+    );
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    if (this.running) this.child!.kill(sig);
+  }
+
+  async kill9(): Promise<void> {
+    if (!this.running) return;
+    this.child!.kill('SIGKILL');
+    await this.exited;
+  }
+
+  async stop(): Promise<void> {
+    const pid = this.pid;
+    if (pid && this.running) {
+      this.signal('SIGCONT');
+      await stopPid(pid);
+    }
+  }
+}
+
+export interface HaHead {
+  daemon: Daemon;
+  home: string;
+  /** its API (http://HOST:PORT) and its HA address (HOST:PORT) */
+  api: string;
+  ha: string;
+}
+
+export interface HaClusterOptions {
+  /** the addresses: two heads, the witness, the nodes */
+  heads: [string, string];
+  witness: string;
+  nodes: string[];
+  /** more arguments for both heads */
+  headArgs?: string[];
+  /** B reaches A's HA address through this one instead (a proxy the test controls) */
+  standbyVia?: string;
+}
+
+export class HaCluster {
+  readonly base: string;
+  readonly key: { privateKey: string; publicKey: string };
+  readonly haKey: string;
+  readonly server = `ha${process.pid}`;
+  munged!: TestMunged;
+  witness!: Daemon;
+  witnessAddress = '';
+  a!: HaHead;
+  b!: HaHead;
+  readonly sshds: TestSshd[];
+
+  constructor(readonly opts: HaClusterOptions) {
+    this.base = mkdtempSync(join(tmpdir(), 'drover-ha-'));
+    this.key = makeClientKey(this.base);
+    this.haKey = join(this.base, 'ha.key');
+    writeFileSync(this.haKey, randomBytes(32).toString('hex'), { mode: 0o600 });
+    this.sshds = opts.nodes.map((address) => new TestSshd(address, this.base, this.key.publicKey));
+  }
+
+  /** Each node's agent state directory. */
+  agentDir(i: number): string {
+    return join(this.base, `agent-n${i + 1}`);
+  }
+
+  /** The commands' environment: both heads, MUNGE credentials. */
+  get env(): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      DROVER_SERVER: `${this.a.api},${this.b.api}`,
+      DROVER_MUNGE_SOCKET: this.munged.socket,
+      DROVER_HOME: '/nonexistent',
+      PATH: `${BIN}:${process.env.PATH}`,
+    };
+  }
+
+  async start(): Promise<void> {
+    this.munged = await TestMunged.start();
+    await Promise.all(this.sshds.map((s) => s.start()));
+    this.witnessAddress = `${this.opts.witness}:${await freePort()}`;
+    const wdir = join(this.base, 'witness');
+    this.witness = new Daemon(`${this.server}-witness`, [
+      'witness',
+      '--listen',
+      this.witnessAddress,
+      '--state-dir',
+      wdir,
+      '--key',
+      this.haKey,
+    ]);
+    this.witness.start();
+    await this.witness.logged('witness ready');
+    this.a = await this.head('a', this.opts.heads[0]);
+    this.a.daemon.start();
+    await this.a.daemon.logged('head ready');
+    this.b = await this.head('b', this.opts.heads[1], this.opts.standbyVia ?? this.a.ha);
+    this.b.daemon.start();
+    await this.b.daemon.logged('snapshot installed');
+    for (const [i, s] of this.sshds.entries()) {
+      const r = await this.addNode(i, s.address);
+      if (r.code !== 0) throw new Error(`node add failed: ${r.stderr}`);
+    }
+  }
+
+  private async head(name: string, host: string, standbyOf?: string): Promise<HaHead> {
+    const home = join(this.base, `head-${name}`);
+    const api = `${host}:${await freePort()}`;
+    const ha = `${host}:${await freePort()}`;
+    const args = [
+      'head',
+      '--home',
+      home,
+      '--listen',
+      api,
+      '--munge-socket',
+      this.munged.socket,
+      '--server-name',
+      this.server,
+      '--acl-roots',
+      'root@*',
+      '--kill-delay',
+      '2',
+      '--usage-interval',
+      '1',
+      '--ha-listen',
+      ha,
+      '--witness',
+      this.witnessAddress,
+      '--ha-key',
+      this.haKey,
+      ...(standbyOf ? ['--standby-of', standbyOf] : []),
+      ...(this.opts.headArgs ?? []),
+    ];
+    return { daemon: new Daemon(`${this.server}-${name}`, args), home, api: `http://${api}`, ha };
+  }
+
+  addNode(i: number, address: string): Promise<RunResult> {
+    prepareAgentDir(this.agentDir(i));
+    const runner = { run: (cmd: string, args: string[]) => this.run(cmd, args) };
+    return addSshNode(runner as never, `n${i + 1}`, address, this.key.privateKey, this.agentDir(i), ['--ncpus', '4']);
+  }
+
+  run(cmd: string, args: string[], env: NodeJS.ProcessEnv = this.env): Promise<RunResult> {
+    return new Promise((res) => {
+      execFile(join(BIN, cmd), args, { env, cwd: this.base, encoding: 'utf8' }, (err, stdout, stderr) => {
+        res({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+      });
+    });
+  }
+
+  /** The agents' journal records of started attempts: job, attempt and the epoch that sent the run. */
+  starts(): { node: string; jobId: string; attempt: number; epoch: number }[] {
+    const out: { node: string; jobId: string; attempt: number; epoch: number }[] = [];
+    for (const [i] of this.sshds.entries()) {
+      const dir = this.agentDir(i);
+      for (const f of readdirSync(dir).filter((n) => n.startsWith('journal'))) {
+        for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) {
+          if (!line.trim()) continue;
+          const e = JSON.parse(line) as { kind?: string; jobId?: string; attempt?: number; epoch?: number };
+          if (e.kind === 'started' && e.jobId) out.push({ node: `n${i + 1}`, jobId: e.jobId, attempt: e.attempt ?? 0, epoch: e.epoch ?? 0 });
+        }
+      }
+    }
+    return out;
+  }
+
+  async stop(): Promise<void> {
+    for (const d of [this.a?.daemon, this.b?.daemon, this.witness]) await d?.stop().catch(() => undefined);
+    await stopAgents(this.base).catch(() => undefined);
+    for (const s of this.sshds) await s.stop().catch(() => undefined);
+    await this.munged?.stop().catch(() => undefined);
+    rmSync(this.base, { recursive: true, force: true });
+  }
+}
