@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // `drover`: the admin command: the daemons (head, agent, broker), nodes, queues, services,
-// `checkpoint` inside a job, and `call` (durable sessions at a broker). The commands are defined
-// in drover-daemon-commands.ts, drover-broker-commands.ts, drover-node-commands.ts,
-// drover-queue-commands.ts, drover-service-commands.ts, drover-call-commands.ts and
-// drover-mpi-commands.ts (`mpiexec`).
+// `checkpoint` inside a job, `call` (durable sessions at a broker) and `witness` (the third voter
+// of a pair of heads). The commands are defined in drover-daemon-commands.ts,
+// drover-broker-commands.ts, drover-node-commands.ts, drover-queue-commands.ts,
+// drover-service-commands.ts, drover-call-commands.ts, drover-mpi-commands.ts (`mpiexec`) and
+// drover-witness-commands.ts.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { brokerCommands } from './drover-broker-commands.js';
@@ -13,6 +14,7 @@ import { mpiCommands } from './drover-mpi-commands.js';
 import { nodeCommands } from './drover-node-commands.js';
 import { queueCommands } from './drover-queue-commands.js';
 import { serviceCommands } from './drover-service-commands.js';
+import { witnessCommands } from './drover-witness-commands.js';
 
 const drover = mpiCommands(
   callCommands(
@@ -24,7 +26,7 @@ const drover = mpiCommands(
   ),
 );
 
-await drover
+await witnessCommands(drover)
   .command(
     'checkpoint',
     'inside a checkpointable job: ship PBS_CHECKPOINT_DIR to the head now; returns once it is safe',
@@ -36,7 +38,7 @@ await drover
   )
   .demandCommand(
     1,
-    'drover: name a command: head, agent, node, queue, service, broker, call, checkpoint or mpiexec',
+    'drover: name a command: head, agent, node, queue, service, broker, call, checkpoint, mpiexec or witness',
   )
   .strict()
   .fail((msg, err) => {

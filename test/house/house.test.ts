@@ -19,10 +19,11 @@ const MAY_IMPORT: Record<string, string[]> = {
   cli: ['core', 'platform', 'native'],
   mpi: ['core'],
 };
-/** `drover head` and `drover agent` run in the command's process. */
+/** `drover head`, `drover agent`, `drover broker` and `drover witness` run in the command's process. */
 const ENTRY_POINTS: Record<string, string[]> = {
   'cli/drover-daemon-commands.ts': ['head/main.ts', 'compute-agent/daemon.ts', 'compute-agent/relay.ts'],
   'cli/drover-broker-commands.ts': ['broker/main.ts'],
+  'cli/drover-witness-commands.ts': ['head/ha/witness-server.ts'],
 };
 const MAX_FILE_LINES = 300;
 const MAX_FUNCTION_LINES = 60;
