@@ -7,7 +7,7 @@
 // witness grants it only when the old lease has run out and the standby was in sync. A head
 // that meets a newer epoch (from the witness, an agent or the standby) steps down and follows.
 import type { Logger } from 'pino';
-import { Lease } from '../../core/ha/lease.js';
+import { MajorityLease } from '../../core/ha/lease.js';
 import type { WitnessReply } from '../../core/protocol/ha-witness.js';
 import type { Store } from '../db/store.js';
 import type { HeadOptions, HaOptions } from '../head-options.js';
@@ -29,7 +29,7 @@ export class HaController {
   private running: RunningHead | undefined;
   private feed: PrimaryFeed | undefined;
   private standby: StandbyRole | undefined;
-  private lease: Lease;
+  private lease: MajorityLease;
   private readonly witness: WitnessClient;
   private timer: NodeJS.Timeout | undefined;
   private witnessAt: number | undefined;
@@ -42,8 +42,10 @@ export class HaController {
     private readonly opts: HeadOptions,
     private readonly ha: HaOptions,
     private readonly log: Logger,
+    /** the head cannot run at all: the process ends with this */
+    private readonly fatal: (message: string, code: number) => void,
   ) {
-    this.lease = new Lease(ha.leaseMs);
+    this.lease = new MajorityLease(ha.leaseMs);
     this.witness = new WitnessClient(ha.witness, ha.key);
   }
 
@@ -94,9 +96,8 @@ export class HaController {
     const sentAt = performance.now();
     const r = await this.witness.request({ t: 'acquire', head: this.ha.listen, epoch: this.knownEpoch() }, 2000);
     if (r?.t === 'granted') {
-      this.lease.granted('witness', sentAt);
-      this.witnessAt = performance.now();
-      return this.becomePrimary(r.epoch);
+      this.witnessGranted(sentAt, r, true);
+      return this.becomePrimary(r.epoch, r.epoch > this.knownEpoch());
     }
     if (r?.t === 'refused' && r.holder && r.holder !== this.ha.listen) return this.becomeStandby(r.holder);
     this.log.warn({ reply: r }, 'no lease from the witness yet');
@@ -105,23 +106,30 @@ export class HaController {
 
   /** The epoch in this head's database (0 before any). */
   private knownEpoch(): number {
-    return Math.max(this.epoch, this.standby?.sync.epoch ?? 0);
+    return Math.max(this.epoch, this.standby?.sync?.epoch ?? 0);
   }
 
-  private async becomePrimary(epoch: number): Promise<void> {
+  /** `takeover`: a new epoch over another head's work (recorded in the jobs' histories). */
+  private async becomePrimary(epoch: number, takeover: boolean): Promise<void> {
     await this.leaveRole();
     const previous = this.primary;
     this.epoch = epoch;
     this.role = 'primary';
     this.primary = this.ha.listen;
+    // the lease is renewed while the head starts (its nodes may take seconds to answer)
+    this.timer = setInterval(() => void this.primaryTick(), this.ha.heartbeatMs);
     const started = await startHead(this.opts, this.log, { opened: (store) => this.wire(store) });
-    if ('error' in started) throw new Error(started.error);
+    if ('error' in started) {
+      // a head that cannot start (bad options, a head already running) will not start later
+      this.stopped = true;
+      this.fatal(started.error, started.code);
+      return;
+    }
     this.running = started;
-    headEvent(started.store, epoch, this.ha.listen);
+    if (takeover) headEvent(started.store, epoch, this.ha.listen);
     if (previous && previous !== this.ha.listen && this.ha.fenceCommand)
       void fenceOldPrimary(this.ha.fenceCommand, previous, this.log);
     this.log.info({ epoch, me: this.ha.listen }, 'primary');
-    this.timer = setInterval(() => void this.primaryTick(), this.ha.heartbeatMs);
   }
 
   /** The hooks of the head's parts, and the feed to the standby, over the opened store. */
@@ -183,9 +191,10 @@ export class HaController {
     }
   }
 
-  private witnessGranted(sentAt: number, r: WitnessReply & { t: 'granted' }): void {
-    if (r.epoch !== this.epoch) return;
-    this.lease.granted('witness', sentAt);
+  /** The witness granted (or renewed) the lease: counted from when it was asked. */
+  private witnessGranted(sentAt: number, r: WitnessReply & { t: 'granted' }, acquired = false): void {
+    if (!acquired && r.epoch !== this.epoch) return;
+    this.lease.granted('witness', sentAt, r.leaseMs);
     this.witnessAt = performance.now();
   }
 
@@ -241,7 +250,7 @@ export class HaController {
 
   /** The primary is silent (or handed over): the next epoch from the witness, then primary. */
   private async takeOver(): Promise<void> {
-    if (this.role !== 'standby' || !this.standby) return;
+    if (this.role !== 'standby' || !this.standby?.sync) return;
     const sentAt = performance.now();
     const epoch = this.standby.sync.epoch;
     const r = await this.witness.request({ t: 'acquire', head: this.ha.listen, epoch }, 2000);
@@ -251,10 +260,9 @@ export class HaController {
       this.standby.takeoverRefused();
       return;
     }
-    this.lease.granted('witness', sentAt);
-    this.witnessAt = performance.now();
+    this.witnessGranted(sentAt, r, true);
     this.log.warn({ epoch: r.epoch, old: this.primary }, 'taking over');
-    await this.becomePrimary(r.epoch);
+    await this.becomePrimary(r.epoch, true);
   }
 
   /** Planned: stop acting, let the standby catch up, hand over, then follow it. */

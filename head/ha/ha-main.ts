@@ -2,12 +2,14 @@
 // the head in whatever role the witness and the other head leave it, until SIGTERM or SIGINT.
 import type { Logger } from 'pino';
 import type { HaOptions, HeadOptions } from '../head-options.js';
+import { fail } from '../main.js';
 import { HaController } from './ha-controller.js';
 
 export async function runHaHead(opts: HeadOptions, ha: HaOptions, log: Logger): Promise<number> {
-  const controller = new HaController(opts, ha, log);
-  await controller.start();
   return new Promise<number>((res) => {
+    // the process ends with the head: what the controller opened goes with it
+    const controller = new HaController(opts, ha, log, (message, code) => res(fail(message, code)));
+    void controller.start();
     const stop = async () => {
       log.info('shutting down');
       await controller.stop();
