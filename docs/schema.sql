@@ -151,11 +151,11 @@ CREATE TABLE queues (
 , max_run INTEGER, max_run_per_user INTEGER, max_walltime INTEGER, default_walltime INTEGER, fairshare INTEGER NOT NULL DEFAULT 0);
 
 CREATE TABLE requests (
-  owner TEXT NOT NULL,
+  user TEXT NOT NULL,
   request_id TEXT NOT NULL,
   job_id TEXT NOT NULL,
   at INTEGER NOT NULL,
-  PRIMARY KEY (owner, request_id)
+  PRIMARY KEY (user, request_id)
 ) WITHOUT ROWID;
 
 CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL);

@@ -8,18 +8,18 @@ export const REQUEST_ID_TTL_MS = 24 * 3600 * 1000;
 const PRUNE_EVERY = 256;
 
 export function requestsSql(db: Db) {
-  const find = db.prepare('SELECT job_id FROM requests WHERE owner = ? AND request_id = ?').pluck();
-  const add = db.prepare('INSERT INTO requests (owner, request_id, job_id, at) VALUES (?, ?, ?, ?)');
+  const find = db.prepare('SELECT job_id FROM requests WHERE user = ? AND request_id = ?').pluck();
+  const add = db.prepare('INSERT INTO requests (user, request_id, job_id, at) VALUES (?, ?, ?, ?)');
   const prune = db.prepare('DELETE FROM requests WHERE at < ?');
   let added = 0;
   return {
-    /** The job a request of `owner` with this id created, if it is remembered. */
-    find(owner: string, requestId: string): string | undefined {
-      return find.get(owner, requestId) as string | undefined;
+    /** The job a request of `user` with this id created, if it is remembered. */
+    find(user: string, requestId: string): string | undefined {
+      return find.get(user, requestId) as string | undefined;
     },
     /** Remember the job this request created (call inside the transaction that stores the job). */
-    record(owner: string, requestId: string, jobId: string, at: number): void {
-      add.run(owner, requestId, jobId, at);
+    record(user: string, requestId: string, jobId: string, at: number): void {
+      add.run(user, requestId, jobId, at);
       if (added++ % PRUNE_EVERY === 0) prune.run(at - REQUEST_ID_TTL_MS);
     },
     /** Forget the ids recorded before `at` (ms); returns how many went. */

@@ -196,7 +196,7 @@ describe('request ids of submissions', () => {
       headers: { [REQUEST_ID_HEADER]: id, ...(as ? { 'x-as': as } : {}) },
     });
 
-  it('the same id answers the same job; another owner’s id is another job; a bad id is refused', async () => {
+  it('the same id answers the same job; another user’s id is another job; a bad id is refused', async () => {
     await head('127.0.0.83');
     const app = apps[0]!;
     const id = '3f1c2a9e-0d5b-4a51-9a43-7c1e2b3d4f50';
@@ -212,12 +212,12 @@ describe('request ids of submissions', () => {
 
   it('are kept with the job in the database (a restart remembers them) and pruned after a day', () => {
     const { store } = temp;
-    store.transaction(() => store.requests.record('alice@h', 'req-00000001', '7.svr', 1000));
+    store.transaction(() => store.requests.record('alice', 'req-00000001', '7.svr', 1000));
     const again = temp.reopen();
-    expect(again.requests.find('alice@h', 'req-00000001')).toBe('7.svr');
-    expect(again.requests.find('bob@h', 'req-00000001')).toBeUndefined();
-    again.requests.record('alice@h', 'req-00000002', '8.svr', 1000 + 25 * 3600 * 1000);
-    expect(again.requests.find('alice@h', 'req-00000001')).toBeUndefined();
-    expect(again.requests.find('alice@h', 'req-00000002')).toBe('8.svr');
+    expect(again.requests.find('alice', 'req-00000001')).toBe('7.svr');
+    expect(again.requests.find('bob', 'req-00000001')).toBeUndefined();
+    again.requests.record('alice', 'req-00000002', '8.svr', 1000 + 25 * 3600 * 1000);
+    expect(again.requests.find('alice', 'req-00000001')).toBeUndefined();
+    expect(again.requests.find('alice', 'req-00000002')).toBe('8.svr');
   });
 });
