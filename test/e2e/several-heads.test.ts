@@ -27,7 +27,7 @@ async function deadAddress(): Promise<string> {
 }
 
 /** The commands' environment: no socket of their own, credentials from the test's munged. */
-const env = (extra: NodeJS.ProcessEnv) => ({
+const env = (extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({
   ...head.env,
   DROVER_HOME: '/nonexistent',
   DROVER_MUNGE_SOCKET: munged.socket,
@@ -94,10 +94,8 @@ describe('several heads named', () => {
   it('the cluster config file names the heads when DROVER_SERVER does not', async () => {
     const file = join(conf, 'drover.conf');
     writeFileSync(file, `# the cluster's heads\nDROVER_SERVER=${dead},${live}\n`);
-    const e = env({ DROVER_CONF: file });
-    delete e.DROVER_HOME;
-    delete e.DROVER_SERVER;
-    const st = await head.run('qstat', ['-x'], { env: { ...e, HOME: conf } });
+    const { DROVER_HOME: _, DROVER_SERVER: __, ...e } = env({ DROVER_CONF: file, HOME: conf });
+    const st = await head.run('qstat', ['-x'], { env: e });
     expect(st).toMatchObject({ code: 0, stdout: expect.stringContaining('listed') });
   });
 
