@@ -3,7 +3,7 @@
 // leaner cli/client.ts; a benchmark of the head's API rate wants what a persistent client gets.
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
-import type { ApiError, ApiReply } from '../cli/client.js';
+import type { ApiError, ApiReply } from '../cli/api-errors.js';
 
 const agent = new Agent({ keepAlive: true });
 

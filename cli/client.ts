@@ -1,51 +1,14 @@
 // The API client of the commands: requests to the head over its Unix socket, or over TCP when
-// DROVER_SERVER=http://HOST:PORT is set. On the socket the kernel tells the head who we are; over
-// TCP each request carries a MUNGE credential made for exactly that request.
-import { existsSync } from 'node:fs';
-import { homedir, hostname } from 'node:os';
+// DROVER_SERVER=http://HOST:PORT (or several heads, or the cluster config file) says so. On the
+// socket the kernel tells the head who we are; over TCP each request carries a MUNGE credential
+// made for exactly that request.
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { ErrorCode } from '../core/errors.js';
-import { requestCredential } from '../platform/request-credential.js';
-import { exchange, type Reply } from './http1.js';
-
-export interface ApiError {
-  statusCode: number;
-  code: ErrorCode;
-  message: string;
-}
-
-export type ApiReply<T> = { ok: true; body: T } | { ok: false; error: ApiError };
-
-/** The head refused a request a command cannot go on without (runCommand prints it). */
-export class Refused extends Error {
-  constructor(readonly error: ApiError) {
-    super(error.message);
-  }
-}
-
-/** The reply's body, or a Refused for its refusal. */
-export function bodyOf<T>(reply: ApiReply<T>): T {
-  if (!reply.ok) throw new Refused(reply.error);
-  return reply.body;
-}
-
-/** The head could not be reached at all. */
-export class NoServer extends Error {
-  constructor(
-    readonly server: string,
-    readonly errno: number,
-  ) {
-    super(`cannot connect to server ${server} (errno=${errno})`);
-  }
-}
-
-const ERRNO: Record<string, number> = {
-  ECONNREFUSED: 111,
-  ENOENT: 2,
-  EACCES: 13,
-  ETIMEDOUT: 110,
-  EHOSTUNREACH: 113,
-};
+import { type ApiReply, Refused } from './api-errors.js';
+import { askHeads } from './failover.js';
+import { confValue, type Head, headsToAsk } from './head-list.js';
 
 /** Where a head run by root keeps its state (its head.sock is every local user's way in). */
 export const SYSTEM_HOME = '/var/spool/drover';
@@ -55,57 +18,44 @@ export function defaultHome(): string {
   return process.env.DROVER_HOME ?? (process.getuid?.() === 0 ? SYSTEM_HOME : join(homedir(), '.drover'));
 }
 
-/**
- * The head to ask: DROVER_SERVER (TCP), else the socket of $DROVER_HOME, else a head of one's own
- * (~/.drover), else the cluster's (/var/spool/drover).
- */
-function target(): { socketPath: string } | { host: string; port: number; server: string } {
-  const url = process.env.DROVER_SERVER;
-  if (url) {
-    const u = new URL(url);
-    return { host: u.hostname, port: Number(u.port || 80), server: u.hostname };
-  }
-  if (process.env.DROVER_HOME) return { socketPath: join(process.env.DROVER_HOME, 'head.sock') };
-  const own = join(homedir(), '.drover', 'head.sock');
-  return { socketPath: existsSync(own) ? own : join(SYSTEM_HOME, 'head.sock') };
-}
-
-export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<ApiReply<T>> {
-  const to = target();
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  const server = 'server' in to ? to.server : hostname().split('.')[0]!;
-  // over TCP the credential is made while the connection opens (DROVER_AUTH=none: a head of
-  // one's own started with --auth none wants none)
-  const mungeless = 'socketPath' in to || process.env.DROVER_AUTH === 'none';
-  const auth = mungeless ? undefined : requestCredential(method, path, payload);
-  const headers = auth ? auth.then((a) => a.headers) : {};
-  const reply = await send<T>(to, method, path, payload, headers, server);
-  // a head that wanted a credential we could not make: say why we had none
-  const problem = (await auth)?.problem;
-  if (!reply.ok && reply.error.code === 'BAD_CREDENTIAL' && problem) reply.error.message += ` (${problem})`;
-  return reply;
-}
-
-async function send<T>(
-  to: ReturnType<typeof target>,
-  method: string,
-  path: string,
-  payload: string | undefined,
-  auth: Record<string, string> | Promise<Record<string, string>>,
-  server: string,
-): Promise<ApiReply<T>> {
-  let reply: Reply;
+/** The cluster config file: $DROVER_CONF, else /etc/drover.conf (when it exists). */
+function confServer(): string | undefined {
+  const file = process.env.DROVER_CONF ?? '/etc/drover.conf';
   try {
-    reply = await exchange(to, method, path, auth, payload);
-  } catch (e) {
-    throw new NoServer(server, ERRNO[(e as NodeJS.ErrnoException).code ?? ''] ?? 111);
-  }
-  const text = reply.body.toString('utf8');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
+    return confValue(readFileSync(file, 'utf8'), 'DROVER_SERVER');
   } catch {
-    parsed = { statusCode: reply.status, code: 'INTERNAL', message: text };
+    return undefined;
   }
-  return reply.status < 400 ? { ok: true, body: parsed as T } : { ok: false, error: parsed as ApiError };
+}
+
+/** The heads to ask (cli/head-list.ts has the order); refuses a DROVER_SERVER that names none. */
+export function configuredHeads(): Head[] {
+  const own = join(homedir(), '.drover', 'head.sock');
+  const system = join(SYSTEM_HOME, 'head.sock');
+  const home = process.env.DROVER_HOME;
+  const server = process.env.DROVER_SERVER;
+  const { heads, bad } = headsToAsk({
+    server,
+    home,
+    conf: server || home ? undefined : confServer(),
+    localSocket: existsSync(own) ? own : existsSync(system) ? system : undefined,
+    systemSocket: system,
+  });
+  if (bad.length > 0 || heads.length === 0)
+    throw new Refused({
+      statusCode: 400,
+      code: 'FAILED',
+      message: `not a head's address: ${bad.join(', ') || '(none)'} (DROVER_SERVER=http://HOST:PORT[,http://HOST:PORT…])`,
+    });
+  return heads;
+}
+
+/**
+ * One request to the head that answers as the primary (cli/failover.ts); a POST carries a request
+ * id, the same on a retry, so that a submission is stored once however often it is sent.
+ */
+export async function api<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<ApiReply<T>> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const requestId = method === 'POST' ? randomUUID() : undefined;
+  return (await askHeads(configuredHeads(), { method, path, payload, requestId })) as ApiReply<T>;
 }

@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { type ErrorCode, exitCode, type Refusal } from '../core/errors.js';
-import { NoServer, Refused } from './client.js';
+import { NoServer, Refused } from './api-errors.js';
 
 export function printError(cmd: string, message: string): void {
   process.stderr.write(

@@ -4,13 +4,18 @@ import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { defaultHome } from './client.js';
 import { brokerListCommand } from './drover-service-commands.js';
+import { parseServerList } from './head-list.js';
 
-/** The head to learn services from: --server, else --head-socket, else DROVER_SERVER, else head.sock of the home. */
+/**
+ * The head to learn services from: --server, else --head-socket, else DROVER_SERVER (the first
+ * head it names), else head.sock of the home.
+ */
 function headOf(a: { server?: string | undefined; 'head-socket'?: string | undefined }) {
   const server = a.server ?? (a['head-socket'] ? undefined : process.env.DROVER_SERVER);
   if (server) {
-    const u = new URL(server.includes('://') ? server : `http://${server}`);
-    return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 80) };
+    const head = parseServerList(server).heads[0];
+    if (!head || !('host' in head)) throw new Error(`not a head's address: ${server}`);
+    return { host: head.host, port: head.port };
   }
   return { socketPath: a['head-socket'] ?? join(defaultHome(), 'head.sock') };
 }

@@ -43,10 +43,17 @@ export function parseReply(raw: Buffer): Reply | undefined {
   return { status, body: length === undefined ? rest : rest.subarray(0, Number(length)) };
 }
 
+/** Why an exchange failed: the socket's error, and whether the connection had been made. */
+export type ExchangeError = NodeJS.ErrnoException & { connected: boolean };
+
+/** How long a TCP connection may take to open (a head whose machine is gone never refuses it). */
+export const CONNECT_TIMEOUT_MS = 3000;
+
 /**
  * Send one request (`Connection: close`) and resolve with the reply; rejects with the socket's
- * error. The connection is opened at once, while `headers` may still be on their way (a
- * credential being made), and the request goes out when both are there.
+ * error (an ExchangeError: `connected` tells a head that was never reached from one that went
+ * away with the request). The connection is opened at once, while `headers` may still be on their
+ * way (a credential being made), and the request goes out when both are there.
  */
 export function exchange(
   to: Endpoint,
@@ -55,8 +62,18 @@ export function exchange(
   headers: Record<string, string> | Promise<Record<string, string>>,
   body: string | undefined,
 ): Promise<Reply> {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve, rejectWith) => {
     const socket: Socket = 'socketPath' in to ? connect(to.socketPath) : connect(to.port, to.host);
+    let connected = false;
+    const reject = (e: Error) => rejectWith(Object.assign(e, { connected }));
+    const timer = setTimeout(() => {
+      socket.destroy(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' }));
+    }, CONNECT_TIMEOUT_MS);
+    socket.once('connect', () => {
+      connected = true;
+      clearTimeout(timer);
+    });
+    socket.once('close', () => clearTimeout(timer));
     const request = Promise.resolve(headers).then((h) =>
       [
         `${method} ${path} HTTP/1.1`,

@@ -3,7 +3,8 @@
 import { sameServer } from '../core/pbs/jobid.js';
 import type { CronRecord, JobRecord, QueueRecord, ServerRecord } from '../core/record-types.js';
 import { VERSION } from '../platform/version.js';
-import { api, bodyOf } from './client.js';
+import { bodyOf } from './api-errors.js';
+import { api } from './client.js';
 import { codeExit, printError, report, runCommand } from './command.js';
 import { formatCrons } from './format/qstat-cron.js';
 import { formatFull, formatFullJson } from './format/qstat-full.js';

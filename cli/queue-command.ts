@@ -1,7 +1,8 @@
 // Queue administration through the head's API, shared by `drover queue` and `qmgr`.
 import { parseDuration } from '../core/pbs/duration.js';
 import type { QueueChanges, QueueRecord, ServerRecord } from '../core/record-types.js';
-import { api, bodyOf } from './client.js';
+import { bodyOf } from './api-errors.js';
+import { api } from './client.js';
 import { report } from './command.js';
 import { formatQueues } from './format/qstat-server.js';
 

@@ -3,7 +3,8 @@
 import { exitCode } from '../core/errors.js';
 import { buildServiceStart, MAX_INSTANCES, wholeFlag } from '../core/service/service-options.js';
 import type { BrokerStatus, ServiceStatus } from '../core/service/service-status.js';
-import { api, NoServer } from './client.js';
+import { NoServer } from './api-errors.js';
+import { api } from './client.js';
 import { printError, report, submitPlace } from './command.js';
 import { SERVICE_START_USAGE } from './drover-service-commands.js';
 import { formatBrokerList, formatServiceList, formatServiceStatus } from './format/service-output.js';

@@ -38,6 +38,7 @@ export type ErrorCode =
   | 'UNKNOWN_NODE' // 1
   | 'NOT_SUPPORTED' // 1: a feature Drover refuses for now, with a clear message
   | 'NO_SERVER' // 111 (ECONNREFUSED-like): cannot connect to server
+  | 'NOT_PRIMARY' // 186: PBSE_NOSERVER (15034, "No server to connect to"), a standby head answered
   | 'BAD_REQUEST' // 15: malformed API request
   | 'INTERNAL'; // 1
 
@@ -67,6 +68,7 @@ const TABLE: Record<ErrorCode, { http: number; exit: number }> = {
   UNKNOWN_NODE: { http: 404, exit: 1 },
   NOT_SUPPORTED: { http: 400, exit: 1 },
   NO_SERVER: { http: 503, exit: 111 },
+  NOT_PRIMARY: { http: 503, exit: 186 },
   BAD_REQUEST: { http: 400, exit: 15 },
   INTERNAL: { http: 500, exit: 1 },
 };

@@ -12,6 +12,7 @@
 --   0009_fencing.sql
 --   0010_render_farm.sql
 --   0011_services.sql
+--   0012_requests.sql
 
 CREATE TABLE allocations (
   seq INTEGER NOT NULL REFERENCES jobs (seq),
@@ -149,6 +150,14 @@ CREATE TABLE queues (
   priority INTEGER NOT NULL DEFAULT 0
 , max_run INTEGER, max_run_per_user INTEGER, max_walltime INTEGER, default_walltime INTEGER, fairshare INTEGER NOT NULL DEFAULT 0);
 
+CREATE TABLE requests (
+  user TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  job_id TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (user, request_id)
+) WITHOUT ROWID;
+
 CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL);
 
 CREATE TABLE service_instances (
@@ -191,5 +200,7 @@ CREATE INDEX jobs_pending ON jobs (priority DESC, seq, id, queue, owner, array_p
 CREATE INDEX jobs_state ON jobs (state);
 
 CREATE INDEX jobs_subjobs ON jobs (array_parent, state, array_index) WHERE array_parent IS NOT NULL;
+
+CREATE INDEX requests_at ON requests (at);
 
 CREATE INDEX service_instances_job ON service_instances (job);

@@ -14,6 +14,7 @@ import { farmRoutes } from './farm-routes.js';
 import { jobControlRoutes, jobRoutes } from './job-routes.js';
 import { type NodeAdmin, nodeAdminRoutes, nodeRoutes } from './node-routes.js';
 import { refusal } from './replies.js';
+import { gateByRole, type HeadRole } from './role-gate.js';
 import { NO_CONTROL, NO_NUL } from './schema-parts.js';
 import { queueRoutes, serverRoutes } from './server-routes.js';
 import { serviceRoutes } from './service-routes.js';
@@ -41,6 +42,10 @@ export interface AppDeps {
   identify: Identify;
   /** the uid the head runs as: its own user manages it */
   headUid: number;
+  /** this head's role now (default: always the primary); a non-primary refuses with NOT_PRIMARY */
+  role?: () => HeadRole;
+  /** the HA controller's routes, under /v1/ha/ (answered in any role: head/api/role-gate.ts) */
+  haRoutes?: (app: FastifyInstance) => void;
 }
 
 /** Every request fits in this; a job script is limited further by max_script_size. */
@@ -124,6 +129,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   });
   const { ops } = deps;
+  if (deps.role) gateByRole(app, deps.role);
   keepRawJson(app);
   identifyRequests(app, deps);
   handleErrors(app);
@@ -135,5 +141,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   nodeRoutes(app, ops);
   nodeAdminRoutes(app, deps.nodeAdmin);
   queueRoutes(app, ops);
+  deps.haRoutes?.(app);
   return app;
 }

@@ -1,7 +1,9 @@
-// The job routes: submit, query and trace; hold, release, delete, rerun and alter.
+// The job routes: submit (once per request id), query and trace; hold, release, delete, rerun and
+// alter.
 import type { FastifyInstance } from 'fastify';
 import { httpStatus } from '../../core/errors.js';
 import type { JobSpec } from '../../core/job-spec-types.js';
+import { REQUEST_ID_HEADER, requestIdOf } from '../../core/protocol/request-id.js';
 import type { Alteration } from '../jobs/alter-job.js';
 import type { Operations } from '../jobs/operations.js';
 import { alterBody, deleteBody, holdBody, queryBody, submitBody, traceBody } from './job-schemas.js';
@@ -10,7 +12,12 @@ import { refusal } from './replies.js';
 /** Submit, qstat's query and tracejob. */
 export function jobRoutes(app: FastifyInstance, ops: Operations, server: string): void {
   app.post<{ Body: { spec: JobSpec } }>('/v1/jobs', { schema: { body: submitBody } }, async (req, reply) => {
-    const r = await ops.submissions.submit(req.body.spec, req.requester);
+    const requestId = requestIdOf(req.headers[REQUEST_ID_HEADER]);
+    if (requestId === false) {
+      const message = `${REQUEST_ID_HEADER} wants 8 to 64 letters, digits and dashes`;
+      return reply.code(400).send(refusal({ code: 'BAD_REQUEST', message }));
+    }
+    const r = await ops.submissions.submit(req.body.spec, req.requester, requestId);
     if (!r.ok) return reply.code(httpStatus(r.error.code)).send(refusal(r.error));
     return reply.code(201).send(r.value);
   });

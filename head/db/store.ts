@@ -15,6 +15,7 @@ import { rawJobsSql } from './jobs-table-raw.js';
 import { metaSql } from './meta-table.js';
 import { nodesSql } from './nodes-table.js';
 import { queuesSql } from './queues-table.js';
+import { requestsSql } from './requests-table.js';
 import { servicesSql } from './services-table.js';
 import { logStatements } from './statement-log.js';
 
@@ -51,6 +52,7 @@ export function storeOf(db: Db) {
     fences: fencesSql(db),
     farms: farmsSql(db),
     services: servicesSql(db),
+    requests: requestsSql(db),
     transaction<T>(fn: () => T): T {
       return db.transaction(fn)();
     },

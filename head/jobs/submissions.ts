@@ -1,6 +1,6 @@
 // Submission: a job or a recurring template (qsub --cron) owned by the requester, the jobs of the
 // templates whose tick has come, and the templates as qstat --cron lists them.
-import type { Result } from '../../core/errors.js';
+import { ok, type Result } from '../../core/errors.js';
 import type { JobSpec } from '../../core/job-spec-types.js';
 import { mayQuery, type Requester } from '../../core/policy/permissions.js';
 import type { CronRecord } from '../../core/record-types.js';
@@ -21,16 +21,26 @@ export class Submissions extends JobOperands {
 
   /**
    * Store a job (or a --cron template) owned by the requester, whatever user the body names; with
-   * a group commit, resolves once it is durable.
+   * a group commit, resolves once it is durable. With a request id, a submission the same user
+   * already made under that id answers its job, and a new one records the id in its transaction
+   * (keyed by the user's name: two heads may name the host of one client differently).
    */
-  async submit(asked: JobSpec, who: Requester): Promise<Result<{ id: string }>> {
+  async submit(asked: JobSpec, who: Requester, requestId?: string): Promise<Result<{ id: string }>> {
     const spec = { ...asked, user: who.user };
     const ctx = {
       ...this.submitContext(),
       owner: `${who.user}@${who.host}`,
       admit: (owner: string, s: JobSpec, jobs: number) => admit(this.d.store, owner, s, jobs, who.uid),
     };
-    const work = () => (spec.cron ? submitCron : submitJob)(ctx, spec);
+    const { store } = this.d;
+    const work = (): Result<{ id: string }> =>
+      store.transaction(() => {
+        const seen = requestId === undefined ? undefined : store.requests.find(who.user, requestId);
+        if (seen !== undefined) return ok({ id: seen });
+        const r = (spec.cron ? submitCron : submitJob)(ctx, spec);
+        if (r.ok && requestId !== undefined) store.requests.record(who.user, requestId, r.value.id, ctx.now);
+        return r;
+      });
     const r = this.d.group ? await this.d.group.run(work) : work();
     if (r.ok) this.d.dispatcher.poke();
     return r;
