@@ -1,6 +1,7 @@
 // The options of `drover head` for a pair of heads (a standby and a witness), and `drover ha`:
 // `status` (each head's role, epoch, lag, heartbeats, quorum) and `switchover`.
 import type { Argv } from 'yargs';
+import { runCommand } from './command.js';
 import type { HaOptions } from '../head/head-options.js';
 
 /** The HA options on `drover head`. */
@@ -75,4 +76,28 @@ export async function haOptionsFrom(a: HaArgs): Promise<HaOptions | undefined | 
     syncTimeoutMs: a['ha-sync-timeout'] * 1000,
     ...(a['ha-fence-command'] ? { fenceCommand: a['ha-fence-command'].split(/\s+/).filter(Boolean) } : {}),
   };
+}
+
+/** `drover ha status|switchover`. */
+export function haCommands(y: Argv): Argv {
+  return y.command('ha', 'a pair of heads: status, switchover', (y) =>
+    y
+      .command(
+        'status',
+        "each head's role, epoch, standby and lag, heartbeats and quorum",
+        (y) => y.option('json', { type: 'boolean', default: false }),
+        (a) => {
+          runCommand('drover', async () => (await import('./ha-command.js')).runHaStatus(a.json));
+        },
+      )
+      .command(
+        'switchover',
+        'hand over to the standby (planned, nothing lost), then wait until it is primary',
+        (y) => y.option('wait', { type: 'number', default: 30, describe: 'seconds to wait' }),
+        (a) => {
+          runCommand('drover', async () => (await import('./ha-command.js')).runHaSwitchover(a.wait * 1000));
+        },
+      )
+      .demandCommand(1, 'drover ha: name status or switchover'),
+  );
 }

@@ -10,6 +10,7 @@ import { hideBin } from 'yargs/helpers';
 import { brokerCommands } from './drover-broker-commands.js';
 import { callCommands } from './drover-call-commands.js';
 import { daemonCommands } from './drover-daemon-commands.js';
+import { haCommands } from './drover-ha-commands.js';
 import { mpiCommands } from './drover-mpi-commands.js';
 import { nodeCommands } from './drover-node-commands.js';
 import { queueCommands } from './drover-queue-commands.js';
@@ -20,7 +21,7 @@ const drover = mpiCommands(
   callCommands(
     brokerCommands(
       serviceCommands(
-        queueCommands(nodeCommands(daemonCommands(yargs(hideBin(process.argv)).scriptName('drover')))),
+        queueCommands(nodeCommands(haCommands(daemonCommands(yargs(hideBin(process.argv)).scriptName('drover'))))),
       ),
     ),
   ),
@@ -38,7 +39,7 @@ await witnessCommands(drover)
   )
   .demandCommand(
     1,
-    'drover: name a command: head, agent, node, queue, service, broker, call, checkpoint, mpiexec or witness',
+    'drover: name a command: head, agent, node, queue, service, broker, call, checkpoint, mpiexec, witness or ha',
   )
   .strict()
   .fail((msg, err) => {

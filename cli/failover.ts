@@ -70,6 +70,16 @@ async function sendTo(head: Head, req: Request): Promise<Outcome> {
   return { kind: 'reply', reply };
 }
 
+/** One head's answer to a request, without moving to another (`drover ha status` asks each):
+ * its reply, or the errno it could not be reached with. */
+export async function askOneHead(head: Head, req: Request): Promise<ApiReply<unknown> | { errno: number }> {
+  const o = await sendTo(head, { ...req });
+  if (o.kind === 'reply') return o.reply;
+  if (o.kind === 'standby')
+    return { ok: false, error: { statusCode: 503, code: 'NOT_PRIMARY', message: 'not primary' } };
+  return { errno: o.errno };
+}
+
 /** Try the heads once each, from `first`, following hints; stop at a reply or a lost request. */
 async function pass(heads: Head[], req: Request, first: string | undefined): Promise<Pass> {
   const walk = new HeadWalk(heads, first);

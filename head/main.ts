@@ -9,7 +9,9 @@ import { type Logger, pino } from 'pino';
 import type { NodeInput } from '../core/record-types.js';
 import type { Store } from './db/store.js';
 import { FarmOps } from './farm/farm-commands.js';
-import type { HaHooks } from './ha/ha-hooks.js';
+import { haRoutes } from './api/ha-routes.js';
+import type { HeadRole } from './api/role-gate.js';
+import type { HaHooks, HaWired } from './ha/ha-hooks.js';
 import type { HeadOptions } from './head-options.js';
 import { openHeadStore, upsertLocalNode } from './head-store.js';
 import { Operations } from './jobs/operations.js';
@@ -79,6 +81,17 @@ function startTimers(head: Head, ops: Operations, log: Logger): () => void {
   };
 }
 
+/** What the API of a head with a standby adds: its role at the door, the HA routes, durable answers. */
+function haDeps(wired: HaWired | undefined) {
+  if (!wired) return {};
+  return {
+    role: (): HeadRole =>
+      wired.acting() ? { primary: true } : { primary: false, primaryAt: wired.api.status().primaryApi ?? undefined },
+    haRoutes: haRoutes(wired.api),
+    durable: wired.durable,
+  };
+}
+
 /** A head that runs: its parts, and how to stop it (timers, node links, listeners, database). */
 export interface RunningHead {
   store: Store;
@@ -119,7 +132,7 @@ export async function startHead(
     remove: (name: string) => removeNode(store, links, name),
   };
   const farms = new FarmOps(store, head.farms, server, () => dispatcher.poke());
-  const deps = { ops, server, nodeAdmin, farms, services: head.services, headUid: me.uid, ha: wired?.api };
+  const deps = { ops, server, nodeAdmin, farms, services: head.services, headUid: me.uid, ...haDeps(wired) };
   const listeners = await openListeners(deps, socket, peer, tcp, opts);
   const stopTimers = startTimers(head, ops, log);
   log.info({ server, home, socket, listen: opts.listen }, 'head ready');

@@ -30,6 +30,8 @@ export interface Where {
 export function wireHead(store: Store, where: Where, opts: HeadOptions, log: Logger, ha?: HaWired) {
   const { home, root, server } = where;
   const cluster = new Cluster(store);
+  // messages to agents leave once the standby has what they follow from, and while this head acts
+  if (ha) cluster.setGate({ ready: () => ha.ready(), wait: ha.durable });
   const group = new GroupCommit(store, ha?.durable);
   const changed = ha ? (path: string) => ha.changes.changed(path) : undefined;
   const checkpoints = new Checkpoints(join(home, 'checkpoints'), changed);

@@ -14,6 +14,7 @@ import { farmRoutes } from './farm-routes.js';
 import { jobControlRoutes, jobRoutes } from './job-routes.js';
 import { type NodeAdmin, nodeAdminRoutes, nodeRoutes } from './node-routes.js';
 import { refusal } from './replies.js';
+import { holdAnswersUntilDurable } from './ha-routes.js';
 import { gateByRole, type HeadRole } from './role-gate.js';
 import { NO_CONTROL, NO_NUL } from './schema-parts.js';
 import { queueRoutes, serverRoutes } from './server-routes.js';
@@ -46,6 +47,8 @@ export interface AppDeps {
   role?: () => HeadRole;
   /** the HA controller's routes, under /v1/ha/ (answered in any role: head/api/role-gate.ts) */
   haRoutes?: (app: FastifyInstance) => void;
+  /** a head with a standby: answers wait until what they follow from is on the standby */
+  durable?: () => Promise<void>;
 }
 
 /** Every request fits in this; a job script is limited further by max_script_size. */
@@ -130,6 +133,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
   const { ops } = deps;
   if (deps.role) gateByRole(app, deps.role);
+  if (deps.durable) holdAnswersUntilDurable(app, deps.durable);
   keepRawJson(app);
   identifyRequests(app, deps);
   handleErrors(app);

@@ -167,6 +167,7 @@ export class HaController {
       onStaleEpoch: (e, from) => this.onStaleEpoch(e, from),
       durable: () => (acting() ? feed.durable().then(() => (acting() ? undefined : never)) : never),
       acting,
+      ready: () => acting() && feed.caughtUp(),
       changes,
       api: { status: () => this.status(), switchover: () => this.switchover() },
     };

@@ -40,6 +40,8 @@ export interface HaWired {
   durable: () => Promise<void>;
   /** this head may act now (holds the lease) */
   acting: () => boolean;
+  /** acting, and nothing committed waits for the standby: durable() would resolve at once */
+  ready: () => boolean;
   changes: HomeChanges;
   api: HaApi;
 }

@@ -101,6 +101,11 @@ export class PrimaryFeed {
     for (const w of this.waiters.splice(0)) w.resolve();
   }
 
+  /** durable() would resolve at once */
+  caughtUp(): boolean {
+    return !this.opts.sync || !this.inSync || this.ackedSeq >= this.store.statements.seq;
+  }
+
   connected(): boolean {
     return this.streaming && this.link !== undefined;
   }

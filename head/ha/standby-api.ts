@@ -3,6 +3,7 @@
 // with where the primary's API is, so that a command moves on to it (cli/client.ts).
 import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { notPrimary } from '../api/role-gate.js';
 import type { HaStatus } from './ha-hooks.js';
 
 function answer(status: () => HaStatus, req: IncomingMessage, res: ServerResponse): void {
@@ -13,12 +14,7 @@ function answer(status: () => HaStatus, req: IncomingMessage, res: ServerRespons
     res.end(JSON.stringify(body));
   };
   if (req.method === 'GET' && req.url?.split('?')[0] === '/v1/ha/status') return json(200, s);
-  json(503, {
-    statusCode: 503,
-    code: 'NOT_PRIMARY',
-    message: s.primaryApi ? `not primary: the primary is ${s.primaryApi}` : 'not primary: no primary known',
-    primary: s.primaryApi,
-  });
+  json(503, notPrimary(s.primaryApi ?? undefined));
 }
 
 /** Listen on the head's socket and TCP address until close(). */
