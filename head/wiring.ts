@@ -14,6 +14,7 @@ import type { HeadOptions } from './head-options.js';
 import { submitJob } from './jobs/submit-job.js';
 import { Cluster } from './nodes/cluster.js';
 import { Fencer } from './nodes/fencer.js';
+import { type EpochFencing, storedEpoch } from './nodes/head-epoch.js';
 import { NodeLinks } from './nodes/link-supervisor.js';
 import { Dispatcher } from './scheduling/dispatcher.js';
 import { ServiceOps } from './service/service-ops.js';
@@ -26,7 +27,14 @@ export interface Where {
   server: string;
 }
 
-export function wireHead(store: Store, where: Where, opts: HeadOptions, log: Logger) {
+/** `fencing`: the head's epoch for the agents (default: the stored one) and what a refusal does. */
+export function wireHead(
+  store: Store,
+  where: Where,
+  opts: HeadOptions,
+  log: Logger,
+  fencing: EpochFencing = {},
+) {
   const { home, root, server } = where;
   const cluster = new Cluster(store);
   const group = new GroupCommit(store);
@@ -60,6 +68,8 @@ export function wireHead(store: Store, where: Where, opts: HeadOptions, log: Log
     usageInterval: opts.usageInterval,
     heartbeat: { heartbeatMs: (opts.heartbeat ?? 1) * 1000, timeoutMs },
     localCommand: [process.execPath, join(root, 'dist', 'cli', 'drover.js')],
+    epoch: fencing.epoch ?? (() => storedEpoch(store)),
+    ...(fencing.onStaleEpoch ? { onStaleEpoch: fencing.onStaleEpoch } : {}),
   });
   return {
     cluster,
