@@ -62,7 +62,8 @@ function admitHead(agent: NodeAgent, socket: Socket, m: HeadMessage): boolean {
   if (!admitted) {
     const highest = agent.epochs.highest;
     agent.log.warn({ epoch, highest }, 'hello from a head of a stale epoch; refused');
-    socket.end(encode({ t: 'stale-epoch', epoch: highest }));
+    // closed once the answer is written, whether or not that head closes its end
+    socket.end(encode({ t: 'stale-epoch', epoch: highest }), () => socket.destroy());
     return false;
   }
   if (agent.head && agent.head !== socket) {
