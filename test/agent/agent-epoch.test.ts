@@ -90,6 +90,12 @@ describe('fencing by epoch at the agent', () => {
     h2.send({ t: 'ping', n: 7 });
     await h2.next(pong(7), 'a pong on the epoch-2 connection');
 
+    // the jobs ran (an attempt that cannot start exits with -1)
+    const exited = (jobId: string) => (m: AgentMessage) =>
+      m.t === 'fact' && m.entry.fact.kind === 'exited' && m.entry.fact.jobId === jobId
+        ? m.entry.fact
+        : undefined;
+    expect(await h2.next(exited('2.s'), 'the epoch-2 job to end')).toMatchObject({ status: 0 });
     // the journal, as the agent wrote it: which head generation asked for each attempt
     const started = startedInJournal();
     expect(started.get('1.s')).not.toHaveProperty('epoch');

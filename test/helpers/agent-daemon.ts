@@ -1,6 +1,6 @@
 // A real agent daemon (dist/cli/drover.js agent, started detached as the head starts it) on a temp
 // state directory, and a test's own head end of a connection to its socket. Stopped by PID.
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import {
@@ -30,9 +30,12 @@ export function agentCommand(stateDir: string): string[] {
   ];
 }
 
-/** Start the agent of `stateDir` (prepared as a test node's); its PID. */
+/** Start the agent of `stateDir` (prepared as a test node's, jobs' TMPDIRs in it); its PID. */
 export async function startAgentDaemon(stateDir: string): Promise<number> {
   prepareAgentDir(stateDir);
+  const tmp = join(stateDir, 'tmp');
+  mkdirSync(tmp, { recursive: true });
+  chmodSync(tmp, 0o1777);
   await startDaemon(stateDir, agentCommand(stateDir));
   return Number(readFileSync(agentPaths(stateDir).pid, 'utf8').trim());
 }
