@@ -6,9 +6,10 @@
 import { chmodSync, closeSync, mkdirSync, rmSync, writeSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { type Logger, pino } from 'pino';
-import { type HeadMessage, LineDecoder } from '../core/protocol/agent-protocol.js';
+import { encode, type HeadMessage, LineDecoder } from '../core/protocol/agent-protocol.js';
 import { agentPaths } from '../platform/agent-launcher.js';
 import { installCommands } from './command-shims.js';
+import { helloEpoch } from './epoch-record.js';
 import { dispatch, type HeadHandlers, headHandlers } from './head-handlers.js';
 import { type AgentOptions, NodeAgent } from './node-agent.js';
 import { acquire, release } from './pidlock.js';
@@ -36,13 +37,46 @@ function prepareStateDir(opts: AgentOptions): Paths {
   return agentPaths(opts.stateDir);
 }
 
-/** One head at a time: the newest connection wins; each message goes to its handler. */
-function acceptHead(agent: NodeAgent, handlers: HeadHandlers, socket: Socket): void {
-  if (agent.head) {
+/**
+ * One head at a time: a connection is adopted once its hello is, and then replaces the current
+ * one (the newest head wins). A hello whose epoch is below the highest seen is answered
+ * `stale-epoch` and its connection closed, the current one untouched; a higher one is on disk
+ * before the hello is answered (compute-agent/epoch-record.ts). Anything before a hello closes the
+ * connection: nothing but the adopted connection reaches the handlers.
+ */
+function admitHead(agent: NodeAgent, socket: Socket, m: HeadMessage): boolean {
+  if (m.t !== 'hello') {
+    agent.log.warn({ message: m.t }, 'message before hello from a head; closing its connection');
+    socket.destroy();
+    return false;
+  }
+  const epoch = helloEpoch(m.epoch);
+  let admitted: boolean;
+  try {
+    admitted = agent.epochs.admit(epoch);
+  } catch (e) {
+    agent.log.error({ err: e, epoch }, 'cannot record the head epoch; closing its connection');
+    socket.destroy();
+    return false;
+  }
+  if (!admitted) {
+    const highest = agent.epochs.highest;
+    agent.log.warn({ epoch, highest }, 'hello from a head of a stale epoch; refused');
+    // closed once the answer is written, whether or not that head closes its end
+    socket.end(encode({ t: 'stale-epoch', epoch: highest }), () => socket.destroy());
+    return false;
+  }
+  if (agent.head && agent.head !== socket) {
     agent.head.destroy();
     agent.checkpointer.headLost();
   }
   agent.head = socket;
+  agent.headEpoch = epoch;
+  return true;
+}
+
+/** A connection from a head: its messages go to their handlers once its hello is admitted. */
+function acceptHead(agent: NodeAgent, handlers: HeadHandlers, socket: Socket): void {
   socket.setEncoding('utf8');
   const decoder = new LineDecoder<HeadMessage>();
   socket.on('data', (chunk: string) => {
@@ -56,6 +90,9 @@ function acceptHead(agent: NodeAgent, handlers: HeadHandlers, socket: Socket): v
     }
     // one message that cannot be handled (a job that cannot start, …) is that message's problem
     for (const m of messages) {
+      // a replaced connection, or one refused, says nothing more
+      if (socket.destroyed || socket.writableEnded) return;
+      if ((agent.head !== socket || m.t === 'hello') && !admitHead(agent, socket, m)) return;
       try {
         dispatch(handlers, m);
       } catch (e) {

@@ -22,13 +22,15 @@ function jobHandlers(agent: NodeAgent) {
     },
     ping: (m) => agent.send({ t: 'pong', n: m.n }),
     run: (m) => {
+      // journaled with the attempt's `started` fact: which head generation asked for it
+      const epoch = agent.headEpoch;
       const refuse = (reason: string) =>
         agent.send({ t: 'refused', jobId: m.job.jobId, attempt: m.job.attempt, reason });
       // a service instance's run gets its port first
       startRun(
         m.job,
         (job) => {
-          const r = runner.run(job);
+          const r = runner.run(job, epoch);
           if (r.refused) refuse(r.refused);
         },
         refuse,

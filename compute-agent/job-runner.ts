@@ -62,8 +62,8 @@ export interface RunnerOptions {
 
 export class JobRunner {
   private live = new Map<string, LiveJob>();
-  /** a later attempt waiting for the earlier one (being killed) to be gone */
-  private deferred = new Map<string, RunRequest>();
+  /** a later attempt waiting for the earlier one (being killed) to be gone, with its run's epoch */
+  private deferred = new Map<string, { req: RunRequest; epoch: number }>();
   private known: Map<string, AgentJobSummary>;
   private readonly facts: FactBatch;
   private readonly jobsDir: string;
@@ -120,9 +120,9 @@ export class JobRunner {
   /**
    * Start an attempt unless this node already knows it (a repeated `run` never starts twice). An
    * attempt that cannot be started is refused with the reason: the head ends that job, and
-   * nothing else on the node changes.
+   * nothing else on the node changes. `epoch` (of the run's connection) is journaled in `started`.
    */
-  run(req: RunRequest): { refused?: string } {
+  run(req: RunRequest, epoch = 0): { refused?: string } {
     const seen = this.known.get(req.jobId);
     if (seen && seen.attempt >= req.attempt) return {};
     if (seen) {
@@ -130,7 +130,7 @@ export class JobRunner {
       // requeued): a copy still running dies now and the new attempt starts after its exit
       const old = this.live.get(req.jobId);
       if (old) {
-        this.deferred.set(req.jobId, req);
+        this.deferred.set(req.jobId, { req, epoch });
         this.fence(req.jobId, old.req.attempt);
         return {};
       }
@@ -147,7 +147,7 @@ export class JobRunner {
       // before it loses the job's processes too (the head then sends the run again)
       writeFileSync(join(dir, 'run.json'), JSON.stringify(req), { mode: 0o600 });
       this.known.set(req.jobId, { jobId: req.jobId, attempt: req.attempt, running: true });
-      this.start(req, account, dir);
+      this.start(req, account, dir, epoch);
       return {};
     } catch (e) {
       this.known.delete(req.jobId);
@@ -156,14 +156,14 @@ export class JobRunner {
     }
   }
 
-  private start(req: RunRequest, account: Account, dir: string): void {
+  private start(req: RunRequest, account: Account, dir: string, epoch: number): void {
     const job = launchAttempt(this.launch, req, account, dir);
     this.live.set(req.jobId, job);
     this.watchExit(job);
     this.opts.started?.(req);
     if (job.child?.pid !== undefined) {
-      const sessionId = job.child.pid;
-      this.facts.emit({ kind: 'started', jobId: req.jobId, attempt: req.attempt, sessionId, at: Date.now() });
+      const started = { jobId: req.jobId, attempt: req.attempt, sessionId: job.child.pid, at: Date.now() };
+      this.facts.emit({ kind: 'started', ...started, ...(epoch > 0 ? { epoch } : {}) });
     }
     armTimers(
       job,
@@ -246,8 +246,8 @@ export class JobRunner {
     const next = this.deferred.get(jobId);
     if (next) {
       this.deferred.delete(jobId);
-      const r = this.run(next);
-      if (r.refused) this.opts.refused?.(next, r.refused);
+      const r = this.run(next.req, next.epoch);
+      if (r.refused) this.opts.refused?.(next.req, r.refused);
     }
   }
 

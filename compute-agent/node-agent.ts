@@ -1,5 +1,6 @@
 // What the agent daemon of one node holds (compute-agent/daemon.ts): its journal, its job runner
-// and checkpointer, the pbsdsh tasks of its jobs, and the head's connection while there is one.
+// and checkpointer, the pbsdsh tasks of its jobs, the highest head epoch it has seen, and the head's
+// connection while there is one.
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Server, Socket } from 'node:net';
@@ -15,6 +16,7 @@ import {
 } from '../core/protocol/agent-protocol.js';
 import { readCheckpointAsUser } from './as-user.js';
 import { Checkpointer, checkpointDir } from './checkpointer.js';
+import { EpochRecord } from './epoch-record.js';
 import { parseEnvironmentFile } from './job-env.js';
 import { JobRunner } from './job-runner.js';
 import { Journal } from './journal.js';
@@ -50,6 +52,9 @@ export class NodeAgent {
   readonly taskClients = new Map<string, (r: TaskClientReply) => void>();
   /** the head's connection, while there is one */
   head: Socket | undefined;
+  /** the epoch its hello carried (the highest seen: a lower hello is never adopted) */
+  headEpoch = 0;
+  readonly epochs: EpochRecord;
   /** service instances whose port is probed, or answers */
   readonly probes = new InstanceProbes((m) => this.send(m));
 
@@ -58,6 +63,7 @@ export class NodeAgent {
     readonly opts: AgentOptions,
     readonly log: Logger,
   ) {
+    this.epochs = new EpochRecord(opts.stateDir);
     this.journal = new Journal(opts.stateDir);
     this.runner = this.newRunner();
     this.checkpointer = this.newCheckpointer();

@@ -15,6 +15,7 @@ import type { HeadOptions } from './head-options.js';
 import { submitJob } from './jobs/submit-job.js';
 import { Cluster } from './nodes/cluster.js';
 import { Fencer } from './nodes/fencer.js';
+import { type EpochFencing, storedEpoch } from './nodes/head-epoch.js';
 import { NodeLinks } from './nodes/link-supervisor.js';
 import { Dispatcher } from './scheduling/dispatcher.js';
 import { ServiceOps } from './service/service-ops.js';
@@ -27,13 +28,22 @@ export interface Where {
   server: string;
 }
 
-export function wireHead(store: Store, where: Where, opts: HeadOptions, log: Logger, ha?: HaWired) {
+/** `ha`: the head's epoch for the agents (default: the stored one) and what a refusal does; with
+ * a standby, the rest of its hooks (head/ha/ha-hooks.ts). */
+export function wireHead(
+  store: Store,
+  where: Where,
+  opts: HeadOptions,
+  log: Logger,
+  ha: EpochFencing & Partial<HaWired> = {},
+) {
   const { home, root, server } = where;
   const cluster = new Cluster(store);
   // messages to agents leave once the standby has what they follow from, and while this head acts
-  if (ha) cluster.setGate({ ready: () => ha.ready(), wait: ha.durable });
-  const group = new GroupCommit(store, ha?.durable);
-  const changed = ha ? (path: string) => ha.changes.changed(path) : undefined;
+  const { ready, durable, changes } = ha;
+  if (ready && durable) cluster.setGate({ ready, wait: durable });
+  const group = new GroupCommit(store, durable);
+  const changed = changes ? (path: string) => changes.changed(path) : undefined;
   const checkpoints = new Checkpoints(join(home, 'checkpoints'), changed);
   const dispatcher = new Dispatcher(store, cluster, log, Date.now, group, checkpoints);
   const poke = () => dispatcher.poke();
@@ -59,12 +69,20 @@ export function wireHead(store: Store, where: Where, opts: HeadOptions, log: Log
   });
   const timeoutMs = (opts.nodeTimeout ?? 10) * 1000;
   const commandTimeoutMs = (opts.fenceTimeout ?? 60) * 1000;
-  const fencer = new Fencer(store, cluster, log, { timeoutMs, commandTimeoutMs }, poke);
+  const fencer = new Fencer(
+    store,
+    cluster,
+    log,
+    { timeoutMs, commandTimeoutMs, ...(ha.acting ? { acting: ha.acting } : {}) },
+    poke,
+  );
   const links = new NodeLinks(cluster, messages, log, home, {
     killDelay: opts.killDelay,
     usageInterval: opts.usageInterval,
     heartbeat: { heartbeatMs: (opts.heartbeat ?? 1) * 1000, timeoutMs },
     localCommand: [process.execPath, join(root, 'dist', 'cli', 'drover.js')],
+    epoch: ha.epoch ?? (() => storedEpoch(store)),
+    ...(ha.onStaleEpoch ? { onStaleEpoch: ha.onStaleEpoch } : {}),
   });
   return {
     cluster,

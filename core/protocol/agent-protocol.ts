@@ -58,7 +58,9 @@ export function safeCheckpointPath(path: string): boolean {
 }
 
 export type Fact =
-  | { kind: 'started'; jobId: string; attempt: number; sessionId: number; at: number }
+  /** `epoch`: the epoch of the head connection whose `run` started the attempt (absent: 0, or
+   * written by an agent that predates epochs) */
+  | { kind: 'started'; jobId: string; attempt: number; sessionId: number; at: number; epoch?: number }
   | {
       kind: 'exited';
       jobId: string;
@@ -148,8 +150,10 @@ export interface FencedAttempt {
 }
 
 export type HeadMessage =
-  /** first on every connection; the agent kills the fenced attempts before it answers */
-  | { t: 'hello'; version: number; fenced?: FencedAttempt[] }
+  /** first on every connection; the agent kills the fenced attempts before it answers. `epoch`:
+   * the head's generation (absent = 0, a head without a standby); an agent that has seen a higher
+   * one answers `stale-epoch` and closes this connection, the current one untouched */
+  | { t: 'hello'; version: number; fenced?: FencedAttempt[]; epoch?: number }
   /** heartbeat: the agent answers pong with the same number */
   | { t: 'ping'; n: number }
   | { t: 'run'; job: RunRequest }
@@ -202,7 +206,10 @@ export type AgentMessage =
   /** a render task's new output since the last message, and the progress it said */
   | { t: 'progress'; jobId: string; attempt: number; updates: ProgressUpdate[]; text: string }
   /** a service instance answers on `port` (sent again after every hello while it runs) */
-  | { t: 'instance-up'; jobId: string; attempt: number; port: number };
+  | { t: 'instance-up'; jobId: string; attempt: number; port: number }
+  /** the answer to a hello whose epoch is below `epoch`, the highest this agent has seen: a newer
+   * head has taken over, and this connection is closed */
+  | { t: 'stale-epoch'; epoch: number };
 
 /** Split a byte stream into messages, one JSON value a line (linear in the bytes: a checkpoint
  * of tens of megabytes arrives in thousands of chunks). */

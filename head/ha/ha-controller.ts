@@ -134,7 +134,7 @@ export class HaController {
 
   /** The hooks of the head's parts, and the feed to the standby, over the opened store. */
   private wire(store: Store): HaWired {
-    store.meta.set('ha_epoch', String(this.epoch));
+    store.meta.set('epoch', String(this.epoch));
     const changes = new HomeChanges(this.home);
     const [host, port] = splitAddress(this.ha.listen);
     this.feed = new PrimaryFeed(

@@ -79,7 +79,7 @@ export class StandbySync {
     const m = applied ? /^(.*):(\d+)$/.exec(applied) : null;
     this.lineage = m ? m[1]! : null;
     this.seq = m ? Number(m[2]) : 0;
-    this.epoch = Math.max(this.epoch, Number(this.metaGet('ha_epoch') ?? 0));
+    this.epoch = Math.max(this.epoch, Number(this.metaGet('epoch') ?? 0));
   }
 
   private closeDb(): void {

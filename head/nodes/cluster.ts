@@ -28,6 +28,8 @@ export class Cluster {
   /** messages held until the gate opens, in the order they were sent */
   private held: [string, HeadMessage][] = [];
   private waiting = false;
+  /** nodes whose agent refused this head's hello: the highest epoch it has seen */
+  private refusals = new Map<string, number>();
 
   constructor(readonly store: Store) {}
 
@@ -39,10 +41,22 @@ export class Cluster {
   detach(name: string): void {
     this.links.delete(name);
     this.liveness.delete(name);
+    this.refusals.delete(name);
   }
 
   markUp(name: string): void {
     this.liveness.set(name, { up: true, since: Date.now() });
+    this.refusals.delete(name);
+  }
+
+  /** The node's agent has seen a newer head (`epoch`): nothing about the node is decided here. */
+  refuse(name: string, epoch: number): void {
+    this.refusals.set(name, epoch);
+  }
+
+  /** The epoch the node's agent refused this head for, until it welcomes this head again. */
+  refusedFor(name: string): number | undefined {
+    return this.refusals.get(name);
   }
 
   markDown(name: string, reason: string): void {

@@ -3,7 +3,8 @@
 // the node's next hello, so that its agent kills it before it reports anything, and its late
 // reports are stale attempts. When the admin set a fence command for the node (a power switch
 // call, say), it must succeed first, within its timeout; while it fails the jobs stay where they
-// are, so that two copies never run at once.
+// are, so that two copies never run at once. A node whose agent refused this head for a stale
+// epoch is never fenced: a newer head has it.
 import { spawn } from 'node:child_process';
 import type { Logger } from 'pino';
 import { splitShellWords } from '../../core/shell-words.js';
@@ -18,6 +19,8 @@ export interface FenceSettings {
   timeoutMs: number;
   /** how long the fence command may take */
   commandTimeoutMs: number;
+  /** false while this head may not act (a primary that lost its lease): nothing is fenced */
+  acting?: () => boolean;
 }
 
 export class Fencer {
@@ -46,9 +49,12 @@ export class Fencer {
 
   /** Fence every node that has been down and silent for the timeout and still has running jobs. */
   check(): void {
+    if (this.settings.acting && !this.settings.acting()) return;
     const now = this.clock();
     for (const node of this.store.nodes.all()) {
       if (this.cluster.isUp(node.name) || this.running.has(node.name)) continue;
+      // a newer head has the node: it is not this head's to fence (docs/architecture.md)
+      if (this.cluster.refusedFor(node.name) !== undefined) continue;
       if (now - this.cluster.lastHeard(node.name) < this.settings.timeoutMs) continue;
       if ((this.retryAt.get(node.name) ?? 0) > now) continue;
       if (this.runningJobs(node.name).length === 0) continue;

@@ -1,17 +1,19 @@
 // Start and stop the link of each node: the local agent through its socket, remote agents
-// through an SSH session running the agent relay.
+// through an SSH session running the agent relay. Every hello carries the head's epoch
+// (head/nodes/head-epoch.ts); a node whose agent refuses it is neither down nor fenced.
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { AgentMessages } from '../agent-link/agent-messages.js';
 import type { StoredNode } from '../db/nodes-table.js';
 import { agentStartHint, nodeDroverCommand } from './agent-command.js';
 import type { Cluster } from './cluster.js';
+import type { EpochFencing } from './head-epoch.js';
 import { KnownHosts } from './known-hosts.js';
 import { LocalAgentTransport } from './local-agent.js';
 import { type HeartbeatSettings, NodeLink, type Transport } from './node-link.js';
 import { SshSession } from './ssh-session.js';
 
-export interface AgentSettings {
+export interface AgentSettings extends EpochFencing {
   killDelay: number;
   usageInterval: number;
   heartbeat?: HeartbeatSettings;
@@ -95,11 +97,27 @@ export class NodeLinks {
         this.cluster.markDown(name, reason);
         this.settle(name, false, reason);
       },
+      epoch: () => this.epoch(),
+      staleEpoch: (epoch: number) => this.staleEpoch(name, epoch),
     };
     const link = new NodeLink(name, transport, handlers, this.agent.heartbeat);
     this.links.set(name, link);
     this.cluster.attach(link);
     link.start();
+  }
+
+  /** The head's epoch for a hello (0 without a getter). */
+  epoch(): number {
+    return this.agent.epoch?.() ?? 0;
+  }
+
+  /** The node's agent has seen a newer head: this head changes nothing there (not down, not fenced). */
+  private staleEpoch(name: string, epoch: number): void {
+    this.cluster.refuse(name, epoch);
+    const reason = `the agent has seen head epoch ${epoch}, above this head's ${this.epoch()}`;
+    this.settle(name, false, reason);
+    if (this.agent.onStaleEpoch) this.agent.onStaleEpoch(epoch, name);
+    else this.log.warn({ node: name, epoch, own: this.epoch() }, 'node refused this head: stale epoch');
   }
 
   private settle(name: string, up: boolean, reason?: string): void {

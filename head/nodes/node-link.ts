@@ -3,6 +3,9 @@
 // Reconnects with backoff; says hello on every connection so the agent replays its journal.
 // Heartbeats: a ping every `heartbeatMs`; a connection silent for `timeoutMs` is dropped (an
 // agent that is stopped or hung keeps its socket open but answers nothing).
+// The hello carries the head's epoch; an agent that has seen a higher one answers `stale-epoch`
+// and closes: the link is then refused, not down (a head that is no longer primary must change
+// nothing), tells its handlers, and tries again only every `staleRetryMs`.
 import type { Duplex } from 'node:stream';
 import {
   type AgentMessage,
@@ -28,14 +31,22 @@ export interface LinkHandlers {
   down(reason: string): void;
   /** the attempts to name in hello: the agent kills them before it answers */
   fenced?(): FencedAttempt[];
+  /** the head's epoch, for the hello (absent: 0) */
+  epoch?(): number;
+  /** the agent refused the hello: it has seen `epoch`, above this head's */
+  staleEpoch?(epoch: number): void;
 }
 
 export interface HeartbeatSettings {
   heartbeatMs: number;
   timeoutMs: number;
+  /** after a `stale-epoch`, the wait before the next hello (default 30 s): never hammer an agent
+   * that has a newer head */
+  staleRetryMs?: number;
 }
 
 export const DEFAULT_HEARTBEAT: HeartbeatSettings = { heartbeatMs: 1000, timeoutMs: 10_000 };
+const STALE_RETRY_MS = 30_000;
 
 export class NodeLink {
   private stream: Duplex | undefined;
@@ -111,6 +122,11 @@ export class NodeLink {
       if (this.stream !== stream) return;
       this.lastHeard = Date.now();
       const batch = decoder.push(chunk).filter((m) => m.t !== 'pong');
+      const stale = batch.find((m) => m.t === 'stale-epoch');
+      if (stale) {
+        this.refused(stream, stale.epoch);
+        return;
+      }
       if (batch.some((m) => m.t === 'welcome')) {
         this.connected = true;
         this.backoffMs = 100;
@@ -126,7 +142,24 @@ export class NodeLink {
       this.retry('connection lost: connection to agent closed');
     });
     const fenced = this.handlers.fenced?.() ?? [];
-    this.send({ t: 'hello', version: PROTOCOL_VERSION, ...(fenced.length > 0 ? { fenced } : {}) });
+    const epoch = this.handlers.epoch?.() ?? 0;
+    this.send({
+      t: 'hello',
+      version: PROTOCOL_VERSION,
+      ...(fenced.length > 0 ? { fenced } : {}),
+      ...(epoch > 0 ? { epoch } : {}),
+    });
+  }
+
+  /** A newer head has this node: drop the connection without calling it down; retry slowly. */
+  private refused(stream: Duplex, epoch: number): void {
+    this.stream = undefined;
+    this.connected = false;
+    stream.destroy();
+    this.handlers.staleEpoch?.(epoch);
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.connect(), this.heartbeat.staleRetryMs ?? STALE_RETRY_MS);
   }
 
   private retry(reason: string): void {

@@ -119,6 +119,20 @@ describe('Fencer', () => {
     expect(row(seq).exitStatus).toBe(-20);
   });
 
+  it('never fences a node whose agent refused this head for a stale epoch, until it welcomes it again', () => {
+    const seq = runningJob('select=1:ncpus=1');
+    const node = nodeOf(seq);
+    cluster.markDown(node, 'connection lost: gone');
+    cluster.refuse(node, 2);
+    silentFor(10 * TIMEOUT);
+    fencer.check();
+    expect(row(seq).state).toBe('R');
+    expect(store.fences.forNode(node)).toEqual([]);
+    expect(pokes).toBe(0);
+    cluster.markUp(node); // this head's hello was taken again: the node is its own
+    expect(cluster.refusedFor(node)).toBeUndefined();
+  });
+
   it('does nothing for a down node without running jobs', () => {
     cluster.markDown('n1', 'connection lost: gone');
     silentFor(10 * TIMEOUT);

@@ -1,6 +1,7 @@
 // The head's link to one node's agent over a fake transport (an in-memory stream the test plays
 // the agent on), with fake timers: hello on every connection, heartbeats, dropping a silent
-// connection, reconnecting with backoff, stopping.
+// connection, reconnecting with backoff, stopping, the head's epoch in hello and a refusal for a
+// stale one.
 import { Duplex } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -80,6 +81,8 @@ let batches: AgentMessage[][];
 let ups: number;
 let downs: string[];
 let fenced: FencedAttempt[];
+let epoch: number;
+let stales: number[];
 let link: NodeLink;
 
 /** Let stream events and the link's promises run (real setImmediate; timers are fake). */
@@ -98,8 +101,10 @@ function newLink(heartbeatMs = 1000, timeoutMs = 3000): NodeLink {
       up: () => ups++,
       down: (reason) => downs.push(reason),
       fenced: () => fenced,
+      epoch: () => epoch,
+      staleEpoch: (e) => stales.push(e),
     },
-    { heartbeatMs, timeoutMs },
+    { heartbeatMs, timeoutMs, staleRetryMs: 20_000 },
   );
 }
 
@@ -110,6 +115,8 @@ beforeEach(() => {
   ups = 0;
   downs = [];
   fenced = [];
+  epoch = 0;
+  stales = [];
   link = newLink();
 });
 afterEach(() => {
@@ -263,5 +270,43 @@ describe('NodeLink', () => {
     await settle();
     expect(transport.last.destroyed).toBe(true);
     expect(transport.last.received).toEqual([]);
+  });
+
+  it("names the head's epoch in its hello (none while it is 0), read at every connection", async () => {
+    epoch = 3;
+    link.start();
+    await settle();
+    expect(transport.last.received).toEqual([{ t: 'hello', version: PROTOCOL_VERSION, epoch: 3 }]);
+    epoch = 4;
+    transport.last.destroy();
+    await settle();
+    await advance(100);
+    expect(transport.last.received).toEqual([{ t: 'hello', version: PROTOCOL_VERSION, epoch: 4 }]);
+  });
+
+  it('refused for a stale epoch: tells its handlers, is not down, and says hello again only after the long wait', async () => {
+    epoch = 1;
+    link.start();
+    await settle();
+    const refused = transport.last;
+    refused.say({ t: 'stale-epoch', epoch: 2 });
+    refused.destroy(); // the agent closes the connection after its answer
+    await settle();
+    expect(stales).toEqual([2]);
+    expect(downs).toEqual([]);
+    expect(batches).toEqual([]);
+    expect(ups).toBe(0);
+    expect(link.connected).toBe(false);
+    expect(link.send({ t: 'usage?' })).toBe(false);
+    await advance(19_999);
+    expect(transport.streams).toHaveLength(1);
+    epoch = 2; // say, this head has been made primary again meanwhile
+    await advance(1);
+    expect(transport.streams).toHaveLength(2);
+    expect(transport.last.received).toEqual([{ t: 'hello', version: PROTOCOL_VERSION, epoch: 2 }]);
+    transport.last.say(welcome);
+    await settle();
+    expect(ups).toBe(1);
+    expect(downs).toEqual([]);
   });
 });
