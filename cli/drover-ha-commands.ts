@@ -1,8 +1,8 @@
 // The options of `drover head` for a pair of heads (a standby and a witness), and `drover ha`:
 // `status` (each head's role, epoch, lag, heartbeats, quorum) and `switchover`.
 import type { Argv } from 'yargs';
-import { runCommand } from './command.js';
 import type { HaOptions } from '../head/head-options.js';
+import { runCommand } from './command.js';
 
 /** The HA options on `drover head`. */
 export function haHeadOptions<T>(y: Argv<T>) {
@@ -11,29 +11,41 @@ export function haHeadOptions<T>(y: Argv<T>) {
       type: 'string',
       describe: "this head's address for the other head (replication, heartbeats) and the witness: HOST:PORT",
     })
-    .option('standby-of', { type: 'string', describe: 'start as the standby of the head at HOST:PORT (its --ha-listen)' })
+    .option('standby-of', {
+      type: 'string',
+      describe: 'start as the standby of the head at HOST:PORT (its --ha-listen)',
+    })
     .option('witness', { type: 'string', describe: "the witness's HOST:PORT (drover witness)" })
-    .option('ha-key', { type: 'string', describe: "the cluster's HA key file (mode 600), the same for both heads and the witness" })
+    .option('ha-key', {
+      type: 'string',
+      describe: "the cluster's HA key file (mode 600), the same for both heads and the witness",
+    })
     .option('ha-async', {
       type: 'boolean',
       default: false,
       describe: 'acknowledge changes before the standby has them (faster; a takeover may lose the last ones)',
     })
-    .option('ha-heartbeat', { type: 'number', default: 0.5, describe: 'seconds between heartbeats (heads, witness)' })
+    .option('ha-heartbeat', {
+      type: 'number',
+      default: 0.5,
+      describe: 'seconds between heartbeats (heads, witness)',
+    })
     .option('ha-lease', { type: 'number', default: 3, describe: 'seconds a grant of the lease lasts' })
     .option('ha-takeover', {
       type: 'number',
       default: 4,
-      describe: 'seconds of silence from the primary before the standby asks to take over (more than --ha-lease)',
+      describe:
+        'seconds of silence from the primary before the standby asks to take over (more than --ha-lease)',
     })
     .option('ha-sync-timeout', {
       type: 'number',
       default: 2,
-      describe: 'seconds a change waits for the standby before it is reported out of sync and the primary goes on alone',
+      describe:
+        'seconds a change waits for the standby before it is reported out of sync and the primary goes on alone',
     })
     .option('ha-fence-command', {
       type: 'string',
-      describe: 'a program run with the old primary\'s HA address after a takeover (a power switch)',
+      describe: "a program run with the old primary's HA address after a takeover (a power switch)",
     });
 }
 
@@ -53,7 +65,8 @@ type HaArgs = {
 /** The HA options given, undefined without --ha-listen, or why they do not make sense. */
 export async function haOptionsFrom(a: HaArgs): Promise<HaOptions | undefined | string> {
   const listen = a['ha-listen'];
-  if (!listen) return a['standby-of'] || a.witness ? '--standby-of and --witness need --ha-listen' : undefined;
+  if (!listen)
+    return a['standby-of'] || a.witness ? '--standby-of and --witness need --ha-listen' : undefined;
   if (!a.witness || !a['ha-key']) return '--ha-listen needs --witness and --ha-key';
   if (!(a['ha-heartbeat'] > 0) || !(a['ha-lease'] > a['ha-heartbeat']) || !(a['ha-takeover'] > a['ha-lease']))
     return '--ha-heartbeat < --ha-lease < --ha-takeover, in positive seconds';

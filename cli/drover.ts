@@ -21,7 +21,9 @@ const drover = mpiCommands(
   callCommands(
     brokerCommands(
       serviceCommands(
-        queueCommands(nodeCommands(haCommands(daemonCommands(yargs(hideBin(process.argv)).scriptName('drover'))))),
+        queueCommands(
+          nodeCommands(haCommands(daemonCommands(yargs(hideBin(process.argv)).scriptName('drover')))),
+        ),
       ),
     ),
   ),

@@ -9,7 +9,12 @@ import type { Head } from './head-list.js';
 type Seen = { head: string; status?: HaStatus; problem?: string };
 
 async function statusOf(head: Head): Promise<Seen> {
-  const r = await askOneHead(head, { method: 'GET', path: '/v1/ha/status', payload: undefined, requestId: undefined });
+  const r = await askOneHead(head, {
+    method: 'GET',
+    path: '/v1/ha/status',
+    payload: undefined,
+    requestId: undefined,
+  });
   if ('errno' in r) return { head: head.key, problem: `unreachable (errno=${r.errno})` };
   if (!r.ok) return { head: head.key, problem: r.error.message };
   return { head: head.key, status: r.body as HaStatus };

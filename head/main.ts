@@ -7,10 +7,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Logger, pino } from 'pino';
 import type { NodeInput } from '../core/record-types.js';
-import type { Store } from './db/store.js';
-import { FarmOps } from './farm/farm-commands.js';
 import { haRoutes } from './api/ha-routes.js';
 import type { HeadRole } from './api/role-gate.js';
+import type { Store } from './db/store.js';
+import { FarmOps } from './farm/farm-commands.js';
 import type { HaHooks, HaWired } from './ha/ha-hooks.js';
 import type { HeadOptions } from './head-options.js';
 import { openHeadStore, upsertLocalNode } from './head-store.js';
@@ -86,7 +86,9 @@ function haDeps(wired: HaWired | undefined) {
   if (!wired) return {};
   return {
     role: (): HeadRole =>
-      wired.acting() ? { primary: true } : { primary: false, primaryAt: wired.api.status().primaryApi ?? undefined },
+      wired.acting()
+        ? { primary: true }
+        : { primary: false, primaryAt: wired.api.status().primaryApi ?? undefined },
     haRoutes: haRoutes(wired.api),
     durable: wired.durable,
   };

@@ -7,10 +7,10 @@ import { AgentMessages } from './agent-link/agent-messages.js';
 import { Checkpoints } from './agent-link/checkpoint-store.js';
 import { Delivery } from './agent-link/delivery/workers.js';
 import { GroupCommit } from './db/group-commit.js';
-import type { HaWired } from './ha/ha-hooks.js';
 import type { Store } from './db/store.js';
 import { Farms } from './farm/farm-jobs.js';
 import { registerFeatures } from './features.js';
+import type { HaWired } from './ha/ha-hooks.js';
 import type { HeadOptions } from './head-options.js';
 import { submitJob } from './jobs/submit-job.js';
 import { Cluster } from './nodes/cluster.js';
@@ -83,6 +83,7 @@ export function wireHead(
     localCommand: [process.execPath, join(root, 'dist', 'cli', 'drover.js')],
     epoch: ha.epoch ?? (() => storedEpoch(store)),
     ...(ha.onStaleEpoch ? { onStaleEpoch: ha.onStaleEpoch } : {}),
+    ...(changed ? { homeChanged: changed } : {}),
   });
   return {
     cluster,

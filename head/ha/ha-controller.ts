@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { MajorityLease } from '../../core/ha/lease.js';
 import type { WitnessReply } from '../../core/protocol/ha-witness.js';
 import type { Store } from '../db/store.js';
-import type { HeadOptions, HaOptions } from '../head-options.js';
+import type { HaOptions, HeadOptions } from '../head-options.js';
 import { type RunningHead, startHead } from '../main.js';
 import { splitAddress } from './ha-address.js';
 import type { HaStatus, HaWired } from './ha-hooks.js';
@@ -35,6 +35,8 @@ export class HaController {
   private witnessAt: number | undefined;
   private moving: Promise<void> = Promise.resolve();
   private stopped = false;
+  private ticking = false;
+  private leaseWaiters: (() => void)[] = [];
   /** what the witness was last told of the standby */
   private reportedInSync = false;
 
@@ -94,7 +96,10 @@ export class HaController {
   /** Ask the witness for the lease (a head starting, or a candidate): primary, or standby of the holder. */
   private async claim(): Promise<void> {
     const sentAt = performance.now();
-    const r = await this.witness.request({ t: 'acquire', head: this.ha.listen, epoch: this.knownEpoch() }, 2000);
+    const r = await this.witness.request(
+      { t: 'acquire', head: this.ha.listen, epoch: this.knownEpoch() },
+      2000,
+    );
     if (r?.t === 'granted') {
       this.witnessGranted(sentAt, r, true);
       return this.becomePrimary(r.epoch, r.epoch > this.knownEpoch());
@@ -154,18 +159,23 @@ export class HaController {
       },
       {
         syncChanged: (inSync) => this.report(inSync),
-        pong: (sentAt) => this.lease.granted('standby', sentAt),
+        pong: (sentAt) => {
+          this.lease.granted('standby', sentAt);
+          this.leaseRenewed();
+        },
         staleEpoch: (e) => this.onStaleEpoch(e, 'the standby'),
       },
     );
     void this.feed.start().catch((e) => this.log.error({ err: e }, 'HA listener failed'));
     const feed = this.feed;
-    const acting = () => this.role === 'primary' && this.lease.holds(performance.now());
-    const never = new Promise<void>(() => undefined);
+    const acting = () => this.acting();
     return {
       epoch: () => this.epoch,
       onStaleEpoch: (e, from) => this.onStaleEpoch(e, from),
-      durable: () => (acting() ? feed.durable().then(() => (acting() ? undefined : never)) : never),
+      durable: async () => {
+        await feed.durable();
+        while (!acting()) await this.whenActing();
+      },
       acting,
       ready: () => acting() && feed.caughtUp(),
       changes,
@@ -197,23 +207,46 @@ export class HaController {
     if (!acquired && r.epoch !== this.epoch) return;
     this.lease.granted('witness', sentAt, r.leaseMs);
     this.witnessAt = performance.now();
+    this.leaseRenewed();
   }
 
+  /** Those waiting for the lease to be held again (a stalled loop let it lapse) go on. */
+  private leaseRenewed(): void {
+    if (!this.acting()) return;
+    for (const w of this.leaseWaiters.splice(0)) w();
+  }
+
+  private acting(): boolean {
+    return this.role === 'primary' && this.lease.holds(performance.now());
+  }
+
+  /** Resolves once this head acts (holds the lease as primary); never after it stepped down. */
+  private whenActing(): Promise<void> {
+    if (this.acting()) return Promise.resolve();
+    return new Promise((res) => this.leaseWaiters.push(res));
+  }
+
+  /** Renew with the witness; a head whose lease has run out even so (neither the witness nor the
+   * standby answered in time) stops acting. A stalled event loop that let the lease lapse is
+   * forgiven when the witness still renews it: no other head took over meanwhile. */
   private async primaryTick(): Promise<void> {
-    if (this.role !== 'primary') return;
-    if (!this.lease.holds(performance.now())) {
-      this.log.error({ epoch: this.epoch }, 'lost the majority: no longer primary');
-      void this.move(() => this.becomeCandidate());
-      return;
-    }
+    if (this.role !== 'primary' || this.ticking) return;
+    this.ticking = true;
     const sentAt = performance.now();
     const inSync = this.feed?.inSync ?? false;
     const r = await this.witness.request(
       { t: 'renew', head: this.ha.listen, epoch: this.epoch, standbyInSync: inSync && this.reportedInSync },
       this.ha.heartbeatMs,
     );
+    this.ticking = false;
     if (r?.t === 'granted') this.witnessGranted(sentAt, r);
     else if (r?.t === 'refused') this.lostTo(r);
+    else this.log.debug({ problem: this.witness.lastProblem }, 'no renewal from the witness');
+    if (this.role === 'primary' && !this.lease.holds(performance.now())) {
+      this.log.error({ epoch: this.epoch }, 'lost the majority: no longer primary');
+      this.role = 'candidate';
+      void this.move(() => this.becomeCandidate());
+    }
   }
 
   /** The witness names a newer epoch: step down and follow its holder. */
@@ -297,7 +330,12 @@ export class HaController {
       me: this.ha.listen,
       epoch: this.role === 'primary' ? this.epoch : Math.max(this.epoch, sync?.epoch ?? 0),
       primary: this.primary,
-      primaryApi: this.role === 'primary' ? (this.opts.listen ? `http://${this.opts.listen}` : null) : (sync?.primaryApi ?? null),
+      primaryApi:
+        this.role === 'primary'
+          ? this.opts.listen
+            ? `http://${this.opts.listen}`
+            : null
+          : (sync?.primaryApi ?? null),
       standby: feed?.standby
         ? { from: feed.standby.from, connected: feed.connected(), lag: feed.lag(), inSync: feed.inSync }
         : null,

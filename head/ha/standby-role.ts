@@ -6,10 +6,10 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { HaOptions, HeadOptions } from '../head-options.js';
+import { migrationsDir, splitAddress } from './ha-address.js';
 import type { HaStatus } from './ha-hooks.js';
 import { openStandbyApi } from './standby-api.js';
 import { StandbySync } from './standby-sync.js';
-import { migrationsDir, splitAddress } from './ha-address.js';
 
 export class StandbyRole {
   sync: StandbySync | undefined;

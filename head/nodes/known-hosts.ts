@@ -33,7 +33,11 @@ export function parseHostKey(text: string): HostKey | undefined {
 }
 
 export class KnownHosts {
-  constructor(private readonly file: string) {}
+  /** `changed`: told the file after a key is added (a standby mirrors it) */
+  constructor(
+    private readonly file: string,
+    private readonly changed: (path: string) => void = () => undefined,
+  ) {}
 
   private entries(): { pattern: string; key: HostKey }[] {
     if (!existsSync(this.file)) return [];
@@ -56,5 +60,6 @@ export class KnownHosts {
 
   add(host: string, port: number, key: HostKey): void {
     appendFileSync(this.file, `${hostPattern(host, port)} ${key.type} ${key.data}\n`, { mode: 0o600 });
+    this.changed(this.file);
   }
 }

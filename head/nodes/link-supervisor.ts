@@ -14,6 +14,8 @@ import { type HeartbeatSettings, NodeLink, type Transport } from './node-link.js
 import { SshSession } from './ssh-session.js';
 
 export interface AgentSettings extends EpochFencing {
+  /** a file of the home changed (known_hosts: a standby mirrors it) */
+  homeChanged?: (path: string) => void;
   killDelay: number;
   usageInterval: number;
   heartbeat?: HeartbeatSettings;
@@ -34,7 +36,7 @@ export class NodeLinks {
     home: string,
     private readonly agent: AgentSettings,
   ) {
-    this.knownHosts = new KnownHosts(join(home, 'known_hosts'));
+    this.knownHosts = new KnownHosts(join(home, 'known_hosts'), agent.homeChanged);
   }
 
   agentArgs(stateDir: string): string[] {

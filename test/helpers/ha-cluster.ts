@@ -4,7 +4,15 @@
 // process is stopped by its PID; each head's log is kept in memory (and in /tmp/drover-test-logs).
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, freePort, prepareAgentDir, ROOT, type RunResult, stopPid, waitUntil } from './head.js';
@@ -35,7 +43,10 @@ export class Daemon {
   }
 
   start(): void {
-    const child = spawn(process.execPath, [DROVER, ...this.args], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [DROVER, ...this.args], {
+      env: this.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     this.exited = new Promise((r) => child.once('exit', () => r()));
     mkdirSync(LOGS, { recursive: true });
@@ -81,6 +92,14 @@ export class Daemon {
       await stopPid(pid);
     }
   }
+}
+
+export interface Start {
+  node: string;
+  jobId: string;
+  attempt: number;
+  at: number;
+  epoch: number;
 }
 
 export interface HaHead {
@@ -198,10 +217,18 @@ export class HaCluster {
     return { daemon: new Daemon(`${this.server}-${name}`, args), home, api: `http://${api}`, ha };
   }
 
+  /** A command as root on the head's own socket (a manager; over TCP root is an ordinary user). */
+  asAdmin(head: HaHead, cmd: string, args: string[]): Promise<RunResult> {
+    return this.run(cmd, args, { ...this.env, DROVER_SERVER: '', DROVER_HOME: head.home });
+  }
+
   addNode(i: number, address: string): Promise<RunResult> {
     prepareAgentDir(this.agentDir(i));
-    const runner = { run: (cmd: string, args: string[]) => this.run(cmd, args) };
-    return addSshNode(runner as never, `n${i + 1}`, address, this.key.privateKey, this.agentDir(i), ['--ncpus', '4']);
+    const runner = { run: (cmd: string, args: string[]) => this.asAdmin(this.a, cmd, args) };
+    return addSshNode(runner as never, `n${i + 1}`, address, this.key.privateKey, this.agentDir(i), [
+      '--ncpus',
+      '4',
+    ]);
   }
 
   run(cmd: string, args: string[], env: NodeJS.ProcessEnv = this.env): Promise<RunResult> {
@@ -212,20 +239,29 @@ export class HaCluster {
     });
   }
 
-  /** The agents' journal records of started attempts: job, attempt and the epoch that sent the run. */
-  starts(): { node: string; jobId: string; attempt: number; epoch: number }[] {
-    const out: { node: string; jobId: string; attempt: number; epoch: number }[] = [];
+  /** The agents' journal records of started attempts: job, attempt, when, and the epoch of the
+   * head that sent the run (compute-agent/journal.ts keeps facts until the file passes 1 MiB). */
+  starts(): Start[] {
+    const out: Start[] = [];
     for (const [i] of this.sshds.entries()) {
-      const dir = this.agentDir(i);
-      for (const f of readdirSync(dir).filter((n) => n.startsWith('journal'))) {
-        for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) {
-          if (!line.trim()) continue;
-          const e = JSON.parse(line) as { kind?: string; jobId?: string; attempt?: number; epoch?: number };
-          if (e.kind === 'started' && e.jobId) out.push({ node: `n${i + 1}`, jobId: e.jobId, attempt: e.attempt ?? 0, epoch: e.epoch ?? 0 });
-        }
+      const file = join(this.agentDir(i), 'journal.jsonl');
+      if (!existsSync(file)) continue;
+      for (const line of readFileSync(file, 'utf8').split('\n')) {
+        if (!line.startsWith('{"seq"')) continue;
+        const { fact } = JSON.parse(line) as {
+          fact: { kind: string; jobId: string; attempt: number; at: number; epoch?: number };
+        };
+        if (fact.kind === 'started')
+          out.push({
+            node: `n${i + 1}`,
+            jobId: fact.jobId,
+            attempt: fact.attempt,
+            at: fact.at,
+            epoch: fact.epoch ?? 0,
+          });
       }
     }
-    return out;
+    return out.sort((x, y) => x.at - y.at);
   }
 
   async stop(): Promise<void> {

@@ -1,7 +1,7 @@
 // A TCP proxy the test controls: what connects to `listen` is piped to `target` until cut(),
 // which closes every connection and refuses new ones (a link cut between two machines) until
 // restore().
-import { createServer, type Server, type Socket, connect } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 
 export class TcpProxy {
   private server: Server | undefined;
