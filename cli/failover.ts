@@ -18,6 +18,15 @@ export interface Request {
   payload: string | undefined;
   /** sent with every POST, the same on a retry */
   requestId: string | undefined;
+  /** with several heads: a head silent this long after the connection opened is passed over */
+  replyTimeoutMs?: number;
+}
+
+/** How long a head (one of several) may keep a command waiting for its reply: a head that was
+ * paused (SIGSTOP, a hung machine) still accepts connections. DROVER_REPLY_TIMEOUT (seconds). */
+export function replyTimeoutMs(): number {
+  const s = Number(process.env.DROVER_REPLY_TIMEOUT);
+  return Number.isFinite(s) && s > 0 ? s * 1000 : 10_000;
 }
 
 /** What one head did with a request. */
@@ -57,7 +66,7 @@ async function sendTo(head: Head, req: Request): Promise<Outcome> {
   const headers = auth ? auth.then((a) => ({ ...a.headers, ...id })) : id;
   let reply: ApiReply<unknown>;
   try {
-    reply = parsed(await exchange(head, req.method, req.path, headers, req.payload));
+    reply = parsed(await exchange(head, req.method, req.path, headers, req.payload, req.replyTimeoutMs));
   } catch (e) {
     const errno = errnoOf(e);
     return (e as ExchangeError).connected ? { kind: 'lost', errno } : { kind: 'down', errno };
@@ -108,7 +117,8 @@ function serverName(head: Head | undefined): string {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The request's reply from the primary; NoServer or NOT_PRIMARY (Refused) when none answers. */
-export async function askHeads(heads: Head[], req: Request): Promise<ApiReply<unknown>> {
+export async function askHeads(heads: Head[], asked: Request): Promise<ApiReply<unknown>> {
+  const req = heads.length > 1 ? { ...asked, replyTimeoutMs: replyTimeoutMs() } : asked;
   let r = await pass(heads, req, lastAnswered);
   if (r.kind === 'reply') return r.reply;
   if (r.kind === 'none' && !r.standby) throw new NoServer(serverName(heads[0]), r.errno);

@@ -3,7 +3,7 @@
 import type { HaStatus } from '../head/ha/ha-hooks.js';
 import { bodyOf } from './api-errors.js';
 import { api, configuredHeads } from './client.js';
-import { askOneHead } from './failover.js';
+import { askOneHead, replyTimeoutMs } from './failover.js';
 import type { Head } from './head-list.js';
 
 type Seen = { head: string; status?: HaStatus; problem?: string };
@@ -54,13 +54,15 @@ export async function runHaStatus(json: boolean): Promise<number> {
   return seen.some((s) => s.status?.role === 'primary') ? 0 : 1;
 }
 
-/** Ask the primary to hand over, then wait (up to `waitMs`) until another head is primary. */
+/** Ask the primary to hand over, then wait (up to `waitMs`) until a head reports `to` as the
+ * primary of a newer epoch (the new primary itself, or the old one now its standby). */
 export async function runHaSwitchover(waitMs: number): Promise<number> {
+  const before = Math.max(0, ...(await haStatuses()).map((s) => s.status?.epoch ?? 0));
   const { to } = bodyOf(await api<{ to: string }>('POST', '/v1/ha/switchover', {}));
   process.stdout.write(`handing over to ${to}\n`);
   const deadline = Date.now() + waitMs;
   while (Date.now() < deadline) {
-    const now = (await haStatuses()).find((s) => s.status?.me === to && s.status.role === 'primary');
+    const now = (await haStatuses()).find((s) => s.status?.primary === to && s.status.epoch > before);
     if (now?.status) {
       process.stdout.write(`${to} is primary (epoch ${now.status.epoch})\n`);
       return 0;

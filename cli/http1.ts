@@ -61,6 +61,8 @@ export function exchange(
   path: string,
   headers: Record<string, string> | Promise<Record<string, string>>,
   body: string | undefined,
+  /** no reply this long after the connection opened: a head that stopped (ETIMEDOUT, connected) */
+  replyTimeoutMs?: number,
 ): Promise<Reply> {
   return new Promise((resolve, rejectWith) => {
     const socket: Socket = 'socketPath' in to ? connect(to.socketPath) : connect(to.port, to.host);
@@ -72,6 +74,10 @@ export function exchange(
     socket.once('connect', () => {
       connected = true;
       clearTimeout(timer);
+      if (replyTimeoutMs !== undefined)
+        socket.setTimeout(replyTimeoutMs, () =>
+          socket.destroy(Object.assign(new Error('no reply in time'), { code: 'ETIMEDOUT' })),
+        );
     });
     socket.once('close', () => clearTimeout(timer));
     const request = Promise.resolve(headers).then((h) =>

@@ -20,10 +20,17 @@ export function haRoutes(ha: HaApi) {
 }
 
 /** Answers to requests that may have changed something leave once `durable()` resolves (the
- * standby has the change, head/ha/ha-hooks.ts). */
+ * standby has the change, head/ha/ha-hooks.ts). A head that stops being primary meanwhile does
+ * not answer at all: the connection closes, and the command retries on the other head (with its
+ * request id, so that a submission is not made twice). */
 export function holdAnswersUntilDurable(app: FastifyInstance, durable: () => Promise<void>): void {
   app.addHook('onSend', async (req, _reply, payload) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD') await durable();
+    if (req.method === 'GET' || req.method === 'HEAD' || req.url.startsWith('/v1/ha/')) return payload;
+    try {
+      await durable();
+    } catch {
+      req.raw.socket.destroy();
+    }
     return payload;
   });
 }

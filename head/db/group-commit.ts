@@ -51,8 +51,11 @@ export class GroupCommit {
         if (o.ok) units[i]!.resolve(o.value);
         else units[i]!.reject(o.error);
       });
-    if (this.durable) void this.durable().then(settle);
-    else settle();
+    if (!this.durable) settle();
+    else
+      this.durable().then(settle, (e: unknown) => {
+        for (const u of units) u.reject(e);
+      });
   }
 
   private attempt(unit: Unit): Outcome {

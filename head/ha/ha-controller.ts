@@ -36,7 +36,7 @@ export class HaController {
   private moving: Promise<void> = Promise.resolve();
   private stopped = false;
   private ticking = false;
-  private leaseWaiters: (() => void)[] = [];
+  private leaseWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   /** what the witness was last told of the standby */
   private reportedInSync = false;
 
@@ -85,6 +85,7 @@ export class HaController {
 
   private async leaveRole(): Promise<void> {
     clearInterval(this.timer);
+    if (this.role === 'primary') this.notActing('candidate');
     this.feed?.stop();
     this.feed = undefined;
     await this.running?.stop();
@@ -176,6 +177,7 @@ export class HaController {
         await feed.durable();
         while (!acting()) await this.whenActing();
       },
+
       acting,
       ready: () => acting() && feed.caughtUp(),
       changes,
@@ -213,17 +215,25 @@ export class HaController {
   /** Those waiting for the lease to be held again (a stalled loop let it lapse) go on. */
   private leaseRenewed(): void {
     if (!this.acting()) return;
-    for (const w of this.leaseWaiters.splice(0)) w();
+    for (const w of this.leaseWaiters.splice(0)) w.resolve();
   }
 
   private acting(): boolean {
     return this.role === 'primary' && this.lease.holds(performance.now());
   }
 
-  /** Resolves once this head acts (holds the lease as primary); never after it stepped down. */
+  /** Resolves once this head acts (holds the lease as primary); rejects once it is no longer
+   * primary (what waited is not answered: a command retries it elsewhere). */
   private whenActing(): Promise<void> {
     if (this.acting()) return Promise.resolve();
-    return new Promise((res) => this.leaseWaiters.push(res));
+    if (this.role !== 'primary') return Promise.reject(new Error('not primary'));
+    return new Promise((resolve, reject) => this.leaseWaiters.push({ resolve, reject }));
+  }
+
+  /** No longer primary: whatever waited to act will not. */
+  private notActing(role: Role): void {
+    this.role = role;
+    for (const w of this.leaseWaiters.splice(0)) w.reject(new Error('not primary'));
   }
 
   /** Renew with the witness; a head whose lease has run out even so (neither the witness nor the
@@ -244,7 +254,7 @@ export class HaController {
     else this.log.debug({ problem: this.witness.lastProblem }, 'no renewal from the witness');
     if (this.role === 'primary' && !this.lease.holds(performance.now())) {
       this.log.error({ epoch: this.epoch }, 'lost the majority: no longer primary');
-      this.role = 'candidate';
+      this.notActing('candidate');
       void this.move(() => this.becomeCandidate());
     }
   }
@@ -261,7 +271,7 @@ export class HaController {
   private onStaleEpoch(epoch: number, from: string): void {
     if (epoch <= this.epoch || this.role !== 'primary') return;
     this.log.warn({ epoch, from }, 'a newer epoch: stepping down');
-    this.role = 'candidate';
+    this.notActing('candidate');
     void this.move(() => this.becomeCandidate());
   }
 
@@ -307,7 +317,7 @@ export class HaController {
       return { ok: false, message: 'no standby in sync to hand over to' };
     void this.move(async () => {
       clearInterval(this.timer);
-      this.role = 'candidate';
+      this.notActing('candidate');
       await this.running?.stop();
       this.running = undefined;
       if (!(await feed.handOver(this.epoch, 10_000))) {

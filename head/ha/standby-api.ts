@@ -13,8 +13,8 @@ function answer(status: () => HaStatus, req: IncomingMessage, res: ServerRespons
     res.writeHead(code, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
   };
-  if (req.method === 'GET' && req.url?.split('?')[0] === '/v1/ha/status') return json(200, s);
-  json(503, notPrimary(s.primaryApi ?? undefined));
+  if (req.method === 'GET' && req.url?.split('?')[0] === '/v1/ha/status') json(200, s);
+  else json(503, notPrimary(s.primaryApi ?? undefined));
 }
 
 /** Listen on the head's socket and TCP address until close(). */

@@ -107,11 +107,18 @@ export class Cluster {
   private release(): void {
     this.waiting = true;
     const n = this.held.length;
-    void this.gate!.wait().then(() => {
-      for (const [node, m] of this.held.splice(0, n)) this.links.get(node)?.send(m);
-      this.waiting = false;
-      if (this.held.length > 0) this.release();
-    });
+    this.gate!.wait().then(
+      () => {
+        for (const [node, m] of this.held.splice(0, n)) this.links.get(node)?.send(m);
+        this.waiting = false;
+        if (this.held.length > 0) this.release();
+      },
+      // this head stopped being primary: what it held is not its to send
+      () => {
+        this.held = [];
+        this.waiting = false;
+      },
+    );
   }
 
   /** The host name jobs on other nodes use to reach `node` (PBS_NODEFILE lines). */

@@ -22,16 +22,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-/** Every job the heads know, with its state and exit status. */
-async function jobs(): Promise<Map<string, { state: string; exit?: number }>> {
-  const r = await cluster.run('qstat', ['-x', '-f', '-F', 'json']);
-  if (r.code !== 0) throw new Error(`qstat failed: ${r.stderr}`);
-  const all = (JSON.parse(r.stdout).Jobs ?? {}) as Record<
-    string,
-    { job_state: string; Exit_status?: number }
-  >;
-  return new Map(Object.entries(all).map(([id, j]) => [id, { state: j.job_state, exit: j.Exit_status }]));
-}
+const jobs = () => cluster.jobs();
 
 describe('a standby head', () => {
   it('takes over within 10 s from a SIGKILLed primary: every acknowledged job exists and runs once, running jobs go on', async () => {

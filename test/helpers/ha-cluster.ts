@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { BIN, freePort, prepareAgentDir, ROOT, type RunResult, stopPid, waitUntil } from './head.js';
 import { TestMunged } from './munged.js';
 import { addSshNode, makeClientKey, stopAgents, TestSshd } from './sshd.js';
+import { TcpProxy } from './tcp-proxy.js';
 
 const LOGS = '/tmp/drover-test-logs';
 const DROVER = join(ROOT, 'dist/cli/drover.js');
@@ -117,8 +118,8 @@ export interface HaClusterOptions {
   nodes: string[];
   /** more arguments for both heads */
   headArgs?: string[];
-  /** B reaches A's HA address through this one instead (a proxy the test controls) */
-  standbyVia?: string;
+  /** B reaches A's HA address, and A the witness, through proxies the test controls (on this address) */
+  proxies?: string;
 }
 
 export class HaCluster {
@@ -132,6 +133,9 @@ export class HaCluster {
   a!: HaHead;
   b!: HaHead;
   readonly sshds: TestSshd[];
+  /** with `proxies`: B → A's HA address, and A → the witness */
+  headLink: TcpProxy | undefined;
+  witnessLink: TcpProxy | undefined;
 
   constructor(readonly opts: HaClusterOptions) {
     this.base = mkdtempSync(join(tmpdir(), 'drover-ha-'));
@@ -153,6 +157,8 @@ export class HaCluster {
       DROVER_SERVER: `${this.a.api},${this.b.api}`,
       DROVER_MUNGE_SOCKET: this.munged.socket,
       DROVER_HOME: '/nonexistent',
+      // a paused head is passed over after 2 s (not the default 10)
+      DROVER_REPLY_TIMEOUT: '2',
       PATH: `${BIN}:${process.env.PATH}`,
     };
   }
@@ -173,10 +179,24 @@ export class HaCluster {
     ]);
     this.witness.start();
     await this.witness.logged('witness ready');
-    this.a = await this.head('a', this.opts.heads[0]);
+    let witnessForA = this.witnessAddress;
+    if (this.opts.proxies) {
+      const [host, port] = this.witnessAddress.split(':');
+      this.witnessLink = new TcpProxy(this.opts.proxies, { host: host!, port: Number(port) });
+      await this.witnessLink.start();
+      witnessForA = this.witnessLink.address;
+    }
+    this.a = await this.head('a', this.opts.heads[0], undefined, witnessForA);
     this.a.daemon.start();
     await this.a.daemon.logged('head ready');
-    this.b = await this.head('b', this.opts.heads[1], this.opts.standbyVia ?? this.a.ha);
+    let primaryForB = this.a.ha;
+    if (this.opts.proxies) {
+      const [host, port] = this.a.ha.split(':');
+      this.headLink = new TcpProxy(this.opts.proxies, { host: host!, port: Number(port) });
+      await this.headLink.start();
+      primaryForB = this.headLink.address;
+    }
+    this.b = await this.head('b', this.opts.heads[1], primaryForB);
     this.b.daemon.start();
     await this.b.daemon.logged('snapshot installed');
     for (const [i, s] of this.sshds.entries()) {
@@ -185,7 +205,12 @@ export class HaCluster {
     }
   }
 
-  private async head(name: string, host: string, standbyOf?: string): Promise<HaHead> {
+  private async head(
+    name: string,
+    host: string,
+    standbyOf?: string,
+    witness = this.witnessAddress,
+  ): Promise<HaHead> {
     const home = join(this.base, `head-${name}`);
     const api = `${host}:${await freePort()}`;
     const ha = `${host}:${await freePort()}`;
@@ -208,7 +233,7 @@ export class HaCluster {
       '--ha-listen',
       ha,
       '--witness',
-      this.witnessAddress,
+      witness,
       '--ha-key',
       this.haKey,
       ...(standbyOf ? ['--standby-of', standbyOf] : []),
@@ -264,8 +289,63 @@ export class HaCluster {
     return out.sort((x, y) => x.at - y.at);
   }
 
+  /** `drover ha status --json` over TCP: each head's role, epoch and what it knows. */
+  async status(): Promise<
+    { head: string; status?: { role: string; me: string; epoch: number; primary: string | null } }[]
+  > {
+    const r = await this.run('drover', ['ha', 'status', '--json']);
+    return JSON.parse(r.stdout);
+  }
+
+  /** The role of the head at HA address `ha` (undefined: unreachable). */
+  async roleOf(head: HaHead): Promise<string | undefined> {
+    return (await this.status()).find((s) => s.head === head.api)?.status?.role;
+  }
+
+  /** Jobs by id: state and exit status (qstat -x over TCP). */
+  async jobs(): Promise<Map<string, { state: string; exit?: number }>> {
+    const r = await this.run('qstat', ['-x', '-f', '-F', 'json']);
+    if (r.code !== 0) throw new Error(`qstat failed: ${r.stderr}`);
+    const all = (JSON.parse(r.stdout).Jobs ?? {}) as Record<
+      string,
+      { job_state: string; Exit_status?: number }
+    >;
+    return new Map(Object.entries(all).map(([id, j]) => [id, { state: j.job_state, exit: j.Exit_status }]));
+  }
+
+  /** qsub over TCP that must succeed; the job id. */
+  async submit(args: string[]): Promise<string> {
+    const r = await this.run('qsub', args);
+    if (r.code !== 0) throw new Error(`qsub ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+    return r.stdout.trim();
+  }
+
+  /** Wait until every job is F; returns the jobs. */
+  async allFinished(
+    ids: string[],
+    timeoutMs = 120_000,
+  ): Promise<Map<string, { state: string; exit?: number }>> {
+    return waitUntil(
+      async () => {
+        const j = await this.jobs();
+        return ids.every((id) => j.get(id)?.state === 'F') ? j : undefined;
+      },
+      timeoutMs,
+      'every job to finish',
+    );
+  }
+
+  /** Jobs started more or less than once by the agents, or not as their first attempt. */
+  notOnce(ids: string[]): string[] {
+    const count = new Map<string, number>();
+    for (const s of this.starts())
+      count.set(s.jobId, (count.get(s.jobId) ?? 0) + (s.attempt === 1 ? 1 : 100));
+    return ids.filter((id) => count.get(id) !== 1);
+  }
+
   async stop(): Promise<void> {
     for (const d of [this.a?.daemon, this.b?.daemon, this.witness]) await d?.stop().catch(() => undefined);
+    for (const p of [this.headLink, this.witnessLink]) await p?.stop();
     await stopAgents(this.base).catch(() => undefined);
     for (const s of this.sshds) await s.stop().catch(() => undefined);
     await this.munged?.stop().catch(() => undefined);
