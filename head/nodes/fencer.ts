@@ -44,12 +44,18 @@ export class Fencer {
     clearInterval(this.timer);
   }
 
-  /** Fence every node that has been down and silent for the timeout and still has running jobs. */
+  /**
+   * Fence every node that has been down and silent for the timeout and still has running jobs.
+   * Silent counts from when the agent was last heard or, for a node not heard since this head
+   * started, from the head's first failure to reach it.
+   */
   check(): void {
     const now = this.clock();
     for (const node of this.store.nodes.all()) {
       if (this.cluster.isUp(node.name) || this.running.has(node.name)) continue;
-      if (now - this.cluster.lastHeard(node.name) < this.settings.timeoutMs) continue;
+      const heard = this.cluster.lastHeard(node.name);
+      // still the head's first attempt to reach it: not silent yet
+      if (heard === undefined || now - heard < this.settings.timeoutMs) continue;
       if ((this.retryAt.get(node.name) ?? 0) > now) continue;
       if (this.runningJobs(node.name).length === 0) continue;
       if (!node.fenceCmd) {
