@@ -19,6 +19,11 @@ interface Liveness {
   up: boolean;
   reason?: string;
   since: number;
+  /**
+   * Since when the head has failed to reach the node (its link's first failure while down);
+   * unset while the head's first attempt to reach it is still under way.
+   */
+  failingSince?: number;
 }
 
 export class Cluster {
@@ -61,19 +66,31 @@ export class Cluster {
 
   markDown(name: string, reason: string): void {
     const was = this.liveness.get(name);
-    if (was && !was.up && was.reason?.startsWith(reason)) return;
+    const stillDown = was !== undefined && !was.up;
+    const failingSince = (stillDown ? was.failingSince : undefined) ?? Date.now();
+    if (stillDown && was.reason?.startsWith(reason)) {
+      this.liveness.set(name, { ...was, failingSince });
+      return;
+    }
     // a node that stays down keeps the time it went down
-    this.liveness.set(name, { up: false, reason, since: was && !was.up ? was.since : Date.now() });
+    this.liveness.set(name, { up: false, reason, since: stillDown ? was.since : Date.now(), failingSince });
   }
 
   isUp(name: string): boolean {
     return this.liveness.get(name)?.up ?? false;
   }
 
-  /** When the node's agent last said anything (epoch ms); since the link started if never. */
-  lastHeard(name: string): number {
+  /**
+   * When the node's agent last said anything (epoch ms). Never heard since this head started:
+   * when the head first failed to reach it, or undefined while its first attempt is under way
+   * (the head's own start and connecting are no silence of the node's: a restarted head must
+   * not fence nodes it has not tried to reach yet); 0 for a node without a link.
+   */
+  lastHeard(name: string): number | undefined {
     const heard = this.links.get(name)?.lastHeard ?? 0;
-    return heard > 0 ? heard : (this.liveness.get(name)?.since ?? 0);
+    if (heard > 0) return heard;
+    const live = this.liveness.get(name);
+    return live ? live.failingSince : 0;
   }
 
   downReason(name: string): string | undefined {

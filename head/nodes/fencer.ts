@@ -47,7 +47,11 @@ export class Fencer {
     clearInterval(this.timer);
   }
 
-  /** Fence every node that has been down and silent for the timeout and still has running jobs. */
+  /**
+   * Fence every node that has been down and silent for the timeout and still has running jobs.
+   * Silent counts from when the agent was last heard or, for a node not heard since this head
+   * started, from the head's first failure to reach it.
+   */
   check(): void {
     if (this.settings.acting && !this.settings.acting()) return;
     const now = this.clock();
@@ -55,7 +59,9 @@ export class Fencer {
       if (this.cluster.isUp(node.name) || this.running.has(node.name)) continue;
       // a newer head has the node: it is not this head's to fence (docs/architecture.md)
       if (this.cluster.refusedFor(node.name) !== undefined) continue;
-      if (now - this.cluster.lastHeard(node.name) < this.settings.timeoutMs) continue;
+      const heard = this.cluster.lastHeard(node.name);
+      // still the head's first attempt to reach it: not silent yet
+      if (heard === undefined || now - heard < this.settings.timeoutMs) continue;
       if ((this.retryAt.get(node.name) ?? 0) > now) continue;
       if (this.runningJobs(node.name).length === 0) continue;
       if (!node.fenceCmd) {

@@ -43,16 +43,22 @@ export interface HeartbeatSettings {
   /** after a `stale-epoch`, the wait before the next hello (default 30 s): never hammer an agent
    * that has a newer head */
   staleRetryMs?: number;
+  /** how long one attempt to open the transport may take before it counts as failed (default 60 s) */
+  dialMs?: number;
 }
 
 export const DEFAULT_HEARTBEAT: HeartbeatSettings = { heartbeatMs: 1000, timeoutMs: 10_000 };
 const STALE_RETRY_MS = 30_000;
+
+/** An attempt to reach the agent that hangs (an SSH command that never returns) fails after this. */
+export const DIAL_TIMEOUT_MS = 60_000;
 
 export class NodeLink {
   private stream: Duplex | undefined;
   private stopped = false;
   private backoffMs = 100;
   private timer: NodeJS.Timeout | undefined;
+  private dialTimer: NodeJS.Timeout | undefined;
   private beat: NodeJS.Timeout | undefined;
   private pings = 0;
   private attachedAt = 0;
@@ -95,7 +101,7 @@ export class NodeLink {
     if (this.stopped) return;
     let stream: Duplex;
     try {
-      stream = await this.transport.open();
+      stream = await this.dial();
     } catch (e) {
       const message = (e as Error).message;
       // a transport says `agent dead: …` when the host answers but its agent cannot be started
@@ -111,6 +117,35 @@ export class NodeLink {
       return;
     }
     this.attach(stream);
+  }
+
+  /**
+   * Open the transport, failing once it has taken the dial timeout: the node counts as failing
+   * from then on (head/nodes/fencer.ts), and a stream that opens later is closed.
+   */
+  private dial(): Promise<Duplex> {
+    const ms = this.heartbeat.dialMs ?? DIAL_TIMEOUT_MS;
+    return new Promise<Duplex>((resolve, reject) => {
+      let late = false;
+      const timer = setTimeout(() => {
+        late = true;
+        this.transport.close();
+        reject(new Error(`no answer within ${Math.round(ms / 1000)} s`));
+      }, ms);
+      timer.unref();
+      this.dialTimer = timer;
+      this.transport.open().then(
+        (stream) => {
+          clearTimeout(timer);
+          if (late) stream.destroy();
+          else resolve(stream);
+        },
+        (e: unknown) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      );
+    });
   }
 
   private attach(stream: Duplex): void {
@@ -179,6 +214,7 @@ export class NodeLink {
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.dialTimer);
     clearInterval(this.beat);
     this.stream?.destroy();
     this.stream = undefined;

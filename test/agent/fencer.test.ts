@@ -11,6 +11,7 @@ import type { Store } from '../../head/db/store.js';
 import { submitJob } from '../../head/jobs/submit-job.js';
 import { Cluster } from '../../head/nodes/cluster.js';
 import { Fencer } from '../../head/nodes/fencer.js';
+import type { NodeLink } from '../../head/nodes/node-link.js';
 import { Dispatcher } from '../../head/scheduling/dispatcher.js';
 import { addNode, openTempStore, type TempStore } from '../helpers/db-fixture.js';
 import { waitUntil } from '../helpers/head.js';
@@ -108,6 +109,33 @@ describe('Fencer', () => {
     expect(pokes).toBe(1);
     const events = store.events.forJob(seq).map((e) => JSON.stringify(e));
     expect(events.some((e) => e.includes('"fenced"') && e.includes('software'))).toBe(true);
+  });
+
+  it("counts a restarted head's node silent from the head's first failure to reach it, not from its link's start", () => {
+    const seq = runningJob('select=1:ncpus=1');
+    const node = nodeOf(seq);
+    // a head that has just started: the node's link is new and still making its first attempt
+    cluster.attach({ name: node, lastHeard: 0 } as NodeLink);
+    silentFor(10 * TIMEOUT);
+    fencer.check();
+    expect(row(seq).state).toBe('R');
+    // that attempt fails: the node is silent from now on
+    skew = 0;
+    cluster.markDown(node, 'connection lost: cannot reach agent at n1:22: refused');
+    cluster.markDown(node, 'agent not answering: no heartbeat for 10 s (the connection is up)');
+    silentFor(TIMEOUT - 1000);
+    fencer.check();
+    expect(row(seq).state).toBe('R');
+    silentFor(TIMEOUT);
+    fencer.check();
+    expect(row(seq).state).toBe('Q');
+  });
+
+  it('fences at once a node the head has no link to (its local node when started without --local)', () => {
+    const seq = runningJob('select=1:ncpus=1');
+    cluster.detach(nodeOf(seq));
+    fencer.check();
+    expect(row(seq).state).toBe('Q');
   });
 
   it('ends a job submitted with -r n with Exit_status -20', () => {

@@ -215,6 +215,36 @@ describe('NodeLink', () => {
     expect(transport.last.kinds()).toContain('hello');
   });
 
+  it('fails an open that hangs for the dial timeout, retries, and closes a stream that opens late', async () => {
+    let open!: () => void;
+    transport.gate = new Promise((resolve) => {
+      open = resolve;
+    });
+    link = new NodeLink(
+      'n1',
+      transport,
+      { messages: (batch) => batches.push(batch), up: () => ups++, down: (reason) => downs.push(reason) },
+      { heartbeatMs: 1000, timeoutMs: 3000, dialMs: 5000 },
+    );
+    link.start();
+    await advance(4999);
+    expect(downs).toEqual([]);
+    await advance(1);
+    expect(downs).toEqual(['connection lost: cannot reach agent at fake-node:22: no answer within 5 s']);
+    expect(transport.closed).toBe(1);
+    transport.gate = undefined;
+    await advance(100);
+    expect(transport.opens).toHaveLength(2);
+    expect(transport.last.kinds()).toEqual(['hello']);
+    const current = transport.last;
+    open();
+    await settle();
+    expect(transport.streams).toHaveLength(2);
+    expect(transport.last.destroyed).toBe(true);
+    expect(transport.last.received).toEqual([]);
+    expect(current.destroyed).toBe(false);
+  });
+
   it("passes on a transport's `agent dead` reason as it is", async () => {
     transport.failures = ['agent dead: the host answers over SSH but its agent does not start'];
     link.start();
