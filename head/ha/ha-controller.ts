@@ -300,7 +300,9 @@ export class HaController {
     const r = await this.witness.request({ t: 'acquire', head: this.ha.listen, epoch }, 2000);
     if (r?.t !== 'granted') {
       this.log.warn({ reply: r }, 'takeover refused by the witness');
-      if (r?.t === 'refused' && r.holder && r.holder !== this.primary) return this.becomeStandby(r.holder);
+      // a takeover this standby did not know of: follow the new primary
+      if (r?.t === 'refused' && r.holder && r.holder !== this.ha.listen && r.epoch > epoch)
+        return this.becomeStandby(r.holder);
       this.standby.takeoverRefused();
       return;
     }
