@@ -253,7 +253,10 @@ export class HaController {
     else if (r?.t === 'refused') this.lostTo(r);
     else this.log.debug({ problem: this.witness.lastProblem }, 'no renewal from the witness');
     if (this.role === 'primary' && !this.lease.holds(performance.now())) {
-      this.log.error({ epoch: this.epoch }, 'lost the majority: no longer primary');
+      // when the lease ran out by this head's clock: it has not acted since
+      const expires = this.lease.expiresAt() ?? performance.now();
+      const leaseEndedAt = Math.round(Date.now() - (performance.now() - expires));
+      this.log.error({ epoch: this.epoch, leaseEndedAt }, 'lost the majority: no longer primary');
       this.notActing('candidate');
       void this.move(() => this.becomeCandidate());
     }
