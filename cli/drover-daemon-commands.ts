@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import { parseSize } from '../core/pbs/size.js';
 import { defaultHome } from './client.js';
-import { haHeadOptions, haOptionsFrom } from './drover-ha-commands.js';
+import { haHeadOptions } from './drover-ha-commands.js';
 
 function sizeOption(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -94,6 +94,7 @@ export function daemonCommands(y: Argv): Argv {
           );
           process.exit(2);
         }
+        const { haOptionsFrom, runHaHead } = await import('../head/ha/ha-main.js');
         const ha = await haOptionsFrom(a);
         if (typeof ha === 'string') {
           process.stderr.write(`drover: ${ha}\n`);
@@ -120,7 +121,6 @@ export function daemonCommands(y: Argv): Argv {
           ...(a['acl-roots'] !== undefined ? { aclRoots: a['acl-roots'].split(',').filter(Boolean) } : {}),
         };
         if (!ha) process.exit(await runHead(opts));
-        const { runHaHead } = await import('../head/ha/ha-main.js');
         process.exit(await runHaHead(opts, ha, headLog()));
       },
     )

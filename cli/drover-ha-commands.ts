@@ -1,7 +1,6 @@
 // The options of `drover head` for a pair of heads (a standby and a witness), and `drover ha`:
 // `status` (each head's role, epoch, lag, heartbeats, quorum) and `switchover`.
 import type { Argv } from 'yargs';
-import type { HaOptions } from '../head/head-options.js';
 import { runCommand } from './command.js';
 
 /** The HA options on `drover head`. */
@@ -47,48 +46,6 @@ export function haHeadOptions<T>(y: Argv<T>) {
       type: 'string',
       describe: "a program run with the old primary's HA address after a takeover (a power switch)",
     });
-}
-
-type HaArgs = {
-  'ha-listen'?: string;
-  'standby-of'?: string;
-  witness?: string;
-  'ha-key'?: string;
-  'ha-async': boolean;
-  'ha-heartbeat': number;
-  'ha-lease': number;
-  'ha-takeover': number;
-  'ha-sync-timeout': number;
-  'ha-fence-command'?: string;
-};
-
-/** The HA options given, undefined without --ha-listen, or why they do not make sense. */
-export async function haOptionsFrom(a: HaArgs): Promise<HaOptions | undefined | string> {
-  const listen = a['ha-listen'];
-  if (!listen)
-    return a['standby-of'] || a.witness ? '--standby-of and --witness need --ha-listen' : undefined;
-  if (!a.witness || !a['ha-key']) return '--ha-listen needs --witness and --ha-key';
-  if (!(a['ha-heartbeat'] > 0) || !(a['ha-lease'] > a['ha-heartbeat']) || !(a['ha-takeover'] > a['ha-lease']))
-    return '--ha-heartbeat < --ha-lease < --ha-takeover, in positive seconds';
-  const { readHaKey } = await import('../head/ha/ha-key.js');
-  let key: Buffer;
-  try {
-    key = readHaKey(a['ha-key']);
-  } catch (e) {
-    return `--ha-key: ${(e as Error).message}`;
-  }
-  return {
-    listen,
-    ...(a['standby-of'] ? { standbyOf: a['standby-of'] } : {}),
-    witness: a.witness,
-    key,
-    sync: !a['ha-async'],
-    heartbeatMs: a['ha-heartbeat'] * 1000,
-    leaseMs: a['ha-lease'] * 1000,
-    takeoverMs: a['ha-takeover'] * 1000,
-    syncTimeoutMs: a['ha-sync-timeout'] * 1000,
-    ...(a['ha-fence-command'] ? { fenceCommand: a['ha-fence-command'].split(/\s+/).filter(Boolean) } : {}),
-  };
 }
 
 /** `drover ha status|switchover`. */

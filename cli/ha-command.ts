@@ -1,6 +1,6 @@
 // `drover ha status` (each configured head's role, epoch, standby and lag, heartbeats, quorum) and
 // `drover ha switchover` (a planned hand-over to the standby, then wait until it is primary).
-import type { HaStatus } from '../head/ha/ha-hooks.js';
+import type { HaStatus } from '../core/protocol/ha-status.js';
 import { bodyOf } from './api-errors.js';
 import { api, configuredHeads } from './client.js';
 import { askOneHead, replyTimeoutMs } from './failover.js';

@@ -67,24 +67,7 @@ export function wireHead(
     group,
     checkpoints,
   });
-  const timeoutMs = (opts.nodeTimeout ?? 10) * 1000;
-  const commandTimeoutMs = (opts.fenceTimeout ?? 60) * 1000;
-  const fencer = new Fencer(
-    store,
-    cluster,
-    log,
-    { timeoutMs, commandTimeoutMs, ...(ha.acting ? { acting: ha.acting } : {}) },
-    poke,
-  );
-  const links = new NodeLinks(cluster, messages, log, home, {
-    killDelay: opts.killDelay,
-    usageInterval: opts.usageInterval,
-    heartbeat: { heartbeatMs: (opts.heartbeat ?? 1) * 1000, timeoutMs },
-    localCommand: [process.execPath, join(root, 'dist', 'cli', 'drover.js')],
-    epoch: ha.epoch ?? (() => storedEpoch(store)),
-    ...(ha.onStaleEpoch ? { onStaleEpoch: ha.onStaleEpoch } : {}),
-    ...(changed ? { homeChanged: changed } : {}),
-  });
+  const { fencer, links } = wireNodes(store, { cluster, messages, poke, changed }, where, opts, log, ha);
   return {
     cluster,
     group,
@@ -98,6 +81,37 @@ export function wireHead(
     fencer,
     links,
   };
+}
+
+/** The fencer and the node links (with the epoch the agents check, head/nodes/head-epoch.ts). */
+function wireNodes(
+  store: Store,
+  parts: {
+    cluster: Cluster;
+    messages: AgentMessages;
+    poke: () => void;
+    changed?: ((path: string) => void) | undefined;
+  },
+  where: Where,
+  opts: HeadOptions,
+  log: Logger,
+  ha: EpochFencing & Partial<HaWired>,
+) {
+  const { cluster, messages, poke, changed } = parts;
+  const timeoutMs = (opts.nodeTimeout ?? 10) * 1000;
+  const commandTimeoutMs = (opts.fenceTimeout ?? 60) * 1000;
+  const acting = ha.acting ? { acting: ha.acting } : {};
+  const fencer = new Fencer(store, cluster, log, { timeoutMs, commandTimeoutMs, ...acting }, poke);
+  const links = new NodeLinks(cluster, messages, log, where.home, {
+    killDelay: opts.killDelay,
+    usageInterval: opts.usageInterval,
+    heartbeat: { heartbeatMs: (opts.heartbeat ?? 1) * 1000, timeoutMs },
+    localCommand: [process.execPath, join(where.root, 'dist', 'cli', 'drover.js')],
+    epoch: ha.epoch ?? (() => storedEpoch(store)),
+    ...(ha.onStaleEpoch ? { onStaleEpoch: ha.onStaleEpoch } : {}),
+    ...(changed ? { homeChanged: changed } : {}),
+  });
+  return { fencer, links };
 }
 
 export type Head = ReturnType<typeof wireHead>;

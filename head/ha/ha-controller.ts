@@ -7,18 +7,18 @@
 // witness grants it only when the old lease has run out and the standby was in sync. A head
 // that meets a newer epoch (from the witness, an agent or the standby) steps down and follows.
 import type { Logger } from 'pino';
-import { MajorityLease } from '../../core/ha/lease.js';
+import type { HaStatus } from '../../core/protocol/ha-status.js';
 import type { WitnessReply } from '../../core/protocol/ha-witness.js';
 import type { Store } from '../db/store.js';
 import type { HaOptions, HeadOptions } from '../head-options.js';
 import { type RunningHead, startHead } from '../main.js';
-import { splitAddress } from './ha-address.js';
-import type { HaStatus, HaWired } from './ha-hooks.js';
-import { HomeChanges } from './home-mirror.js';
-import { PrimaryFeed } from './primary-feed.js';
+import type { HaWired } from './ha-hooks.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import type { PrimaryFeed } from './primary-feed.js';
+import { wirePrimary } from './primary-hooks.js';
 import { StandbyRole } from './standby-role.js';
+import { haStatus } from './status-report.js';
 import { fenceOldPrimary, headEvent } from './takeover.js';
-import { WitnessClient } from './witness-client.js';
 
 type Role = HaStatus['role'];
 
@@ -29,16 +29,11 @@ export class HaController {
   private running: RunningHead | undefined;
   private feed: PrimaryFeed | undefined;
   private standby: StandbyRole | undefined;
-  private lease: MajorityLease;
-  private readonly witness: WitnessClient;
+  private readonly lease: LeaseKeeper;
   private timer: NodeJS.Timeout | undefined;
-  private witnessAt: number | undefined;
   private moving: Promise<void> = Promise.resolve();
   private stopped = false;
   private ticking = false;
-  private leaseWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
-  /** what the witness was last told of the standby */
-  private reportedInSync = false;
 
   constructor(
     private readonly opts: HeadOptions,
@@ -47,8 +42,7 @@ export class HaController {
     /** the head cannot run at all: the process ends with this */
     private readonly fatal: (message: string, code: number) => void,
   ) {
-    this.lease = new MajorityLease(ha.leaseMs);
-    this.witness = new WitnessClient(ha.witness, ha.key);
+    this.lease = new LeaseKeeper(ha, log);
   }
 
   get home(): string {
@@ -96,15 +90,8 @@ export class HaController {
 
   /** Ask the witness for the lease (a head starting, or a candidate): primary, or standby of the holder. */
   private async claim(): Promise<void> {
-    const sentAt = performance.now();
-    const r = await this.witness.request(
-      { t: 'acquire', head: this.ha.listen, epoch: this.knownEpoch() },
-      2000,
-    );
-    if (r?.t === 'granted') {
-      this.witnessGranted(sentAt, r, true);
-      return this.becomePrimary(r.epoch, r.epoch > this.knownEpoch());
-    }
+    const r = await this.lease.acquire(this.knownEpoch());
+    if (r?.t === 'granted') return this.becomePrimary(r.epoch, r.epoch > this.knownEpoch());
     if (r?.t === 'refused' && r.holder && r.holder !== this.ha.listen) return this.becomeStandby(r.holder);
     this.log.warn({ reply: r }, 'no lease from the witness yet');
     setTimeout(() => void this.move(() => this.claim()), this.ha.heartbeatMs);
@@ -141,61 +128,26 @@ export class HaController {
   /** The hooks of the head's parts, and the feed to the standby, over the opened store. */
   private wire(store: Store): HaWired {
     store.meta.set('epoch', String(this.epoch));
-    const changes = new HomeChanges(this.home);
-    const [host, port] = splitAddress(this.ha.listen);
-    this.feed = new PrimaryFeed(
-      store,
-      changes,
-      {
-        host,
-        port,
-        key: this.ha.key,
-        home: this.home,
-        sync: this.ha.sync,
-        syncTimeoutMs: this.ha.syncTimeoutMs,
-        heartbeatMs: this.ha.heartbeatMs,
-        epoch: () => this.epoch,
-        api: this.opts.listen ? `http://${this.opts.listen}` : null,
-        log: this.log,
-      },
-      {
-        syncChanged: (inSync) => this.report(inSync),
-        pong: (sentAt) => {
-          this.lease.granted('standby', sentAt);
-          this.leaseRenewed();
-        },
-        staleEpoch: (e) => this.onStaleEpoch(e, 'the standby'),
-      },
-    );
-    void this.feed.start().catch((e) => this.log.error({ err: e }, 'HA listener failed'));
-    const feed = this.feed;
-    const acting = () => this.acting();
-    return {
+    const { feed, wired } = wirePrimary(store, this.opts, this.ha, this.log, {
       epoch: () => this.epoch,
+      report: (inSync) => this.report(inSync),
+      pong: (sentAt) => this.lease.pong(sentAt),
       onStaleEpoch: (e, from) => this.onStaleEpoch(e, from),
-      durable: async () => {
-        await feed.durable();
-        while (!acting()) await this.whenActing();
-      },
-
-      acting,
-      ready: () => acting() && feed.caughtUp(),
-      changes,
+      acting: () => this.acting(),
+      whenActing: () => this.whenActing(),
       api: { status: () => this.status(), switchover: () => this.switchover() },
-    };
+    });
+    this.feed = feed;
+    return wired;
   }
 
-  /** Tell the witness whether the standby is in sync; resolves only once it has recorded it. */
+  /** Tell the witness whether the standby is in sync; resolves only once it has recorded it
+   * (never, on a head that stopped being primary meanwhile). */
   private async report(inSync: boolean): Promise<void> {
     for (;;) {
-      const sentAt = performance.now();
-      const r = await this.witness.request(
-        { t: 'renew', head: this.ha.listen, epoch: this.epoch, standbyInSync: inSync },
-        1000,
-      );
+      const r = await this.lease.renew(this.epoch, inSync, 1000);
       if (r?.t === 'granted') {
-        this.reportedInSync = inSync;
-        this.witnessGranted(sentAt, r);
+        this.lease.reportedInSync = inSync;
         return;
       }
       if (r?.t === 'refused') this.lostTo(r);
@@ -204,36 +156,21 @@ export class HaController {
     }
   }
 
-  /** The witness granted (or renewed) the lease: counted from when it was asked. */
-  private witnessGranted(sentAt: number, r: WitnessReply & { t: 'granted' }, acquired = false): void {
-    if (!acquired && r.epoch !== this.epoch) return;
-    this.lease.granted('witness', sentAt, r.leaseMs);
-    this.witnessAt = performance.now();
-    this.leaseRenewed();
-  }
-
-  /** Those waiting for the lease to be held again (a stalled loop let it lapse) go on. */
-  private leaseRenewed(): void {
-    if (!this.acting()) return;
-    for (const w of this.leaseWaiters.splice(0)) w.resolve();
-  }
-
   private acting(): boolean {
-    return this.role === 'primary' && this.lease.holds(performance.now());
+    return this.role === 'primary' && this.lease.holds();
   }
 
   /** Resolves once this head acts (holds the lease as primary); rejects once it is no longer
    * primary (what waited is not answered: a command retries it elsewhere). */
   private whenActing(): Promise<void> {
-    if (this.acting()) return Promise.resolve();
     if (this.role !== 'primary') return Promise.reject(new Error('not primary'));
-    return new Promise((resolve, reject) => this.leaseWaiters.push({ resolve, reject }));
+    return this.lease.whenHeld();
   }
 
   /** No longer primary: whatever waited to act will not. */
   private notActing(role: Role): void {
     this.role = role;
-    for (const w of this.leaseWaiters.splice(0)) w.reject(new Error('not primary'));
+    this.lease.dropWaiters();
   }
 
   /** Renew with the witness; a head whose lease has run out even so (neither the witness nor the
@@ -242,21 +179,16 @@ export class HaController {
   private async primaryTick(): Promise<void> {
     if (this.role !== 'primary' || this.ticking) return;
     this.ticking = true;
-    const sentAt = performance.now();
-    const inSync = this.feed?.inSync ?? false;
-    const r = await this.witness.request(
-      { t: 'renew', head: this.ha.listen, epoch: this.epoch, standbyInSync: inSync && this.reportedInSync },
-      this.ha.heartbeatMs,
-    );
+    const inSync = (this.feed?.inSync ?? false) && this.lease.reportedInSync;
+    const r = await this.lease.renew(this.epoch, inSync, this.ha.heartbeatMs);
     this.ticking = false;
-    if (r?.t === 'granted') this.witnessGranted(sentAt, r);
-    else if (r?.t === 'refused') this.lostTo(r);
-    else this.log.debug({ problem: this.witness.lastProblem }, 'no renewal from the witness');
-    if (this.role === 'primary' && !this.lease.holds(performance.now())) {
+    if (r?.t === 'refused') this.lostTo(r);
+    if (this.role === 'primary' && !this.lease.holds()) {
       // when the lease ran out by this head's clock: it has not acted since
-      const expires = this.lease.expiresAt() ?? performance.now();
-      const leaseEndedAt = Math.round(Date.now() - (performance.now() - expires));
-      this.log.error({ epoch: this.epoch, leaseEndedAt }, 'lost the majority: no longer primary');
+      this.log.error(
+        { epoch: this.epoch, leaseEndedAt: this.lease.endedAt() },
+        'lost the majority: no longer primary',
+      );
       this.notActing('candidate');
       void this.move(() => this.becomeCandidate());
     }
@@ -298,9 +230,8 @@ export class HaController {
   /** The primary is silent (or handed over): the next epoch from the witness, then primary. */
   private async takeOver(): Promise<void> {
     if (this.role !== 'standby' || !this.standby?.sync) return;
-    const sentAt = performance.now();
     const epoch = this.standby.sync.epoch;
-    const r = await this.witness.request({ t: 'acquire', head: this.ha.listen, epoch }, 2000);
+    const r = await this.lease.acquire(epoch);
     if (r?.t !== 'granted') {
       this.log.warn({ reply: r }, 'takeover refused by the witness');
       // a takeover this standby did not know of: follow the new primary
@@ -309,7 +240,6 @@ export class HaController {
       this.standby.takeoverRefused();
       return;
     }
-    this.witnessGranted(sentAt, r, true);
     this.log.warn({ epoch: r.epoch, old: this.primary }, 'taking over');
     await this.becomePrimary(r.epoch, true);
   }
@@ -329,35 +259,23 @@ export class HaController {
         this.log.error('the standby did not catch up: staying primary');
         return this.claim();
       }
-      await this.witness.request({ t: 'release', head: this.ha.listen, epoch: this.epoch }, 2000);
+      await this.lease.release(this.epoch);
       return this.becomeStandby(to);
     });
     return { ok: true, primary: to };
   }
 
   status(): HaStatus {
-    const now = performance.now();
-    const feed = this.feed;
-    const sync = this.standby?.sync;
-    const heard = this.role === 'primary' ? feed?.heardAt : sync?.heardAt;
-    return {
+    return haStatus({
       role: this.role,
-      me: this.ha.listen,
-      epoch: this.role === 'primary' ? this.epoch : Math.max(this.epoch, sync?.epoch ?? 0),
+      ha: this.ha,
+      listen: this.opts.listen,
+      epoch: this.epoch,
       primary: this.primary,
-      primaryApi:
-        this.role === 'primary'
-          ? this.opts.listen
-            ? `http://${this.opts.listen}`
-            : null
-          : (sync?.primaryApi ?? null),
-      standby: feed?.standby
-        ? { from: feed.standby.from, connected: feed.connected(), lag: feed.lag(), inSync: feed.inSync }
-        : null,
-      sync: this.ha.sync,
-      lastHeartbeatMs: heard ? Math.round(now - heard) : null,
-      witnessMs: this.witnessAt === undefined ? null : Math.round(now - this.witnessAt),
-      quorum: this.role === 'primary' && this.lease.holds(now),
-    };
+      feed: this.feed,
+      sync: this.standby?.sync,
+      lease: this.lease,
+      acting: this.acting(),
+    });
   }
 }

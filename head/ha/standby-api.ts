@@ -3,8 +3,8 @@
 // with where the primary's API is, so that a command moves on to it (cli/client.ts).
 import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { HaStatus } from '../../core/protocol/ha-status.js';
 import { notPrimary } from '../api/role-gate.js';
-import type { HaStatus } from './ha-hooks.js';
 
 function answer(status: () => HaStatus, req: IncomingMessage, res: ServerResponse): void {
   req.resume();

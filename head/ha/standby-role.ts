@@ -5,9 +5,9 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
+import type { HaStatus } from '../../core/protocol/ha-status.js';
 import type { HaOptions, HeadOptions } from '../head-options.js';
 import { migrationsDir, splitAddress } from './ha-address.js';
-import type { HaStatus } from './ha-hooks.js';
 import { openStandbyApi } from './standby-api.js';
 import { StandbySync } from './standby-sync.js';
 

@@ -41,9 +41,16 @@ describe('a partition', () => {
     expect(alone.filter((id) => end.get(id)?.exit !== 0)).toEqual([]);
     expect(cluster.starts().filter((s) => s.epoch !== 1)).toEqual([]);
     expect(await cluster.roleOf(cluster.b)).toBe('standby');
-    // mended, the standby catches up and is in sync again
+    // mended, the standby catches up, and the witness hears that it is in sync again (until it
+    // does, it would refuse the standby a takeover)
+    const fromW = cluster.witness.log.length;
     cluster.headLink!.restore();
     await cluster.a.daemon.logged('standby in sync', 30_000, fromA);
+    await waitUntil(
+      () => cluster.witness.log.slice(fromW).includes('"standbyInSync":true'),
+      10_000,
+      'the witness to hear the standby is in sync',
+    );
   }, 120_000);
 
   it('around the primary: it stops acting before the standby takes over, and follows it when mended', async () => {

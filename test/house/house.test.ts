@@ -21,7 +21,12 @@ const MAY_IMPORT: Record<string, string[]> = {
 };
 /** `drover head`, `drover agent`, `drover broker` and `drover witness` run in the command's process. */
 const ENTRY_POINTS: Record<string, string[]> = {
-  'cli/drover-daemon-commands.ts': ['head/main.ts', 'compute-agent/daemon.ts', 'compute-agent/relay.ts'],
+  'cli/drover-daemon-commands.ts': [
+    'head/main.ts',
+    'head/ha/ha-main.ts',
+    'compute-agent/daemon.ts',
+    'compute-agent/relay.ts',
+  ],
   'cli/drover-broker-commands.ts': ['broker/main.ts'],
   'cli/drover-witness-commands.ts': ['head/ha/witness-server.ts'],
 };
