@@ -1,4 +1,4 @@
-// What a standby head costs and buys, in one run (issue 14): submissions/s through a single head
+// What a standby head costs and buys, in one run: submissions/s through a single head
 // (no HA options) against a synchronous pair (primary + standby + witness) and an asynchronous pair
 // (--ha-async), the same load generator against each; the replication lag the primary reports
 // under that load; and the time from the primary's SIGKILL to the first job the new primary

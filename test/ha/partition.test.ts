@@ -23,9 +23,6 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-const short = (n: number, tag: string) =>
-  Promise.all(Array.from({ length: n }, (_, i) => cluster.submit(['-N', `${tag}${i}`, '--', '/bin/true'])));
-
 describe('a partition', () => {
   it('between the heads: the standby, without quorum, never takes over; the primary goes on alone', async () => {
     const fromA = cluster.a.daemon.log.length;
@@ -33,7 +30,7 @@ describe('a partition', () => {
     cluster.headLink!.cut();
     // the primary reports its standby out of sync (to the witness) before it acknowledges alone
     await cluster.a.daemon.logged('standby out of sync', 20_000, fromA);
-    const alone = await short(5, 'alone');
+    const alone = await cluster.submitMany(5, 'alone');
     // the standby hears nothing, asks the witness, and is refused: the primary holds the lease
     const refused = await cluster.b.daemon.logged('takeover refused by the witness', 20_000, fromB);
     expect(JSON.stringify(refused.reply)).toMatch(/lease held|not in sync/);
@@ -67,7 +64,7 @@ describe('a partition', () => {
     expect(granted.epoch).toBe(2);
     expect(lost.leaseEndedAt as number).toBeLessThan(granted.time as number);
     await cluster.b.daemon.logged('head ready', 20_000, fromB);
-    const after = await short(5, 'after');
+    const after = await cluster.submitMany(5, 'after');
     const end = await cluster.allFinished(after);
     expect(after.filter((id) => end.get(id)?.exit !== 0)).toEqual([]);
     // from the agents' records: every start of epoch 1 came before the first of epoch 2

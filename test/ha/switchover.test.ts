@@ -21,9 +21,6 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-const short = (n: number, tag: string) =>
-  Promise.all(Array.from({ length: n }, (_, i) => cluster.submit(['-N', `${tag}${i}`, '--', '/bin/true'])));
-
 describe('a pair of heads', () => {
   it('switches over and back on request: nothing lost, a running job goes on', async () => {
     const gate = join(cluster.base, 'switch.gate');
@@ -35,7 +32,7 @@ describe('a pair of heads', () => {
       '-c',
       `while [ ! -e ${gate} ]; do sleep 0.1; done`,
     ]);
-    const before = await short(10, 'before');
+    const before = await cluster.submitMany(10, 'before');
     await waitUntil(
       async () => (await cluster.jobs()).get(long)?.state === 'R',
       30_000,
@@ -45,11 +42,11 @@ describe('a pair of heads', () => {
     expect(there.stdout, there.stderr).toMatch(new RegExp(`${cluster.b.ha} is primary \\(epoch 2\\)`));
     expect(await cluster.roleOf(cluster.b)).toBe('primary');
     await waitUntil(async () => (await cluster.roleOf(cluster.a)) === 'standby', 20_000, 'A to follow B');
-    const during = await short(10, 'during');
+    const during = await cluster.submitMany(10, 'during');
     const back = await cluster.asAdmin(cluster.b, 'drover', ['ha', 'switchover']);
     expect(back.stdout, back.stderr).toMatch(new RegExp(`${cluster.a.ha} is primary \\(epoch 3\\)`));
     await waitUntil(async () => (await cluster.roleOf(cluster.b)) === 'standby', 20_000, 'B to follow A');
-    const after = await short(10, 'after');
+    const after = await cluster.submitMany(10, 'after');
     writeFileSync(gate, '');
     const all = [long, ...before, ...during, ...after];
     const end = await cluster.allFinished(all);

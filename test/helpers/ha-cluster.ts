@@ -320,6 +320,13 @@ export class HaCluster {
     return r.stdout.trim();
   }
 
+  /** `n` trivial jobs named `<tag><i>`, submitted at once; their ids. */
+  submitMany(n: number, tag: string): Promise<string[]> {
+    return Promise.all(
+      Array.from({ length: n }, (_, i) => this.submit(['-N', `${tag}${i}`, '--', '/bin/true'])),
+    );
+  }
+
   /** Wait until every job is F; returns the jobs. */
   async allFinished(
     ids: string[],
