@@ -12,6 +12,7 @@ import type { WitnessReply } from '../../core/protocol/ha-witness.js';
 import type { Store } from '../db/store.js';
 import type { HaOptions, HeadOptions } from '../head-options.js';
 import { type RunningHead, startHead } from '../main.js';
+import { storedEpoch } from '../nodes/head-epoch.js';
 import type { HaWired } from './ha-hooks.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import type { PrimaryFeed } from './primary-feed.js';
@@ -34,6 +35,8 @@ export class HaController {
   private moving: Promise<void> = Promise.resolve();
   private stopped = false;
   private ticking = false;
+  /** the epoch this head starts as primary in is newer than its database's */
+  private takeover = false;
 
   constructor(
     private readonly opts: HeadOptions,
@@ -91,7 +94,7 @@ export class HaController {
   /** Ask the witness for the lease (a head starting, or a candidate): primary, or standby of the holder. */
   private async claim(): Promise<void> {
     const r = await this.lease.acquire(this.knownEpoch());
-    if (r?.t === 'granted') return this.becomePrimary(r.epoch, r.epoch > this.knownEpoch());
+    if (r?.t === 'granted') return this.becomePrimary(r.epoch);
     if (r?.t === 'refused' && r.holder && r.holder !== this.ha.listen) return this.becomeStandby(r.holder);
     this.log.warn({ reply: r }, 'no lease from the witness yet');
     setTimeout(() => void this.move(() => this.claim()), this.ha.heartbeatMs);
@@ -102,8 +105,9 @@ export class HaController {
     return Math.max(this.epoch, this.standby?.sync?.epoch ?? 0);
   }
 
-  /** `takeover`: a new epoch over another head's work (recorded in the jobs' histories). */
-  private async becomePrimary(epoch: number, takeover: boolean): Promise<void> {
+  /** Start the head as primary of `epoch`; an epoch newer than its database's is a takeover
+   * (recorded in the jobs' histories). */
+  private async becomePrimary(epoch: number): Promise<void> {
     await this.leaveRole();
     const previous = this.primary;
     this.epoch = epoch;
@@ -119,7 +123,7 @@ export class HaController {
       return;
     }
     this.running = started;
-    if (takeover) headEvent(started.store, epoch, this.ha.listen);
+    if (this.takeover) headEvent(started.store, epoch, this.ha.listen);
     if (previous && previous !== this.ha.listen && this.ha.fenceCommand)
       void fenceOldPrimary(this.ha.fenceCommand, previous, this.log);
     this.log.info({ epoch, me: this.ha.listen }, 'primary');
@@ -127,6 +131,7 @@ export class HaController {
 
   /** The hooks of the head's parts, and the feed to the standby, over the opened store. */
   private wire(store: Store): HaWired {
+    this.takeover = storedEpoch(store) !== this.epoch;
     store.meta.set('epoch', String(this.epoch));
     const { feed, wired } = wirePrimary(store, this.opts, this.ha, this.log, {
       epoch: () => this.epoch,
@@ -241,7 +246,7 @@ export class HaController {
       return;
     }
     this.log.warn({ epoch: r.epoch, old: this.primary }, 'taking over');
-    await this.becomePrimary(r.epoch, true);
+    await this.becomePrimary(r.epoch);
   }
 
   /** Planned: stop acting, let the standby catch up, hand over, then follow it. */

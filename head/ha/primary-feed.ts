@@ -114,11 +114,20 @@ export class PrimaryFeed {
    * take over. False when it does not catch up within `timeoutMs`. */
   async handOver(epoch: number, timeoutMs: number): Promise<boolean> {
     const seq = this.store.statements.seq;
-    const end = performance.now() + timeoutMs;
-    while (this.ackedSeq < seq || !this.link) {
-      if (performance.now() > end) return false;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const caughtUp = await new Promise<boolean>((res) => {
+      const timer = setTimeout(() => res(false), timeoutMs);
+      const check = (): void => {
+        if (this.ackedSeq < seq || !this.link) {
+          this.onAck.push(check);
+          return;
+        }
+        clearTimeout(timer);
+        res(true);
+      };
+      check();
+    });
+    this.onAck = [];
+    if (!caughtUp || !this.link) return false;
     this.link.send({ t: 'hand-over', seq, epoch });
     return true;
   }
@@ -138,6 +147,8 @@ export class PrimaryFeed {
   }
 
   private syncTimer: NodeJS.Timeout | undefined;
+  /** called at the next acknowledgement (a hand-over waiting for the standby) */
+  private onAck: (() => void)[] = [];
 
   private armSyncTimer(): void {
     clearTimeout(this.syncTimer);
@@ -163,6 +174,7 @@ export class PrimaryFeed {
 
   private acked(seq: number): void {
     if (seq > this.ackedSeq) this.ackedSeq = seq;
+    for (const f of this.onAck.splice(0)) f();
     const still: typeof this.waiters = [];
     for (const w of this.waiters) {
       if (w.seq <= this.ackedSeq) w.resolve();

@@ -41,7 +41,11 @@ describe('head crash', () => {
     }
     expect(new Set(ids).size).toBe(JOBS);
     // kill it while some jobs are done, some are running and most are queued
-    await waitUntil(() => (lines(done).length >= 4 ? true : undefined), 30_000, 'a few jobs to finish');
+    await waitUntil(
+      () => (lines(done).length >= 4 && lines(started).length > lines(done).length ? true : undefined),
+      30_000,
+      'a few jobs to finish while others run',
+    );
     await head.kill9();
     const doneAtKill = lines(done).length;
     // jobs that were running keep going and finish while the head is down

@@ -145,7 +145,10 @@ const scenarios = {
     const victim = w.size - 1;
     if (w.rank === victim) {
       console.log(`posted ${w.rank} ${process.pid}`);
-      await new Promise(() => {}); // killed by the test
+      // killed by the test; the timer holds the loop (a bare pending await would let Node end the
+      // process with 13, "unsettled top-level await", before the kill)
+      setInterval(() => {}, 60_000);
+      await new Promise(() => {});
     }
     const started = Date.now();
     const pending = [w.recv(victim, 1), w.recv(ANY_SOURCE, ANY_TAG), w.dup()][w.rank];
