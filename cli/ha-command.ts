@@ -14,6 +14,8 @@ async function statusOf(head: Head): Promise<Seen> {
     path: '/v1/ha/status',
     payload: undefined,
     requestId: undefined,
+    // a paused head must not hold up the report of the others
+    replyTimeoutMs: replyTimeoutMs(),
   });
   if ('errno' in r) return { head: head.key, problem: `unreachable (errno=${r.errno})` };
   if (!r.ok) return { head: head.key, problem: r.error.message };

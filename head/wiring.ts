@@ -37,7 +37,7 @@ export function wireHead(
   log: Logger,
   ha: EpochFencing & Partial<HaWired> = {},
 ) {
-  const { home, root, server } = where;
+  const { home, server } = where;
   const cluster = new Cluster(store);
   // messages to agents leave once the standby has what they follow from, and while this head acts
   const { ready, durable, changes } = ha;
