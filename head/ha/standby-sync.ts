@@ -204,18 +204,25 @@ export class StandbySync {
     const batches = this.pending;
     if (batches.length === 0) return;
     this.pending = [];
-    this.db!.transaction(() => {
-      for (const b of batches) {
-        if (b.seq !== this.seq + 1) throw new Error(`batch ${b.seq} after ${this.seq}`);
-        for (const [sql, args] of b.statements) {
-          const stmt = this.prepared(sql);
-          if (stmt.reader) stmt.all(...args);
-          else stmt.run(...args);
+    const before = this.seq;
+    try {
+      this.db!.transaction(() => {
+        for (const b of batches) {
+          if (b.seq !== this.seq + 1) throw new Error(`batch ${b.seq} after ${this.seq}`);
+          for (const [sql, args] of b.statements) {
+            const stmt = this.prepared(sql);
+            if (stmt.reader) stmt.all(...args);
+            else stmt.run(...args);
+          }
+          this.seq = b.seq;
         }
-        this.seq = b.seq;
-      }
-      this.setApplied();
-    })();
+        this.setApplied();
+      })();
+    } catch (e) {
+      // rolled back: the position is what the database says
+      this.seq = before;
+      throw e;
+    }
     link?.send({ t: 'ack', seq: this.seq });
   }
 }
