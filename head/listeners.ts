@@ -57,7 +57,8 @@ export async function openListeners(
   };
 }
 
-function splitHostPort(s: string): [string, number] {
+/** `--listen HOST:PORT` as its parts; throws when it is not one. */
+export function splitHostPort(s: string): [string, number] {
   const i = s.lastIndexOf(':');
   const port = Number(s.slice(i + 1));
   if (i <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) {

@@ -1,6 +1,7 @@
 // `drover head` with a standby and a witness: the controller (head/ha/ha-controller.ts) runs
 // the head in whatever role the witness and the other head leave it, until SIGTERM or SIGINT.
 import type { Logger } from 'pino';
+import { splitHaAddress } from '../../core/protocol/ha-witness.js';
 import type { HaOptions, HeadOptions } from '../head-options.js';
 import { fail } from '../main.js';
 import { HaController } from './ha-controller.js';
@@ -43,6 +44,17 @@ export async function haOptionsFrom(a: HaArgs): Promise<HaOptions | undefined | 
   if (!a.witness || !a['ha-key']) return '--ha-listen needs --witness and --ha-key';
   if (!(a['ha-heartbeat'] > 0) || !(a['ha-lease'] > a['ha-heartbeat']) || !(a['ha-takeover'] > a['ha-lease']))
     return '--ha-heartbeat < --ha-lease < --ha-takeover, in positive seconds';
+  for (const [flag, address] of [
+    ['--ha-listen', listen],
+    ['--standby-of', a['standby-of']],
+    ['--witness', a.witness],
+  ] as const) {
+    try {
+      if (address !== undefined) splitHaAddress(address);
+    } catch (e) {
+      return `${flag}: ${(e as Error).message}`;
+    }
+  }
   let key: Buffer;
   try {
     key = readHaKey(a['ha-key']);

@@ -2,9 +2,9 @@
 // (head/ha/primary-feed.ts) and the hooks the head's parts use (head/ha/ha-hooks.ts), over the
 // controller's callbacks (head/ha/ha-controller.ts).
 import type { Logger } from 'pino';
+import { splitHaAddress } from '../../core/protocol/ha-witness.js';
 import type { Store } from '../db/store.js';
 import type { HaOptions, HeadOptions } from '../head-options.js';
-import { splitAddress } from './ha-address.js';
 import type { HaApi, HaWired } from './ha-hooks.js';
 import { HomeChanges } from './home-mirror.js';
 import { PrimaryFeed } from './primary-feed.js';
@@ -29,7 +29,7 @@ export function wirePrimary(
   c: PrimaryCallbacks,
 ): { feed: PrimaryFeed; wired: HaWired } {
   const changes = new HomeChanges(opts.home);
-  const [host, port] = splitAddress(ha.listen);
+  const { host, port } = splitHaAddress(ha.listen);
   const feed = new PrimaryFeed(
     store,
     changes,

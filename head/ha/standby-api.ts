@@ -5,6 +5,7 @@ import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { HaStatus } from '../../core/protocol/ha-status.js';
 import { notPrimary } from '../api/role-gate.js';
+import { splitHostPort } from '../listeners.js';
 
 function answer(status: () => HaStatus, req: IncomingMessage, res: ServerResponse): void {
   req.resume();
@@ -33,8 +34,7 @@ export async function openStandbyApi(
   await new Promise<void>((res, rej) => serve().once('error', rej).listen(socket, res));
   chmodSync(socket, 0o666);
   if (listen) {
-    const i = listen.lastIndexOf(':');
-    const [host, port] = [listen.slice(0, i), Number(listen.slice(i + 1))];
+    const [host, port] = splitHostPort(listen);
     await new Promise<void>((res, rej) => serve().once('error', rej).listen(port, host, res));
   }
   return {

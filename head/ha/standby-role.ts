@@ -6,8 +6,9 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { HaStatus } from '../../core/protocol/ha-status.js';
+import { splitHaAddress } from '../../core/protocol/ha-witness.js';
 import type { HaOptions, HeadOptions } from '../head-options.js';
-import { migrationsDir, splitAddress } from './ha-address.js';
+import { projectRoot } from '../main.js';
 import { openStandbyApi } from './standby-api.js';
 import { StandbySync } from './standby-sync.js';
 
@@ -36,12 +37,12 @@ export class StandbyRole {
     status: () => HaStatus,
   ): Promise<StandbyRole> {
     const role = await StandbyRole.serveOnly(opts, status);
-    const [host, port] = splitAddress(primary);
+    const { host, port } = splitHaAddress(primary);
     const sync = new StandbySync({
       primary: { host, port },
       key: ha.key,
       home: resolve(opts.home),
-      migrationsDir: migrationsDir(),
+      migrationsDir: join(projectRoot(), 'migrations'),
       from: ha.listen,
       log,
       reconnectMs: Math.max(100, ha.heartbeatMs / 2),

@@ -4,21 +4,14 @@
 // process is stopped by its PID; each head's log is kept in memory (and in /tmp/drover-test-logs).
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  appendFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, freePort, prepareAgentDir, ROOT, type RunResult, stopPid, waitUntil } from './head.js';
 import { TestMunged } from './munged.js';
 import { addSshNode, makeClientKey, stopAgents, TestSshd } from './sshd.js';
 import { TcpProxy } from './tcp-proxy.js';
+import { writeKeyFile } from './witness.js';
 
 const LOGS = '/tmp/drover-test-logs';
 const DROVER = join(ROOT, 'dist/cli/drover.js');
@@ -140,8 +133,7 @@ export class HaCluster {
   constructor(readonly opts: HaClusterOptions) {
     this.base = mkdtempSync(join(tmpdir(), 'drover-ha-'));
     this.key = makeClientKey(this.base);
-    this.haKey = join(this.base, 'ha.key');
-    writeFileSync(this.haKey, randomBytes(32).toString('hex'), { mode: 0o600 });
+    this.haKey = writeKeyFile(this.base, randomBytes(32).toString('hex'));
     this.sshds = opts.nodes.map((address) => new TestSshd(address, this.base, this.key.publicKey));
   }
 
