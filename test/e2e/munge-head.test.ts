@@ -76,7 +76,7 @@ afterAll(async () => {
   await cluster?.stop();
   await munged?.stop();
   await forger?.stop();
-  rmSync(work, { recursive: true, force: true });
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 describe('MUNGE on the TCP listener', () => {

@@ -29,8 +29,13 @@ export const BIN = join(ROOT, 'bin');
  */
 export function prepareAgentDir(dir: string): void {
   mkdirSync(dir, { recursive: true });
-  const site = process.env.DROVER_TEST_PBS_ENVIRONMENT;
-  writeFileSync(join(dir, 'pbs_environment'), `DROVER_TEST_NODE=1\n${site ? `${site}\n` : ''}`);
+  const site = siteEnvironment();
+  writeFileSync(join(dir, 'pbs_environment'), ['DROVER_TEST_NODE=1', ...site, ''].join('\n'));
+}
+
+/** The `NAME=VALUE` lines of `$DROVER_TEST_PBS_ENVIRONMENT`: test nodes' jobs and SSH sessions get them. */
+export function siteEnvironment(): string[] {
+  return (process.env.DROVER_TEST_PBS_ENVIRONMENT ?? '').split('\n').filter((l) => /^\w+=\S*$/.test(l));
 }
 
 /** Where test heads' logs are kept, one file per server name. */

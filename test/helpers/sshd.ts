@@ -4,7 +4,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { prepareAgentDir, ROOT, type RunResult, stopPid, type TestHead } from './head.js';
+import { prepareAgentDir, ROOT, type RunResult, siteEnvironment, stopPid, type TestHead } from './head.js';
 
 export const SSHD = '/usr/sbin/sshd';
 export const SSH_PORT = 2222;
@@ -68,6 +68,8 @@ export class TestSshd {
         'MaxStartups 100',
         'MaxSessions 100',
         'LogLevel INFO',
+        // root's shell start-up runs for every session, as for jobs (see prepareAgentDir)
+        ...(siteEnvironment().length > 0 ? [`SetEnv ${siteEnvironment().join(' ')}`] : []),
         ...this.extraConfig,
         '',
       ].join('\n'),
