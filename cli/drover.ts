@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // `drover`: the admin command: the daemons (head, agent, broker), nodes, queues, services,
-// `checkpoint` inside a job, `call` (durable sessions at a broker) and `witness` (the third voter
-// of a pair of heads). The commands are defined in drover-daemon-commands.ts,
-// drover-broker-commands.ts, drover-node-commands.ts, drover-queue-commands.ts,
-// drover-service-commands.ts, drover-call-commands.ts, drover-mpi-commands.ts (`mpiexec`) and
-// drover-witness-commands.ts.
+// `checkpoint` inside a job, `call` (durable sessions at a broker), `peek` (a running job's output)
+// and `witness` (the third voter of a pair of heads). The commands are defined in
+// drover-daemon-commands.ts, drover-broker-commands.ts, drover-node-commands.ts,
+// drover-queue-commands.ts, drover-service-commands.ts, drover-call-commands.ts,
+// drover-mpi-commands.ts (`mpiexec`), drover-peek-commands.ts and drover-witness-commands.ts.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { brokerCommands } from './drover-broker-commands.js';
@@ -13,16 +13,19 @@ import { daemonCommands } from './drover-daemon-commands.js';
 import { haCommands } from './drover-ha-commands.js';
 import { mpiCommands } from './drover-mpi-commands.js';
 import { nodeCommands } from './drover-node-commands.js';
+import { peekCommands } from './drover-peek-commands.js';
 import { queueCommands } from './drover-queue-commands.js';
 import { serviceCommands } from './drover-service-commands.js';
 import { witnessCommands } from './drover-witness-commands.js';
 
-const drover = mpiCommands(
-  callCommands(
-    brokerCommands(
-      serviceCommands(
-        queueCommands(
-          nodeCommands(haCommands(daemonCommands(yargs(hideBin(process.argv)).scriptName('drover')))),
+const drover = peekCommands(
+  mpiCommands(
+    callCommands(
+      brokerCommands(
+        serviceCommands(
+          queueCommands(
+            nodeCommands(haCommands(daemonCommands(yargs(hideBin(process.argv)).scriptName('drover')))),
+          ),
         ),
       ),
     ),
@@ -41,7 +44,7 @@ await witnessCommands(drover)
   )
   .demandCommand(
     1,
-    'drover: name a command: head, agent, node, queue, service, broker, call, checkpoint, mpiexec, witness or ha',
+    'drover: name a command: head, agent, node, queue, service, broker, call, checkpoint, mpiexec, peek, witness or ha',
   )
   .strict()
   .fail((msg, err) => {

@@ -4,9 +4,9 @@
 // they may signal or delete the job (core/policy/permissions.ts); the output a finished job
 // delivered is the user's file, not the head's to read.
 import { ok, type Result, refuse } from '../../core/errors.js';
+import { mayControl, type Requester, UNAUTHORIZED } from '../../core/policy/permissions.js';
 import type { TailStream } from '../../core/protocol/agent-protocol.js';
 import type { OutputTail } from '../../core/protocol/output-tail.js';
-import { mayControl, type Requester, UNAUTHORIZED } from '../../core/policy/permissions.js';
 import { JobOperands } from './job-operands.js';
 
 export class JobOutput extends JobOperands {
