@@ -37,8 +37,11 @@ async function peekLoop(job: string, opts: PeekOptions): Promise<number> {
   let from = 0;
   for (let first = true; ; first = false) {
     const r = await api<OutputTail>('GET', `${path}&from=${from}`);
-    // following: the job ended between two questions (its delivered file has the rest)
-    if (!r.ok && !first && r.error.code === 'JOB_NOT_RUNNING') return 0;
+    // following: the job ended between two questions; its output file has what came last
+    if (!r.ok && !first && r.error.code === 'JOB_NOT_RUNNING') {
+      printError(CMD, `job ${job} has ended: its output file has all of its output`);
+      return 0;
+    }
     if (!r.ok) return report(CMD, r.error);
     const { text, next, running } = r.body;
     await written(text);
