@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // `drover`: the admin command: the daemons (head, agent, broker), nodes, queues, services,
-// `checkpoint` inside a job, `call` (durable sessions at a broker) and `witness` (the third voter
-// of a pair of heads). The commands are defined in drover-daemon-commands.ts,
-// drover-broker-commands.ts, drover-node-commands.ts, drover-queue-commands.ts,
-// drover-service-commands.ts, drover-call-commands.ts, drover-mpi-commands.ts (`mpiexec`),
-// drover-web-commands.ts (`web login`) and drover-witness-commands.ts.
+// `checkpoint` inside a job, `call` (durable sessions at a broker), `peek` (a running job's output),
+// `web login` and `witness` (the third voter of a pair of heads). The commands are defined in
+// drover-daemon-commands.ts, drover-broker-commands.ts, drover-node-commands.ts,
+// drover-queue-commands.ts, drover-service-commands.ts, drover-call-commands.ts,
+// drover-mpi-commands.ts (`mpiexec`), drover-peek-commands.ts, drover-web-commands.ts and
+// drover-witness-commands.ts.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { brokerCommands } from './drover-broker-commands.js';
@@ -13,24 +14,25 @@ import { daemonCommands } from './drover-daemon-commands.js';
 import { haCommands } from './drover-ha-commands.js';
 import { mpiCommands } from './drover-mpi-commands.js';
 import { nodeCommands } from './drover-node-commands.js';
+import { peekCommands } from './drover-peek-commands.js';
 import { queueCommands } from './drover-queue-commands.js';
 import { serviceCommands } from './drover-service-commands.js';
 import { webCommands } from './drover-web-commands.js';
 import { witnessCommands } from './drover-witness-commands.js';
 
-const drover = mpiCommands(
-  callCommands(
-    brokerCommands(
-      serviceCommands(
-        queueCommands(
-          nodeCommands(
-            webCommands(haCommands(daemonCommands(yargs(hideBin(process.argv)).scriptName('drover')))),
-          ),
-        ),
-      ),
-    ),
-  ),
-);
+const commands = [
+  daemonCommands,
+  haCommands,
+  webCommands,
+  nodeCommands,
+  queueCommands,
+  serviceCommands,
+  brokerCommands,
+  callCommands,
+  mpiCommands,
+  peekCommands,
+];
+const drover = commands.reduce((y, add) => add(y), yargs(hideBin(process.argv)).scriptName('drover'));
 
 await witnessCommands(drover)
   .command(
@@ -44,7 +46,7 @@ await witnessCommands(drover)
   )
   .demandCommand(
     1,
-    'drover: name a command: head, agent, node, queue, service, broker, call, checkpoint, mpiexec, witness, ha or web',
+    'drover: name a command: head, agent, node, queue, service, broker, call, checkpoint, mpiexec, peek, witness, ha or web',
   )
   .strict()
   .fail((msg, err) => {

@@ -1,7 +1,10 @@
 // The agent daemon's answer to each message of the head (core/protocol/agent-protocol.ts), one
 // handler per message type.
+import { join } from 'node:path';
 import type { HeadMessage } from '../core/protocol/agent-protocol.js';
+import { TAIL_MAX_BYTES } from '../core/protocol/output-tail.js';
 import { stageCheckpoint } from './checkpointer.js';
+import { spoolTail } from './job-spool.js';
 import type { NodeAgent } from './node-agent.js';
 import { startRun } from './service-ports.js';
 import { runTask } from './tasks.js';
@@ -50,7 +53,21 @@ function jobHandlers(agent: NodeAgent) {
       }),
     cleanup: (m) => runner.cleanup(m.jobId, m.attempt),
     'usage?': () => agent.send({ t: 'usage', jobs: runner.sample() }),
+    'tail?': (m) => tail(agent, m),
   } satisfies Partial<HeadHandlers>;
+}
+
+/** `tail?`: the attempt's spooled output from `from`, and whether the attempt still runs here. */
+function tail(agent: NodeAgent, m: Extract<HeadMessage, { t: 'tail?' }>): void {
+  const seen = agent.runner.summaries().find((s) => s.jobId === m.jobId && s.attempt === m.attempt);
+  const dir = join(agent.opts.stateDir, 'jobs', m.jobId);
+  const read =
+    Number.isSafeInteger(m.from) && m.from >= 0
+      ? spoolTail(dir, m.attempt, m.stream, m.from, TAIL_MAX_BYTES)
+      : undefined;
+  const running = seen?.running === true;
+  const answer = read ?? { text: '', next: m.from, unknown: true };
+  agent.send({ t: 'tail', reqId: m.reqId, ...answer, running });
 }
 
 /** pbsdsh: a task to run here, and the head's answers to the tasks this node's jobs asked for. */

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
+  constants,
   fstatSync,
   openSync,
   readdirSync,
@@ -15,7 +16,8 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { AgentJobSummary, OutputFile, RunRequest } from '../core/protocol/agent-protocol.js';
+import type { AgentJobSummary, OutputFile, RunRequest, TailStream } from '../core/protocol/agent-protocol.js';
+import { wholeCharacters } from '../core/protocol/output-tail.js';
 import { parseStat } from './usage.js';
 
 /** Each spooled stream is delivered up to this size; the rest is cut with a notice. */
@@ -91,6 +93,39 @@ function readSpool(path: string): Buffer | undefined {
     if (size <= MAX_OUTPUT_BYTES) return buf.subarray(0, n);
     const cut = `\n=>> PBS: output cut at ${MAX_OUTPUT_BYTES / 2 ** 20} MiB\n`;
     return Buffer.concat([buf.subarray(0, n), Buffer.from(cut)]);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Up to `max` bytes of the attempt's spooled `stream` from byte `from`, cut at a character
+ * boundary (`next`: the offset after them); undefined when `dir` is not that attempt's spool. A
+ * joined job's one file serves both streams. The spool is the agent's (compute-agent/job-launch.ts:
+ * the job writes through inherited descriptors and cannot add a name there), so it is read as the
+ * agent, as spoolOutput and compute-agent/output-watch.ts read it; never through a link all the same.
+ */
+export function spoolTail(
+  dir: string,
+  attempt: number,
+  stream: TailStream,
+  from: number,
+  max: number,
+): { text: string; next: number } | undefined {
+  const req = readRunRequest(dir);
+  if (req?.attempt !== attempt) return undefined;
+  let fd: number;
+  try {
+    const name = stream === 'err' && req.join === 'n' ? 'stderr' : 'stdout';
+    fd = openSync(join(dir, name), constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return { text: '', next: from };
+  }
+  try {
+    const buf = Buffer.allocUnsafe(max);
+    const n = readSync(fd, buf, 0, max, from);
+    const whole = wholeCharacters(buf.subarray(0, n));
+    return { text: buf.toString('utf8', 0, whole), next: from + whole };
   } finally {
     closeSync(fd);
   }

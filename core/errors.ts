@@ -27,6 +27,8 @@ export type ErrorCode =
   | 'CHUNK_WITH_SELECT' // 5
   | 'PLACE_WITHOUT_SELECT' // 7
   | 'BAD_STATE' // 168: request invalid for state of job
+  | 'JOB_NOT_RUNNING' // 168: PBSE_BADSTATE, for a request only a running job answers (drover peek)
+  | 'NODE_NOT_ANSWERING' // 222: PBSE_NORELYMOM (15070, "could not contact Mom")
   | 'INVALID_REQUEST' // 156
   | 'SUBJOB_FINISHED' // 55: qdel of an X subjob
   | 'MODIFY_RUNNING' // 167
@@ -59,6 +61,8 @@ const TABLE: Record<ErrorCode, { http: number; exit: number }> = {
   CHUNK_WITH_SELECT: { http: 400, exit: 5 },
   PLACE_WITHOUT_SELECT: { http: 400, exit: 7 },
   BAD_STATE: { http: 409, exit: 168 },
+  JOB_NOT_RUNNING: { http: 409, exit: 168 },
+  NODE_NOT_ANSWERING: { http: 504, exit: 222 },
   INVALID_REQUEST: { http: 400, exit: 156 },
   SUBJOB_FINISHED: { http: 409, exit: 55 },
   MODIFY_RUNNING: { http: 409, exit: 167 },

@@ -130,8 +130,8 @@ export async function startHead(
   const wired = ha?.opened(store);
   const head = wireHead(store, { home, root, server }, opts, log, wired);
   await startNodes(store, head, opts, home);
-  const { cluster, dispatcher, group, checkpoints, links } = head;
-  const ops = new Operations({ store, cluster, dispatcher, server, group, checkpoints });
+  const { cluster, dispatcher, group, checkpoints, links, tails } = head;
+  const ops = new Operations({ store, cluster, dispatcher, server, group, checkpoints, tails });
   const nodeAdmin = {
     add: (input: NodeInput) => addNode(store, links, input),
     remove: (name: string) => removeNode(store, links, name),

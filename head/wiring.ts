@@ -1,11 +1,13 @@
 // The head's parts, built over one store and connected: the cluster view, group commit, the
-// checkpoint store, the dispatcher, the job features (services with their watch), agent messages,
-// fencing and node links.
+// checkpoint store, the dispatcher, the job features (services with their watch), agent messages
+// (and the answers about running jobs' output), fencing and node links.
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { AgentMessage } from '../core/protocol/agent-protocol.js';
 import { AgentMessages } from './agent-link/agent-messages.js';
 import { Checkpoints } from './agent-link/checkpoint-store.js';
 import { Delivery } from './agent-link/delivery/workers.js';
+import { OutputTails } from './agent-link/output-tails.js';
 import { GroupCommit } from './db/group-commit.js';
 import type { Store } from './db/store.js';
 import { Farms } from './farm/farm-jobs.js';
@@ -67,9 +69,17 @@ export function wireHead(
     group,
     checkpoints,
   });
-  const { fencer, links } = wireNodes(store, { cluster, messages, poke, changed }, where, opts, log, ha);
+  // answers to `tail?` are taken out of each batch before its facts are handled
+  const tails = new OutputTails(cluster);
+  const handleAll = (node: string, batch: AgentMessage[]) => {
+    const rest = tails.take(node, batch);
+    if (rest.length > 0) messages.handleAll(node, rest);
+  };
+  const parts = { cluster, messages: { handleAll }, poke, changed };
+  const { fencer, links } = wireNodes(store, parts, where, opts, log, ha);
   return {
     cluster,
+    tails,
     group,
     checkpoints,
     dispatcher,
@@ -88,7 +98,7 @@ function wireNodes(
   store: Store,
   parts: {
     cluster: Cluster;
-    messages: AgentMessages;
+    messages: Pick<AgentMessages, 'handleAll'>;
     poke: () => void;
     changed?: ((path: string) => void) | undefined;
   },

@@ -102,6 +102,10 @@ export interface OutputFile {
   data: string;
 }
 
+/** A spooled stream: stdout (`out`) or stderr (`err`); a joined job (`-j oe|eo`) has one file,
+ * which both name. */
+export type TailStream = 'out' | 'err';
+
 /** One task of a `pbsdsh` request, run on one allocated slot. */
 export interface TaskResult {
   taskNum: number;
@@ -189,7 +193,10 @@ export type HeadMessage =
   | { t: 'checkpoint'; jobId: string; attempt: number; stop: boolean }
   /** the head has the checkpoint safe (written and synced), as number `count` */
   | { t: 'checkpoint-saved'; jobId: string; attempt: number; count: number }
-  | { t: 'checkpoint-refused'; jobId: string; attempt: number; reason: string };
+  | { t: 'checkpoint-refused'; jobId: string; attempt: number; reason: string }
+  /** the live tail of an attempt's spooled output (core/protocol/output-tail.ts): the bytes of
+   * `stream` from offset `from`; answered by `tail` with the same `reqId` */
+  | { t: 'tail?'; reqId: string; jobId: string; attempt: number; stream: TailStream; from: number };
 
 export type AgentMessage =
   | { t: 'welcome'; node: NodeInfo; jobs: AgentJobSummary[] }
@@ -209,7 +216,10 @@ export type AgentMessage =
   | { t: 'instance-up'; jobId: string; attempt: number; port: number }
   /** the answer to a hello whose epoch is below `epoch`, the highest this agent has seen: a newer
    * head has taken over, and this connection is closed */
-  | { t: 'stale-epoch'; epoch: number };
+  | { t: 'stale-epoch'; epoch: number }
+  /** the answer to `tail?`: at most TAIL_MAX_BYTES as whole characters, the offset after them,
+   * whether the attempt still runs; `unknown`: this node has no spool of that attempt */
+  | { t: 'tail'; reqId: string; text: string; next: number; running: boolean; unknown?: boolean };
 
 /** Split a byte stream into messages, one JSON value a line (linear in the bytes: a checkpoint
  * of tens of megabytes arrives in thousands of chunks). */

@@ -1,15 +1,25 @@
-// The job routes: submit (once per request id), query and trace; hold, release, delete, rerun and
-// alter.
+// The job routes: submit (once per request id), query, trace and a running job's output; hold,
+// release, delete, rerun and alter.
 import type { FastifyInstance } from 'fastify';
 import { httpStatus } from '../../core/errors.js';
 import type { JobSpec } from '../../core/job-spec-types.js';
+import type { TailStream } from '../../core/protocol/agent-protocol.js';
 import { REQUEST_ID_HEADER, requestIdOf } from '../../core/protocol/request-id.js';
 import type { Alteration } from '../jobs/alter-job.js';
 import type { Operations } from '../jobs/operations.js';
-import { alterBody, deleteBody, holdBody, queryBody, submitBody, traceBody } from './job-schemas.js';
-import { refusal } from './replies.js';
+import {
+  alterBody,
+  deleteBody,
+  holdBody,
+  outputParams,
+  outputQuery,
+  queryBody,
+  submitBody,
+  traceBody,
+} from './job-schemas.js';
+import { answer, refusal } from './replies.js';
 
-/** Submit, qstat's query and tracejob. */
+/** Submit, qstat's query, tracejob and drover peek. */
 export function jobRoutes(app: FastifyInstance, ops: Operations, server: string): void {
   app.post<{ Body: { spec: JobSpec } }>('/v1/jobs', { schema: { body: submitBody } }, async (req, reply) => {
     const requestId = requestIdOf(req.headers[REQUEST_ID_HEADER]);
@@ -40,6 +50,15 @@ export function jobRoutes(app: FastifyInstance, ops: Operations, server: string)
     if (!r.ok) return reply.code(httpStatus(r.error.code)).send(refusal(r.error));
     return r.value;
   });
+
+  app.get<{ Params: { id: string }; Querystring: { from?: string; stream?: TailStream } }>(
+    '/v1/jobs/:id/output',
+    { schema: { params: outputParams, querystring: outputQuery } },
+    async (req, reply) => {
+      const { from = '0', stream = 'out' } = req.query;
+      return answer(reply, await ops.output.tail(req.params.id, req.requester, stream, Number(from)));
+    },
+  );
 }
 
 /** qhold, qrls, qdel, qrerun and qalter: an answer per operand. */

@@ -1,5 +1,5 @@
 // JSON schemas of the job request bodies: submit, query, hold and release, delete and rerun,
-// alter, trace.
+// alter, trace; and of the output route's path and query string.
 import { LIMITS } from '../../core/policy/limits.js';
 import { absolute, by, epoch, operands, path, text, whole } from './schema-parts.js';
 import { jobSpecSchema } from './spec-schemas.js';
@@ -84,4 +84,22 @@ export const traceBody = {
   required: ['operand'],
   additionalProperties: false,
   properties: { operand: operands.items },
+} as const;
+
+/** GET /v1/jobs/:id/output: the job as typed (`12`, `12.server`, `3[2]`). */
+export const outputParams = {
+  type: 'object',
+  required: ['id'],
+  additionalProperties: false,
+  properties: { id: operands.items },
+} as const;
+
+/** `from`: a byte offset, digits only (a query string is text: no sign, no fraction, no exponent). */
+export const outputQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    from: { type: 'string', pattern: '^[0-9]{1,15}$' },
+    stream: { enum: ['out', 'err'] },
+  },
 } as const;

@@ -7,6 +7,7 @@ import type { ArraySelector } from '../../core/pbs/array-indices.js';
 import { parseJobId } from '../../core/pbs/jobid.js';
 import { type Requester, UNAUTHORIZED } from '../../core/policy/permissions.js';
 import type { Checkpoints } from '../agent-link/checkpoint-store.js';
+import type { OutputTails } from '../agent-link/output-tails.js';
 import type { GroupCommit } from '../db/group-commit.js';
 import type { StoredJob } from '../db/jobs-table.js';
 import type { Store } from '../db/store.js';
@@ -29,6 +30,8 @@ export interface OperationsDeps {
   clock?: () => number;
   group?: GroupCommit;
   checkpoints?: Checkpoints;
+  /** the agents' answers about running jobs' output (none: drover peek is refused) */
+  tails?: OutputTails;
 }
 
 /** The job an operand names; for `[]` and ranges the array's parent, with the selector. */

@@ -1,8 +1,9 @@
 // What the API can ask of the head, by concern: submissions (and recurring templates), queries
-// (qstat, tracejob), control of jobs (qhold, qrls, qdel, qrerun, qalter), the server and its
-// queues, and the nodes. All share one set of dependencies.
+// (qstat, tracejob), control of jobs (qhold, qrls, qdel, qrerun, qalter), a running job's output
+// (drover peek), the server and its queues, and the nodes. All share one set of dependencies.
 import { JobControl } from './job-control.js';
 import type { OperationsDeps } from './job-operands.js';
+import { JobOutput } from './job-output.js';
 import { JobQueries } from './job-queries.js';
 import { NodeOperations } from './node-operations.js';
 import { ServerAdmin } from './server-admin.js';
@@ -12,6 +13,7 @@ export class Operations {
   readonly submissions: Submissions;
   readonly queries: JobQueries;
   readonly control: JobControl;
+  readonly output: JobOutput;
   readonly admin: ServerAdmin;
   readonly nodes: NodeOperations;
 
@@ -19,6 +21,7 @@ export class Operations {
     this.submissions = new Submissions(deps);
     this.queries = new JobQueries(deps);
     this.control = new JobControl(deps);
+    this.output = new JobOutput(deps);
     this.admin = new ServerAdmin(deps);
     this.nodes = new NodeOperations(deps);
   }

@@ -31,7 +31,7 @@ export class NodeLinks {
 
   constructor(
     private readonly cluster: Cluster,
-    private readonly messages: AgentMessages,
+    private readonly messages: Pick<AgentMessages, 'handleAll'>,
     private readonly log: Logger,
     home: string,
     private readonly agent: AgentSettings,
