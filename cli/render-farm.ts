@@ -1,6 +1,6 @@
 // render-farm: frame queues on Drover. `submit` makes a farm (an array job, one
-// subjob per chunk of frames); status, watch, log, retry, unblock ask the head's farm API;
-// pause, resume and kill are qhold, qrls and qdel of the farm's array (or of its tasks).
+// subjob per chunk of frames); status, watch, log, retry, unblock, pause, resume and kill ask the
+// head's farm API (the last three are qhold, qrls and qdel of the farm's array, or of its tasks).
 
 import { parseArgs } from 'node:util';
 import { buildFarmSpec, FARM_SUBMIT_USAGE } from '../core/farm/farm-options.js';
@@ -80,15 +80,6 @@ async function watch(id: string, json: boolean | undefined, interval: number): P
   }
 }
 
-/** The tasks (subjob ids) that render the given frames. */
-function tasksOf(s: FarmStatus, frames: number[]): string[] | string {
-  const wanted = new Set(frames);
-  const missing = frames.find((f) => !s.frames.some((x) => x.frame === f));
-  if (missing !== undefined) return `frame ${missing} is not in farm ${s.id}`;
-  const tasks = [...new Set(s.frames.filter((f) => wanted.has(f.frame)).map((f) => f.task))];
-  return tasks.map((t) => s.id.replace('[]', `[${t}]`));
-}
-
 async function main(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === 'submit') return submit(rest);
@@ -164,24 +155,15 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'pause':
-    case 'resume': {
-      const s = await status(id);
-      if (typeof s === 'number') return s;
-      const path = sub === 'pause' ? '/v1/jobs/hold' : '/v1/jobs/release';
-      return actOnJobs(CMD, path, { operands: [s.id], types: 'u' }, holdMessage);
-    }
-    case 'kill': {
-      const s = await status(id);
-      if (typeof s === 'number') return s;
-      const operands = frames ? tasksOf(s, frames.value) : [s.id];
-      if (typeof operands === 'string') return report(CMD, { code: 'USAGE', message: operands });
+    case 'resume':
+      return actOnJobs(CMD, farmPath(id, `/${sub}`), {}, holdMessage);
+    case 'kill':
       return actOnJobs(
         CMD,
-        '/v1/jobs/delete',
-        { operands },
+        farmPath(id, '/kill'),
+        frames ? { frames: frames.value } : {},
         (r) => `${r.error.message} ${r.id ?? r.operand}`,
       );
-    }
     default:
       printError(CMD, `unknown command ${sub}`);
       return usageError('commands: submit status watch log retry pause resume kill unblock list');

@@ -1,17 +1,19 @@
-// File work on what a job's user controls (its TMPDIR, its checkpoint directory) is done by a
-// process running as that user, started through the drover-exec launcher, so that a link or a
-// file the user planted there can never make the root agent read or remove what it should not.
+// File work on what a job's user controls (its TMPDIR, its checkpoint directory, a rendered frame
+// made into a thumbnail) is done by a process running as that user, started through the
+// drover-exec launcher, so that a link or a file the user planted there can never make the root
+// agent read or remove what it should not.
 // An agent that runs as the job's user (a head of one's own) does the same work itself.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { lstatSync, renameSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CheckpointFile } from '../core/protocol/agent-protocol.js';
+import { type CheckpointFile, MAX_THUMBNAIL_BYTES } from '../core/protocol/agent-protocol.js';
 import type { Account } from '../native/native.js';
 import { launchArgs, launcherPath } from '../native/native.js';
 import { readCheckpoint } from '../platform/checkpoint-files.js';
 import { checkpointDir } from './checkpointer.js';
+import { thumbnailArgs } from './frame-thumbnails.js';
 
 const READER = fileURLToPath(new URL('./read-checkpoint-main.js', import.meta.url));
 const ENV = { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' };
@@ -21,28 +23,54 @@ export function isAgentUser(account: Account): boolean {
   return account.uid === process.getuid?.();
 }
 
-/** Run `program args` as the user; resolves with its stdout, or rejects with what went wrong. */
-function runAs(account: Account, program: string, args: string[]): Promise<Buffer> {
+/** A run's bounds: killed after `timeoutMs`, and once its stdout passes `maxBytes`. */
+interface Limits {
+  timeoutMs: number;
+  maxBytes: number;
+}
+
+/**
+ * Run `program args` as the user (directly when the agent is that user); resolves with its
+ * stdout, or rejects with what went wrong.
+ */
+function runAs(account: Account, program: string, args: string[], limits?: Limits): Promise<Buffer> {
+  const [file, argv] = isAgentUser(account)
+    ? [program, args]
+    : [launcherPath(), launchArgs({ uid: account.uid, gid: account.gid, cds: ['/'] }, program, args)];
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      launcherPath(),
-      launchArgs({ uid: account.uid, gid: account.gid, cds: ['/'] }, program, args),
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: ENV,
-      },
-    );
+    const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: ENV, cwd: '/' });
     const out: Buffer[] = [];
+    let size = 0;
     let err = '';
-    child.stdout.on('data', (d: Buffer) => out.push(d));
+    let cut = '';
+    const stop = (why: string) => {
+      cut ||= why;
+      child.kill('SIGKILL');
+    };
+    const timer =
+      limits && setTimeout(() => stop(`no answer within ${limits.timeoutMs} ms`), limits.timeoutMs);
+    child.stdout.on('data', (d: Buffer) => {
+      size += d.length;
+      if (limits && size > limits.maxBytes) stop(`more than ${limits.maxBytes} bytes`);
+      else out.push(d);
+    });
     child.stderr.on('data', (d: Buffer) => {
       if (err.length < 4096) err += d.toString();
     });
     child.on('error', reject);
     child.on('close', (code, signal) => {
-      if (code === 0) resolve(Buffer.concat(out));
-      else reject(new Error(err.trim() || `${program} ended with ${signal ?? `exit ${code}`}`));
+      clearTimeout(timer);
+      if (code === 0 && !cut) resolve(Buffer.concat(out));
+      else reject(new Error(cut || err.trim() || `${program} ended with ${signal ?? `exit ${code}`}`));
     });
+  });
+}
+
+/** A thumbnail of the image at `path`, made by ffmpeg as the user (compute-agent/frame-thumbnails.ts). */
+export function thumbnailAsUser(account: Account, path: string): Promise<Buffer> {
+  return runAs(account, 'ffmpeg', thumbnailArgs(path), {
+    timeoutMs: 20_000,
+    maxBytes: MAX_THUMBNAIL_BYTES,
   });
 }
 

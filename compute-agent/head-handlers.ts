@@ -44,13 +44,19 @@ function jobHandlers(agent: NodeAgent) {
       else runner.signal(m.jobId, m.attempt);
     },
     ack: (m) => journal.ack(m.seqs),
-    fetch: (m) =>
-      agent.send({
-        t: 'output',
-        jobId: m.jobId,
-        attempt: m.attempt,
-        files: runner.output(m.jobId, m.attempt),
-      }),
+    fetch: (m) => {
+      const send = () =>
+        agent.send({
+          t: 'output',
+          jobId: m.jobId,
+          attempt: m.attempt,
+          files: runner.output(m.jobId, m.attempt),
+        });
+      // the thumbnails of a task's last frames reach the head before its output (the job still E)
+      const thumbnails = agent.thumbnails.settled(m.jobId);
+      if (thumbnails) void thumbnails.then(send);
+      else send();
+    },
     cleanup: (m) => runner.cleanup(m.jobId, m.attempt),
     'usage?': () => agent.send({ t: 'usage', jobs: runner.sample() }),
     'tail?': (m) => tail(agent, m),

@@ -44,8 +44,8 @@ export interface RunnerOptions {
   siteEnv?: Record<string, string>;
   /** an attempt started (a service instance's port is probed from then on) */
   started?: (req: RunRequest) => void;
-  /** an attempt ended: its pbsdsh tasks on this node end with it */
-  ended?: (jobId: string) => void;
+  /** an attempt ended with `status` (its last output read): its pbsdsh tasks here end with it */
+  ended?: (jobId: string, status: number) => void;
   /** a deferred attempt could not start after all */
   refused?: (req: RunRequest, reason: string) => void;
   /** time for a checkpointable attempt to checkpoint (its period, or walltime coming) */
@@ -225,11 +225,11 @@ export class JobRunner {
   private exited(job: LiveJob, natural: number, failure?: string): void {
     const { jobId, attempt } = job.req;
     endSession(job, this.opts.killDelayMs);
-    this.opts.ended?.(jobId);
     const walltime = Math.round((Date.now() - job.startedAt) / 1000);
     const usage = { ...job.usage, walltime };
     const { status, reason } = exitOutcome(job, natural, walltime, failure);
     this.watcher.end(jobId);
+    this.opts.ended?.(jobId, status);
     retireTmpdir(job.account, this.opts.tmpRoot, jobId, this.opts.warn);
     this.live.delete(jobId);
     const summary = this.known.get(jobId);

@@ -14,9 +14,10 @@ import {
   PROTOCOL_VERSION,
   type TaskClientReply,
 } from '../core/protocol/agent-protocol.js';
-import { readCheckpointAsUser } from './as-user.js';
+import { readCheckpointAsUser, thumbnailAsUser } from './as-user.js';
 import { Checkpointer, checkpointDir } from './checkpointer.js';
 import { EpochRecord } from './epoch-record.js';
+import { FrameThumbnails } from './frame-thumbnails.js';
 import { parseEnvironmentFile } from './job-env.js';
 import { JobRunner } from './job-runner.js';
 import { Journal } from './journal.js';
@@ -57,6 +58,12 @@ export class NodeAgent {
   readonly epochs: EpochRecord;
   /** service instances whose port is probed, or answers */
   readonly probes = new InstanceProbes((m) => this.send(m));
+  /** the frames render tasks finish here, thumbnailed for the head */
+  readonly thumbnails = new FrameThumbnails(
+    thumbnailAsUser,
+    (m) => this.send(m),
+    (message) => this.log.warn(message),
+  );
 
   /** Opens the journal and reports the attempts an earlier agent left unfinished as lost. */
   constructor(
@@ -99,15 +106,22 @@ export class NodeAgent {
       tmpRoot: opts.tmpRoot,
       agentEnv: process.env,
       siteEnv: siteEnvironment(opts.stateDir),
-      started: (req) => this.probes.watch(req),
-      ended: (jobId) => {
+      started: (req) => {
+        this.probes.watch(req);
+        this.thumbnails.start(req, this.runner.accountOf(req.jobId));
+      },
+      ended: (jobId, status) => {
+        this.thumbnails.ended(jobId, status);
         this.probes.end(jobId);
         this.taskGroups.end(jobId, opts.killDelayMs);
         this.checkpointer.forget(jobId);
       },
       checkpoint: (jobId, attempt) => this.checkpointer.tell(jobId, attempt, false),
       refused: (req, reason) => this.send({ t: 'refused', jobId: req.jobId, attempt: req.attempt, reason }),
-      progress: (r) => this.send({ t: 'progress', ...r }),
+      progress: (r) => {
+        this.send({ t: 'progress', ...r });
+        this.thumbnails.progress(r.jobId, r.attempt, r.updates);
+      },
       warn: (message) => this.log.warn(message),
     });
   }

@@ -38,6 +38,7 @@ export type ErrorCode =
   | 'READ_ONLY' // 155: PBSE_ATTRRO, an attribute the requester may not set
   | 'ENTITY_LIMIT' // 38: PBSE_ENTLIMCT, max_queued reached
   | 'UNKNOWN_NODE' // 1
+  | 'NOT_FOUND' // 1: something else that is not there (e.g. a frame without a thumbnail)
   | 'NOT_SUPPORTED' // 1: a feature Drover refuses for now, with a clear message
   | 'NO_SERVER' // 111 (ECONNREFUSED-like): cannot connect to server
   | 'NOT_PRIMARY' // 186: PBSE_NOSERVER (15034, "No server to connect to"), a standby head answered
@@ -72,6 +73,7 @@ const TABLE: Record<ErrorCode, { http: number; exit: number }> = {
   READ_ONLY: { http: 403, exit: 155 },
   ENTITY_LIMIT: { http: 409, exit: 38 },
   UNKNOWN_NODE: { http: 404, exit: 1 },
+  NOT_FOUND: { http: 404, exit: 1 },
   NOT_SUPPORTED: { http: 400, exit: 1 },
   NO_SERVER: { http: 503, exit: 111 },
   NOT_PRIMARY: { http: 503, exit: 186 },

@@ -53,6 +53,7 @@ export function wireHead(
     store,
     logsDir: join(home, 'farm-logs'),
     submit: (spec) => submitJob({ store, server, nodes: () => cluster.schedNodes() }, spec),
+    warn: (message) => log.warn(message),
   });
   const watch = new ServiceWatch(store);
   registerFeatures(store, farms, { touch: (name) => watch.touch(name), nodes: () => cluster.schedNodes() });

@@ -6,6 +6,9 @@ export interface FarmFrame extends FrameProgress {
   task: number;
   node?: string;
   attempts: number;
+  /** a done frame with a thumbnail: the task attempt that made it, for the thumbnail's URL
+   * (`GET /v1/farms/ID/frames/FRAME/thumbnail?attempt=N`, cacheable for good) */
+  thumbnail?: number;
 }
 
 /** A failed attempt of a task: where, how, and the last lines of its log. */

@@ -40,6 +40,11 @@ export function chunkFrames(frames: readonly number[], size: number): number[][]
   return chunks;
 }
 
+/** The frames of task `task` (1-based, the array index), as chunkFrames cuts them. */
+export function taskFrames(frames: readonly number[], size: number, task: number): number[] {
+  return task >= 1 ? frames.slice((task - 1) * size, task * size) : [];
+}
+
 /** A list as renderers that take lists want it: runs of consecutive frames as `a..b`: `7..9,12`. */
 export function frameList(frames: readonly number[]): string {
   const parts: string[] = [];

@@ -6,6 +6,9 @@ import type { ResourceUsage } from '../record-types.js';
 
 export const PROTOCOL_VERSION = 2;
 
+/** The largest thumbnail of a frame an agent sends and the head keeps (decoded bytes). */
+export const MAX_THUMBNAIL_BYTES = 64 * 1024;
+
 /** Everything an agent needs to start one attempt of a job. */
 export interface RunRequest {
   jobId: string;
@@ -35,8 +38,8 @@ export interface RunRequest {
   /** a checkpointable job: its signal, its period, and the checkpoint it restarts from (0: none) */
   checkpoint?: { signal: string; intervalMin?: number; count: number };
   /** a render task: its output is streamed to the head as progress; killed after `stallTimeout`
-   * seconds without output */
-  progress?: { stallTimeout?: number };
+   * seconds without output; `frames`: the task's frames in order, each thumbnailed once done */
+  progress?: { stallTimeout?: number; frames?: number[] };
   /** a service instance: the agent gives it a free PORT and reports `instance-up` once it answers
    * there (a GET of `health` below 500, else a TCP connect) */
   service?: { name: string; instance: number; health?: string };
@@ -212,6 +215,9 @@ export type AgentMessage =
   | { t: 'checkpoint'; jobId: string; attempt: number; files: CheckpointFile[]; note?: string }
   /** a render task's new output since the last message, and the progress it said */
   | { t: 'progress'; jobId: string; attempt: number; updates: ProgressUpdate[]; text: string }
+  /** a small image (JPEG or PNG, base64, at most MAX_THUMBNAIL_BYTES) of a frame the attempt
+   * finished, made from the output file its renderer reported */
+  | { t: 'thumbnail'; jobId: string; attempt: number; frame: number; data: string }
   /** a service instance answers on `port` (sent again after every hello while it runs) */
   | { t: 'instance-up'; jobId: string; attempt: number; port: number }
   /** the answer to a hello whose epoch is below `epoch`, the highest this agent has seen: a newer

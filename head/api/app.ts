@@ -149,7 +149,7 @@ export function apiRoutes(app: FastifyInstance, deps: AppDeps): void {
   handleErrors(app);
   jobRoutes(app, ops, deps.server);
   jobControlRoutes(app, ops);
-  if (deps.farms) farmRoutes(app, deps.farms);
+  if (deps.farms) farmRoutes(app, deps.farms, ops.control);
   if (deps.services) serviceRoutes(app, deps.services);
   serverRoutes(app, ops);
   nodeRoutes(app, ops);

@@ -1,4 +1,5 @@
-// SQL of the render farm tables: frames of each farm, failed task attempts, post jobs.
+// SQL of the render farm tables: frames of each farm, failed task attempts, post jobs, the
+// thumbnails of finished frames.
 import type { FarmFrame, TaskFailure } from '../../core/farm/farm-status.js';
 import type { FrameProgress } from '../../core/farm/progress.js';
 import type { Db } from './connection.js';
@@ -33,6 +34,7 @@ export function farmsSql(db: Db) {
     ...taskStatements(db),
     ...failureStatements(db),
     ...postStatements(db),
+    ...thumbnailStatements(db),
   };
 }
 
@@ -86,6 +88,9 @@ function taskStatements(db: Db) {
     "UPDATE farm_frames SET state = 'queued', percent = 0, output = NULL WHERE farm = ? AND task = ?",
   );
   const forgetTask = db.prepare('DELETE FROM farm_failures WHERE farm = ? AND task = ?');
+  const forgetThumbnails = db.prepare(
+    'DELETE FROM farm_thumbnails WHERE farm = ? AND frame IN (SELECT frame FROM farm_frames WHERE farm = ? AND task = ?)',
+  );
   return {
     /** A task's attempt started on `node`: its first frame not yet done runs, the others wait at 0 %. */
     startTask(farm: number, task: number, node: string): void {
@@ -96,10 +101,11 @@ function taskStatements(db: Db) {
     endTask(farm: number, task: number, state: FrameProgress['state']): void {
       endTask.run(state, state, farm, task);
     },
-    /** A task to render again: all its frames are queued, its failures forgotten. */
+    /** A task to render again: all its frames are queued, its failures and thumbnails forgotten. */
     redoTask(farm: number, task: number): void {
       redo.run(farm, task);
       forgetTask.run(farm, task);
+      forgetThumbnails.run(farm, farm, task);
     },
   };
 }
@@ -183,6 +189,36 @@ function postStatements(db: Db) {
     },
     farmOfPost(job: number): number | undefined {
       return (farmOfPost.get(job) as { farm: number } | undefined)?.farm;
+    },
+  };
+}
+
+/** A stored thumbnail of a frame: its type, bytes and the task attempt that made it. */
+export interface StoredThumbnail {
+  type: string;
+  data: Buffer;
+  attempt: number;
+}
+
+/** The thumbnails of finished frames, one per frame (a later attempt's replaces it). */
+function thumbnailStatements(db: Db) {
+  const put = db.prepare(
+    `INSERT INTO farm_thumbnails (farm, frame, attempt, type, data) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (farm, frame) DO UPDATE SET attempt = excluded.attempt, type = excluded.type, data = excluded.data`,
+  );
+  const get = db.prepare('SELECT type, data, attempt FROM farm_thumbnails WHERE farm = ? AND frame = ?');
+  const attempts = db.prepare('SELECT frame, attempt FROM farm_thumbnails WHERE farm = ?');
+  return {
+    putThumbnail(farm: number, frame: number, attempt: number, type: string, data: Buffer): void {
+      put.run(farm, frame, attempt, type, data);
+    },
+    thumbnail(farm: number, frame: number): StoredThumbnail | undefined {
+      return get.get(farm, frame) as StoredThumbnail | undefined;
+    },
+    /** Per frame that has a thumbnail, the attempt that made it. */
+    thumbnailAttempts(farm: number): Map<number, number> {
+      const rows = attempts.all(farm) as { frame: number; attempt: number }[];
+      return new Map(rows.map((r) => [r.frame, r.attempt]));
     },
   };
 }

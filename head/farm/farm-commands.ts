@@ -1,6 +1,6 @@
 // What `render-farm` asks the head: a farm's status (per frame, failures, blocklist, ETA), the
-// list of farms, a frame's log, re-rendering frames, clearing a node's blocklisting.
-// Pause, resume and kill are qhold, qrls and qdel of the farm's array job.
+// list of farms, a frame's log and thumbnail, re-rendering frames, clearing a node's blocklisting.
+// Pause, resume and kill are qhold, qrls and qdel of the farm's array job (or of some tasks).
 import { existsSync, readFileSync } from 'node:fs';
 import { ok, type Result, refuse } from '../../core/errors.js';
 import type { FarmState, FarmStatus } from '../../core/farm/farm-status.js';
@@ -13,6 +13,7 @@ import {
   requireRole,
   UNAUTHORIZED,
 } from '../../core/policy/permissions.js';
+import type { StoredThumbnail } from '../db/farms-table.js';
 import type { StoredJob } from '../db/jobs-table.js';
 import type { Store } from '../db/store.js';
 import type { Farms } from './farm-jobs.js';
@@ -64,7 +65,12 @@ export class FarmOps {
 
   private describe(job: StoredJob): FarmStatus {
     const farm = job.spec.farm!;
-    const frames = this.store.farms.frames(job.seq);
+    const thumbnails = this.store.farms.thumbnailAttempts(job.seq);
+    // a thumbnail shows only while its frame is done (a frame rendered again loses it)
+    const frames = this.store.farms.frames(job.seq).map((f) => {
+      const attempt = f.state === 'done' ? thumbnails.get(f.frame) : undefined;
+      return attempt === undefined ? f : { ...f, thumbnail: attempt };
+    });
     const counts = { queued: 0, running: 0, done: 0, failed: 0 };
     let sum = 0;
     for (const f of frames) {
@@ -142,6 +148,34 @@ export class FarmOps {
     if (which === 0 || !existsSync(path))
       return refuse('USAGE', `frame ${frame} has no log${attempt ? ` for attempt ${attempt}` : ' yet'}`);
     return ok({ task: f.task, attempt: which, text: readFileSync(path, 'utf8') });
+  }
+
+  /** The thumbnail of a done frame, with the attempt that made it. */
+  thumbnail(operand: string, frame: number, who: Requester): Result<StoredThumbnail> {
+    const job = this.find(operand, who);
+    if (!job.ok) return job;
+    const f = this.store.farms.frames(job.value.seq).find((x) => x.frame === frame);
+    if (!f) return refuse('NOT_FOUND', `frame ${frame} is not in farm ${job.value.id}`);
+    const thumbnail = f.state === 'done' ? this.store.farms.thumbnail(job.value.seq, frame) : undefined;
+    return thumbnail
+      ? ok(thumbnail)
+      : refuse('NOT_FOUND', `frame ${frame} of ${job.value.id} has no thumbnail`);
+  }
+
+  /**
+   * What pause, resume and kill act on: the farm's array, or (kill of some frames) the tasks
+   * that render `frames`. The job operations then apply qhold's, qrls's and qdel's permissions.
+   */
+  targets(operand: string, frames: number[] | undefined, who: Requester): Result<string[]> {
+    const job = this.find(operand, who);
+    if (!job.ok) return job;
+    if (frames === undefined) return ok([job.value.id]);
+    const all = this.store.farms.frames(job.value.seq);
+    const missing = frames.find((f) => !all.some((x) => x.frame === f));
+    if (missing !== undefined) return refuse('USAGE', `frame ${missing} is not in farm ${job.value.id}`);
+    const wanted = new Set(frames);
+    const tasks = [...new Set(all.filter((f) => wanted.has(f.frame)).map((f) => f.task))];
+    return ok(tasks.map((t) => job.value.id.replace('[]', `[${t}]`)));
   }
 
   /** Render frames again: the given ones, or those that failed. */

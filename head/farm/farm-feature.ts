@@ -1,7 +1,7 @@
 // The render farm as a lifecycle feature: a farm is an array whose subjobs render its chunks.
 // Its frames follow the tasks' events, its failed tasks avoid the nodes they failed on and are
 // retried elsewhere, its post job is submitted once every frame is done, and the agents'
-// `progress` messages feed its frame table and logs.
+// `progress` messages feed its frame table and logs, their `thumbnail` messages its thumbnails.
 import { ok } from '../../core/errors.js';
 import type { JobHooks } from '../jobs/lifecycle-hooks.js';
 import { type Farms, prepareFarm } from './farm-jobs.js';
@@ -24,7 +24,10 @@ export function farmFeature(farms?: Farms): JobHooks {
     exited: (_store, job, end) =>
       end.status !== 0 && (farms?.retryFailed(job, end.node, end.status, end.reason, end.at) ?? false),
     finished: (_store, job) => farms?.afterFinish(job),
-    message: (_store, job, m) =>
-      m.t === 'progress' ? farms?.progress(job, m.attempt, m.updates, m.text) : undefined,
+    message(_store, job, m) {
+      if (m.t === 'progress') return farms?.progress(job, m.attempt, m.updates, m.text);
+      if (m.t === 'thumbnail') return farms?.thumbnail(job, m);
+      return undefined;
+    },
   };
 }

@@ -1,7 +1,7 @@
 // Render farms at the head: a farm is an array job whose subjobs are its chunks
-// (tasks). Here: the farm's frames at submission, its tasks' progress and logs, the retry of a
-// failed task on another node, the nodes blocklisted for a farm, re-rendering frames, and the
-// post job (`--then`) once every frame is done.
+// (tasks). Here: the farm's frames at submission, its tasks' progress, logs and frame
+// thumbnails, the retry of a failed task on another node, the nodes blocklisted for a farm,
+// re-rendering frames, and the post job (`--then`) once every frame is done.
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Result } from '../../core/errors.js';
@@ -10,10 +10,12 @@ import { farmChunks, MISSING_FRAMES_STATUS, postScript, taskScript } from '../..
 import { checkPlaceholders } from '../../core/farm/frames.js';
 import { type ProgressUpdate, trackFrames } from '../../core/farm/progress.js';
 import type { JobSpec, ResourceRequest } from '../../core/job-spec-types.js';
+import type { AgentMessage } from '../../core/protocol/agent-protocol.js';
 import type { StoredJob } from '../db/jobs-table.js';
 import type { Store } from '../db/store.js';
 import { transition } from '../jobs/transitions.js';
 import { taskOf } from './farm-tasks.js';
+import { keepThumbnail } from './farm-thumbnails.js';
 
 /** Lines of a failed attempt's log kept with the failure. */
 const TAIL_LINES = 5;
@@ -45,6 +47,8 @@ export interface FarmDeps {
   /** submit a job (the post job), inside the caller's transaction */
   submit: (spec: JobSpec) => Result<{ id: string; seq: number }>;
   clock?: () => number;
+  /** what went wrong that changes no job (a thumbnail refused) */
+  warn?: (message: string) => void;
 }
 
 export class Farms {
@@ -109,6 +113,13 @@ export class Farms {
       mkdirSync(dirname(path), { recursive: true });
       appendFileSync(path, pending);
     };
+  }
+
+  /** A frame's thumbnail from the task's node, kept (head/farm/farm-thumbnails.ts); a refusal is logged. */
+  thumbnail(job: StoredJob, m: Extract<AgentMessage, { t: 'thumbnail' }>): (() => void) | undefined {
+    const why = keepThumbnail(this.store, job, m);
+    const warn = this.d.warn;
+    return why && warn ? () => warn(`thumbnail of frame ${m.frame} of ${job.id} refused: ${why}`) : undefined;
   }
 
   /**

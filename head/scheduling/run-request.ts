@@ -1,4 +1,5 @@
 // What the head tells an agent to start: the job's variables, its PBS_NODEFILE lines and limits.
+import { taskFrames } from '../../core/farm/frames.js';
 import { checkpointPolicy } from '../../core/lifecycle/checkpoint-policy.js';
 import type { HeadMessage, RunRequest } from '../../core/protocol/agent-protocol.js';
 import type { Slot } from '../../core/scheduling/sched-node.js';
@@ -84,7 +85,13 @@ export function buildRunRequest(
   if (policy) req.checkpoint = { ...policy, count: job.row.checkpoint?.count ?? 0 };
   if (spec.farm) {
     const stall = spec.farm.stallTimeout;
-    req.progress = stall !== undefined ? { stallTimeout: stall } : {};
+    const index = job.arrayIndex;
+    // the task's frames: the agent thumbnails each one it sees finished
+    const frames = index !== undefined ? taskFrames(spec.farm.frames, spec.farm.chunk, index) : [];
+    req.progress = {
+      ...(stall !== undefined ? { stallTimeout: stall } : {}),
+      ...(frames.length ? { frames } : {}),
+    };
   } else if (spec.farmPost !== undefined) req.progress = {};
   if (spec.service) req.service = spec.service;
   return req;
