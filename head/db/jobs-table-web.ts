@@ -1,5 +1,5 @@
 // SQL of the web view's job lists: one page of jobs, filtered and sorted in SQLite through the
-// indexes of migrations/0013_web_view.sql (so that a history of 100,000 jobs stays fast), and the
+// indexes of migrations/0014_web_view.sql (so that a history of 100,000 jobs stays fast), and the
 // jobs ended per minute.
 import type { Db } from './connection.js';
 import { COLUMNS, decode, FROM, type RawJob, type StoredJob } from './jobs-table.js';
