@@ -1,0 +1,35 @@
+// Jobs ended per minute over the last hour: 60 bars in an inline SVG, with a text summary for
+// screen readers and a tooltip per bar.
+import { formatAbsolute } from '../display-format.js';
+
+const W = 600;
+const H = 120;
+
+export function ThroughputChart({ points }: { points: { at: number; ended: number }[] }) {
+  const total = points.reduce((n, p) => n + p.ended, 0);
+  const peak = Math.max(1, ...points.map((p) => p.ended));
+  const bar = W / Math.max(points.length, 1);
+  const summary = `${total} jobs ended in the last hour, at most ${peak === 1 && total === 0 ? 0 : peak} in a minute`;
+  return (
+    <figure class="chart">
+      <svg viewBox={`0 0 ${W} ${H + 16}`} role="img" aria-label={summary} preserveAspectRatio="none">
+        <line x1="0" y1={H} x2={W} y2={H} class="axis" />
+        {points.map((p, i) => {
+          const h = (p.ended / peak) * (H - 4);
+          return (
+            <rect key={p.at} x={i * bar + 1} y={H - h} width={Math.max(bar - 2, 1)} height={h} class="bar">
+              <title>{`${formatAbsolute(p.at)}: ${p.ended} ended`}</title>
+            </rect>
+          );
+        })}
+        <text x="0" y={H + 14} class="tick">
+          60 min ago
+        </text>
+        <text x={W} y={H + 14} class="tick" text-anchor="end">
+          now
+        </text>
+      </svg>
+      <figcaption>{summary}</figcaption>
+    </figure>
+  );
+}
