@@ -3,6 +3,7 @@ import type { Argv } from 'yargs';
 import { parseSize } from '../core/pbs/size.js';
 import { defaultHome } from './client.js';
 import { haHeadOptions } from './drover-ha-commands.js';
+import { webHeadOptions } from './drover-web-commands.js';
 
 function sizeOption(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -18,7 +19,7 @@ export function daemonCommands(y: Argv): Argv {
       'head',
       'run the head node in the foreground',
       (y) =>
-        haHeadOptions(y)
+        webHeadOptions(haHeadOptions(y))
           .option('home', {
             type: 'string',
             describe:
@@ -105,6 +106,9 @@ export function daemonCommands(y: Argv): Argv {
           home: a.home ?? defaultHome(),
           local: a.local,
           ...(a.listen ? { listen: a.listen } : {}),
+          ...(a['web-listen'] ? { webListen: a['web-listen'] } : {}),
+          ...(a.web ? { web: true } : {}),
+          ...(a['web-url'] ? { webUrl: a['web-url'] } : {}),
           ...(a['server-name'] ? { serverName: a['server-name'] } : {}),
           ...(a['local-ncpus'] ? { localNcpus: a['local-ncpus'] } : {}),
           ...(a['local-mem'] ? { localMem: sizeOption(a['local-mem'])! } : {}),

@@ -3,8 +3,8 @@
 // `checkpoint` inside a job, `call` (durable sessions at a broker) and `witness` (the third voter
 // of a pair of heads). The commands are defined in drover-daemon-commands.ts,
 // drover-broker-commands.ts, drover-node-commands.ts, drover-queue-commands.ts,
-// drover-service-commands.ts, drover-call-commands.ts, drover-mpi-commands.ts (`mpiexec`) and
-// drover-witness-commands.ts.
+// drover-service-commands.ts, drover-call-commands.ts, drover-mpi-commands.ts (`mpiexec`),
+// drover-web-commands.ts (`web login`) and drover-witness-commands.ts.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { brokerCommands } from './drover-broker-commands.js';
@@ -15,6 +15,7 @@ import { mpiCommands } from './drover-mpi-commands.js';
 import { nodeCommands } from './drover-node-commands.js';
 import { queueCommands } from './drover-queue-commands.js';
 import { serviceCommands } from './drover-service-commands.js';
+import { webCommands } from './drover-web-commands.js';
 import { witnessCommands } from './drover-witness-commands.js';
 
 const drover = mpiCommands(
@@ -22,7 +23,9 @@ const drover = mpiCommands(
     brokerCommands(
       serviceCommands(
         queueCommands(
-          nodeCommands(haCommands(daemonCommands(yargs(hideBin(process.argv)).scriptName('drover')))),
+          nodeCommands(
+            webCommands(haCommands(daemonCommands(yargs(hideBin(process.argv)).scriptName('drover')))),
+          ),
         ),
       ),
     ),
@@ -41,7 +44,7 @@ await witnessCommands(drover)
   )
   .demandCommand(
     1,
-    'drover: name a command: head, agent, node, queue, service, broker, call, checkpoint, mpiexec, witness or ha',
+    'drover: name a command: head, agent, node, queue, service, broker, call, checkpoint, mpiexec, witness, ha or web',
   )
   .strict()
   .fail((msg, err) => {

@@ -40,6 +40,8 @@ export type ErrorCode =
   | 'NO_SERVER' // 111 (ECONNREFUSED-like): cannot connect to server
   | 'NOT_PRIMARY' // 186: PBSE_NOSERVER (15034, "No server to connect to"), a standby head answered
   | 'BAD_REQUEST' // 15: malformed API request
+  | 'NO_SESSION' // 171: the web view's request has no live session cookie
+  | 'CSRF' // 159: a web request that changes something without its CSRF token, or from another site
   | 'INTERNAL'; // 1
 
 const TABLE: Record<ErrorCode, { http: number; exit: number }> = {
@@ -70,6 +72,8 @@ const TABLE: Record<ErrorCode, { http: number; exit: number }> = {
   NO_SERVER: { http: 503, exit: 111 },
   NOT_PRIMARY: { http: 503, exit: 186 },
   BAD_REQUEST: { http: 400, exit: 15 },
+  NO_SESSION: { http: 401, exit: 171 },
+  CSRF: { http: 403, exit: 159 },
   INTERNAL: { http: 500, exit: 1 },
 };
 

@@ -3,6 +3,12 @@ export interface HeadOptions {
   home: string;
   local: boolean;
   listen?: string;
+  /** serve the web view on its own HOST:PORT */
+  webListen?: string;
+  /** serve the web view on the --listen address too */
+  web?: boolean;
+  /** the URL browsers reach the web view at (behind a proxy) */
+  webUrl?: string;
   serverName?: string;
   localNcpus?: number;
   localMem?: number;

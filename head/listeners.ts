@@ -7,6 +7,7 @@ import { type AppDeps, buildApp, type Identify } from './api/app.js';
 import { mungeIdentify } from './auth/munge.js';
 import { ownerIdentify, peerIdentify } from './auth/peer.js';
 import type { HeadOptions } from './head-options.js';
+import { buildWebApp, type WebAppOptions } from './web/web-app.js';
 
 export type Peer = Parameters<typeof ownerIdentify>[0];
 
@@ -31,38 +32,47 @@ function openSocketToUsers(socket: string, group: string | undefined): void {
   chmodSync(socket, 0o660);
 }
 
-/** The apps listening (head.sock, and TCP with --listen), to close at shutdown. */
+/** The apps listening (head.sock, TCP with --listen, the web view with --web-listen), to close at shutdown. */
 export async function openListeners(
   deps: Omit<AppDeps, 'identify'>,
   socket: string,
   peer: Peer,
   tcp: Identify | undefined,
   opts: HeadOptions,
+  web?: Omit<WebAppOptions, 'otherwise'>,
 ): Promise<{ close: () => Promise<void> }> {
   const app = buildApp({ ...deps, identify: peerIdentify(peer) });
   rmSync(socket, { force: true });
   await app.listen({ path: socket });
   openSocketToUsers(socket, opts.socketGroup);
+  const apps = [app];
   // fastify listens once per instance: TCP gets its own app over the same operations
-  const tcpApp = tcp && opts.listen ? buildApp({ ...deps, identify: tcp }) : undefined;
-  if (tcpApp && opts.listen) {
+  if (tcp && opts.listen) {
+    const tcpApp =
+      web && opts.web ? buildWebApp(deps, { ...web, otherwise: tcp }) : buildApp({ ...deps, identify: tcp });
+    apps.push(tcpApp);
     const [host, port] = splitHostPort(opts.listen);
     await tcpApp.listen({ host, port });
   }
+  if (web && opts.webListen) {
+    const webApp = buildWebApp(deps, web);
+    apps.push(webApp);
+    const [host, port] = splitHostPort(opts.webListen, '--web-listen');
+    await webApp.listen({ host, port });
+  }
   return {
     close: async () => {
-      await app.close();
-      await tcpApp?.close();
+      for (const a of apps) await a.close();
     },
   };
 }
 
-/** `--listen HOST:PORT` as its parts; throws when it is not one. */
-export function splitHostPort(s: string): [string, number] {
+/** `--listen HOST:PORT` (or another flag's) as its parts; throws when it is not one. */
+export function splitHostPort(s: string, flag = '--listen'): [string, number] {
   const i = s.lastIndexOf(':');
   const port = Number(s.slice(i + 1));
   if (i <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) {
-    throw new Error(`--listen wants HOST:PORT, got ${s}`);
+    throw new Error(`${flag} wants HOST:PORT, got ${s}`);
   }
   return [s.slice(0, i), port];
 }

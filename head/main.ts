@@ -15,8 +15,9 @@ import type { HaHooks, HaWired } from './ha/ha-hooks.js';
 import type { HeadOptions } from './head-options.js';
 import { openHeadStore, upsertLocalNode } from './head-store.js';
 import { Operations } from './jobs/operations.js';
-import { openListeners, type Peer, tcpIdentify } from './listeners.js';
+import { openListeners, type Peer, splitHostPort, tcpIdentify } from './listeners.js';
 import { addNode, removeNode } from './nodes/node-admin.js';
+import { baseUrlOf, noWebRoutes, type WebHeadParts, wireWeb } from './web/web-wiring.js';
 import { type Head, wireHead } from './wiring.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -117,6 +118,8 @@ export async function startHead(
   const peer: Peer = { headUid: me.uid, headUser: me.username, host: hostname() };
   const tcp = opts.listen ? tcpIdentify(opts, peer) : undefined;
   if (typeof tcp === 'string') return { error: tcp, code: 2 };
+  const webProblem = webOptionsProblem(opts);
+  if (webProblem) return { error: webProblem, code: 2 };
   const home = prepareHome(opts, me.uid);
   const socket = join(home, 'head.sock');
   if (await headRunning(socket)) return { error: `a head is already running on ${socket}`, code: 1 };
@@ -134,15 +137,21 @@ export async function startHead(
     remove: (name: string) => removeNode(store, links, name),
   };
   const farms = new FarmOps(store, head.farms, server, () => dispatcher.poke());
-  const deps = { ops, server, nodeAdmin, farms, services: head.services, headUid: me.uid, ...haDeps(wired) };
-  const listeners = await openListeners(deps, socket, peer, tcp, opts);
+  const web = webOf(opts, { store, server, ops, cluster, dispatcher });
+  const deps = {
+    ...{ ops, server, nodeAdmin, farms, services: head.services, headUid: me.uid, ...haDeps(wired) },
+    moreRoutes: [web ? web.routes : noWebRoutes],
+  };
+  const webApp = web && { sessions: web.sessions, staticDir: join(root, 'dist', 'web') };
+  const listeners = await openListeners(deps, socket, peer, tcp, opts, webApp);
   const stopTimers = startTimers(head, ops, log);
-  log.info({ server, home, socket, listen: opts.listen }, 'head ready');
+  log.info({ server, home, socket, listen: opts.listen, web: opts.webListen }, 'head ready');
   return {
     store,
     head,
     stop: async () => {
       stopTimers();
+      web?.feed.stop();
       links.stopAll();
       head.delivery.stop();
       await listeners.close();
@@ -150,6 +159,26 @@ export async function startHead(
       rmSync(socket, { force: true });
     },
   };
+}
+
+/** Why the web flags do not make sense, or undefined. */
+function webOptionsProblem(opts: HeadOptions): string | undefined {
+  if (opts.web && !opts.listen)
+    return '--web serves the web view on the --listen address: give --listen HOST:PORT';
+  if (opts.webUrl && !/^https?:\/\/[^/\s]+/.test(opts.webUrl))
+    return `--web-url wants http(s)://HOST[:PORT], got ${opts.webUrl}`;
+  try {
+    if (opts.webListen) splitHostPort(opts.webListen, '--web-listen');
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return undefined;
+}
+
+/** The web view's parts, when a flag asks for it. */
+function webOf(opts: HeadOptions, parts: Omit<WebHeadParts, 'baseUrl'>) {
+  const listen = opts.webListen ?? (opts.web ? opts.listen : undefined);
+  return listen ? wireWeb({ ...parts, baseUrl: baseUrlOf(listen, opts.webUrl) }) : undefined;
 }
 
 export function headLog(): Logger {

@@ -49,6 +49,8 @@ export interface AppDeps {
   haRoutes?: (app: FastifyInstance) => void;
   /** a head with a standby: answers wait until what they follow from is on the standby */
   durable?: () => Promise<void>;
+  /** more routes, registered with the rest (the web view's, head/web/web-routes.ts) */
+  moreRoutes?: ((app: FastifyInstance) => void)[];
 }
 
 /** Every request fits in this; a job script is limited further by max_script_size. */
@@ -124,13 +126,21 @@ function handleErrors(app: FastifyInstance): void {
   );
 }
 
+/** The options every API app is built with. */
+export const FASTIFY_OPTIONS = {
+  bodyLimit: BODY_LIMIT,
+  // refuse what the schemas do not allow instead of silently stripping or coercing it
+  ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+} as const;
+
 export function buildApp(deps: AppDeps): FastifyInstance {
-  const app = Fastify({
-    logger: deps.logger ?? false,
-    bodyLimit: BODY_LIMIT,
-    // refuse what the schemas do not allow instead of silently stripping or coercing it
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
-  });
+  const app = Fastify({ logger: deps.logger ?? false, ...FASTIFY_OPTIONS });
+  apiRoutes(app, deps);
+  return app;
+}
+
+/** The API on an app (or an encapsulated part of one: head/web/web-app.ts): hooks, then routes. */
+export function apiRoutes(app: FastifyInstance, deps: AppDeps): void {
   const { ops } = deps;
   if (deps.role) gateByRole(app, deps.role);
   if (deps.durable) holdAnswersUntilDurable(app, deps.durable);
@@ -145,6 +155,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   nodeRoutes(app, ops);
   nodeAdminRoutes(app, deps.nodeAdmin);
   queueRoutes(app, ops);
+  for (const routes of deps.moreRoutes ?? []) routes(app);
   deps.haRoutes?.(app);
-  return app;
 }

@@ -12,6 +12,7 @@ import { subjobCountsSql, subjobRowsSql } from './jobs-table-arrays.js';
 import { jobListsSql } from './jobs-table-lists.js';
 import { jobNotesSql, jobQueueSql } from './jobs-table-queue.js';
 import { rawJobsSql } from './jobs-table-raw.js';
+import { jobWebSql } from './jobs-table-web.js';
 import { metaSql } from './meta-table.js';
 import { nodesSql } from './nodes-table.js';
 import { queuesSql } from './queues-table.js';
@@ -35,6 +36,7 @@ export function storeOf(db: Db) {
       ...jobWritesSql(db),
       ...jobLookupsSql(db),
       ...jobListsSql(db),
+      ...jobWebSql(db),
       ...subjobRowsSql(db),
       ...subjobCountsSql(db),
       ...jobQueueSql(db),

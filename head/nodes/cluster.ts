@@ -35,8 +35,18 @@ export class Cluster {
   private waiting = false;
   /** nodes whose agent refused this head's hello: the highest epoch it has seen */
   private refusals = new Map<string, number>();
+  private livenessListeners: ((name: string) => void)[] = [];
 
   constructor(readonly store: Store) {}
+
+  /** Call `listener` with a node's name when it comes up, goes down, or why it is down changes. */
+  onLiveness(listener: (name: string) => void): void {
+    this.livenessListeners.push(listener);
+  }
+
+  private told(name: string): void {
+    for (const l of this.livenessListeners) l(name);
+  }
 
   attach(link: NodeLink): void {
     this.links.set(link.name, link);
@@ -52,6 +62,7 @@ export class Cluster {
   markUp(name: string): void {
     this.liveness.set(name, { up: true, since: Date.now() });
     this.refusals.delete(name);
+    this.told(name);
   }
 
   /** The node's agent has seen a newer head (`epoch`): nothing about the node is decided here. */
@@ -74,6 +85,7 @@ export class Cluster {
     }
     // a node that stays down keeps the time it went down
     this.liveness.set(name, { up: false, reason, since: stillDown ? was.since : Date.now(), failingSince });
+    this.told(name);
   }
 
   isUp(name: string): boolean {
@@ -104,6 +116,7 @@ export class Cluster {
     if (!live || live.up) return;
     const base = live.reason?.split('; fence command failed')[0] ?? 'down';
     this.liveness.set(name, { ...live, reason: `${base}; ${note}` });
+    this.told(name);
   }
 
   /** Messages to agents wait behind `gate` from now on. */

@@ -17,6 +17,15 @@ import type { Cluster } from '../nodes/cluster.js';
 import { PendingQueue } from './pending-queue.js';
 import { buildRunRequest, execHost, execVnode, runMessages } from './run-request.js';
 
+/** One scheduling pass: when (epoch ms), how long it took, how many jobs it placed. */
+export interface PassInfo {
+  at: number;
+  durationMs: number;
+  placed: number;
+  /** a timer's full pass (it also refreshes waiting reasons), not one caused by an event */
+  full: boolean;
+}
+
 export class Dispatcher {
   private queued = false;
   private reasons = new Map<number, string>();
@@ -25,6 +34,9 @@ export class Dispatcher {
   /** the top job's estimated start, as last stored */
   private estimate: { seq: number; start: number } | undefined;
   private readonly pending: PendingQueue;
+  private readonly passListeners: ((pass: PassInfo) => void)[] = [];
+  /** the last scheduling pass, for the web view's overview */
+  lastPass: PassInfo | undefined;
 
   constructor(
     private readonly store: Store,
@@ -77,9 +89,23 @@ export class Dispatcher {
     this.sendRuns(this.store.transaction(() => this.pass(full)));
   }
 
-  /** Place what fits now (inside the caller's transaction); returns the `run` messages to send. */
+  /** Call `listener` after every scheduling pass. */
+  onPass(listener: (pass: PassInfo) => void): void {
+    this.passListeners.push(listener);
+  }
+
+  /** One pass, timed; its listeners are told. */
   private pass(full: boolean): { node: string; req: RunRequest }[] {
-    const now = this.clock();
+    const started = performance.now();
+    const at = this.clock();
+    const runs = this.place(full, at);
+    this.lastPass = { at, durationMs: performance.now() - started, placed: runs.length, full };
+    for (const listener of this.passListeners) listener(this.lastPass);
+    return runs;
+  }
+
+  /** Place what fits now (inside the caller's transaction); returns the `run` messages to send. */
+  private place(full: boolean, now: number): { node: string; req: RunRequest }[] {
     this.promoteWaiting(now);
     const nodes = this.cluster.schedNodes();
     // a pass caused by an event on a full cluster can place nothing: skip reading the queue

@@ -1,0 +1,27 @@
+// The web listener: the pages (head/web/static-files.ts) for anyone, and the API (the same routes
+// as head.sock's, with the web view's) for the user of a session cookie, in its own encapsulated
+// part so that identifying requests never stands in front of the login page.
+import Fastify, { type FastifyInstance } from 'fastify';
+import { type AppDeps, apiRoutes, FASTIFY_OPTIONS, type Identify } from '../api/app.js';
+import { staticRoutes } from './static-files.js';
+import { webIdentify } from './web-identify.js';
+import type { WebSessions } from './web-sessions.js';
+
+export interface WebAppOptions {
+  /** the built single-page app (dist/web/) */
+  staticDir: string;
+  sessions: WebSessions;
+  /** on a listener shared with commands (--listen --web): who a request without a cookie is */
+  otherwise?: Identify;
+  /** more routes outside the session (GET /metrics) */
+  open?: ((app: FastifyInstance) => void)[];
+}
+
+export function buildWebApp(deps: Omit<AppDeps, 'identify'>, opts: WebAppOptions): FastifyInstance {
+  const app = Fastify({ logger: deps.logger ?? false, ...FASTIFY_OPTIONS });
+  staticRoutes(app, opts.staticDir, opts.sessions);
+  for (const routes of opts.open ?? []) routes(app);
+  const identify = webIdentify(opts.sessions, opts.otherwise);
+  app.register(async (api) => apiRoutes(api, { ...deps, identify }));
+  return app;
+}
