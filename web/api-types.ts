@@ -23,7 +23,8 @@ export interface Overview {
   };
   jobs: { byState: Record<string, number>; byQueue: Record<string, Record<string, number>> };
   queues: { name: string; queued: number; running: number; enabled: boolean; started: boolean }[];
-  scheduler: { lastPassAt: number | null; durationMs: number | null; scheduling: boolean };
+  /** the last scheduling pass: when, how long, how many jobs it started (none yet: lastPassAt null) */
+  scheduler: { lastPassAt: number | null; durationMs?: number; placed?: number };
   throughput: { at: number; ended: number }[];
 }
 
@@ -51,13 +52,15 @@ export interface JobPage {
 export interface TraceEntry {
   at: number;
   type: string;
+  /** who logged it, as tracejob says: Server, Job, MOM… */
+  source?: string;
   text: string;
 }
 
 export interface JobDetail {
   job: JobRecord;
   trace: TraceEntry[];
-  checkpoints: { at: number; bytes: number; attempt: number }[];
+  checkpoints: { at: number; bytes: number; attempt: number; count?: number }[];
   may: { hold: boolean; release: boolean; delete: boolean; rerun: boolean };
 }
 

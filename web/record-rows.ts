@@ -28,7 +28,10 @@ export function recordRows(record: unknown, prefix = ''): RecordRow[] {
     if (v === undefined || v === null || v === '') continue;
     if (Array.isArray(v)) {
       const simple = v.every((x) => x === null || typeof x !== 'object');
+      const pairs = v.every((x) => Array.isArray(x) && x.length === 2);
       if (simple) rows.push({ name, value: v.join(', ') });
+      // environment variables as [name, value] pairs: one `NAME=value` a line
+      else if (pairs) rows.push({ name, value: v.map(([k, x]) => `${k}=${x}`).join('\n') });
       else for (const [i, x] of v.entries()) rows.push(...recordRows(x, `${name}[${i}]`));
     } else if (typeof v === 'object') rows.push(...recordRows(v, name));
     else if (TIMES.has(name) && typeof v === 'number') rows.push({ name, value: String(v), time: v * 1000 });

@@ -5,6 +5,7 @@ import { useState } from 'preact/hooks';
 import type { FarmStatus } from '../../core/farm/farm-status.js';
 import { getJson } from '../api.js';
 import type { Session } from '../api-types.js';
+import { formatDuration } from '../display-format.js';
 import { eventNames } from '../event-match.js';
 import { FarmStateBadge } from '../parts/badges.js';
 import { FarmActions } from '../parts/farm-actions.js';
@@ -12,7 +13,6 @@ import { FrameDetail } from '../parts/frame-detail.js';
 import { FrameGrid } from '../parts/frame-grid.js';
 import { Loading, Problem } from '../parts/problem.js';
 import { TimeView } from '../parts/time-view.js';
-import { formatDuration } from '../display-format.js';
 import { useLive } from '../use-live.js';
 import { frameCount } from './farms-page.js';
 

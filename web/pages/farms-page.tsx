@@ -1,10 +1,10 @@
 // The render farms this viewer may see: state, progress, frames done.
 import type { FarmStatus } from '../../core/farm/farm-status.js';
 import { getJson } from '../api.js';
+import { formatDuration } from '../display-format.js';
 import { FarmStateBadge } from '../parts/badges.js';
 import { Loading, Problem } from '../parts/problem.js';
 import { farmPath } from '../routes.js';
-import { formatDuration } from '../display-format.js';
 import { useLive } from '../use-live.js';
 
 export function frameCount(f: FarmStatus): number {

@@ -2,6 +2,7 @@
 // timeline, its checkpoints and every attribute as `qstat -f` shows them.
 import { getJson } from '../api.js';
 import type { JobDetail, Session } from '../api-types.js';
+import { formatBytes } from '../display-format.js';
 import { eventNames } from '../event-match.js';
 import { JobState } from '../parts/badges.js';
 import { JobActions } from '../parts/job-actions.js';
@@ -9,7 +10,6 @@ import { JobOutput } from '../parts/job-output.js';
 import { Loading, Problem } from '../parts/problem.js';
 import { TimeView } from '../parts/time-view.js';
 import { recordRows } from '../record-rows.js';
-import { formatBytes } from '../display-format.js';
 import { useLive } from '../use-live.js';
 
 function Timeline({ d }: { d: JobDetail }) {
@@ -18,7 +18,8 @@ function Timeline({ d }: { d: JobDetail }) {
     <ol class="timeline">
       {d.trace.map((t, i) => (
         <li key={`${t.at}-${i}`}>
-          <TimeView ms={t.at} /> <strong>{t.type}</strong> {t.text}
+          <TimeView ms={t.at} /> <strong>{t.type}</strong>
+          {t.source ? ` (${t.source})` : ''}: {t.text}
         </li>
       ))}
     </ol>

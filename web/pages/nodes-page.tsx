@@ -4,11 +4,11 @@ import { useState } from 'preact/hooks';
 import type { NodeRecord } from '../../core/record-types.js';
 import { ApiError, act, getJson } from '../api.js';
 import type { Session } from '../api-types.js';
+import { formatBytes } from '../display-format.js';
 import { NodeState } from '../parts/badges.js';
 import { Loading, Problem } from '../parts/problem.js';
 import { TimeView } from '../parts/time-view.js';
 import { jobPath } from '../routes.js';
-import { formatBytes } from '../display-format.js';
 import { useLive } from '../use-live.js';
 
 function NodeButtons({ node, onDone }: { node: NodeRecord; onDone: (msg: string) => void }) {

@@ -2,13 +2,13 @@
 // scheduler's last pass and the last hour's throughput.
 import { getJson } from '../api.js';
 import type { Overview } from '../api-types.js';
+import { formatBytes, percent } from '../display-format.js';
 import { filtersToQuery } from '../job-filters.js';
 import { JobState, NodeState } from '../parts/badges.js';
 import { Loading, Problem } from '../parts/problem.js';
 import { ThroughputChart } from '../parts/throughput-chart.js';
 import { TimeView } from '../parts/time-view.js';
 import { BASE } from '../routes.js';
-import { formatBytes, percent } from '../display-format.js';
 import { useLive } from '../use-live.js';
 
 function Use({ label, used, total, bytes }: { label: string; used: number; total: number; bytes?: boolean }) {
@@ -53,8 +53,12 @@ function Queues({ o }: { o: Overview }) {
         <thead>
           <tr>
             <th scope="col">Queue</th>
-            <th scope="col">Queued</th>
-            <th scope="col">Running</th>
+            <th scope="col" class="num">
+              Queued
+            </th>
+            <th scope="col" class="num">
+              Running
+            </th>
             <th scope="col">Enabled</th>
             <th scope="col">Started</th>
           </tr>
@@ -101,9 +105,9 @@ export function OverviewPage() {
             <Counts counts={o.jobs.byState} kind="job" />
             <h3>Scheduler</h3>
             <p>
-              {o.scheduler.scheduling ? 'Scheduling.' : 'Scheduling is off.'} Last pass:{' '}
-              <TimeView ms={o.scheduler.lastPassAt} now={o.now} />
-              {o.scheduler.durationMs !== null && <> in {o.scheduler.durationMs} ms</>}
+              Last pass: <TimeView ms={o.scheduler.lastPassAt} now={o.now} />
+              {o.scheduler.durationMs !== undefined && <>, {o.scheduler.durationMs} ms</>}
+              {o.scheduler.placed !== undefined && <>, {o.scheduler.placed} jobs started</>}
             </p>
           </section>
           <section class="card wide" aria-labelledby="ov-tp">

@@ -3,11 +3,11 @@ import { useEffect, useState } from 'preact/hooks';
 import type { JobFilters } from '../job-filters.js';
 
 const FIELDS: { key: 'user' | 'state' | 'queue' | 'name' | 'array'; label: string; hint: string }[] = [
-  { key: 'user', label: 'User', hint: 'alice' },
-  { key: 'state', label: 'State', hint: 'Q, R, QH…' },
-  { key: 'queue', label: 'Queue', hint: 'workq' },
-  { key: 'name', label: 'Name contains', hint: 'render' },
-  { key: 'array', label: 'Array', hint: '12[]' },
+  { key: 'user', label: 'User', hint: 'e.g. alice' },
+  { key: 'state', label: 'State', hint: 'e.g. Q or QH' },
+  { key: 'queue', label: 'Queue', hint: 'e.g. workq' },
+  { key: 'name', label: 'Name contains', hint: 'e.g. render' },
+  { key: 'array', label: 'Array', hint: 'e.g. 12[]' },
 ];
 
 export function FilterForm({ filters, onApply }: { filters: JobFilters; onApply: (f: JobFilters) => void }) {

@@ -39,7 +39,11 @@ export function JobOutput({ id, state }: { id: string; state: string }) {
         if (r.text) setText((t) => (t + r.text).slice(-KEEP));
         setNote(r.running ? '' : 'The job is not running: its output is in its output file.');
       } catch (e) {
-        if (live) setNote(e instanceof ApiError ? e.message : String(e));
+        if (!live) return;
+        const missing = e instanceof ApiError && e.status === 404 && e.code !== 'UNKNOWN_JOB';
+        setNote(
+          missing ? 'This head does not show live output.' : e instanceof ApiError ? e.message : String(e),
+        );
       } finally {
         fetching = false;
         if (again && live) {

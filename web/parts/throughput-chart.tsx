@@ -12,8 +12,8 @@ export function ThroughputChart({ points }: { points: { at: number; ended: numbe
   const summary = `${total} jobs ended in the last hour, at most ${peak === 1 && total === 0 ? 0 : peak} in a minute`;
   return (
     <figure class="chart">
-      <svg viewBox={`0 0 ${W} ${H + 16}`} role="img" aria-label={summary} preserveAspectRatio="none">
-        <line x1="0" y1={H} x2={W} y2={H} class="axis" />
+      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={summary} preserveAspectRatio="none">
+        <line x1="0" y1={H - 0.5} x2={W} y2={H - 0.5} class="axis" />
         {points.map((p, i) => {
           const h = (p.ended / peak) * (H - 4);
           return (
@@ -22,13 +22,12 @@ export function ThroughputChart({ points }: { points: { at: number; ended: numbe
             </rect>
           );
         })}
-        <text x="0" y={H + 14} class="tick">
-          60 min ago
-        </text>
-        <text x={W} y={H + 14} class="tick" text-anchor="end">
-          now
-        </text>
       </svg>
+      <div class="ticks" aria-hidden="true">
+        <span>60 min ago</span>
+        <span>peak {peak}/min</span>
+        <span>now</span>
+      </div>
       <figcaption>{summary}</figcaption>
     </figure>
   );
