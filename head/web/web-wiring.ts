@@ -25,7 +25,7 @@ const TABLE_TOPICS: [RegExp, Topic][] = [
 const WRITE = /^\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)/i;
 
 /** The topics a statement concerns, by the table it writes (remembered per SQL text). */
-function topicsOf(cache: Map<string, Topic | null>, sql: string): Topic | null {
+export function topicsOf(cache: Map<string, Topic | null>, sql: string): Topic | null {
   let topic = cache.get(sql);
   if (topic !== undefined) return topic;
   const table = WRITE.exec(sql)?.[1] ?? '';
