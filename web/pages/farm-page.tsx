@@ -20,8 +20,10 @@ import { frameCount } from './farms-page.js';
 const THUMBS = 48;
 
 function Thumbnails({ farm }: { farm: FarmStatus }) {
-  const done = farm.frames.filter((f) => f.state === 'done').slice(-THUMBS);
-  if (done.length === 0) return <p class="muted">No finished frames yet.</p>;
+  // frames without a thumbnail (404) are not asked for again while the page is open
+  const [missing, setMissing] = useState<ReadonlySet<number>>(new Set());
+  const done = farm.frames.filter((f) => f.state === 'done' && !missing.has(f.frame)).slice(-THUMBS);
+  if (done.length === 0) return <p class="muted">No thumbnails of finished frames.</p>;
   return (
     <ul class="thumbs">
       {done.map((f) => (
@@ -32,9 +34,7 @@ function Thumbnails({ farm }: { farm: FarmStatus }) {
             alt={`Frame ${f.frame}`}
             width={160}
             height={90}
-            onError={(e) => {
-              (e.target as HTMLImageElement).closest('li')?.remove();
-            }}
+            onError={() => setMissing((m) => new Set([...m, f.frame]))}
           />
           <span>{f.frame}</span>
         </li>

@@ -10,10 +10,12 @@ export function FrameDetail(p: { farm: FarmStatus; frame: FarmFrame; session: Se
   const { farm, frame } = p;
   const [log, setLog] = useState<string | undefined>(undefined);
   const [message, setMessage] = useState('');
+  const [noThumb, setNoThumb] = useState(false);
   const base = `/v1/farms/${encodeURIComponent(farm.id)}`;
   useEffect(() => {
     setLog(undefined);
     setMessage('');
+    setNoThumb(false);
   }, [frame.frame]);
   const showLog = async () => {
     try {
@@ -54,12 +56,13 @@ export function FrameDetail(p: { farm: FarmStatus; frame: FarmFrame; session: Se
         )}
         <output>{message}</output>
       </div>
-      {frame.state === 'done' && (
+      {frame.state === 'done' && !noThumb && (
         <img
           loading="lazy"
           class="thumb-big"
           src={`${base}/frames/${frame.frame}/thumbnail`}
           alt={`Frame ${frame.frame}`}
+          onError={() => setNoThumb(true)}
         />
       )}
       {log !== undefined && <pre class="output">{log}</pre>}

@@ -7,9 +7,10 @@ const H = 120;
 
 export function ThroughputChart({ points }: { points: { at: number; ended: number }[] }) {
   const total = points.reduce((n, p) => n + p.ended, 0);
-  const peak = Math.max(1, ...points.map((p) => p.ended));
+  const most = Math.max(0, ...points.map((p) => p.ended));
+  const peak = Math.max(1, most);
   const bar = W / Math.max(points.length, 1);
-  const summary = `${total} jobs ended in the last hour, at most ${peak === 1 && total === 0 ? 0 : peak} in a minute`;
+  const summary = `${total} jobs ended in the last hour, at most ${most} in a minute`;
   return (
     <figure class="chart">
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={summary} preserveAspectRatio="none">
@@ -25,7 +26,7 @@ export function ThroughputChart({ points }: { points: { at: number; ended: numbe
       </svg>
       <div class="ticks" aria-hidden="true">
         <span>60 min ago</span>
-        <span>peak {peak}/min</span>
+        <span>peak {most}/min</span>
         <span>now</span>
       </div>
       <figcaption>{summary}</figcaption>
