@@ -1,5 +1,6 @@
-// SQL of the web view's job lists: one page of jobs, filtered and sorted in SQLite (so that a
-// history of 100,000 jobs stays fast), the counts the overview shows, and the jobs ended per minute.
+// SQL of the web view's job lists: one page of jobs, filtered and sorted in SQLite through the
+// indexes of migrations/0013_web_view.sql (so that a history of 100,000 jobs stays fast), and the
+// jobs ended per minute.
 import type { Db } from './connection.js';
 import { COLUMNS, decode, FROM, type RawJob, type StoredJob } from './jobs-table.js';
 
@@ -26,7 +27,7 @@ export interface JobPageQuery {
 
 const SORT_SQL: Record<WebSort, string> = {
   id: 'j.seq',
-  name: "json_extract(CASE WHEN j.kind = 'subjob' THEN p.spec ELSE j.spec END, '$.name')",
+  name: 'j.name',
   owner: 'j.owner',
   queue: 'j.queue',
   state: 'j.state',
@@ -44,7 +45,7 @@ function where(q: JobPageQuery): { sql: string; args: (string | number)[] } {
   if (q.arrayParent !== undefined) {
     parts.push('j.array_parent = ?');
     args.push(q.arrayParent);
-  } else parts.push("j.kind != 'subjob'");
+  } else parts.push("j.kind IN ('job', 'array')");
   for (const u of [q.user, q.onlyUser]) {
     if (u === undefined) continue;
     parts.push('j.owner >= ? AND j.owner < ?');
@@ -59,16 +60,14 @@ function where(q: JobPageQuery): { sql: string; args: (string | number)[] } {
     args.push(q.queue);
   }
   if (q.name !== undefined) {
-    parts.push(`instr(${SORT_SQL.name}, ?) > 0`);
+    // scanning the name index is ~30 times faster than the rows (their JSON computes the name)
+    parts.push('j.seq IN (SELECT seq FROM jobs INDEXED BY jobs_name WHERE instr(name, ?) > 0)');
     args.push(q.name);
   }
   return { sql: parts.join(' AND '), args };
 }
 
 export function jobWebSql(db: Db) {
-  const byStateQueue = db.prepare(
-    "SELECT state, queue, count(*) AS n FROM jobs WHERE kind != 'subjob' GROUP BY state, queue",
-  );
   const endedSince = db.prepare(
     "SELECT (at / 60000) * 60000 AS minute, count(*) AS n FROM job_events WHERE type = 'finished' AND at >= ? GROUP BY minute",
   );
@@ -77,18 +76,14 @@ export function jobWebSql(db: Db) {
     /** One page of jobs and how many match in all. */
     page(q: JobPageQuery): { total: number; jobs: StoredJob[] } {
       const w = where(q);
-      const total = (
-        db.prepare(`SELECT count(*) AS n ${FROM} WHERE ${w.sql}`).get(...w.args) as { n: number }
-      ).n;
+      // every filter is on the job's own row: counting needs no join
+      const count = db.prepare(`SELECT count(*) AS n FROM jobs j WHERE ${w.sql}`);
+      const total = (count.get(...w.args) as { n: number }).n;
       const order = `${SORT_SQL[q.sort]} ${q.desc ? 'DESC' : 'ASC'}, j.seq ${q.desc ? 'DESC' : 'ASC'}`;
       const rows = db
         .prepare(`SELECT ${COLUMNS} ${FROM} WHERE ${w.sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
         .all(...w.args, q.limit, q.offset) as RawJob[];
       return { total, jobs: rows.map(decode) };
-    },
-    /** Top-level jobs (arrays count once) by state and queue. */
-    countsByStateAndQueue(): { state: string; queue: string; n: number }[] {
-      return byStateQueue.all() as { state: string; queue: string; n: number }[];
     },
     /** Jobs that finished at or after `since` (epoch ms), per minute (epoch ms of its start). */
     endedPerMinute(since: number): Map<number, number> {

@@ -33,7 +33,8 @@ function nodeSummary(nodes: NodeRecord[]) {
 function jobSummary(store: Store) {
   const byState: Record<string, number> = {};
   const byQueue: Record<string, Record<string, number>> = {};
-  for (const { state, queue, n } of store.jobs.countsByStateAndQueue()) {
+  // as qstat -Q counts them: an array's subjobs, not the array
+  for (const { state, queue, n } of store.jobs.counts()) {
     byState[state] = (byState[state] ?? 0) + n;
     byQueue[queue] = { ...byQueue[queue], [state]: n };
   }
