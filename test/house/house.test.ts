@@ -6,7 +6,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const CODE = ['core', 'platform', 'head', 'compute-agent', 'broker', 'cli', 'native', 'mpi'];
+const CODE = ['core', 'platform', 'head', 'compute-agent', 'broker', 'cli', 'native', 'mpi', 'web'];
 
 /** What each top folder may import (besides itself); the folders' README.md say why. */
 const MAY_IMPORT: Record<string, string[]> = {
@@ -18,6 +18,8 @@ const MAY_IMPORT: Record<string, string[]> = {
   broker: ['core', 'platform', 'native'],
   cli: ['core', 'platform', 'native'],
   mpi: ['core'],
+  // the web view (a browser program) uses core's record types, nothing that runs on a server
+  web: ['core'],
 };
 /** `drover head`, `drover agent`, `drover broker` and `drover witness` run in the command's process. */
 const ENTRY_POINTS: Record<string, string[]> = {
@@ -44,11 +46,17 @@ function filesUnder(dir: string, ext = '.ts'): string[] {
   return out;
 }
 
-const sources = CODE.flatMap((d) => filesUnder(join(ROOT, d)));
+const sources = CODE.flatMap((d) => [...filesUnder(join(ROOT, d)), ...filesUnder(join(ROOT, d), '.tsx')]);
 const parsed = new Map(
   sources.map((f) => [f, ts.createSourceFile(f, readFileSync(f, 'utf8'), ts.ScriptTarget.ES2022, true)]),
 );
 const rel = (f: string) => relative(ROOT, f);
+
+/** The file an import names: `./x.js` is `./x.ts`, or `./x.tsx` in the web view. */
+function resolveImport(from: string, spec: string): string {
+  const asTs = resolve(dirname(from), spec.replace(/\.js$/, '.ts'));
+  return existsSync(asTs) || !existsSync(`${asTs}x`) ? asTs : `${asTs}x`;
+}
 
 /** What a file imports from the repository, types included: a cycle of types is a cycle too. */
 function imports(file: string): string[] {
@@ -60,7 +68,7 @@ function imports(file: string): string[] {
       spec = s.moduleSpecifier;
     } else if (ts.isExportDeclaration(s)) spec = s.moduleSpecifier;
     if (!spec || !ts.isStringLiteral(spec) || !spec.text.startsWith('.')) continue;
-    out.push(resolve(dirname(file), spec.text.replace(/\.js$/, '.ts')));
+    out.push(resolveImport(file, spec.text));
   }
   return out;
 }
@@ -68,9 +76,7 @@ function imports(file: string): string[] {
 /** Imports written as `import('…')` (the commands load the head or the agent only when asked). */
 function dynamicImports(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/import\('(\.[^']+)'\)/g)].map((m) =>
-    resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts')),
-  );
+  return [...text.matchAll(/import\('(\.[^']+)'\)/g)].map((m) => resolveImport(file, m[1]!));
 }
 
 function layerViolations(): string[] {
@@ -138,7 +144,7 @@ function comments(file: string): string[] {
 
 /** A path into the repository's own folders, as comments and docs name files. */
 const REPO_PATH =
-  /\b((?:head|core|compute-agent|cli|platform|native|test|bench|scripts|migrations|docs)\/[\w/.-]*\.(?:ts|c|mjs|sql|md))\b/g;
+  /\b((?:head|core|compute-agent|cli|platform|native|test|bench|scripts|migrations|docs|web)\/[\w/.-]*\.(?:tsx?|c|mjs|sql|md))\b/g;
 
 const allText = [
   ...sources,
@@ -146,7 +152,7 @@ const allText = [
     existsSync(join(ROOT, d)) ? filesUnder(join(ROOT, d), '') : [],
   ),
   ...['README.md', ...CODE.map((d) => `${d}/README.md`)].map((f) => join(ROOT, f)).filter(existsSync),
-].filter((f) => /\.(ts|mjs|c|sql|md|sh)$|\/run$/.test(f));
+].filter((f) => /\.(tsx?|mjs|c|sql|md|sh)$|\/run$/.test(f));
 
 describe('the house', () => {
   it('has no import cycle in the code', () => {
@@ -192,14 +198,14 @@ describe('the house', () => {
   it('cites in comments and docs only files that exist in the repository, and no issue numbers', () => {
     const bad: string[] = [];
     for (const f of allText) {
-      const texts = f.endsWith('.ts') ? comments(f) : [readFileSync(f, 'utf8')];
+      const texts = /\.tsx?$/.test(f) ? comments(f) : [readFileSync(f, 'utf8')];
       for (const t of texts) {
         for (const m of t.matchAll(/[\w./-]*[\w-]+\.md\b/g)) {
           const cited = m[0];
           const where = [join(ROOT, cited), join(dirname(f), cited), join(ROOT, 'docs', basename(cited))];
           if (!where.some((p) => existsSync(p))) bad.push(`${rel(f)}: ${cited}`);
         }
-        if (f.endsWith('.ts') && /\bissues? #?\d+/i.test(t)) bad.push(`${rel(f)}: ${t.slice(0, 80)}`);
+        if (/\.tsx?$/.test(f) && /\bissues? #?\d+/i.test(t)) bad.push(`${rel(f)}: ${t.slice(0, 80)}`);
         for (const m of t.matchAll(REPO_PATH))
           if (!existsSync(join(ROOT, m[1]!))) bad.push(`${rel(f)}: ${m[1]}`);
       }
