@@ -16,6 +16,7 @@ import type { HeadOptions } from './head-options.js';
 import { openHeadStore, upsertLocalNode } from './head-store.js';
 import { Operations } from './jobs/operations.js';
 import { openListeners, type Peer, tcpIdentify } from './listeners.js';
+import { metricsOptions, openMetricsListener } from './metrics/metrics-listener.js';
 import { addNode, removeNode } from './nodes/node-admin.js';
 import { type Head, wireHead } from './wiring.js';
 
@@ -126,6 +127,11 @@ export async function startHead(
   const { store, server } = opened;
   const wired = ha?.opened(store);
   const head = wireHead(store, { home, root, server }, opts, log, wired);
+  const metrics = await openMetrics(opts, head);
+  if (typeof metrics === 'string') {
+    store.db.close();
+    return { error: metrics, code: 1 };
+  }
   await startNodes(store, head, opts, home);
   const { cluster, dispatcher, group, checkpoints, links } = head;
   const ops = new Operations({ store, cluster, dispatcher, server, group, checkpoints });
@@ -137,7 +143,7 @@ export async function startHead(
   const deps = { ops, server, nodeAdmin, farms, services: head.services, headUid: me.uid, ...haDeps(wired) };
   const listeners = await openListeners(deps, socket, peer, tcp, opts);
   const stopTimers = startTimers(head, ops, log);
-  log.info({ server, home, socket, listen: opts.listen }, 'head ready');
+  log.info({ server, home, socket, listen: opts.listen, metrics: opts.metrics?.listen }, 'head ready');
   return {
     store,
     head,
@@ -146,10 +152,26 @@ export async function startHead(
       links.stopAll();
       head.delivery.stop();
       await listeners.close();
+      await metrics?.close();
       store.db.close();
       rmSync(socket, { force: true });
     },
   };
+}
+
+/** The metrics listener (--metrics-listen), or why it cannot listen. */
+async function openMetrics(opts: HeadOptions, head: Head) {
+  if (!opts.metrics) return undefined;
+  try {
+    return await openMetricsListener(opts.metrics, head.metrics);
+  } catch (e) {
+    return `--metrics-listen ${opts.metrics.listen}: ${(e as Error).message}`;
+  }
+}
+
+/** `--metrics-listen` and `--metrics-token-file` as the head's options, or why not (exit 2). */
+export function metricsOptionsFrom(a: { 'metrics-listen'?: string; 'metrics-token-file'?: string }) {
+  return metricsOptions(a['metrics-listen'], a['metrics-token-file']);
 }
 
 export function headLog(): Logger {

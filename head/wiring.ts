@@ -1,6 +1,6 @@
 // The head's parts, built over one store and connected: the cluster view, group commit, the
 // checkpoint store, the dispatcher, the job features (services with their watch), agent messages,
-// fencing and node links.
+// fencing and node links, and the metrics that observe them (head/metrics/).
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AgentMessages } from './agent-link/agent-messages.js';
@@ -13,6 +13,7 @@ import { registerFeatures } from './features.js';
 import type { HaWired } from './ha/ha-hooks.js';
 import type { HeadOptions } from './head-options.js';
 import { submitJob } from './jobs/submit-job.js';
+import { HeadMetrics } from './metrics/head-metrics.js';
 import { Cluster } from './nodes/cluster.js';
 import { Fencer } from './nodes/fencer.js';
 import { type EpochFencing, storedEpoch } from './nodes/head-epoch.js';
@@ -53,7 +54,10 @@ export function wireHead(
     submit: (spec) => submitJob({ store, server, nodes: () => cluster.schedNodes() }, spec),
   });
   const watch = new ServiceWatch(store);
-  registerFeatures(store, farms, { touch: (name) => watch.touch(name), nodes: () => cluster.schedNodes() });
+  const metrics = new HeadMetrics(ha.api ? () => ha.api!.status() : undefined);
+  registerFeatures(store, farms, { touch: (name) => watch.touch(name), nodes: () => cluster.schedNodes() }, [
+    metrics.jobs.feature(),
+  ]);
   const services = new ServiceOps({ store, server, cluster, poke, watch, group });
   const delivery = new Delivery();
   const messages = new AgentMessages({
@@ -68,6 +72,8 @@ export function wireHead(
     checkpoints,
   });
   const { fencer, links } = wireNodes(store, { cluster, messages, poke, changed }, where, opts, log, ha);
+  metrics.scrape({ store, nodes: () => cluster.records(), brokers: () => services.brokerList() });
+  metrics.observe({ dispatcher, fencer, links });
   return {
     cluster,
     group,
@@ -80,6 +86,7 @@ export function wireHead(
     messages,
     fencer,
     links,
+    metrics,
   };
 }
 

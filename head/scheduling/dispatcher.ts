@@ -17,6 +17,9 @@ import type { Cluster } from '../nodes/cluster.js';
 import { PendingQueue } from './pending-queue.js';
 import { buildRunRequest, execHost, execVnode, runMessages } from './run-request.js';
 
+/** A scheduling pass that ended: how long it took, when (epoch ms), how many jobs it placed. */
+export type PassListener = (pass: { ms: number; at: number; placed: number }) => void;
+
 export class Dispatcher {
   private queued = false;
   private reasons = new Map<number, string>();
@@ -25,6 +28,7 @@ export class Dispatcher {
   /** the top job's estimated start, as last stored */
   private estimate: { seq: number; start: number } | undefined;
   private readonly pending: PendingQueue;
+  private readonly passListeners: PassListener[] = [];
 
   constructor(
     private readonly store: Store,
@@ -37,6 +41,11 @@ export class Dispatcher {
     private readonly checkpoints?: Checkpoints,
   ) {
     this.pending = new PendingQueue(store);
+  }
+
+  /** Told after each scheduling pass (the head's metrics, head/metrics/head-metrics.ts). */
+  onPass(listener: PassListener): void {
+    this.passListeners.push(listener);
   }
 
   /** Ask for a scheduling pass soon; many pokes in one turn of the event loop make one pass. */
@@ -77,8 +86,17 @@ export class Dispatcher {
     this.sendRuns(this.store.transaction(() => this.pass(full)));
   }
 
-  /** Place what fits now (inside the caller's transaction); returns the `run` messages to send. */
+  /** One pass, timed for the listeners. */
   private pass(full: boolean): { node: string; req: RunRequest }[] {
+    const began = performance.now();
+    const runs = this.place(full);
+    const ms = performance.now() - began;
+    for (const listener of this.passListeners) listener({ ms, at: this.clock(), placed: runs.length });
+    return runs;
+  }
+
+  /** Place what fits now (inside the caller's transaction); returns the `run` messages to send. */
+  private place(full: boolean): { node: string; req: RunRequest }[] {
     const now = this.clock();
     this.promoteWaiting(now);
     const nodes = this.cluster.schedNodes();
