@@ -21,9 +21,8 @@ export function registerHaGauges(registry: Registry, status: () => HaStatus): vo
       help,
       registers,
       collect() {
-        const v = value(now());
-        if (v === undefined) this.reset();
-        else this.set(v);
+        // NaN: this head has no such figure now (a standby has no standby, no heartbeat yet)
+        this.set(value(now()) ?? Number.NaN);
       },
     });
   new Gauge({

@@ -32,7 +32,7 @@ function parse(text: string): Sample[] {
 }
 
 /** One sample's value (0 when the scrape has none). */
-function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
+function sampleValue(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
   const s = samples.find(
     (x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v),
   );
@@ -69,7 +69,11 @@ async function scrape(): Promise<Sample[]> {
 
 describe('GET /metrics', () => {
   it('refuses a scrape without the bearer token with the coded error', async () => {
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: TOKEN }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { authorization: 'Bearer wrong' },
+      { authorization: TOKEN },
+    ]) {
       const r = await fetch(url, { headers });
       expect(r.status).toBe(401);
       expect(r.headers.get('www-authenticate')).toMatch(/^Bearer/);
@@ -88,21 +92,23 @@ describe('GET /metrics', () => {
     await head.waitState(ok, 'F');
     await head.waitState(bad, 'F');
     const whileHeld = await scrape();
-    expect(valueOf(whileHeld, 'drover_jobs', { state: 'H', queue: 'workq' })).toBe(1);
+    expect(sampleValue(whileHeld, 'drover_jobs', { state: 'H', queue: 'workq' })).toBe(1);
     expect((await head.run('qdel', [held])).code).toBe(0);
     await head.waitState(held, 'F');
     // the ended counter follows the commit that made the job F
     const after = await waitUntil(
       async () => {
         const s = await scrape();
-        const ended = valueOf(s, 'drover_jobs_ended_total', { exit_class: 'deleted' });
-        return ended > valueOf(before, 'drover_jobs_ended_total', { exit_class: 'deleted' }) ? s : undefined;
+        const ended = sampleValue(s, 'drover_jobs_ended_total', { exit_class: 'deleted' });
+        return ended > sampleValue(before, 'drover_jobs_ended_total', { exit_class: 'deleted' })
+          ? s
+          : undefined;
       },
       5000,
       'the deleted job counted',
     );
     const delta = (name: string, labels: Record<string, string> = {}) =>
-      valueOf(after, name, labels) - valueOf(before, name, labels);
+      sampleValue(after, name, labels) - sampleValue(before, name, labels);
     expect(delta('drover_jobs_submitted_total', { queue: 'workq' })).toBe(3);
     expect(delta('drover_jobs_started_total')).toBe(2);
     expect(delta('drover_jobs_ended_total', { exit_class: 'ok' })).toBe(1);
@@ -114,11 +120,11 @@ describe('GET /metrics', () => {
     expect(delta('drover_job_run_seconds_count')).toBe(2);
     expect(delta('drover_dispatch_latency_seconds_count')).toBe(2);
     expect(delta('drover_scheduler_pass_seconds_count')).toBeGreaterThan(0);
-    expect(valueOf(after, 'drover_jobs', { state: 'H', queue: 'workq' })).toBe(0);
-    expect(valueOf(after, 'drover_nodes', { state: 'free' })).toBe(1);
-    expect(valueOf(after, 'drover_node_cpus', { kind: 'total' })).toBe(2);
-    expect(valueOf(after, 'drover_node_fencing_total', { outcome: 'software' })).toBe(0);
-    expect(valueOf(after, 'drover_ssh_reconnects_total')).toBe(0);
+    expect(sampleValue(after, 'drover_jobs', { state: 'H', queue: 'workq' })).toBe(0);
+    expect(sampleValue(after, 'drover_nodes', { state: 'free' })).toBe(1);
+    expect(sampleValue(after, 'drover_node_cpus', { kind: 'total' })).toBe(2);
+    expect(sampleValue(after, 'drover_node_fencing_total', { outcome: 'software' })).toBe(0);
+    expect(sampleValue(after, 'drover_ssh_reconnects_total')).toBe(0);
     expect(after.some((s) => s.name === 'drover_process_resident_memory_bytes')).toBe(true);
 
     // bounded labels: no value of the head's own metrics names a job (its id, its number, its
