@@ -3,7 +3,7 @@
 // (scheduling passes, node reconnects, fencing), the gauges computed at each scrape
 // (head/metrics/scrape-gauges.ts), the HA figures of a head with a standby
 // (head/metrics/ha-metrics.ts), and Node.js's own figures with the `drover_` prefix.
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, type Metric, Registry } from 'prom-client';
 import type { HaStatus } from '../../core/protocol/ha-status.js';
 import type { StoredNode } from '../db/nodes-table.js';
 import type { FenceOutcome } from '../nodes/fencer.js';
@@ -26,10 +26,19 @@ export interface ObservedParts {
 
 const FENCE_OUTCOMES: FenceOutcome[] = ['software', 'command', 'command_failed'];
 
+/** Node.js's figures, collected once per process: a head of a pair builds a registry at each
+ * change of role, and each collection would add its own GC observer. */
+let processMetrics: Registry | undefined;
+
 /** A registry with Node.js's figures (and a pair's HA figures when `ha` is given). */
 function baseRegistry(ha?: () => HaStatus): Registry {
+  if (!processMetrics) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics, prefix: 'drover_' });
+  }
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'drover_' });
+  for (const metric of processMetrics.getMetricsAsArray())
+    registry.registerMetric(metric as unknown as Metric);
   if (ha) registerHaGauges(registry, ha);
   return registry;
 }
