@@ -87,6 +87,15 @@ export function daemonCommands(y: Argv): Argv {
             type: 'number',
             default: 60,
             describe: "seconds a node's fence command may take",
+          })
+          .option('metrics-listen', {
+            type: 'string',
+            describe: 'serve GET /metrics (Prometheus) on HOST:PORT, a listener of its own',
+          })
+          .option('metrics-token-file', {
+            type: 'string',
+            describe:
+              'scrapes must send the first line of FILE as a bearer token (FILE not readable by others)',
           }),
       async (a) => {
         if (!(a.heartbeat > 0) || !(a['node-timeout'] > a.heartbeat) || !(a['fence-timeout'] > 0)) {
@@ -101,7 +110,12 @@ export function daemonCommands(y: Argv): Argv {
           process.stderr.write(`drover: ${ha}\n`);
           process.exit(2);
         }
-        const { runHead, headLog } = await import('../head/main.js');
+        const { runHead, headLog, metricsOptionsFrom } = await import('../head/main.js');
+        const metrics = metricsOptionsFrom(a);
+        if (typeof metrics === 'string') {
+          process.stderr.write(`drover: ${metrics}\n`);
+          process.exit(2);
+        }
         const opts = {
           home: a.home ?? defaultHome(),
           local: a.local,
@@ -123,6 +137,7 @@ export function daemonCommands(y: Argv): Argv {
           ...(a['munge-socket'] ? { mungeSocket: a['munge-socket'] } : {}),
           ...(a['socket-group'] ? { socketGroup: a['socket-group'] } : {}),
           ...(a['acl-roots'] !== undefined ? { aclRoots: a['acl-roots'].split(',').filter(Boolean) } : {}),
+          ...(metrics ? { metrics } : {}),
         };
         if (!ha) process.exit(await runHead(opts));
         process.exit(await runHaHead(opts, ha, headLog()));

@@ -13,6 +13,8 @@
 --   0010_render_farm.sql
 --   0011_services.sql
 --   0012_requests.sql
+--   0013_farm_thumbnails.sql
+--   0014_web_view.sql
 
 CREATE TABLE allocations (
   seq INTEGER NOT NULL REFERENCES jobs (seq),
@@ -78,6 +80,15 @@ CREATE TABLE farm_posts (
   missing TEXT
 );
 
+CREATE TABLE farm_thumbnails (
+  farm INTEGER NOT NULL,
+  frame INTEGER NOT NULL,
+  attempt INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (farm, frame)
+);
+
 CREATE TABLE fences (
   node TEXT NOT NULL,
   job_id TEXT NOT NULL,
@@ -122,7 +133,9 @@ CREATE TABLE jobs (
   row TEXT NOT NULL,           -- JobRow JSON (core/lifecycle/job-events.ts)
   sched_comment TEXT,          -- the scheduler's reason while the job waits
   usage TEXT                   -- latest sampled ResourceUsage JSON while running
-, est_start INTEGER, kind TEXT NOT NULL DEFAULT 'job', array_parent INTEGER REFERENCES jobs (seq), array_index INTEGER, resources TEXT);
+, est_start INTEGER, kind TEXT NOT NULL DEFAULT 'job', array_parent INTEGER REFERENCES jobs (seq), array_index INTEGER, resources TEXT, name TEXT GENERATED ALWAYS AS (coalesce(
+  CASE WHEN json_valid(row) THEN json_extract(row, '$.specChanges.name') END,
+  CASE WHEN json_valid(spec) THEN json_extract(spec, '$.name') END)) VIRTUAL);
 
 CREATE TABLE meta (
   key TEXT PRIMARY KEY,
@@ -192,10 +205,18 @@ CREATE INDEX job_dependencies_parent ON job_dependencies (parent);
 
 CREATE INDEX job_events_seq ON job_events (seq, id);
 
+CREATE INDEX job_events_type_at ON job_events (type, at);
+
+CREATE INDEX jobs_name ON jobs (name, seq);
+
 CREATE INDEX jobs_node ON jobs (node) WHERE state IN ('R', 'E');
+
+CREATE INDEX jobs_owner ON jobs (owner, seq);
 
 CREATE INDEX jobs_pending ON jobs (priority DESC, seq, id, queue, owner, array_parent, resources)
   WHERE state = 'Q' AND kind != 'array';
+
+CREATE INDEX jobs_queue_state ON jobs (queue, state, kind);
 
 CREATE INDEX jobs_state ON jobs (state);
 

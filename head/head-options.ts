@@ -34,6 +34,9 @@ export interface HeadOptions {
   socketGroup?: string;
   /** acl_roots to set at start (as `qmgr -c "set server acl_roots = …"` would) */
   aclRoots?: string[];
+  /** `--metrics-listen HOST:PORT`: a listener with only GET /metrics; `token` from
+   * `--metrics-token-file` (a scrape must send it as a bearer token) */
+  metrics?: { listen: string; token?: string };
   /** a standby head and a witness (head/ha/) */
   ha?: HaOptions;
 }

@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { hostname, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import type { NodeInput } from '../core/record-types.js';
 import { haRoutes } from './api/ha-routes.js';
@@ -16,6 +17,8 @@ import type { HeadOptions } from './head-options.js';
 import { openHeadStore, upsertLocalNode } from './head-store.js';
 import { Operations } from './jobs/operations.js';
 import { openListeners, type Peer, splitHostPort, tcpIdentify } from './listeners.js';
+import { metricsOptions, openMetricsListener } from './metrics/metrics-listener.js';
+import { metricsRoute } from './metrics/metrics-route.js';
 import { addNode, removeNode } from './nodes/node-admin.js';
 import { baseUrlOf, noWebRoutes, type WebHeadParts, wireWeb } from './web/web-wiring.js';
 import { type Head, wireHead } from './wiring.js';
@@ -129,7 +132,46 @@ export async function startHead(
   const { store, server } = opened;
   const wired = ha?.opened(store);
   const head = wireHead(store, { home, root, server }, opts, log, wired);
+  const metrics = await openMetrics(opts, head);
+  if (typeof metrics === 'string') {
+    store.db.close();
+    return { error: metrics, code: 1 };
+  }
   await startNodes(store, head, opts, home);
+  const { ops, web, deps, webApp } = apiParts({ store, server, root, head, opts, wired, headUid: me.uid });
+  const listeners = await openListeners(deps, socket, peer, tcp, opts, webApp);
+  const stopTimers = startTimers(head, ops, log);
+  log.info(
+    { server, home, socket, listen: opts.listen, web: opts.webListen, metrics: opts.metrics?.listen },
+    'head ready',
+  );
+  return {
+    store,
+    head,
+    stop: async () => {
+      stopTimers();
+      web?.feed.stop();
+      head.links.stopAll();
+      head.delivery.stop();
+      await listeners.close();
+      await metrics?.close();
+      store.db.close();
+      rmSync(socket, { force: true });
+    },
+  };
+}
+
+/** What the API listeners serve: the operations, the web view when asked for, its listener's parts. */
+function apiParts(p: {
+  store: Store;
+  server: string;
+  root: string;
+  head: Head;
+  opts: HeadOptions;
+  wired: HaWired | undefined;
+  headUid: number;
+}) {
+  const { store, server, head, opts } = p;
   const { cluster, dispatcher, group, checkpoints, links, tails } = head;
   const ops = new Operations({ store, cluster, dispatcher, server, group, checkpoints, tails });
   const nodeAdmin = {
@@ -139,26 +181,17 @@ export async function startHead(
   const farms = new FarmOps(store, head.farms, server, () => dispatcher.poke());
   const web = webOf(opts, { store, server, ops, cluster, dispatcher });
   const deps = {
-    ...{ ops, server, nodeAdmin, farms, services: head.services, headUid: me.uid, ...haDeps(wired) },
+    ...{ ops, server, nodeAdmin, farms, services: head.services, headUid: p.headUid, ...haDeps(p.wired) },
     moreRoutes: [web ? web.routes : noWebRoutes],
   };
-  const webApp = web && { sessions: web.sessions, staticDir: join(root, 'dist', 'web') };
-  const listeners = await openListeners(deps, socket, peer, tcp, opts, webApp);
-  const stopTimers = startTimers(head, ops, log);
-  log.info({ server, home, socket, listen: opts.listen, web: opts.webListen }, 'head ready');
-  return {
-    store,
-    head,
-    stop: async () => {
-      stopTimers();
-      web?.feed.stop();
-      links.stopAll();
-      head.delivery.stop();
-      await listeners.close();
-      store.db.close();
-      rmSync(socket, { force: true });
-    },
+  const token = opts.metrics?.token !== undefined ? { token: opts.metrics.token } : {};
+  const webApp = web && {
+    sessions: web.sessions,
+    staticDir: join(p.root, 'dist', 'web'),
+    // outside the session: Prometheus has no cookie
+    open: [(app: FastifyInstance) => metricsRoute(app, head.metrics, token)],
   };
+  return { ops, web, deps, webApp };
 }
 
 /** Why the web flags do not make sense, or undefined. */
@@ -179,6 +212,21 @@ function webOptionsProblem(opts: HeadOptions): string | undefined {
 function webOf(opts: HeadOptions, parts: Omit<WebHeadParts, 'baseUrl'>) {
   const listen = opts.webListen ?? (opts.web ? opts.listen : undefined);
   return listen ? wireWeb({ ...parts, baseUrl: baseUrlOf(listen, opts.webUrl) }) : undefined;
+}
+
+/** The metrics listener (--metrics-listen), or why it cannot listen. */
+async function openMetrics(opts: HeadOptions, head: Head) {
+  if (!opts.metrics) return undefined;
+  try {
+    return await openMetricsListener(opts.metrics, head.metrics);
+  } catch (e) {
+    return `--metrics-listen ${opts.metrics.listen}: ${(e as Error).message}`;
+  }
+}
+
+/** `--metrics-listen` and `--metrics-token-file` as the head's options, or why not (exit 2). */
+export function metricsOptionsFrom(a: { 'metrics-listen'?: string; 'metrics-token-file'?: string }) {
+  return metricsOptions(a['metrics-listen'], a['metrics-token-file']);
 }
 
 export function headLog(): Logger {

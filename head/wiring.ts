@@ -1,6 +1,7 @@
 // The head's parts, built over one store and connected: the cluster view, group commit, the
 // checkpoint store, the dispatcher, the job features (services with their watch), agent messages
-// (and the answers about running jobs' output), fencing and node links.
+// (and the answers about running jobs' output), fencing and node links, and the metrics that
+// observe them (head/metrics/).
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { AgentMessage } from '../core/protocol/agent-protocol.js';
@@ -15,6 +16,7 @@ import { registerFeatures } from './features.js';
 import type { HaWired } from './ha/ha-hooks.js';
 import type { HeadOptions } from './head-options.js';
 import { submitJob } from './jobs/submit-job.js';
+import { HeadMetrics } from './metrics/head-metrics.js';
 import { Cluster } from './nodes/cluster.js';
 import { Fencer } from './nodes/fencer.js';
 import { type EpochFencing, storedEpoch } from './nodes/head-epoch.js';
@@ -55,8 +57,7 @@ export function wireHead(
     submit: (spec) => submitJob({ store, server, nodes: () => cluster.schedNodes() }, spec),
     warn: (message) => log.warn(message),
   });
-  const watch = new ServiceWatch(store);
-  registerFeatures(store, farms, { touch: (name) => watch.touch(name), nodes: () => cluster.schedNodes() });
+  const { watch, metrics } = withFeatures(store, farms, cluster, ha);
   const services = new ServiceOps({ store, server, cluster, poke, watch, group });
   const delivery = new Delivery();
   const messages = new AgentMessages({
@@ -70,14 +71,11 @@ export function wireHead(
     group,
     checkpoints,
   });
-  // answers to `tail?` are taken out of each batch before its facts are handled
-  const tails = new OutputTails(cluster);
-  const handleAll = (node: string, batch: AgentMessage[]) => {
-    const rest = tails.take(node, batch);
-    if (rest.length > 0) messages.handleAll(node, rest);
-  };
+  const { tails, handleAll } = withTails(cluster, messages);
   const parts = { cluster, messages: { handleAll }, poke, changed };
   const { fencer, links } = wireNodes(store, parts, where, opts, log, ha);
+  metrics.scrape({ store, nodes: () => cluster.records(), brokers: () => services.brokerList() });
+  metrics.observe({ dispatcher, fencer, links });
   return {
     cluster,
     tails,
@@ -91,7 +89,27 @@ export function wireHead(
     messages,
     fencer,
     links,
+    metrics,
   };
+}
+
+/** The job features, the services' watch and the metrics that observe the jobs. */
+function withFeatures(store: Store, farms: Farms, cluster: Cluster, ha: Partial<HaWired>) {
+  const watch = new ServiceWatch(store);
+  const metrics = new HeadMetrics(ha.api ? () => ha.api!.status() : undefined);
+  const services = { touch: (name: string) => watch.touch(name), nodes: () => cluster.schedNodes() };
+  registerFeatures(store, farms, services, [metrics.jobs.feature()]);
+  return { watch, metrics };
+}
+
+/** Answers to `tail?` are taken out of each batch of an agent's messages before its facts are handled. */
+function withTails(cluster: Cluster, messages: AgentMessages) {
+  const tails = new OutputTails(cluster);
+  const handleAll = (node: string, batch: AgentMessage[]) => {
+    const rest = tails.take(node, batch);
+    if (rest.length > 0) messages.handleAll(node, rest);
+  };
+  return { tails, handleAll };
 }
 
 /** The fencer and the node links (with the epoch the agents check, head/nodes/head-epoch.ts). */

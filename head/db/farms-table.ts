@@ -175,7 +175,15 @@ function postStatements(db: Db) {
   );
   const farmOfPost = db.prepare('SELECT farm FROM farm_posts WHERE job = ?');
   const all = db.prepare('SELECT farm FROM farm_posts ORDER BY farm');
+  const frameCounts = db.prepare(
+    `SELECT f.state AS state, count(*) AS n FROM farm_frames f JOIN jobs j ON j.seq = f.farm
+     WHERE j.state != 'F' GROUP BY f.state`,
+  );
   return {
+    /** The frames of the farms not finished yet, counted by state. */
+    liveFrameCounts(): { state: StoredFrame['state']; n: number }[] {
+      return frameCounts.all() as { state: StoredFrame['state']; n: number }[];
+    },
     /** Every farm's seq, oldest first. */
     all(): number[] {
       return (all.all() as { farm: number }[]).map((r) => r.farm);

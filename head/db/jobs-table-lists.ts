@@ -19,6 +19,11 @@ export function jobListsSql(db: Db) {
   const onNode = db.prepare(
     `SELECT ${COLUMNS} ${FROM} WHERE j.node = ? AND j.state IN ('R', 'E') ORDER BY j.seq`,
   );
+  // live jobs only (the history is counted as it ends); an array's parent is counted in its subjobs
+  const counts = db.prepare(
+    `SELECT queue, state, count(*) AS n FROM jobs
+     WHERE state IN ('Q', 'H', 'W', 'R', 'E', 'S', 'T', 'M') AND kind != 'array' GROUP BY queue, state`,
+  );
   const finishedSince = db.prepare(
     `SELECT ${COLUMNS} ${FROM} WHERE j.state = 'F' AND j.kind != 'subjob' AND json_extract(j.row, '$.obittime') >= ? ORDER BY j.seq`,
   );
@@ -32,6 +37,10 @@ export function jobListsSql(db: Db) {
     },
     inState(state: JobState): StoredJob[] {
       return (inState.all(state) as RawJob[]).map(decode);
+    },
+    /** How many live jobs (not finished, not array parents) each queue has in each state. */
+    countsByQueueState(): { queue: string; state: JobState; n: number }[] {
+      return counts.all() as { queue: string; state: JobState; n: number }[];
     },
     onNode(node: string): StoredJob[] {
       return (onNode.all(node) as RawJob[]).map(decode);

@@ -1,6 +1,7 @@
 // SQL of the services tables: each service (its settings, the job its instances run, how many are
 // wanted) and each instance (the job that runs it, and where it answers while it does).
 import type { JobSpec } from '../../core/job-spec-types.js';
+import type { JobState } from '../../core/lifecycle/states.js';
 import type { ServiceSettings } from '../../core/service/service-options.js';
 import type { Db } from './connection.js';
 
@@ -139,6 +140,10 @@ function serviceStatements(db: Db) {
 }
 
 function instanceStatements(db: Db) {
+  const counts = db.prepare(
+    `SELECT j.state AS state, i.host IS NOT NULL AS answering, count(*) AS n
+     FROM service_instances i JOIN jobs j ON j.seq = i.job GROUP BY 1, 2`,
+  );
   const put = db.prepare(
     `INSERT INTO service_instances (service, instance, job) VALUES (?, ?, ?)
      ON CONFLICT (service, instance) DO UPDATE SET job = excluded.job, attempt = NULL, host = NULL,
@@ -155,6 +160,10 @@ function instanceStatements(db: Db) {
   const removeJob = db.prepare('DELETE FROM service_instances WHERE job = ?');
   const setRestarts = db.prepare('UPDATE service_instances SET restarts = ? WHERE job = ?');
   return {
+    /** Every instance counted by its job's state and whether it answers (has an address). */
+    instanceCounts(): { state: JobState; answering: number; n: number }[] {
+      return counts.all() as { state: JobState; answering: number; n: number }[];
+    },
     /** Instance `instance` is run by job `job` now (its address unknown until it answers). */
     putInstance(service: string, instance: number, job: number): void {
       put.run(service, instance, job);

@@ -1,4 +1,5 @@
 // The head's data access: one object with the SQL module of each table.
+import { afterCommit } from './after-commit.js';
 import { allocationsSql } from './allocations-table.js';
 import { type Db, openDatabase } from './connection.js';
 import { cronsSql } from './crons-table.js';
@@ -28,6 +29,7 @@ export function openStore(file: string, migrationsDir: string) {
 export function storeOf(db: Db) {
   // first: the statements prepared below are the ones that record their writes
   const statements = logStatements(db);
+  const commits = afterCommit();
   return {
     db,
     /** every committed write, in batches, for a standby (head/ha/) */
@@ -56,7 +58,11 @@ export function storeOf(db: Db) {
     services: servicesSql(db),
     requests: requestsSql(db),
     transaction<T>(fn: () => T): T {
-      return db.transaction(fn)();
+      return commits.run(() => db.transaction(fn)());
+    },
+    /** Run `fn` once the current transaction has committed (dropped if it rolls back). */
+    afterCommit(fn: () => void): void {
+      commits.add(fn);
     },
   };
 }

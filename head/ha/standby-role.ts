@@ -9,6 +9,8 @@ import type { HaStatus } from '../../core/protocol/ha-status.js';
 import { splitHaAddress } from '../../core/protocol/ha-witness.js';
 import type { HaOptions, HeadOptions } from '../head-options.js';
 import { projectRoot } from '../main.js';
+import { standbyMetrics } from '../metrics/head-metrics.js';
+import { openMetricsListener } from '../metrics/metrics-listener.js';
 import { openStandbyApi } from './standby-api.js';
 import { StandbySync } from './standby-sync.js';
 
@@ -22,11 +24,24 @@ export class StandbyRole {
 
   private constructor(private readonly api: { close(): Promise<void> }) {}
 
-  /** Only the API's answers (a candidate between roles). */
+  /** Only the API's answers (a candidate between roles), and with --metrics-listen the pair's
+   * figures (role, epoch, heartbeat) on the metrics listener. */
   static async serveOnly(opts: HeadOptions, status: () => HaStatus): Promise<StandbyRole> {
     const home = resolve(opts.home);
     mkdirSync(home, { recursive: true, mode: 0o700 });
-    return new StandbyRole(await openStandbyApi(join(home, 'head.sock'), opts.listen, status));
+    const api = await openStandbyApi(join(home, 'head.sock'), opts.listen, status);
+    const metrics =
+      opts.metrics &&
+      (await openMetricsListener(opts.metrics, standbyMetrics(status)).catch(async (e: unknown) => {
+        await api.close();
+        throw e;
+      }));
+    return new StandbyRole({
+      close: async () => {
+        await api.close();
+        await metrics?.close();
+      },
+    });
   }
 
   static async start(

@@ -23,8 +23,13 @@ export interface FenceSettings {
   acting?: () => boolean;
 }
 
+/** What fencing a node came to: its jobs taken by software fencing alone, after the admin's
+ * fence command succeeded, or left in place because the command failed. */
+export type FenceOutcome = 'software' | 'command' | 'command_failed';
+
 export class Fencer {
   private running = new Set<string>();
+  private readonly listeners: ((outcome: FenceOutcome) => void)[] = [];
   /** after a failed fence command: not before this time again */
   private retryAt = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
@@ -45,6 +50,11 @@ export class Fencer {
 
   stop(): void {
     clearInterval(this.timer);
+  }
+
+  /** Told each time a node is fenced, or its fence command fails. */
+  onFence(listener: (outcome: FenceOutcome) => void): void {
+    this.listeners.push(listener);
   }
 
   /**
@@ -77,6 +87,7 @@ export class Fencer {
           return;
         }
         this.retryAt.set(node.name, this.clock() + this.settings.timeoutMs);
+        for (const listener of this.listeners) listener('command_failed');
         const reason = `fence command failed (${failure}); its jobs wait until it succeeds or the node returns`;
         this.cluster.noteDown(node.name, reason);
         this.log.error({ node: node.name, failure }, 'fence command failed; jobs left in place');
@@ -110,6 +121,7 @@ export class Fencer {
         this.log.warn({ job: job.id, node: node.name, how }, 'node fenced; job taken away');
       }
     });
+    for (const listener of this.listeners) listener(how);
     for (const [n, jobId, attempt] of sisters)
       this.cluster.send(n, { t: 'signal', jobId, attempt, signal: 'SIGKILL', reason: 'fenced' });
     this.poke();

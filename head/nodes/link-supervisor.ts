@@ -28,6 +28,7 @@ export class NodeLinks {
   /** called with undefined once the node is up; those waiting for a start also with a down reason */
   private waiters = new Map<string, { settle: (reason?: string) => void; downToo: boolean }[]>();
   readonly knownHosts: KnownHosts;
+  private readonly reconnectListeners: ((kind: StoredNode['kind']) => void)[] = [];
 
   constructor(
     private readonly cluster: Cluster,
@@ -81,6 +82,7 @@ export class NodeLinks {
     const name = node.name;
     const store = this.cluster.store;
     let helloAt = 0;
+    let upBefore = false;
     const handlers = {
       messages: (batch: Parameters<AgentMessages['handleAll']>[1]) => this.messages.handleAll(name, batch),
       fenced: () => {
@@ -92,6 +94,8 @@ export class NodeLinks {
         store.fences.clear(name, helloAt);
         this.cluster.markUp(name);
         this.log.info({ node: name }, 'node up');
+        if (upBefore) for (const listener of this.reconnectListeners) listener(node.kind);
+        upBefore = true;
         this.settle(name, true);
       },
       down: (reason: string) => {
@@ -106,6 +110,11 @@ export class NodeLinks {
     this.links.set(name, link);
     this.cluster.attach(link);
     link.start();
+  }
+
+  /** Told each time a node's link is up again after it was up once (a reconnect). */
+  onReconnect(listener: (kind: StoredNode['kind']) => void): void {
+    this.reconnectListeners.push(listener);
   }
 
   /** The head's epoch for a hello (0 without a getter). */

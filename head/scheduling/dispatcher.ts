@@ -89,7 +89,8 @@ export class Dispatcher {
     this.sendRuns(this.store.transaction(() => this.pass(full)));
   }
 
-  /** Call `listener` after every scheduling pass. */
+  /** Call `listener` after every scheduling pass (the metrics, head/metrics/head-metrics.ts; the web
+   * view's change feed, head/web/web-wiring.ts). */
   onPass(listener: (pass: PassInfo) => void): void {
     this.passListeners.push(listener);
   }

@@ -81,10 +81,11 @@ export function staticRoutes(app: FastifyInstance, dir: string, sessions: WebSes
       .headers({ ...HEADERS, 'set-cookie': cookie, location: '/web/' })
       .send();
   });
-  app.get<{ Params: { '*': string } }>('/web/*', (req, reply) => {
+  // every page's URL is the app's (a job id has dots: /web/jobs/12.head1); its files are in assets/
+  app.get('/web/*', (_req, reply) => sendIndex(reply, dir));
+  app.get<{ Params: { '*': string } }>('/web/assets/*', (req, reply) => {
     const rest = req.params['*'];
-    if (extname(rest) === '') return sendIndex(reply, dir);
-    const file = fileUnder(dir, rest);
+    const file = fileUnder(join(dir, 'assets'), rest);
     if (!file)
       return reply
         .code(404)
