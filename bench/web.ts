@@ -14,7 +14,7 @@ import type { JobSpec } from '../core/job-spec-types.js';
 import { openStore } from '../head/db/store.js';
 import { registerFeatures } from '../head/features.js';
 import { submitJob } from '../head/jobs/submit-job.js';
-import { makeSchedNode } from '../test/helpers/records.js';
+import { makeSchedNode, makeSpec } from '../test/helpers/records.js';
 import { resources } from '../test/helpers/requests.js';
 
 const { values } = parseArgs({ options: { jobs: { type: 'string', default: '100000' } } });
@@ -24,24 +24,12 @@ const USERS = 200;
 const ONE_CPU = resources('ncpus=1');
 
 function spec(i: number): JobSpec {
-  return {
+  return makeSpec({
     name: `job-${i % 997}-${i}`,
     resources: ONE_CPU,
-    join: 'n',
-    keepFiles: 'n',
-    hold: false,
-    priority: 0,
-    variables: [],
-    project: '_pbs_project_default',
-    rerunable: true,
-    checkpoint: 'u',
-    submitArgs: 'job.sh',
-    workdir: '/tmp',
-    submitHost: 'bench',
     user: `user${i % USERS}`,
-    script: 'true\n',
-    mailPoints: 'a',
-  };
+    submitHost: 'bench',
+  });
 }
 
 /** A head database with JOBS jobs, most of them finished. */

@@ -8,6 +8,7 @@ import type { BrokerReport, WatchEvent } from '../../core/protocol/service-view.
 import type { ServiceStart } from '../../core/service/service-options.js';
 import type { ServiceOps } from '../service/service-ops.js';
 import type { ServiceWatch } from '../service/watch-broadcast.js';
+import { openStreams, pushStream } from './push-stream.js';
 import { answer, refusal } from './replies.js';
 import { brokerReportBody, serviceScaleBody, serviceStartBody } from './service-schemas.js';
 
@@ -16,35 +17,21 @@ export const WATCH_PING_MS = 5000;
 /** A watcher that leaves this much unread is cut off (it reconnects and gets a snapshot). */
 const WATCH_BACKLOG = 8 * 2 ** 20;
 
-/** The stream of one watcher: a snapshot, every change, pings; its listener goes with it. */
+/** The stream of one watcher: a snapshot, every change, pings (newline-delimited JSON). */
 function watchStream(watch: ServiceWatch, reply: FastifyReply, open: Set<() => void>): void {
-  reply.hijack();
-  const res = reply.raw;
-  res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
-  const send = (e: WatchEvent) => {
-    if (res.writableLength > WATCH_BACKLOG) res.destroy();
-    else res.write(`${JSON.stringify(e)}\n`);
-  };
-  send({ t: 'snapshot', services: watch.snapshot() });
-  const unsubscribe = watch.subscribe(send);
-  const ping = setInterval(() => send({ t: 'ping' }), WATCH_PING_MS);
-  const close = () => res.end();
-  const gone = () => {
-    clearInterval(ping);
-    unsubscribe();
-    open.delete(close);
-  };
-  open.add(close);
-  res.on('close', gone);
-  res.on('error', gone);
+  const line = (e: WatchEvent) => `${JSON.stringify(e)}\n`;
+  pushStream(reply, open, {
+    type: 'application/x-ndjson',
+    first: line({ t: 'snapshot', services: watch.snapshot() }),
+    subscribe: (write) => watch.subscribe((e) => write(line(e))),
+    ping: line({ t: 'ping' }),
+    pingMs: WATCH_PING_MS,
+    backlog: WATCH_BACKLOG,
+  });
 }
 
 export function serviceRoutes(app: FastifyInstance, services: ServiceOps): void {
-  // open streams end when the head closes (else the server would wait for their clients)
-  const open = new Set<() => void>();
-  app.addHook('preClose', async () => {
-    for (const close of open) close();
-  });
+  const open = openStreams(app);
   app.post<{ Body: ServiceStart }>(
     '/v1/services',
     { schema: { body: serviceStartBody } },

@@ -1,17 +1,15 @@
 // `GET /metrics`: the head's metrics in the Prometheus text format, on any fastify app (the
 // metrics listener of `drover head --metrics-listen`, head/metrics/metrics-listener.ts, or the
 // web view's). With a token, a scrape must send `Authorization: Bearer <token>`.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { httpStatus } from '../../core/errors.js';
+import { sameSecret } from '../auth/same-secret.js';
 import type { MetricsSource } from './head-metrics.js';
-
-const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /** The header names the token (compared in constant time). */
 export function bearerMatches(header: string | undefined, token: string): boolean {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  return m !== null && timingSafeEqual(digest(m[1]!), digest(token));
+  return m !== null && sameSecret(m[1]!, token);
 }
 
 export function metricsRoute(

@@ -4,7 +4,8 @@
 // where the page came from (Origin), come from this listener's own origin.
 import { ok, refuse } from '../../core/errors.js';
 import type { Identify, IncomingRequest } from '../api/app.js';
-import { sameSecret, type WebSession, type WebSessions } from './web-sessions.js';
+import { sameSecret } from '../auth/same-secret.js';
+import type { WebSession, WebSessions } from './web-sessions.js';
 
 export const COOKIE = 'drover_session';
 export const CSRF_HEADER = 'x-csrf-token';

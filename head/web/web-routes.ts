@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { refuse } from '../../core/errors.js';
 import type { Requester } from '../../core/policy/permissions.js';
+import { openStreams, pushStream } from '../api/push-stream.js';
 import { answer } from '../api/replies.js';
 import type { Store } from '../db/store.js';
 import type { JobQueries } from '../jobs/job-queries.js';
@@ -32,34 +33,19 @@ const BACKLOG = 1 << 20;
 
 const identity = (who: Requester) => ({ user: who.user, uid: who.uid, host: who.host, local: who.local });
 
-/** One browser's stream of changes; its listener goes with it. */
+/** One browser's stream of changes (server-sent events). */
 function eventStream(feed: ChangeFeed, reply: FastifyReply, open: Set<() => void>): void {
-  reply.hijack();
-  const res = reply.raw;
-  res.writeHead(200, {
-    'content-type': 'text/event-stream',
-    'cache-control': 'no-store',
-    'x-accel-buffering': 'no',
+  pushStream(reply, open, {
+    type: 'text/event-stream',
+    first: `retry: 2000\nevent: hello\ndata: ${JSON.stringify({ at: Date.now() })}\n\n`,
+    subscribe: (write) =>
+      feed.subscribe((events: FeedEvent[]) =>
+        write(events.map((e) => `event: ${e.name}\ndata: ${JSON.stringify(e.data)}\n\n`).join('')),
+      ),
+    ping: ': ping\n\n',
+    pingMs: PING_MS,
+    backlog: BACKLOG,
   });
-  const write = (chunk: string) => {
-    if (res.writableLength > BACKLOG) res.destroy();
-    else res.write(chunk);
-  };
-  const send = (events: FeedEvent[]) => {
-    write(events.map((e) => `event: ${e.name}\ndata: ${JSON.stringify(e.data)}\n\n`).join(''));
-  };
-  write(`retry: 2000\nevent: hello\ndata: ${JSON.stringify({ at: Date.now() })}\n\n`);
-  const unsubscribe = feed.subscribe(send);
-  const ping = setInterval(() => write(': ping\n\n'), PING_MS);
-  const close = () => res.end();
-  const gone = () => {
-    clearInterval(ping);
-    unsubscribe();
-    open.delete(close);
-  };
-  open.add(close);
-  res.on('close', gone);
-  res.on('error', gone);
 }
 
 function sessionRoutes(app: FastifyInstance, web: WebParts): void {
@@ -82,10 +68,7 @@ function sessionRoutes(app: FastifyInstance, web: WebParts): void {
 }
 
 export function webRoutes(app: FastifyInstance, web: WebParts): void {
-  const open = new Set<() => void>();
-  app.addHook('preClose', async () => {
-    for (const close of open) close();
-  });
+  const open = openStreams(app);
   sessionRoutes(app, web);
   app.get('/v1/web/events', (_req, reply) => eventStream(web.feed, reply, open));
   app.get('/v1/web/overview', () => web.overview());

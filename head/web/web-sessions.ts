@@ -2,7 +2,7 @@
 // transport proved) for a one-time token; the browser trades the token for a session, whose id
 // lives in an HttpOnly cookie and whose CSRF token the page sends with every change. Both live in
 // the head's memory only: a head that restarts forgets them, and the user logs in again.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Identity } from '../../core/policy/permissions.js';
 
 /** A login token is good for this long, once. */
@@ -20,13 +20,6 @@ export interface WebSession {
 }
 
 const secret = () => randomBytes(32).toString('base64url');
-
-/** Equal strings, compared in constant time. */
-export function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 export class WebSessions {
   private tokens = new Map<string, { who: Identity; expires: number }>();
