@@ -4,7 +4,8 @@
 // 5% queued), then a real head on it with --web-listen, logged in through `drover web login`, and
 // the pages' requests over HTTP: the jobs table (first page, a user's jobs, a name search, sorted by
 // name, a deep page, queued jobs), one job, and the overview. Prints the median and 95th percentile
-// of 30 requests each.
+// of 30 requests each; then the jobs page loaded in Chromium (playwright-core) until its table's
+// first row shows, ten times.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import type { JobSpec } from '../core/job-spec-types.js';
 import { openStore } from '../head/db/store.js';
 import { registerFeatures } from '../head/features.js';
 import { submitJob } from '../head/jobs/submit-job.js';
+import { launchBrowser } from '../test/helpers/browser.js';
 import { makeSchedNode, makeSpec } from '../test/helpers/records.js';
 import { resources } from '../test/helpers/requests.js';
 
@@ -95,6 +97,30 @@ async function time(label: string, url: string, cookie: string): Promise<void> {
   );
 }
 
+/** The jobs page in Chromium: from navigation to its table's first row on screen. */
+async function firstRender(base: string, cookie: string): Promise<void> {
+  const browser = await launchBrowser();
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const [name, value] = cookie.split('=') as [string, string];
+    await context.addCookies([{ name, value, url: base }]);
+    const page = await context.newPage();
+    const ms: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const t = performance.now();
+      await page.goto(`${base}/web/jobs`);
+      await page.waitForSelector('table.jobs tbody tr');
+      ms.push(performance.now() - t);
+    }
+    ms.sort((a, b) => a - b);
+    console.log(
+      `  ${'jobs page in Chromium, navigation to first row'.padEnd(44)} median ${ms[5]!.toFixed(1).padStart(6)} ms   max ${ms[9]!.toFixed(1).padStart(6)} ms   (target: under 1 s)`,
+    );
+  } finally {
+    await browser.close();
+  }
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'drover-bench-web-'));
 let head: ChildProcess | undefined;
 try {
@@ -118,6 +144,7 @@ try {
   await time('queued jobs only', `${base}/v1/web/jobs?state=Q`, cookie);
   await time('one job (qstat -f record, history)', `${base}/v1/web/jobs/${JOBS - 5}.bench`, cookie);
   await time('overview (counts, queues, hour of throughput)', `${base}/v1/web/overview`, cookie);
+  await firstRender(base, cookie);
 } finally {
   if (head?.pid) {
     head.kill('SIGTERM');

@@ -18,7 +18,8 @@ export interface WebAppOptions {
 }
 
 export function buildWebApp(deps: Omit<AppDeps, 'identify'>, opts: WebAppOptions): FastifyInstance {
-  const app = Fastify({ logger: deps.logger ?? false, ...FASTIFY_OPTIONS });
+  // a browser keeps connections open (keep-alive, the event stream): a head that stops ends them
+  const app = Fastify({ logger: deps.logger ?? false, ...FASTIFY_OPTIONS, forceCloseConnections: true });
   staticRoutes(app, opts.staticDir, opts.sessions);
   for (const routes of opts.open ?? []) routes(app);
   const identify = webIdentify(opts.sessions, opts.otherwise);
