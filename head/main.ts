@@ -150,7 +150,7 @@ export async function startHead(
     head,
     stop: async () => {
       stopTimers();
-      web?.feed.stop();
+      web?.stop();
       head.links.stopAll();
       head.delivery.stop();
       await listeners.close();
@@ -179,7 +179,8 @@ function apiParts(p: {
     remove: (name: string) => removeNode(store, links, name),
   };
   const farms = new FarmOps(store, head.farms, server, () => dispatcher.poke());
-  const web = webOf(opts, { store, server, ops, cluster, dispatcher });
+  const haStatus = p.wired ? { haStatus: p.wired.api.status } : {};
+  const web = webOf(opts, { store, server, ops, cluster, dispatcher, ...haStatus });
   const deps = {
     ...{ ops, server, nodeAdmin, farms, services: head.services, headUid: p.headUid, ...haDeps(p.wired) },
     moreRoutes: [web ? web.routes : noWebRoutes],

@@ -3,6 +3,7 @@
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { refuse } from '../../core/errors.js';
+import type { HaStatus } from '../../core/protocol/ha-status.js';
 import { answer } from '../api/replies.js';
 import type { Store } from '../db/store.js';
 import type { Operations } from '../jobs/operations.js';
@@ -62,6 +63,23 @@ export function baseUrlOf(listen: string, override?: string): string {
   return `http://${name.includes(':') && !name.startsWith('[') ? `[${name}]` : name}:${listen.slice(i + 1)}`;
 }
 
+/** Tell pages when the head pair changes (role, epoch, the standby connecting, falling behind or
+ * catching up: not its lag, which moves all the time): the head looks at its own status every 2 s. */
+export function watchPair(feed: ChangeFeed, status: () => HaStatus): () => void {
+  const key = () => {
+    const s = status();
+    return JSON.stringify([s.role, s.epoch, s.primary, s.quorum, s.standby?.connected, s.standby?.inSync]);
+  };
+  let last = key();
+  const timer = setInterval(() => {
+    const now = key();
+    if (now !== last) feed.mark('ha');
+    last = now;
+  }, 2000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 export interface WebHeadParts {
   store: Store;
   server: string;
@@ -69,12 +87,18 @@ export interface WebHeadParts {
   cluster: Cluster;
   dispatcher: Dispatcher;
   baseUrl: string;
+  /** a head with a standby: the pair's status */
+  haStatus?: () => HaStatus;
 }
 
-export function wireWeb(p: WebHeadParts): WebParts & { routes: (app: FastifyInstance) => void } {
+export function wireWeb(
+  p: WebHeadParts,
+): WebParts & { routes: (app: FastifyInstance) => void; stop: () => void } {
+  const feed = feedFrom(p.store, p.cluster, p.dispatcher);
+  const unwatch = p.haStatus ? watchPair(feed, p.haStatus) : () => undefined;
   const parts: WebParts = {
     sessions: new WebSessions(),
-    feed: feedFrom(p.store, p.cluster, p.dispatcher),
+    feed,
     store: p.store,
     server: p.server,
     queries: p.ops.queries,
@@ -88,7 +112,11 @@ export function wireWeb(p: WebHeadParts): WebParts & { routes: (app: FastifyInst
         lastPass: () => p.dispatcher.lastPass,
       }),
   };
-  return { ...parts, routes: (app) => webRoutes(app, parts) };
+  const stop = () => {
+    unwatch();
+    feed.stop();
+  };
+  return { ...parts, routes: (app) => webRoutes(app, parts), stop };
 }
 
 /** A head without the web view answers `drover web login` with how to turn it on. */

@@ -2,13 +2,14 @@
 // the overview's hour of throughput, the tables a write concerns, cookies, and what a viewer may do.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Requester } from '../../core/policy/permissions.js';
+import type { HaStatus } from '../../core/protocol/ha-status.js';
 import type { JobRecord } from '../../core/record-types.js';
 import { ChangeFeed, type FeedEvent } from '../../head/web/change-feed.js';
 import { throughput } from '../../head/web/overview.js';
 import { cookieValue } from '../../head/web/web-identify.js';
 import { mayDo } from '../../head/web/web-jobs.js';
 import { SESSION_MS, TOKEN_MS, WebSessions } from '../../head/web/web-sessions.js';
-import { baseUrlOf, topicsOf } from '../../head/web/web-wiring.js';
+import { baseUrlOf, topicsOf, watchPair } from '../../head/web/web-wiring.js';
 
 const alice = { user: 'alice', uid: 1001, host: 'h', local: true };
 
@@ -157,5 +158,29 @@ describe('what a viewer may do', () => {
       delete: false,
       rerun: false,
     });
+  });
+});
+
+describe('the head pair on the feed', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('marks `ha` when the role or the standby changes, not when only the lag moves', () => {
+    vi.useFakeTimers();
+    const feed = new ChangeFeed(() => [], 10);
+    const got: string[] = [];
+    feed.subscribe((events) => got.push(...events.map((e) => e.name)));
+    const standby = { from: 'b:1', connected: true, lag: 0, inSync: true };
+    let status = { role: 'primary', epoch: 1, primary: 'a:1', quorum: true, standby } as unknown as HaStatus;
+    const stop = watchPair(feed, () => status);
+    status = { ...status, standby: { ...standby, lag: 40 } };
+    vi.advanceTimersByTime(2010);
+    expect(got).toEqual([]);
+    status = { ...status, standby: { ...standby, inSync: false } };
+    vi.advanceTimersByTime(2010);
+    expect(got).toEqual(['ha']);
+    stop();
+    status = { ...status, role: 'standby' };
+    vi.advanceTimersByTime(4000);
+    expect(got).toEqual(['ha']);
   });
 });
