@@ -2,12 +2,13 @@
 // logging in through `drover web login`'s one-time URL, the session cookie's attributes, refusals
 // without a session, without the CSRF token or from another site, what each user sees and may do,
 // the jobs table's filters and pages, and the change stream (server-sent events).
+import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster, startCluster } from '../helpers/cluster.js';
-import { freePort, type RunResult, type TestHead, waitUntil } from '../helpers/head.js';
+import { freePort, ROOT, type RunResult, type TestHead, waitUntil } from '../helpers/head.js';
 import { ALICE, BOB, dirOf, ensureUsers, runAs } from '../helpers/users.js';
 
 const ADDRESS = '127.0.0.140';
@@ -208,5 +209,31 @@ describe('reading', () => {
     const sum = (t: { ended: number }[]) => t.reduce((a, m) => a + m.ended, 0);
     expect(sum(after.throughput)).toBe(sum(before.throughput) + 1);
     expect(after.queues.map((q) => q.name)).toContain('workq');
+  });
+});
+
+describe('the web flags', () => {
+  const head = (args: string[]) =>
+    new Promise<{ code: number; stderr: string }>((resolve) => {
+      const home = join(work, `refused-${args.length}`);
+      execFile(
+        process.execPath,
+        [join(ROOT, 'dist/cli/drover.js'), 'head', '--home', home, ...args],
+        (err, _out, stderr) => resolve({ code: typeof err?.code === 'number' ? err.code : 0, stderr }),
+      );
+    });
+
+  it('refuses --web without --listen, a bad --web-listen and a bad --web-url before starting', async () => {
+    expect(await head(['--web'])).toEqual({
+      code: 2,
+      stderr: 'drover: --web serves the web view on the --listen address: give --listen HOST:PORT\n',
+    });
+    expect(await head(['--web-listen', 'nowhere', '--server-name', 'x'])).toEqual({
+      code: 2,
+      stderr: 'drover: --web-listen wants HOST:PORT, got nowhere\n',
+    });
+    expect((await head(['--web-listen', '127.0.0.1:1', '--web-url', 'ftp://x', '--local'])).stderr).toBe(
+      'drover: --web-url wants http(s)://HOST[:PORT], got ftp://x\n',
+    );
   });
 });
