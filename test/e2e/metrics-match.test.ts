@@ -185,3 +185,14 @@ describe('GET /metrics against qstat and pbsnodes', () => {
     );
   }, 30_000);
 });
+
+describe('a head without the web view', () => {
+  it('answers drover web login with how to turn it on', async () => {
+    expect(await head.run('drover', ['web', 'login'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'drover: this head serves no web view: start it with --web-listen HOST:PORT (or --listen HOST:PORT --web)\n',
+    });
+  });
+});
