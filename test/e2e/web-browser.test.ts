@@ -205,6 +205,48 @@ describe('the web view', () => {
     expect(f).toMatchObject({ inTable: true, tag: 'A', outline: true });
   });
 
+  it('changes a held job’s state in the jobs table when qrls releases it, without a reload', async () => {
+    await root.goto(`${web}/web/jobs`);
+    await root.locator('tbody a').first().waitFor();
+    await root.evaluate('window.stayed = true');
+    const id = await head.submit(['-h', '-N', 'held', '--', '/bin/true']);
+    const row = root.locator('tbody tr', { has: root.getByRole('link', { name: id, exact: true }) });
+    const state = row.locator('td:nth-child(5) [aria-hidden]');
+    await expect.poll(async () => state.textContent(), { timeout: 10_000 }).toBe('H');
+    const r = await head.run('qrls', [id]);
+    expect(r.code, r.stderr).toBe(0);
+    await expect.poll(async () => state.textContent(), { timeout: 10_000 }).not.toBe('H');
+    expect(await root.evaluate('window.stayed')).toBe(true);
+  });
+
+  it('shows the local node down with the reason when its agent is killed, and up again once the head restarts it', async () => {
+    await root.goto(`${web}/web/nodes`);
+    const row = root.locator('tbody tr').first();
+    await expect.poll(async () => row.locator('td').first().textContent(), { timeout: 10_000 }).toBe('free');
+    // every state and reason the row shows, as the page draws them (the down may be short)
+    await root.evaluate(`(() => {
+      window.stayed = true;
+      window.seen = [];
+      const note = () => {
+        const cells = document.querySelectorAll('tbody tr:first-child td');
+        window.seen.push((cells[0]?.textContent ?? '') + ' | ' + (cells[1]?.textContent ?? ''));
+      };
+      new MutationObserver(note).observe(document.querySelector('main'), { subtree: true, childList: true, characterData: true });
+    })()`);
+    const pid = head.agentPid();
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid!, 'SIGKILL');
+    const seen = async () => (await root.evaluate('window.seen')) as string[];
+    await expect
+      .poll(async () => (await seen()).some((s) => /^down \| connection lost/.test(s)), { timeout: 10_000 })
+      .toBe(true);
+    // the head starts the agent again: the node comes back without a reload
+    await expect.poll(async () => row.locator('td').first().textContent(), { timeout: 15_000 }).toBe('free');
+    expect(await row.locator('td').nth(1).textContent()).toBe('');
+    expect(head.agentPid()).not.toBe(pid);
+    expect(await root.evaluate('window.stayed')).toBe(true);
+  });
+
   it('fits a 375 px wide phone without scrolling the page sideways (tables scroll in their box)', async () => {
     const page = await rootCtx.newPage();
     await page.setViewportSize({ width: 375, height: 800 });
