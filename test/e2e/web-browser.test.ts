@@ -36,6 +36,10 @@ let aliceCtx: BrowserContext;
 let root: Page;
 let alice: Page;
 
+/** a scene of POV-Ray's examples, rendered at 32x24 (as test/e2e/farm-thumbnails.test.ts does) */
+const SCENE = '/usr/share/doc/povray/examples/animations/ambient/ambient.pov';
+let farm: string;
+
 const short = (id: string) => id.split('.')[0]!;
 
 /** `drover web login` as `user` (root: undefined), then its URL opened in a new browser context. */
@@ -247,6 +251,53 @@ describe('the web view', () => {
     expect(await root.evaluate('window.stayed')).toBe(true);
   });
 
+  it('fills in a render farm’s frame grid and thumbnails as its frames finish, without a reload', async () => {
+    await root.setViewportSize({ width: 1280, height: 800 });
+    // the node offline while the farm is submitted and its page opened: every frame starts queued
+    const node = (await root.locator('tbody tr th').first().textContent())!;
+    expect((await head.run('pbsnodes', ['-o', node])).code).toBe(0);
+    const submit = await head.run('render-farm', [
+      'submit',
+      '--name',
+      'grid',
+      '--frames',
+      '1-3',
+      '--chunk',
+      '1',
+      '--',
+      'povray',
+      `+I${SCENE}`,
+      '+W32',
+      '+H24',
+      '+KFI1',
+      '+KFF3',
+      '+SF{start}',
+      '+EF{end}',
+      '+KC',
+      '-D',
+      '+Ogrid.png',
+    ]);
+    expect(submit.code, submit.stderr).toBe(0);
+    farm = submit.stdout.trim();
+    await root.goto(`${web}/web/farms/${short(farm)}`);
+    const cells = root.locator('.frame-grid button');
+    await expect.poll(async () => cells.count(), { timeout: 10_000 }).toBe(3);
+    expect(await root.locator('.frame-grid button.frame-done').count()).toBe(0);
+    expect(await root.locator('ul.thumbs img').count()).toBe(0);
+    await root.evaluate('window.stayed = true');
+    expect((await head.run('pbsnodes', ['-r', node])).code).toBe(0);
+    await expect
+      .poll(async () => root.locator('.frame-grid button.frame-done').count(), { timeout: 20_000 })
+      .toBe(3);
+    const thumbs = root.locator('ul.thumbs img');
+    await expect.poll(async () => thumbs.count(), { timeout: 10_000 }).toBe(3);
+    await thumbs.last().scrollIntoViewIfNeeded();
+    const widths = async () =>
+      (await thumbs.evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth))) as number[];
+    await expect.poll(async () => (await widths()).every((w) => w > 0), { timeout: 10_000 }).toBe(true);
+    expect(await root.evaluate('window.stayed')).toBe(true);
+  });
+
   it('fits a 375 px wide phone without scrolling the page sideways (tables scroll in their box)', async () => {
     const page = await rootCtx.newPage();
     await page.setViewportSize({ width: 375, height: 800 });
@@ -267,6 +318,15 @@ describe('the web view', () => {
     const file = join(tmpdir(), 'drover-test-logs', 'web-overview.png');
     await root.screenshot({ path: file, fullPage: true });
     console.log(`overview screenshot: ${file}`);
+    // the jobs table and the farm at a laptop's size
+    await root.setViewportSize({ width: 1280, height: 800 });
+    await root.goto(`${web}/web/jobs`);
+    await root.locator('tbody a').first().waitFor();
+    await root.screenshot({ path: join(tmpdir(), 'drover-test-logs', 'web-jobs.png') });
+    await root.goto(`${web}/web/farms/${short(farm)}`);
+    await root.locator('.frame-grid button.frame-done').first().waitFor();
+    await root.locator('ul.thumbs img').first().waitFor();
+    await root.screenshot({ path: join(tmpdir(), 'drover-test-logs', 'web-farm.png') });
     await aliceCtx.close();
   });
 });
