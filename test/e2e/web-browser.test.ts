@@ -2,7 +2,10 @@
 // with its web listener and local node: root and a second Unix user log in with the URLs `drover
 // web login` prints, and see the overview, the jobs table updated by the server's events, a running
 // job's output, what they may do and nothing more (a forged request is refused by the head), the
-// filters in the URL, the keyboard path, and a phone's width.
+// filters in the URL, the keyboard path, and a phone's width. Without a reload, pushed by the
+// events: a held job leaving H when qrls releases it, the local node down with its reason while
+// its SIGKILLed agent is started again by the head (and free after), and a render farm's frame
+// grid and thumbnails filling in as its frames finish.
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -293,7 +296,9 @@ describe('the web view', () => {
     await expect.poll(async () => thumbs.count(), { timeout: 10_000 }).toBe(3);
     await thumbs.last().scrollIntoViewIfNeeded();
     const widths = async () =>
-      (await thumbs.evaluateAll((imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth))) as number[];
+      (await thumbs.evaluateAll((imgs) =>
+        imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
+      )) as number[];
     await expect.poll(async () => (await widths()).every((w) => w > 0), { timeout: 10_000 }).toBe(true);
     expect(await root.evaluate('window.stayed')).toBe(true);
   });
