@@ -2,7 +2,10 @@
 // with its web listener and local node: root and a second Unix user log in with the URLs `drover
 // web login` prints, and see the overview, the jobs table updated by the server's events, a running
 // job's output, what they may do and nothing more (a forged request is refused by the head), the
-// filters in the URL, the keyboard path, and a phone's width.
+// filters in the URL, the keyboard path, and a phone's width. Without a reload, pushed by the
+// events: a held job leaving H when qrls releases it, the local node down with its reason while
+// its SIGKILLed agent is started again by the head (and free after), and a render farm's frame
+// grid and thumbnails filling in as its frames finish.
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +38,10 @@ let rootCtx: BrowserContext;
 let aliceCtx: BrowserContext;
 let root: Page;
 let alice: Page;
+
+/** a scene of POV-Ray's examples, rendered at 32x24 (as test/e2e/farm-thumbnails.test.ts does) */
+const SCENE = '/usr/share/doc/povray/examples/animations/ambient/ambient.pov';
+let farm: string;
 
 const short = (id: string) => id.split('.')[0]!;
 
@@ -205,6 +212,97 @@ describe('the web view', () => {
     expect(f).toMatchObject({ inTable: true, tag: 'A', outline: true });
   });
 
+  it('changes a held job’s state in the jobs table when qrls releases it, without a reload', async () => {
+    await root.goto(`${web}/web/jobs`);
+    await root.locator('tbody a').first().waitFor();
+    await root.evaluate('window.stayed = true');
+    const id = await head.submit(['-h', '-N', 'held', '--', '/bin/true']);
+    const row = root.locator('tbody tr', { has: root.getByRole('link', { name: id, exact: true }) });
+    const state = row.locator('td:nth-child(5) [aria-hidden]');
+    await expect.poll(async () => state.textContent(), { timeout: 10_000 }).toBe('H');
+    const r = await head.run('qrls', [id]);
+    expect(r.code, r.stderr).toBe(0);
+    await expect.poll(async () => state.textContent(), { timeout: 10_000 }).not.toBe('H');
+    expect(await root.evaluate('window.stayed')).toBe(true);
+  });
+
+  it('shows the local node down with the reason when its agent is killed, and up again once the head restarts it', async () => {
+    await root.goto(`${web}/web/nodes`);
+    const row = root.locator('tbody tr').first();
+    await expect.poll(async () => row.locator('td').first().textContent(), { timeout: 10_000 }).toBe('free');
+    // every state and reason the row shows, as the page draws them (the down may be short)
+    await root.evaluate(`(() => {
+      window.stayed = true;
+      window.seen = [];
+      const note = () => {
+        const cells = document.querySelectorAll('tbody tr:first-child td');
+        window.seen.push((cells[0]?.textContent ?? '') + ' | ' + (cells[1]?.textContent ?? ''));
+      };
+      new MutationObserver(note).observe(document.querySelector('main'), { subtree: true, childList: true, characterData: true });
+    })()`);
+    const pid = head.agentPid();
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid!, 'SIGKILL');
+    const seen = async () => (await root.evaluate('window.seen')) as string[];
+    await expect
+      .poll(async () => (await seen()).some((s) => /^down \| connection lost/.test(s)), { timeout: 10_000 })
+      .toBe(true);
+    // the head starts the agent again: the node comes back without a reload
+    await expect.poll(async () => row.locator('td').first().textContent(), { timeout: 15_000 }).toBe('free');
+    expect(await row.locator('td').nth(1).textContent()).toBe('');
+    expect(head.agentPid()).not.toBe(pid);
+    expect(await root.evaluate('window.stayed')).toBe(true);
+  });
+
+  it('fills in a render farm’s frame grid and thumbnails as its frames finish, without a reload', async () => {
+    await root.setViewportSize({ width: 1280, height: 800 });
+    // the node offline while the farm is submitted and its page opened: every frame starts queued
+    const node = (await root.locator('tbody tr th').first().textContent())!;
+    expect((await head.run('pbsnodes', ['-o', node])).code).toBe(0);
+    const submit = await head.run('render-farm', [
+      'submit',
+      '--name',
+      'grid',
+      '--frames',
+      '1-3',
+      '--chunk',
+      '1',
+      '--',
+      'povray',
+      `+I${SCENE}`,
+      '+W32',
+      '+H24',
+      '+KFI1',
+      '+KFF3',
+      '+SF{start}',
+      '+EF{end}',
+      '+KC',
+      '-D',
+      '+Ogrid.png',
+    ]);
+    expect(submit.code, submit.stderr).toBe(0);
+    farm = submit.stdout.trim();
+    await root.goto(`${web}/web/farms/${short(farm)}`);
+    const cells = root.locator('.frame-grid button');
+    await expect.poll(async () => cells.count(), { timeout: 10_000 }).toBe(3);
+    expect(await root.locator('.frame-grid button.frame-done').count()).toBe(0);
+    expect(await root.locator('ul.thumbs img').count()).toBe(0);
+    await root.evaluate('window.stayed = true');
+    expect((await head.run('pbsnodes', ['-r', node])).code).toBe(0);
+    await expect
+      .poll(async () => root.locator('.frame-grid button.frame-done').count(), { timeout: 20_000 })
+      .toBe(3);
+    const thumbs = root.locator('ul.thumbs img');
+    await expect.poll(async () => thumbs.count(), { timeout: 10_000 }).toBe(3);
+    await thumbs.last().scrollIntoViewIfNeeded();
+    const widths = async () =>
+      (await thumbs.evaluateAll((imgs) =>
+        imgs.map((i) => (i as unknown as { naturalWidth: number }).naturalWidth),
+      )) as number[];
+    await expect.poll(async () => (await widths()).every((w) => w > 0), { timeout: 10_000 }).toBe(true);
+    expect(await root.evaluate('window.stayed')).toBe(true);
+  });
+
   it('fits a 375 px wide phone without scrolling the page sideways (tables scroll in their box)', async () => {
     const page = await rootCtx.newPage();
     await page.setViewportSize({ width: 375, height: 800 });
@@ -225,6 +323,15 @@ describe('the web view', () => {
     const file = join(tmpdir(), 'drover-test-logs', 'web-overview.png');
     await root.screenshot({ path: file, fullPage: true });
     console.log(`overview screenshot: ${file}`);
+    // the jobs table and the farm at a laptop's size
+    await root.setViewportSize({ width: 1280, height: 800 });
+    await root.goto(`${web}/web/jobs`);
+    await root.locator('tbody a').first().waitFor();
+    await root.screenshot({ path: join(tmpdir(), 'drover-test-logs', 'web-jobs.png') });
+    await root.goto(`${web}/web/farms/${short(farm)}`);
+    await root.locator('.frame-grid button.frame-done').first().waitFor();
+    await root.locator('ul.thumbs img').first().waitFor();
+    await root.screenshot({ path: join(tmpdir(), 'drover-test-logs', 'web-farm.png') });
     await aliceCtx.close();
   });
 });
