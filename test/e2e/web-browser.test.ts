@@ -9,24 +9,12 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser } from '../helpers/browser.js';
 import { type Cluster, startCluster } from '../helpers/cluster.js';
 import { freePort, type TestHead } from '../helpers/head.js';
 import { ALICE, dirOf, ensureUsers, runAs } from '../helpers/users.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-// without the background-networking flags Chromium's own connections are refused on a closed network
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 let cluster: Cluster;
 let head: TestHead;
@@ -85,7 +73,7 @@ beforeAll(async () => {
     shared: true,
   });
   head = cluster.head;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await launchBrowser();
   ({ ctx: rootCtx, page: root } = await login(undefined));
   ({ ctx: aliceCtx, page: alice } = await login(ALICE));
 });

@@ -20,9 +20,13 @@ import { frameCount } from './farms-page.js';
 const THUMBS = 48;
 
 function Thumbnails({ farm }: { farm: FarmStatus }) {
-  // frames without a thumbnail (404) are not asked for again while the page is open
-  const [missing, setMissing] = useState<ReadonlySet<number>>(new Set());
-  const done = farm.frames.filter((f) => f.state === 'done' && !missing.has(f.frame)).slice(-THUMBS);
+  // only frames the head has a thumbnail of; one that fails to load is not asked for again
+  const [missing, setMissing] = useState<ReadonlySet<string>>(new Set());
+  const url = (f: { frame: number; thumbnail?: number }) =>
+    `/v1/farms/${encodeURIComponent(farm.id)}/frames/${f.frame}/thumbnail?attempt=${f.thumbnail}`;
+  const done = farm.frames
+    .filter((f) => f.state === 'done' && f.thumbnail !== undefined && !missing.has(url(f)))
+    .slice(-THUMBS);
   if (done.length === 0) return <p class="muted">No thumbnails of finished frames.</p>;
   return (
     <ul class="thumbs">
@@ -30,11 +34,11 @@ function Thumbnails({ farm }: { farm: FarmStatus }) {
         <li key={f.frame}>
           <img
             loading="lazy"
-            src={`/v1/farms/${encodeURIComponent(farm.id)}/frames/${f.frame}/thumbnail`}
+            src={url(f)}
             alt={`Frame ${f.frame}`}
             width={160}
             height={90}
-            onError={() => setMissing((m) => new Set([...m, f.frame]))}
+            onError={() => setMissing((m) => new Set([...m, url(f)]))}
           />
           <span>{f.frame}</span>
         </li>

@@ -56,11 +56,11 @@ export function FrameDetail(p: { farm: FarmStatus; frame: FarmFrame; session: Se
         )}
         <output>{message}</output>
       </div>
-      {frame.state === 'done' && !noThumb && (
+      {frame.state === 'done' && frame.thumbnail !== undefined && !noThumb && (
         <img
           loading="lazy"
           class="thumb-big"
-          src={`${base}/frames/${frame.frame}/thumbnail`}
+          src={`${base}/frames/${frame.frame}/thumbnail?attempt=${frame.thumbnail}`}
           alt={`Frame ${frame.frame}`}
           onError={() => setNoThumb(true)}
         />
