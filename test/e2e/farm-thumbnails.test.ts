@@ -16,9 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FarmStatus } from '../../core/farm/farm-status.js';
 import { type Cluster, startCluster } from '../helpers/cluster.js';
 import { waitUntil } from '../helpers/head.js';
+import { SCENE, tinyFarm } from '../helpers/tiny-farm.js';
 import { ALICE, BOB, dirOf, ensureUsers, runAs } from '../helpers/users.js';
 
-const SCENE = '/usr/share/doc/povray/examples/animations/ambient/ambient.pov';
 let cluster: Cluster;
 let work: string;
 let dir: string;
@@ -124,27 +124,7 @@ afterAll(async () => {
 
 describe('thumbnails of finished frames', () => {
   it('are made where each frame was rendered, as its user, and served to those who may see the farm', async () => {
-    const submit = await asAlice('render-farm', [
-      'submit',
-      '--name',
-      'thumbs',
-      '--frames',
-      '1-3',
-      '--chunk',
-      '1',
-      '--',
-      'povray',
-      `+I${SCENE}`,
-      '+W32',
-      '+H24',
-      '+KFI1',
-      '+KFF3',
-      '+SF{start}',
-      '+EF{end}',
-      '+KC',
-      '-D',
-      '+Othumb.png',
-    ]);
+    const submit = await asAlice('render-farm', tinyFarm('thumbs', 'thumb.png'));
     expect(submit.code).toBe(0);
     const id = submit.stdout.trim();
     const s = await until(id, 'the farm to be done', (x) => x.state === 'done');

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FarmStatus } from '../../core/farm/farm-status.js';
 import { type Cluster, slotNodes, startCluster } from '../helpers/cluster.js';
 import { type TestHead, waitUntil } from '../helpers/head.js';
+import { SCENE } from '../helpers/tiny-farm.js';
 
-const SCENE = '/usr/share/doc/povray/examples/animations/ambient/ambient.pov';
 let cluster: Cluster;
 let head: TestHead;
 

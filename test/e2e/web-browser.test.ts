@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../helpers/browser.js';
 import { type Cluster, startCluster } from '../helpers/cluster.js';
 import { freePort, type TestHead } from '../helpers/head.js';
+import { tinyFarm } from '../helpers/tiny-farm.js';
 import { ALICE, dirOf, ensureUsers, runAs } from '../helpers/users.js';
 
 let cluster: Cluster;
@@ -28,7 +29,6 @@ let root: Page;
 let alice: Page;
 
 /** a scene of POV-Ray's examples, rendered at 32x24 (as test/e2e/farm-thumbnails.test.ts does) */
-const SCENE = '/usr/share/doc/povray/examples/animations/ambient/ambient.pov';
 let farm: string;
 
 const short = (id: string) => id.split('.')[0]!;
@@ -247,27 +247,7 @@ describe('the web view', () => {
     // the node offline while the farm is submitted and its page opened: every frame starts queued
     const node = (await root.locator('tbody tr th').first().textContent())!;
     expect((await head.run('pbsnodes', ['-o', node])).code).toBe(0);
-    const submit = await head.run('render-farm', [
-      'submit',
-      '--name',
-      'grid',
-      '--frames',
-      '1-3',
-      '--chunk',
-      '1',
-      '--',
-      'povray',
-      `+I${SCENE}`,
-      '+W32',
-      '+H24',
-      '+KFI1',
-      '+KFF3',
-      '+SF{start}',
-      '+EF{end}',
-      '+KC',
-      '-D',
-      '+Ogrid.png',
-    ]);
+    const submit = await head.run('render-farm', tinyFarm('grid', 'grid.png'));
     expect(submit.code, submit.stderr).toBe(0);
     farm = submit.stdout.trim();
     await root.goto(`${web}/web/farms/${short(farm)}`);
