@@ -9,6 +9,9 @@ import type { NodeAgent } from './node-agent.js';
 import { startRun } from './service-ports.js';
 import { runTask } from './tasks.js';
 
+/** A task's output waits this long at most for its last frames' thumbnails. */
+const THUMBNAILS_WAIT_MS = 30_000;
+
 type Handler<K extends HeadMessage['t']> = (m: Extract<HeadMessage, { t: K }>) => void;
 export type HeadHandlers = { [K in HeadMessage['t']]: Handler<K> };
 
@@ -53,9 +56,16 @@ function jobHandlers(agent: NodeAgent) {
           files: runner.output(m.jobId, m.attempt),
         });
       // the thumbnails of a task's last frames reach the head before its output (the job still E)
+      // (30 s at most in all: many unreadable frames must not hold the job's output back)
       const thumbnails = agent.thumbnails.settled(m.jobId);
-      if (thumbnails) void thumbnails.then(send);
-      else send();
+      if (!thumbnails) return send();
+      let sent = false;
+      const once = () => {
+        if (!sent) send();
+        sent = true;
+      };
+      void thumbnails.then(once);
+      setTimeout(once, THUMBNAILS_WAIT_MS).unref();
     },
     cleanup: (m) => runner.cleanup(m.jobId, m.attempt),
     'usage?': () => agent.send({ t: 'usage', jobs: runner.sample() }),

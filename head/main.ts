@@ -188,6 +188,7 @@ function apiParts(p: {
   const token = opts.metrics?.token !== undefined ? { token: opts.metrics.token } : {};
   const webApp = web && {
     sessions: web.sessions,
+    baseUrl: web.baseUrl,
     staticDir: join(p.root, 'dist', 'web'),
     // outside the session: Prometheus has no cookie
     open: [(app: FastifyInstance) => metricsRoute(app, head.metrics, token)],

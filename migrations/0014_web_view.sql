@@ -1,5 +1,5 @@
 -- The web view's queries (head/db/jobs-table-web.ts) on a long history: a user's jobs, a job's
--- name (as qalter last set it; a subjob's is its array's) searched and sorted through an index,
+-- name (as qalter last set it; a subjob has none: the query takes its array's) searched and sorted through an index,
 -- the counts by queue and state read from an index instead of the rows, jobs ended per minute.
 ALTER TABLE jobs ADD COLUMN name TEXT GENERATED ALWAYS AS (coalesce(
   CASE WHEN json_valid(row) THEN json_extract(row, '$.specChanges.name') END,

@@ -59,7 +59,11 @@ function where(q: JobPageQuery): { sql: string; args: (string | number)[] } {
     parts.push('j.queue = ?');
     args.push(q.queue);
   }
-  if (q.name !== undefined) {
+  if (q.name !== undefined && q.arrayParent !== undefined) {
+    // subjobs have the name of their array
+    parts.push('instr((SELECT name FROM jobs WHERE seq = j.array_parent), ?) > 0');
+    args.push(q.name);
+  } else if (q.name !== undefined) {
     // scanning the name index is ~30 times faster than the rows (their JSON computes the name)
     parts.push('j.seq IN (SELECT seq FROM jobs INDEXED BY jobs_name WHERE instr(name, ?) > 0)');
     args.push(q.name);
@@ -71,7 +75,7 @@ export function jobWebSql(db: Db) {
   const endedSince = db.prepare(
     "SELECT (at / 60000) * 60000 AS minute, count(*) AS n FROM job_events WHERE type = 'finished' AND at >= ? GROUP BY minute",
   );
-  const idsOf = db.prepare('SELECT id FROM jobs WHERE seq IN (SELECT value FROM json_each(?))');
+  const idsOf = db.prepare('SELECT id, owner FROM jobs WHERE seq IN (SELECT value FROM json_each(?))');
   return {
     /** One page of jobs and how many match in all. */
     page(q: JobPageQuery): { total: number; jobs: StoredJob[] } {
@@ -90,9 +94,9 @@ export function jobWebSql(db: Db) {
       const rows = endedSince.all(since) as { minute: number; n: number }[];
       return new Map(rows.map((r) => [r.minute, r.n]));
     },
-    /** The ids of jobs by seq (a seq no longer stored is left out). */
-    idsOf(seqs: number[]): string[] {
-      return (idsOf.all(JSON.stringify(seqs)) as { id: string }[]).map((r) => r.id);
+    /** The ids and owners of jobs by seq (a seq no longer stored is left out). */
+    idsOf(seqs: number[]): { id: string; owner: string }[] {
+      return idsOf.all(JSON.stringify(seqs)) as { id: string; owner: string }[];
     },
   };
 }

@@ -21,8 +21,8 @@ export class ChangeFeed {
   private readonly listeners = new Set<FeedListener>();
 
   constructor(
-    /** the ids of written jobs, by seq */
-    private readonly idsOf: (seqs: number[]) => string[],
+    /** the ids and owners of written jobs, by seq */
+    private readonly idsOf: (seqs: number[]) => { id: string; owner: string }[],
     private readonly delayMs = 250,
   ) {}
 
@@ -71,7 +71,8 @@ export class ChangeFeed {
     const events: FeedEvent[] = [];
     if (this.seqs.size > 0) {
       const seqs = [...this.seqs];
-      events.push({ name: 'jobs', data: seqs.length > MAX_IDS ? { all: true } : { ids: this.idsOf(seqs) } });
+      // each stream shows the viewer only the ids she may see (head/web/web-routes.ts)
+      events.push({ name: 'jobs', data: seqs.length > MAX_IDS ? { all: true } : { jobs: this.idsOf(seqs) } });
       // a farm's frames and a node's use follow its jobs
       if (!this.topics.has('farms')) events.push({ name: 'farms', data: {} });
       if (!this.topics.has('nodes')) events.push({ name: 'nodes', data: {} });

@@ -62,7 +62,13 @@ function sendIndex(reply: FastifyReply, dir: string) {
     .send(readFileSync(index));
 }
 
-export function staticRoutes(app: FastifyInstance, dir: string, sessions: WebSessions): void {
+/** `secure`: browsers reach the view over https (a proxy): the cookie goes over https only. */
+export function staticRoutes(
+  app: FastifyInstance,
+  dir: string,
+  sessions: WebSessions,
+  secure: boolean,
+): void {
   app.get('/', (_req, reply) => reply.redirect('/web/'));
   app.get('/web', (_req, reply) => reply.redirect('/web/'));
   app.get<{ Querystring: { token?: string } }>('/web/login', (req, reply) => {
@@ -75,7 +81,7 @@ export function staticRoutes(app: FastifyInstance, dir: string, sessions: WebSes
         'Login link not valid',
         'This link was used already, has expired (links last two minutes) or is wrong. Run <code>drover web login</code> again.',
       );
-    const cookie = `${COOKIE}=${session.id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_MS / 1000}`;
+    const cookie = `${COOKIE}=${session.id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${SESSION_MS / 1000}${secure ? '; Secure' : ''}`;
     return reply
       .code(303)
       .headers({ ...HEADERS, 'set-cookie': cookie, location: '/web/' })

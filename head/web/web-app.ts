@@ -13,6 +13,8 @@ export interface WebAppOptions {
   sessions: WebSessions;
   /** on a listener shared with commands (--listen --web): who a request without a cookie is */
   otherwise?: Identify;
+  /** where browsers reach the view (--web-url, or the listener's own address) */
+  baseUrl: string;
   /** more routes outside the session (GET /metrics) */
   open?: ((app: FastifyInstance) => void)[];
 }
@@ -20,9 +22,10 @@ export interface WebAppOptions {
 export function buildWebApp(deps: Omit<AppDeps, 'identify'>, opts: WebAppOptions): FastifyInstance {
   // a browser keeps connections open (keep-alive, the event stream): a head that stops ends them
   const app = Fastify({ logger: deps.logger ?? false, ...FASTIFY_OPTIONS, forceCloseConnections: true });
-  staticRoutes(app, opts.staticDir, opts.sessions);
+  const { origin, protocol } = new URL(opts.baseUrl);
+  staticRoutes(app, opts.staticDir, opts.sessions, protocol === 'https:');
   for (const routes of opts.open ?? []) routes(app);
-  const identify = webIdentify(opts.sessions, opts.otherwise);
+  const identify = webIdentify(opts.sessions, opts.otherwise, origin);
   app.register(async (api) => apiRoutes(api, { ...deps, identify }));
   return app;
 }

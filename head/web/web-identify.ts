@@ -30,10 +30,10 @@ export function sessionOf(
   return id ? sessions.find(id) : undefined;
 }
 
-/** Origin is absent, or names the host this request was sent to. */
-function sameOrigin(req: IncomingRequest): boolean {
+/** Origin is absent, names the host this request was sent to, or the public one (--web-url). */
+function sameOrigin(req: IncomingRequest, publicOrigin: string | undefined): boolean {
   const origin = req.headers.origin;
-  if (origin === undefined) return true;
+  if (origin === undefined || origin === publicOrigin) return true;
   try {
     return new URL(origin).host === req.headers.host;
   } catch {
@@ -41,8 +41,11 @@ function sameOrigin(req: IncomingRequest): boolean {
   }
 }
 
-/** Identify by session cookie; `otherwise` answers requests that carry none (e.g. MUNGE on --listen). */
-export function webIdentify(sessions: WebSessions, otherwise?: Identify): Identify {
+/**
+ * Identify by session cookie; `otherwise` answers requests that carry none (e.g. MUNGE on
+ * --listen). `publicOrigin`: where browsers reach the view when a proxy stands in front.
+ */
+export function webIdentify(sessions: WebSessions, otherwise?: Identify, publicOrigin?: string): Identify {
   return async (req) => {
     if (otherwise && cookieValue(req.headers.cookie, COOKIE) === undefined) return otherwise(req);
     const session = sessionOf(req, sessions);
@@ -52,7 +55,8 @@ export function webIdentify(sessions: WebSessions, otherwise?: Identify): Identi
       const csrf = req.headers[CSRF_HEADER];
       if (typeof csrf !== 'string' || !sameSecret(csrf, session.csrf))
         return refuse('CSRF', 'the request lacks the session CSRF token (X-CSRF-Token): refused');
-      if (!sameOrigin(req)) return refuse('CSRF', 'the request comes from another site (Origin): refused');
+      if (!sameOrigin(req, publicOrigin))
+        return refuse('CSRF', 'the request comes from another site (Origin): refused');
     }
     return ok(session.who);
   };

@@ -44,14 +44,16 @@ function row(record: JobRecord, reason: string | undefined) {
 }
 
 export function jobsPage(store: Store, server: string, who: Requester, p: JobPageParams): Result<unknown> {
+  const settings = store.meta.settings();
   let arrayParent: number | undefined;
   if (p.array !== undefined) {
     const id = p.array.includes('.') ? p.array : `${p.array}.${server}`;
     const parent = store.jobs.byId(id);
-    if (!parent || parent.kind !== 'array') return refuse('UNKNOWN_JOB', `Unknown Job Id ${id}`);
+    // an array the viewer may not see is as unknown as one that does not exist
+    if (!parent || parent.kind !== 'array' || !mayQuery(who, parent.owner, settings))
+      return refuse('UNKNOWN_JOB', `Unknown Job Id ${id}`);
     arrayParent = parent.seq;
   }
-  const settings = store.meta.settings();
   const per = Math.min(p.per ?? 50, MAX_PER_PAGE);
   const page = p.page ?? 1;
   const q: JobPageQuery = {

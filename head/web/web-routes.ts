@@ -3,7 +3,7 @@
 // jobs table, one job, and the stream of changes (server-sent events).
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { refuse } from '../../core/errors.js';
-import type { Requester } from '../../core/policy/permissions.js';
+import { mayQuery, type Requester } from '../../core/policy/permissions.js';
 import { openStreams, pushStream } from '../api/push-stream.js';
 import { answer } from '../api/replies.js';
 import type { Store } from '../db/store.js';
@@ -33,14 +33,27 @@ const BACKLOG = 1 << 20;
 
 const identity = (who: Requester) => ({ user: who.user, uid: who.uid, host: who.host, local: who.local });
 
+/** A `jobs` event as this viewer may see it: only her jobs' ids when query_other_jobs is False. */
+function forViewer(e: FeedEvent, visible: (owner: string) => boolean): FeedEvent {
+  if (e.name !== 'jobs' || !Array.isArray(e.data.jobs)) return e;
+  const jobs = e.data.jobs as { id: string; owner: string }[];
+  return { name: 'jobs', data: { ids: jobs.filter((j) => visible(j.owner)).map((j) => j.id) } };
+}
+
 /** One browser's stream of changes (server-sent events). */
-function eventStream(feed: ChangeFeed, reply: FastifyReply, open: Set<() => void>): void {
+function eventStream(web: WebParts, who: Requester, reply: FastifyReply, open: Set<() => void>): void {
+  const visible = (owner: string) => mayQuery(who, owner, web.store.meta.settings());
   pushStream(reply, open, {
     type: 'text/event-stream',
     first: `retry: 2000\nevent: hello\ndata: ${JSON.stringify({ at: Date.now() })}\n\n`,
     subscribe: (write) =>
-      feed.subscribe((events: FeedEvent[]) =>
-        write(events.map((e) => `event: ${e.name}\ndata: ${JSON.stringify(e.data)}\n\n`).join('')),
+      web.feed.subscribe((events: FeedEvent[]) =>
+        write(
+          events
+            .map((e) => forViewer(e, visible))
+            .map((e) => `event: ${e.name}\ndata: ${JSON.stringify(e.data)}\n\n`)
+            .join(''),
+        ),
       ),
     ping: ': ping\n\n',
     pingMs: PING_MS,
@@ -49,7 +62,10 @@ function eventStream(feed: ChangeFeed, reply: FastifyReply, open: Set<() => void
 }
 
 function sessionRoutes(app: FastifyInstance, web: WebParts): void {
-  app.post('/v1/web/login-token', (req) => {
+  app.post('/v1/web/login-token', (req, reply) => {
+    // a session never makes another: a stolen cookie ends with its session
+    if (sessionOf(req, web.sessions))
+      return answer(reply, refuse('UNAUTHORIZED', 'run `drover web login` on the cluster for a login link'));
     const { token, expires } = web.sessions.issue(identity(req.requester));
     return { url: `${web.baseUrl}/web/login?token=${token}`, expires };
   });
@@ -70,7 +86,7 @@ function sessionRoutes(app: FastifyInstance, web: WebParts): void {
 export function webRoutes(app: FastifyInstance, web: WebParts): void {
   const open = openStreams(app);
   sessionRoutes(app, web);
-  app.get('/v1/web/events', (_req, reply) => eventStream(web.feed, reply, open));
+  app.get('/v1/web/events', (req, reply) => eventStream(web, req.requester, reply, open));
   app.get('/v1/web/overview', () => web.overview());
   app.get<{ Querystring: Omit<JobPageParams, 'page' | 'per'> & { page?: string; per?: string } }>(
     '/v1/web/jobs',

@@ -9,8 +9,10 @@ import type { Identity } from '../../core/policy/permissions.js';
 export const TOKEN_MS = 2 * 60_000;
 /** A session lasts this long from its login. */
 export const SESSION_MS = 12 * 3600_000;
-/** At most this many tokens and sessions are kept (the oldest go first). */
+/** At most this many tokens and sessions are kept (the oldest go first)… */
 const MAX_KEPT = 10_000;
+/** …and this many of each per user, so that one user cannot push the others' out. */
+const MAX_PER_USER = 20;
 
 export interface WebSession {
   id: string;
@@ -57,8 +59,16 @@ export class WebSessions {
   }
 }
 
-/** Add to a map kept in insertion order, dropping the expired and, past the limit, the oldest. */
-function keep<T extends { expires: number }>(map: Map<string, T>, key: string, value: T, now: number): void {
+/** Add to a map kept in insertion order, dropping the expired and, past the limits, the oldest
+ * (of the same user first). */
+function keep<T extends { expires: number; who: Identity }>(
+  map: Map<string, T>,
+  key: string,
+  value: T,
+  now: number,
+): void {
+  const mine = [...map].filter(([, v]) => v.who.user === value.who.user);
+  for (const [k] of mine.slice(0, Math.max(0, mine.length - MAX_PER_USER + 1))) map.delete(k);
   for (const [k, v] of map) {
     if (map.size < MAX_KEPT && v.expires > now) break;
     map.delete(k);

@@ -107,6 +107,12 @@ describe('logging in', () => {
     expect((await login('root')).role).toBe('manager');
   });
 
+  it('makes no login link for a web session (a stolen cookie ends with its session)', async () => {
+    const alice = await login(ALICE);
+    const r = await post('/v1/web/login-token', alice, {});
+    expect([r.status, r.body.code]).toEqual([403, 'UNAUTHORIZED']);
+  });
+
   it('answers the API only for a live session, and forgets a session at logout', async () => {
     expect((await get('/v1/web/overview')).body.code).toBe('NO_SESSION');
     expect((await get('/v1/web/overview', 'drover_session=forged')).status).toBe(401);
@@ -177,6 +183,11 @@ describe('reading', () => {
       'web-c',
     ]);
     expect((await page(`user=${ALICE}&name=web-`)).total).toBe(0);
+    const array = await submit(BOB, ['-h', '-N', 'web-arr', '-J', '1-2']);
+    ids.push(array);
+    const sub = `array=${encodeURIComponent(array)}&sort=name`;
+    expect((await page(`${sub}&name=web-arr`)).total).toBe(2);
+    expect((await page(`${sub}&name=web-c`)).total).toBe(0);
     for (const bad of ['per=0', 'sort=bogus', 'page=x', 'color=red', 'state=q']) {
       const r = await get(`/v1/web/jobs?${bad}`, root.cookie);
       expect([r.status, r.body.code]).toEqual([400, 'BAD_REQUEST']);
@@ -235,5 +246,33 @@ describe('the web flags', () => {
     expect((await head(['--web-listen', '127.0.0.1:1', '--web-url', 'ftp://x', '--local'])).stderr).toBe(
       'drover: --web-url wants http(s)://HOST[:PORT], got ftp://x\n',
     );
+  });
+});
+
+describe('with query_other_jobs = False', () => {
+  it("streams to a user only her own jobs' ids, and hides others' arrays", async () => {
+    expect((await head.run('qmgr', ['-c', 'set server query_other_jobs = False'])).code).toBe(0);
+    try {
+      const bob = await login(BOB);
+      const stream = await fetch(`${base}/v1/web/events`, { headers: { cookie: bob.cookie } });
+      const reader = stream.body!.getReader();
+      let text = '';
+      const read = async (want: RegExp) => {
+        while (!want.test(text)) text += new TextDecoder().decode((await reader.read()).value);
+      };
+      await read(/event: hello/);
+      const theirs = await submit(ALICE, ['-h']);
+      const array = await submit(ALICE, ['-h', '-J', '1-2']);
+      const mine = await submit(BOB, ['-h']);
+      await read(new RegExp(`"${mine.replace(/[.[\]]/g, '\\$&')}"`));
+      await reader.cancel();
+      expect(text).not.toContain(theirs);
+      const r = await get(`/v1/web/jobs?array=${encodeURIComponent(array)}`, bob.cookie);
+      expect([r.status, r.body.code]).toEqual([404, 'UNKNOWN_JOB']);
+      await as(ALICE, 'qdel', [theirs, array]);
+      await as(BOB, 'qdel', [mine]);
+    } finally {
+      await head.run('qmgr', ['-c', 'set server query_other_jobs = True']);
+    }
   });
 });

@@ -33,6 +33,15 @@ describe('web sessions', () => {
     expect(session.expires - (1_000_000 + 0)).toBe(SESSION_MS);
   });
 
+  it("keeps 20 tokens and sessions per user: one user's logins never push another's out", () => {
+    const s = new WebSessions();
+    const bob = s.redeem(s.issue({ ...alice, user: 'bob' }).token)!;
+    const first = s.redeem(s.issue(alice).token)!;
+    for (let i = 0; i < 30; i++) s.redeem(s.issue(alice).token);
+    expect(s.find(first.id)).toBeUndefined();
+    expect(s.find(bob.id)).toBe(bob);
+  });
+
   it('ends a session at logout', () => {
     const s = new WebSessions();
     const session = s.redeem(s.issue(alice).token)!;
@@ -46,7 +55,7 @@ describe('the change feed', () => {
 
   it('sends a burst of job writes and marks as one batch of events, after the delay', () => {
     vi.useFakeTimers();
-    const feed = new ChangeFeed((seqs) => seqs.map((s) => `${s}.svr`), 250);
+    const feed = new ChangeFeed((seqs) => seqs.map((s) => ({ id: `${s}.svr`, owner: 'alice@h' })), 250);
     const got: FeedEvent[][] = [];
     feed.job(1); // nobody listens: nothing is kept
     feed.subscribe((e) => got.push(e));
@@ -59,7 +68,7 @@ describe('the change feed', () => {
     expect(got).toHaveLength(1);
     const byName = Object.fromEntries(got[0]!.map((e) => [e.name, e.data]));
     expect(byName).toEqual({
-      jobs: { ids: ['2.svr', '3.svr', '4.svr'] },
+      jobs: { jobs: ['2.svr', '3.svr', '4.svr'].map((id) => ({ id, owner: 'alice@h' })) },
       farms: {},
       nodes: {},
       services: {},
@@ -71,7 +80,7 @@ describe('the change feed', () => {
 
   it('sends `all` instead of a long list of ids', () => {
     vi.useFakeTimers();
-    const feed = new ChangeFeed((seqs) => seqs.map(String), 10);
+    const feed = new ChangeFeed((seqs) => seqs.map((s) => ({ id: String(s), owner: 'a@h' })), 10);
     const got: FeedEvent[][] = [];
     feed.subscribe((e) => got.push(e));
     for (let i = 0; i < 501; i++) feed.job(i);
