@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import type { HeadMessage } from '../core/protocol/agent-protocol.js';
 import { TAIL_MAX_BYTES } from '../core/protocol/output-tail.js';
+import { windowSize } from '../core/protocol/terminal.js';
 import { stageCheckpoint } from './checkpointer.js';
 import { spoolTail } from './job-spool.js';
 import type { NodeAgent } from './node-agent.js';
@@ -25,6 +26,7 @@ function jobHandlers(agent: NodeAgent) {
       agent.send({ t: 'welcome', node: agent.node, jobs: runner.summaries() });
       for (const entry of journal.unacked()) agent.send({ t: 'fact', entry });
       agent.probes.resend();
+      agent.terminals.announce();
     },
     ping: (m) => agent.send({ t: 'pong', n: m.n }),
     run: (m) => {
@@ -118,8 +120,34 @@ function checkpointHandlers(agent: NodeAgent) {
   } satisfies Partial<HeadHandlers>;
 }
 
+/** qsub -I's terminals (compute-agent/job-terminal.ts); one whose attempt's terminal is gone changes nothing. */
+function terminalHandlers(agent: NodeAgent) {
+  const { terminals } = agent;
+  const sized = (m: { rows: number; cols: number }) => windowSize(m.rows, m.cols);
+  return {
+    'pty-attach': (m) => {
+      const size = sized(m);
+      if (size) terminals.of(m.jobId, m.attempt)?.attach(size);
+    },
+    'pty-in': (m) => {
+      if (typeof m.data === 'string') terminals.of(m.jobId, m.attempt)?.input(m.data);
+    },
+    'pty-resize': (m) => {
+      const size = sized(m);
+      if (size) terminals.of(m.jobId, m.attempt)?.resize(size);
+    },
+    'pty-ack': (m) => terminals.of(m.jobId, m.attempt)?.ack(m.bytes),
+    'pty-hangup': (m) => terminals.of(m.jobId, m.attempt)?.hangup(),
+  } satisfies Partial<HeadHandlers>;
+}
+
 export function headHandlers(agent: NodeAgent): HeadHandlers {
-  return { ...jobHandlers(agent), ...taskHandlers(agent), ...checkpointHandlers(agent) };
+  return {
+    ...jobHandlers(agent),
+    ...taskHandlers(agent),
+    ...checkpointHandlers(agent),
+    ...terminalHandlers(agent),
+  };
 }
 
 /** Hand a message to its handler (a type this agent does not know is ignored). */

@@ -31,7 +31,7 @@ import { signalGroup } from './signals.js';
 import { foldUsage, sampleSessions } from './usage.js';
 import { jobAccount } from './users.js';
 
-export interface RunnerOptions {
+export interface RunnerOptions extends Pick<LaunchContext, 'terminals'> {
   stateDir: string;
   journal: Journal;
   /** called with every journaled fact, to send it to the head when connected */
@@ -88,6 +88,7 @@ export class JobRunner {
       ...(opts.siteEnv ? { siteEnv: opts.siteEnv } : {}),
       spawn: opts.spawn ?? spawnLauncher,
       retireCheckpoint: (jobId, account) => retireCheckpointDir(account, opts.stateDir, jobId, opts.warn),
+      ...(opts.terminals ? { terminals: opts.terminals } : {}),
     };
   }
 

@@ -3,6 +3,7 @@
 // facts the head has not acknowledged when the head (re)connects.
 import type { ProgressUpdate } from '../farm/progress.js';
 import type { ResourceUsage } from '../record-types.js';
+import type { TerminalAgentMessage, TerminalHeadMessage } from './terminal.js';
 
 export const PROTOCOL_VERSION = 2;
 
@@ -43,6 +44,9 @@ export interface RunRequest {
   /** a service instance: the agent gives it a free PORT and reports `instance-up` once it answers
    * there (a GET of `health` below 500, else a TCP connect) */
   service?: { name: string; instance: number; health?: string };
+  /** `qsub -I`: the job's shell runs on a pseudo-terminal relayed to qsub (core/protocol/terminal.ts),
+   * with qsub's TERM */
+  interactive?: { term?: string };
 }
 
 /** One file of a checkpoint directory, its path relative to the directory. */
@@ -199,7 +203,8 @@ export type HeadMessage =
   | { t: 'checkpoint-refused'; jobId: string; attempt: number; reason: string }
   /** the live tail of an attempt's spooled output (core/protocol/output-tail.ts): the bytes of
    * `stream` from offset `from`; answered by `tail` with the same `reqId` */
-  | { t: 'tail?'; reqId: string; jobId: string; attempt: number; stream: TailStream; from: number };
+  | { t: 'tail?'; reqId: string; jobId: string; attempt: number; stream: TailStream; from: number }
+  | TerminalHeadMessage;
 
 export type AgentMessage =
   | { t: 'welcome'; node: NodeInfo; jobs: AgentJobSummary[] }
@@ -225,7 +230,8 @@ export type AgentMessage =
   | { t: 'stale-epoch'; epoch: number }
   /** the answer to `tail?`: at most TAIL_MAX_BYTES as whole characters, the offset after them,
    * whether the attempt still runs; `unknown`: this node has no spool of that attempt */
-  | { t: 'tail'; reqId: string; text: string; next: number; running: boolean; unknown?: boolean };
+  | { t: 'tail'; reqId: string; text: string; next: number; running: boolean; unknown?: boolean }
+  | TerminalAgentMessage;
 
 /** Split a byte stream into messages, one JSON value a line (linear in the bytes: a checkpoint
  * of tens of megabytes arrives in thousands of chunks). */
