@@ -183,6 +183,7 @@ function apiParts(p: {
   const web = webOf(opts, { store, server, ops, cluster, dispatcher, ...haStatus });
   const deps = {
     ...{ ops, server, nodeAdmin, farms, services: head.services, headUid: p.headUid, ...haDeps(p.wired) },
+    terminals: head.terminals,
     moreRoutes: [web ? web.routes : noWebRoutes],
   };
   const token = opts.metrics?.token !== undefined ? { token: opts.metrics.token } : {};

@@ -9,12 +9,14 @@ import { AgentMessages } from './agent-link/agent-messages.js';
 import { Checkpoints } from './agent-link/checkpoint-store.js';
 import { Delivery } from './agent-link/delivery/workers.js';
 import { OutputTails } from './agent-link/output-tails.js';
+import { Terminals } from './agent-link/terminals.js';
 import { GroupCommit } from './db/group-commit.js';
 import type { Store } from './db/store.js';
 import { Farms } from './farm/farm-jobs.js';
 import { registerFeatures } from './features.js';
 import type { HaWired } from './ha/ha-hooks.js';
 import type { HeadOptions } from './head-options.js';
+import { interactiveFeature } from './jobs/interactive-feature.js';
 import { submitJob } from './jobs/submit-job.js';
 import { HeadMetrics } from './metrics/head-metrics.js';
 import { Cluster } from './nodes/cluster.js';
@@ -57,7 +59,8 @@ export function wireHead(
     submit: (spec) => submitJob({ store, server, nodes: () => cluster.schedNodes() }, spec),
     warn: (message) => log.warn(message),
   });
-  const { watch, metrics } = withFeatures(store, farms, cluster, ha);
+  const terminals = new Terminals({ store, cluster, server, log });
+  const { watch, metrics } = withFeatures(store, farms, cluster, ha, terminals);
   const services = new ServiceOps({ store, server, cluster, poke, watch, group });
   const delivery = new Delivery();
   const messages = new AgentMessages({
@@ -71,7 +74,7 @@ export function wireHead(
     group,
     checkpoints,
   });
-  const { tails, handleAll } = withTails(cluster, messages);
+  const { tails, handleAll } = withTails(cluster, messages, terminals);
   const parts = { cluster, messages: { handleAll }, poke, changed };
   const { fencer, links } = wireNodes(store, parts, where, opts, log, ha);
   metrics.scrape({ store, nodes: () => cluster.records(), brokers: () => services.brokerList() });
@@ -79,6 +82,7 @@ export function wireHead(
   return {
     cluster,
     tails,
+    terminals,
     group,
     checkpoints,
     dispatcher,
@@ -94,19 +98,26 @@ export function wireHead(
 }
 
 /** The job features, the services' watch and the metrics that observe the jobs. */
-function withFeatures(store: Store, farms: Farms, cluster: Cluster, ha: Partial<HaWired>) {
+function withFeatures(
+  store: Store,
+  farms: Farms,
+  cluster: Cluster,
+  ha: Partial<HaWired>,
+  terminals: Terminals,
+) {
   const watch = new ServiceWatch(store);
   const metrics = new HeadMetrics(ha.api ? () => ha.api!.status() : undefined);
   const services = { touch: (name: string) => watch.touch(name), nodes: () => cluster.schedNodes() };
-  registerFeatures(store, farms, services, [metrics.jobs.feature()]);
+  registerFeatures(store, farms, services, [interactiveFeature(terminals), metrics.jobs.feature()]);
   return { watch, metrics };
 }
 
-/** Answers to `tail?` are taken out of each batch of an agent's messages before its facts are handled. */
-function withTails(cluster: Cluster, messages: AgentMessages) {
+/** Answers to `tail?` and terminal bytes are taken out of each batch of an agent's messages
+ * before its facts are handled. */
+function withTails(cluster: Cluster, messages: AgentMessages, terminals: Terminals) {
   const tails = new OutputTails(cluster);
   const handleAll = (node: string, batch: AgentMessage[]) => {
-    const rest = tails.take(node, batch);
+    const rest = terminals.take(node, tails.take(node, batch));
     if (rest.length > 0) messages.handleAll(node, rest);
   };
   return { tails, handleAll };
