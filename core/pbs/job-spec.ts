@@ -7,6 +7,7 @@ import { parsePbsArray, parseTorqueArray } from './array-indices.js';
 import { DEFAULT_PREFIX, scanDirectives } from './directives.js';
 import { parseExecutionTime } from './exec-time.js';
 import type { ParsedOption } from './getopt.js';
+import { asksInteractive, checkInteractive, interactiveSpec } from './interactive.js';
 import type { QsubCommandLine } from './qsub-command-line.js';
 import {
   checkJobName,
@@ -55,7 +56,7 @@ export function buildJobSpec(input: QsubBuildInput): Result<JobSpec> {
   const scanned = scanSource(input);
   if (!scanned.ok) return scanned;
   const sources: Sources = { cmdline: input.cmdline.options, directives: scanned.value.options };
-  const unsupported = refuseUnsupported(sources);
+  const unsupported = refuseUnsupported(sources, input.env);
   if (!unsupported.ok) return unsupported;
   const name = jobName(input, sources);
   if (!name.ok) return name;
@@ -98,11 +99,18 @@ function scanSource(input: QsubBuildInput): Result<{ options: ParsedOption[]; sc
   return scanDirectives(input.script ?? '', prefix);
 }
 
-function refuseUnsupported(sources: Sources): Result<void> {
-  if (flag(sources, 'I') || flag(sources, 'X')) {
-    return refuse('NOT_SUPPORTED', 'interactive jobs (-I, -X) are not supported yet');
-  }
+function refuseUnsupported(sources: Sources, env: Environment): Result<void> {
   const array = flag(sources, 'J') || flag(sources, 't');
+  const cron = pick(sources, 'cron') !== undefined;
+  const interactive = isInteractive(sources);
+  const terminal = checkInteractive({
+    interactive,
+    x11: flag(sources, 'X'),
+    array,
+    cron,
+    display: env.DISPLAY,
+  });
+  if (!terminal.ok) return terminal;
   if (array && pick(sources, 'r') === 'n') return refuse('FAILED', ' cannot submit non-rerunable Array Job');
   if (!array && wAttribute(sources, 'max_run_subjobs') !== undefined) {
     return refuse('FAILED', 'Attribute has to be set on an array job: max_run_subjobs');
@@ -111,6 +119,11 @@ function refuseUnsupported(sources: Sources): Result<void> {
     return refuse('FAILED', "mail option 'j' can not be used without array job");
   }
   return ok(undefined);
+}
+
+/** -I or -W interactive=true, from either source. */
+function isInteractive(sources: Sources): boolean {
+  return asksInteractive(sources.cmdline) || asksInteractive(sources.directives);
 }
 
 /** -N, else the script's basename (validated the same way), else STDIN. */
@@ -217,7 +230,8 @@ function assemble(input: QsubBuildInput, sources: Sources, parts: ComputedParts)
     shell: pick(sources, 'S') ?? input.env.PBS_SHELL,
     account: pick(sources, 'A'),
     project: pick(sources, 'P') ?? DEFAULT_PROJECT,
-    rerunable: pick(sources, 'r') !== 'n',
+    // PBS: interactive jobs are not rerunnable
+    rerunable: pick(sources, 'r') !== 'n' && !isInteractive(sources),
     checkpoint: pick(sources, 'c') ?? 'u',
     checkpointSignal: wAttribute(sources, 'checkpoint_signal')
       ?.toUpperCase()
@@ -232,6 +246,7 @@ function assemble(input: QsubBuildInput, sources: Sources, parts: ComputedParts)
     script: source.kind === 'exec' ? undefined : parts.script,
     executable: source.kind === 'exec' ? source.executable : undefined,
     argv: source.kind === 'exec' ? source.args : undefined,
+    interactive: isInteractive(sources) ? interactiveSpec(input.env.TERM) : undefined,
     submitArgs: input.argv.join(' '),
     workdir: input.cwd,
     submitHost: input.host,
