@@ -215,6 +215,19 @@ describe('qsub -I, how it ends', () => {
     expect((await cluster.head.waitState(id, 'F')).Exit_status).toBe(-29);
   });
 
+  it('qsub -I -- program: the program runs on the terminal instead of a shell', async () => {
+    const { t, id, at } = await ready(LOCAL, [
+      '--',
+      '/bin/sh',
+      '-c',
+      'read x; echo "got $x from $(tty)"; exit 6',
+    ]);
+    t.type('hello\r');
+    await t.waitFor(/[\r\n]got hello from \/dev\/pts\/\d+\r\n/, at);
+    await t.waitFor(new RegExp(`qsub: job ${esc(id)} completed`), at);
+    expect(await t.exited).toBe(6);
+  });
+
   it('a job deleted before it starts: "apparently deleted", exit 1', async () => {
     const t = qsub(['-I', '-h']);
     const id = (await t.waitFor(/qsub: waiting for job (\S+) to start\r\n/))[1]!;
