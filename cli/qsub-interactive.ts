@@ -137,15 +137,26 @@ class InteractiveSession {
     this.asking = false;
   }
 
-  /** One line typed on stdin (the terminal is not raw yet); undefined at its end. */
+  /** One line typed on stdin (the terminal is not raw yet); undefined at its end, or when the job
+   * starts meanwhile (the terminal's input is the job's from then on). */
   private line(): Promise<string | undefined> {
     return new Promise((resolve) => {
-      const take = (d?: Buffer) => {
+      const stop = () => {
         process.stdin.off('data', take);
         process.stdin.off('end', take);
+        const i = this.waiting.indexOf(cancel);
+        if (i >= 0) this.waiting.splice(i, 1);
+      };
+      const take = (d?: Buffer) => {
+        stop();
         process.stdin.pause();
         resolve(d?.toString('utf8'));
       };
+      const cancel = () => {
+        stop();
+        resolve(undefined);
+      };
+      this.waiting.push(cancel);
       process.stdin.on('data', take);
       process.stdin.on('end', take);
       process.stdin.resume();
