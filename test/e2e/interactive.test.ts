@@ -195,6 +195,18 @@ describe.each([
   });
 });
 
+describe('qsub -I output', () => {
+  it('relays more output than the agent may send unacknowledged (256 KiB), all of it, in order', async () => {
+    const { t, id, at } = await ready(SSH_NODE);
+    t.type('seq 1 80000; echo "all"" sent"; exit 0\r');
+    await t.waitFor(/[\r\n]all sent\r\n/, at);
+    const all = Array.from({ length: 80000 }, (_, i) => `${i + 1}\r\n`).join('');
+    expect(t.output.slice(at).includes(`\r${all}all sent\r\n`)).toBe(true);
+    await t.waitFor(new RegExp(`qsub: job ${esc(id)} completed`), at);
+    expect(await t.exited).toBe(0);
+  });
+});
+
 describe('qsub -I over TCP', () => {
   it('reaches its terminal with a MUNGE credential made for the upgrade, as every other request', async () => {
     const { t, id, at } = await ready(SSH_NODE, [], undefined, true);
