@@ -55,8 +55,9 @@ function holdingStatements(db: Db) {
 /** A job's slots: taken, given back, read; and the jobs on a node. */
 function slotStatements(db: Db) {
   const insert = db.prepare(
-    'INSERT INTO allocations (seq, node, slot, ncpus, mem, gpus, mpiprocs, exclusive) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO allocations (seq, node, slot, ncpus, mem, gpus, mpiprocs, exclusive, exec_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
+  const held = db.prepare('SELECT exec_index FROM allocations WHERE node = ?').pluck();
   const remove = db.prepare('DELETE FROM allocations WHERE seq = ?');
   const ofJob = db.prepare(
     'SELECT node, slot, ncpus, mem, gpus, mpiprocs FROM allocations WHERE seq = ? ORDER BY slot',
@@ -65,9 +66,34 @@ function slotStatements(db: Db) {
     `SELECT a.seq AS seq, j.id AS id, a.ncpus AS ncpus FROM allocations a JOIN jobs j ON j.seq = a.seq WHERE a.node = ? ORDER BY a.seq, a.slot`,
   );
   return {
-    add(seq: number, slots: Slot[], exclusive: boolean): void {
-      slots.forEach((s, i) => {
-        insert.run(seq, s.node, i, s.ncpus, s.mem, JSON.stringify(s.gpus), s.mpiprocs, exclusive ? 1 : 0);
+    /**
+     * Take `slots` for job `seq`. Each chunk gets its exec_host index on its node, as OpenPBS's
+     * server numbers them: the lowest no chunk on the node holds (a job's second chunk on a node
+     * gets the next). Returns the indices, in the order of `slots`.
+     */
+    add(seq: number, slots: Slot[], exclusive: boolean): number[] {
+      const taken = new Map<string, Set<number>>();
+      return slots.map((s, i) => {
+        let used = taken.get(s.node);
+        if (!used) {
+          used = new Set(held.all(s.node) as number[]);
+          taken.set(s.node, used);
+        }
+        let index = 0;
+        while (used.has(index)) index++;
+        used.add(index);
+        insert.run(
+          seq,
+          s.node,
+          i,
+          s.ncpus,
+          s.mem,
+          JSON.stringify(s.gpus),
+          s.mpiprocs,
+          exclusive ? 1 : 0,
+          index,
+        );
+        return index;
       });
     },
     release(seq: number): void {

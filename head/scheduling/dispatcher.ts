@@ -223,13 +223,13 @@ export class Dispatcher {
     if (!stillFits(p, this.cluster.schedNodes())) return undefined;
     const job = this.store.jobs.get(p.seq);
     if (job?.row.state !== 'Q') return undefined;
-    this.store.allocations.add(p.seq, p.slots, p.exclusive);
+    const indices = this.store.allocations.add(p.seq, p.slots, p.exclusive);
     const restore = job.row.checkpoint?.count;
     const event = {
       type: 'run' as const,
       node: p.slots[0]!.node,
       attempt: job.row.attempt + 1,
-      execHost: execHost(p.slots),
+      execHost: execHost(p.slots, indices),
       execVnode: execVnode(p.slots),
       ...(restore ? { restore } : {}),
     };
@@ -239,8 +239,12 @@ export class Dispatcher {
     if (eligibleCount(this.store) !== woken) this.poke(); // e.g. jobs that waited for this one to start
     this.store.jobs.setSchedComment(p.seq, null);
     this.reasons.delete(p.seq);
-    const req = buildRunRequest(r.value, p.slots, this.store.jobs.script(p.seq), (n) =>
-      this.cluster.hostOf(n),
+    const req = buildRunRequest(
+      r.value,
+      p.slots,
+      this.store.jobs.script(p.seq),
+      (n) => this.cluster.hostOf(n),
+      this.store.meta.torque(),
     );
     return { node: p.slots[0]!.node, req };
   }
