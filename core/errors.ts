@@ -8,6 +8,8 @@ export interface Refusal {
   message: string;
   /** Print the command's usage text after the message. */
   usage?: boolean;
+  /** A line printed as it is, before the message: what a PBS library prints without `cmd: `. */
+  unprefixed?: string;
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: Refusal };
