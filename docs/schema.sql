@@ -15,6 +15,7 @@
 --   0012_requests.sql
 --   0013_farm_thumbnails.sql
 --   0014_web_view.sql
+--   0016_dependency_sides.sql
 
 CREATE TABLE allocations (
   seq INTEGER NOT NULL REFERENCES jobs (seq),
@@ -100,7 +101,7 @@ CREATE TABLE fences (
 CREATE TABLE job_dependencies (
   child INTEGER NOT NULL REFERENCES jobs (seq),
   parent INTEGER NOT NULL REFERENCES jobs (seq),
-  type TEXT NOT NULL,
+  type TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'waiting', shown TEXT NOT NULL DEFAULT 'both',
   PRIMARY KEY (child, parent, type)
 );
 

@@ -2,7 +2,15 @@
 // message): the tracejob command and the web view's job timeline both show these.
 import { formatDuration } from '../pbs/duration.js';
 import type { JobRecord } from '../record-types.js';
-import type { TimedEvent } from './job-events.js';
+import type { DependOutcome, TimedEvent } from './job-events.js';
+
+/** OpenPBS's server log lines on a dependent job, word for word. */
+const DEPEND_LINES: Record<DependOutcome, (on: string) => string> = {
+  released: (on) => `Dependency on job ${on} released.`,
+  satisfied: (on) => `${on} Job has finished, dependency satisfied`,
+  unsatisfied: (on) => `${on} Finished job did not satisfy dependency`,
+  rejected: (on) => `Dependency request for job rejected by ${on}`,
+};
 
 /** The log source letter (S server, M the node's agent) and the text of one event. */
 export function describeEvent(e: TimedEvent, job: JobRecord): [string, string] {
@@ -46,6 +54,8 @@ export function describeEvent(e: TimedEvent, job: JobRecord): [string, string] {
       return ['S', e.reason ?? `Job deleted at request of ${e.by}`];
     case 'depend_hold':
       return ['S', `Job held (system hold) until its dependencies on ${e.on.join(', ')} are met`];
+    case 'depend_settled':
+      return ['S', DEPEND_LINES[e.how](e.on)];
     case 'depend_released':
       return ['S', 'Dependencies met: system hold released'];
     case 'exited': {

@@ -111,7 +111,13 @@ export type JobEvent =
   /** the attempt's node was fenced: software (its agent kills the attempt on sight) and the
    * admin's fence command when one is set */
   | { type: 'fenced'; node: string; attempt: number; how: 'software' | 'command'; reason: string }
-  | { type: 'deleted'; by: string; reason?: string }
+  /** `aborted`: the server ended it because a dependency can never be met; it ends finished (92)
+   * where a deletion ends terminated (91), as OpenPBS ends a job it aborts */
+  | { type: 'deleted'; by: string; reason?: string; aborted?: boolean }
+  /** one dependency of the job settled, as OpenPBS's server log says it on the job: the job it
+   * waits for released it, or (at submission) had finished and met it or could not, or the job
+   * its before* named could no longer wait for it */
+  | { type: 'depend_settled'; on: string; how: DependOutcome }
   /** the job waits for other jobs (-W depend=): a system hold */
   | { type: 'depend_hold'; on: string[] }
   /** every dependency is met: the system hold goes */
@@ -128,6 +134,9 @@ export type JobEvent =
   | { type: 'resubmitted'; reason: string }
   /** a standby head took over (head/ha/): the job's state is unchanged, its history says so */
   | { type: 'head_takeover'; epoch: number; head: string };
+
+/** How one dependency settled (core/lifecycle/event-text.ts has OpenPBS's line for each). */
+export type DependOutcome = 'released' | 'satisfied' | 'unsatisfied' | 'rejected';
 
 /** An event with the time it happened (epoch milliseconds). */
 export type TimedEvent = JobEvent & { at: number };

@@ -118,7 +118,8 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
       return ok({ ...base, checkpoint: { count: event.count, at: now, size: event.size } });
     case 'deleted': {
       if (!WAITING.includes(row.state) || row.isArray) return refuseState(row, event.type);
-      const gone: JobRow = { ...base, state: 'F', substate: SUBSTATE.terminated!, obittime: now };
+      const substate = event.aborted ? SUBSTATE.finished! : SUBSTATE.terminated!;
+      const gone: JobRow = { ...base, state: 'F', substate, obittime: now };
       if (event.reason) gone.comment = event.reason;
       return ok(gone);
     }
@@ -147,6 +148,7 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
       return ok({ ...failed, exitStatus: event.status, comment: event.reason });
     }
     case 'head_takeover':
+    case 'depend_settled':
       return ok(row);
     case 'resubmitted': {
       if (row.state !== 'F') return refuseState(row, event.type);

@@ -6,6 +6,7 @@ import { mayQuery, type Requester, UNAUTHORIZED } from '../../core/policy/permis
 import type { JobRecord } from '../../core/record-types.js';
 import type { StoredJob } from '../db/jobs-table.js';
 import { arraySummary, selectSubjobs } from './arrays.js';
+import { dependOf } from './dependencies.js';
 import { idOf, JobOperands, type OperandResult } from './job-operands.js';
 import { toJobRecord } from './job-records.js';
 
@@ -14,7 +15,12 @@ const unknown = (id: string) => ({ code: 'UNKNOWN_JOB' as const, message: `Unkno
 export class JobQueries extends JobOperands {
   private record(job: StoredJob, brief: boolean): JobRecord {
     const summary = job.kind === 'array' ? arraySummary(this.d.store, job) : undefined;
-    return toJobRecord(job, this.d.server, brief, summary);
+    const record = toJobRecord(job, this.d.server, brief, summary);
+    // the depend attribute is the job's edges as they are now, both ways (tables do not show it)
+    const depend = brief ? undefined : dependOf(this.d.store, job, this.d.server);
+    if (depend === undefined) delete record.spec.depend;
+    else record.spec.depend = depend;
+    return record;
   }
 
   /** The Torque compatibility mode, when the head runs in it (qstat's output follows). */
