@@ -15,6 +15,7 @@
 --   0012_requests.sql
 --   0013_farm_thumbnails.sql
 --   0014_web_view.sql
+--   0015_exec_index.sql
 --   0016_dependency_sides.sql
 
 CREATE TABLE allocations (
@@ -25,7 +26,7 @@ CREATE TABLE allocations (
   mem INTEGER NOT NULL,
   gpus TEXT NOT NULL,          -- JSON array of GPU indices
   mpiprocs INTEGER NOT NULL,
-  exclusive INTEGER NOT NULL,
+  exclusive INTEGER NOT NULL, exec_index INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (seq, slot)
 );
 
