@@ -1,7 +1,8 @@
 // The job features of this head, registered with the lifecycle (head/jobs/lifecycle-hooks.ts).
 // Their hooks run in this order: arrays first (a submission's subjobs exist before anything
 // settles them), then dependencies, then the render farm (built on arrays), then services; last
-// the observers (the head's metrics, head/metrics/job-metrics.ts), which see what the others did.
+// the observers, which see what the others did: job mail (head/mail/mail-feature.ts), the commands
+// waiting for jobs to end (head/jobs/job-waits.ts), the head's metrics (head/metrics/job-metrics.ts).
 import type { Store } from './db/store.js';
 import { farmFeature } from './farm/farm-feature.js';
 import type { Farms } from './farm/farm-jobs.js';
