@@ -70,7 +70,8 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
       const held = {
         ...base,
         holdTypes: addHolds(row.holdTypes, event.types),
-        comment: `Job held by ${event.by} on ${ctime(now)}`,
+        // PBS names the user alone (req_holdjob.c: rq_user), not user@host
+        comment: `Job held by ${event.by.split('@')[0]} on ${ctime(now)}`,
       };
       return ok(ARRAY_LIVE.includes(row.state) ? settle(held, now) : held);
     }

@@ -3,7 +3,7 @@ import type { ErrorCode, Result } from '../../core/errors.js';
 import type { JobEvent, JobRow, TimedEvent } from '../../core/lifecycle/job-events.js';
 import { applyEvent, initialRow, outcomeWords, replay } from '../../core/lifecycle/lifecycle.js';
 import type { JobState } from '../../core/lifecycle/states.js';
-import { runStamp } from '../../core/pbs/time-format.js';
+import { ctime, runStamp } from '../../core/pbs/time-format.js';
 import { resources } from '../helpers/requests.js';
 
 /** 2023-11-14 22:13:20 UTC, in epoch seconds. */
@@ -281,7 +281,13 @@ describe('holds', () => {
     let row = rowIn('Q');
     row = value(applyEvent(row, { type: 'held', types: 'o', by: 'op@h', at: at(1) }));
     row = value(applyEvent(row, { type: 'held', types: 'u', by: 'a@h', at: at(2) }));
-    expect(row).toMatchObject({ state: 'H', substate: 20, holdTypes: 'uo' });
+    // PBS names the user alone: `Job held by a on <ctime>`
+    expect(row).toMatchObject({
+      state: 'H',
+      substate: 20,
+      holdTypes: 'uo',
+      comment: `Job held by a on ${ctime(T + 2)}`,
+    });
     row = value(applyEvent(row, { type: 'released', types: 'u', by: 'a@h', at: at(3) }));
     expect(row).toMatchObject({ state: 'H', substate: 20, holdTypes: 'o' });
     row = value(applyEvent(row, { type: 'released', types: 'o', by: 'op@h', at: at(4) }));
