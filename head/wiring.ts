@@ -15,6 +15,7 @@ import { Farms } from './farm/farm-jobs.js';
 import { registerFeatures } from './features.js';
 import type { HaWired } from './ha/ha-hooks.js';
 import type { HeadOptions } from './head-options.js';
+import { purgeMarkedJobs } from './jobs/job-history.js';
 import { submitJob } from './jobs/submit-job.js';
 import { HeadMetrics } from './metrics/head-metrics.js';
 import { Cluster } from './nodes/cluster.js';
@@ -99,6 +100,8 @@ function withFeatures(store: Store, farms: Farms, cluster: Cluster, ha: Partial<
   const metrics = new HeadMetrics(ha.api ? () => ha.api!.status() : undefined);
   const services = { touch: (name: string) => watch.touch(name), nodes: () => cluster.schedNodes() };
   registerFeatures(store, farms, services, [metrics.jobs.feature()]);
+  // histories asked to go (qdel -x) whose deletion had not committed when the head stopped
+  purgeMarkedJobs(store);
   return { watch, metrics };
 }
 

@@ -111,6 +111,9 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
     case 'rerun_requested':
       if (row.state !== 'R') return refuseState(row, event.type);
       return ok({ ...base, rerunRequestedBy: event.by });
+    case 'purge_requested':
+      if (row.state === 'F' || row.state === 'E') return refuseState(row, event.type);
+      return ok({ ...base, purgeRequestedBy: event.by });
     case 'fenced':
       if (row.state !== 'R' || row.attempt !== event.attempt) return refuseState(row, event.type);
       return ok(base);

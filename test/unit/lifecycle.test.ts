@@ -527,6 +527,15 @@ describe('end of a job', () => {
     const row = value(applyEvent(rowIn('R'), { type: 'delete_requested', by: 'bob@h', at: at(12) }));
     expect(row).toMatchObject({ state: 'R', substate: 42, deleteRequestedBy: 'bob@h' });
   });
+
+  it('purge_requested (qdel -x) marks a job that has not ended and keeps its state; F and E refuse it', () => {
+    const row = value(applyEvent(rowIn('R'), { type: 'purge_requested', by: 'bob@h', at: at(12) }));
+    expect(row).toMatchObject({ state: 'R', substate: 42, purgeRequestedBy: 'bob@h' });
+    for (const state of ['F', 'E'] as const)
+      expect(errorCode(applyEvent(rowIn(state), { type: 'purge_requested', by: 'bob@h', at: at(12) }))).toBe(
+        'BAD_STATE',
+      );
+  });
 });
 
 describe('outcomeWords', () => {
