@@ -36,23 +36,17 @@ export async function actOnJobs(
 }
 
 /**
- * How a message names the job: its full id `SEQ.server` as the head expanded it (`88` and
- * `88.server` alike), as PBS's commands name it through get_server (src/lib/Libcmds/get_server.c).
- * An operand that is no job id at all has no id: the head's message names it.
- */
-export const jobName = (r: OperandResult): string | undefined => r.id;
-
-/**
  * PBS's line for one operand's refusal (prt_job_err, src/lib/Libcmds/err_handling.c): the
- * server's words, then the job's full id; a finished job's message (PBSE_HISTJOBID) has no id.
- * qhold, qrls, qrerun and qalter print these as they are; qdel names a finished job too.
+ * server's words, then the job's full id `SEQ.server` as the head expanded it (`88` and
+ * `88.server` alike, as get_server expands what was typed); a finished job's message
+ * (PBSE_HISTJOBID) has no id. An operand that is no job id has none either: the head's message
+ * names it as typed. qhold, qrls, qrerun and qalter print these as they are; qdel adds to them.
  */
 export const jobMessage: MessageFor = (r) => {
-  const id = jobName(r);
-  if (id === undefined) return r.error.message;
-  if (r.error.code === 'UNKNOWN_JOB') return `Unknown Job Id ${id}`;
+  if (r.id === undefined) return r.error.message;
+  if (r.error.code === 'UNKNOWN_JOB') return `Unknown Job Id ${r.id}`;
   if (r.error.code === 'JOB_FINISHED') return 'Job has finished';
-  return `${r.error.message} ${id}`;
+  return `${r.error.message} ${r.id}`;
 };
 
 /**

@@ -7,7 +7,7 @@ import type { StoredJob } from '../db/jobs-table.js';
 import type { Store } from '../db/store.js';
 import { hooksOf, type JobHooks } from './lifecycle-hooks.js';
 
-/** Delete finished job `seq` and everything recorded of it, in one transaction. */
+/** Delete finished `job` (an array with its subjobs) and all that is recorded of it, at once. */
 export function purgeJob(store: Store, job: StoredJob): void {
   store.transaction(() => {
     for (const hooks of hooksOf(store)) hooks.purged?.(store, job);
