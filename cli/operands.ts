@@ -36,7 +36,7 @@ export async function actOnJobs(
 }
 
 /**
- * PBS's line for one operand's refusal (prt_job_err, src/lib/Libcmds/err_handling.c): the
+ * PBS's line for one operand's refusal, as its commands print it: the
  * server's words, then the job's full id `SEQ.server` as the head expanded it (`88` and
  * `88.server` alike, as get_server expands what was typed); a finished job's message
  * (PBSE_HISTJOBID) has no id. An operand that is no job id has none either: the head's message

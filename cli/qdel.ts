@@ -11,8 +11,8 @@ async function main(argv: string[]): Promise<number> {
   if (typeof line === 'number') return line;
   const body = { operands: line.operands, ...(line.letters.has('x') ? { history: true } : {}) };
   return actOnJobs('qdel', '/v1/jobs/delete', body, (r) => {
-    // qdel names a finished job too (process_deljobstat in src/cmds/qdel.c appends the id to
-    // every message), and says the state is wrong in PBS's words alone
+    // PBS's qdel appends the id to every message, a finished job's too, and says the state is
+    // wrong in its words alone
     if (r.id !== undefined && r.error.code === 'JOB_FINISHED') return `Job has finished ${r.id}`;
     if (r.id !== undefined && r.error.code === 'BAD_STATE') return `Request invalid for state of job ${r.id}`;
     return jobMessage(r);

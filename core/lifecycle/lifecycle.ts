@@ -70,7 +70,7 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
       const held = {
         ...base,
         holdTypes: addHolds(row.holdTypes, event.types),
-        // PBS names the user alone (req_holdjob.c: rq_user), not user@host
+        // PBS names the user alone (the request's user), not user@host
         comment: `Job held by ${event.by.split('@')[0]} on ${ctime(now)}`,
       };
       return ok(ARRAY_LIVE.includes(row.state) ? settle(held, now) : held);

@@ -1,4 +1,4 @@
-// Deleting a job's history (qdel -x), as PBS's req_delete.c does with "deletehist": a finished
+// Deleting a job's history (qdel -x), as PBS's server does with "deletehist": a finished
 // job's record goes at once (an array's with its subjobs); a job that has not finished is deleted
 // as plain qdel deletes it, marked (`purge_requested`), and its record goes once it is F. The
 // deletion is one transaction through the store's one place for it (head/db/jobs-table-purge.ts);

@@ -52,7 +52,7 @@ export class ServerAdmin extends JobOperands {
       version: VERSION,
       counts,
       total,
-      // PBS's server_state while scheduling is False (encode_svrstate in src/server/svr_func.c)
+      // PBS's server_state while scheduling is False
       status: settings.scheduling ? 'Active' : 'Idle',
       now: Math.floor(this.now() / 1000),
     };
