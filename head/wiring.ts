@@ -15,6 +15,7 @@ import { Farms } from './farm/farm-jobs.js';
 import { registerFeatures } from './features.js';
 import type { HaWired } from './ha/ha-hooks.js';
 import type { HeadOptions } from './head-options.js';
+import { purgeMarkedJobs } from './jobs/job-history.js';
 import { JobWaits } from './jobs/job-waits.js';
 import { submitJob } from './jobs/submit-job.js';
 import { mailFeature } from './mail/mail-feature.js';
@@ -106,6 +107,8 @@ function withFeatures(store: Store, farms: Farms, cluster: Cluster, ha: Partial<
   const services = { touch: (name: string) => watch.touch(name), nodes: () => cluster.schedNodes() };
   const waits = new JobWaits(store);
   registerFeatures(store, farms, services, [mailFeature(mailer), waits.feature(), metrics.jobs.feature()]);
+  // histories asked to go (qdel -x) whose deletion had not committed when the head stopped
+  purgeMarkedJobs(store);
   return { watch, metrics, waits };
 }
 

@@ -48,6 +48,8 @@ export function describeEvent(e: TimedEvent, job: JobRecord): [string, string] {
       return ['S', `Job to be deleted at request of ${e.by}`];
     case 'rerun_requested':
       return ['S', `Job to be rerun at request of ${e.by}`];
+    case 'purge_requested':
+      return ['S', `Job history to be deleted at request of ${e.by}`];
     case 'fenced':
       return ['S', `Node ${e.node} fenced (${e.how}) for attempt ${e.attempt}: ${e.reason}`];
     case 'deleted':

@@ -30,6 +30,8 @@ export interface JobRow {
   deleteRequestedBy?: string;
   /** who asked for a running job to be rerun (qrerun): its exit requeues it */
   rerunRequestedBy?: string;
+  /** who asked for the job's history to go (qdel -x): its record is deleted once it is F */
+  purgeRequestedBy?: string;
   /** the system hold is the dependencies' (released when the last one is met) */
   dependHold?: boolean;
   /** the newest checkpoint the head keeps: its number, when it was taken (epoch s), its bytes */
@@ -108,6 +110,8 @@ export type JobEvent =
   | { type: 'delete_requested'; by: string }
   /** qrerun of a running job: it is killed, and its exit requeues it */
   | { type: 'rerun_requested'; by: string }
+  /** qdel -x of a job that has not finished: its record goes once it is F (head/jobs/job-history.ts) */
+  | { type: 'purge_requested'; by: string }
   /** the attempt's node was fenced: software (its agent kills the attempt on sight) and the
    * admin's fence command when one is set */
   | { type: 'fenced'; node: string; attempt: number; how: 'software' | 'command'; reason: string }

@@ -108,6 +108,8 @@ export class Dispatcher {
   /** Place what fits now (inside the caller's transaction); returns the `run` messages to send. */
   private place(full: boolean, now: number): { node: string; req: RunRequest }[] {
     this.promoteWaiting(now);
+    // qmgr's `scheduling = False`: no job starts (running ones go on) until it is True again
+    if (!this.store.meta.settings().scheduling) return [];
     const nodes = this.cluster.schedNodes();
     // a pass caused by an event on a full cluster can place nothing: skip reading the queue
     if (!full && !nodes.some((n) => n.available && !n.exclusive && n.usedNcpus < n.ncpus)) return [];
