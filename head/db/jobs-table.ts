@@ -131,8 +131,6 @@ export function jobWritesSql(db: Db) {
     'UPDATE jobs SET row = ?, state = ?, priority = ?, node = ?, attempt = ?, resources = ? WHERE seq = ? AND state = ?',
   );
   const repair = db.prepare("UPDATE jobs SET row = ?, spec = coalesce(?, spec), state = 'F' WHERE seq = ?");
-  const setQueue = db.prepare('UPDATE jobs SET queue = ? WHERE seq = ?');
-  const setRank = db.prepare('UPDATE jobs SET qrank = ? WHERE seq = ?');
   /** told the seq of every job written (a superset of what changed: a rolled-back write too) */
   const listeners: ((seq: number) => void)[] = [];
   const written = (seq: number) => {
@@ -166,18 +164,8 @@ export function jobWritesSql(db: Db) {
       repair.run(JSON.stringify(row), spec ? JSON.stringify(spec) : null, seq);
       written(seq);
     },
-    /** Put jobs (an array and its subjobs) in another queue (qmove, qorder). */
-    setQueue(seqs: number[], queue: string): void {
-      for (const seq of seqs) {
-        setQueue.run(queue, seq);
-        written(seq);
-      }
-    },
-    /** A job's place among the jobs of its priority (qorder swaps two). */
-    setRank(seq: number, rank: number): void {
-      setRank.run(rank, seq);
-      written(seq);
-    },
+    /** Tell the listeners of a write made by another group's statement (jobs-table-order.ts). */
+    written,
     /** Call `listener` with the seq of every job written from now on. */
     onWrite(listener: (seq: number) => void): void {
       listeners.push(listener);
@@ -189,7 +177,6 @@ export function jobWritesSql(db: Db) {
 export function jobLookupsSql(db: Db) {
   const bySeq = db.prepare(`SELECT ${COLUMNS} ${FROM} WHERE j.seq = ?`);
   const byId = db.prepare(`SELECT ${COLUMNS} ${FROM} WHERE j.id = ?`);
-  const rank = db.prepare('SELECT coalesce(qrank, seq) FROM jobs WHERE seq = ?').pluck();
   // a subjob runs its array's script
   const script = db
     .prepare(
@@ -204,10 +191,6 @@ export function jobLookupsSql(db: Db) {
     byId(id: string): StoredJob | undefined {
       const r = byId.get(id) as RawJob | undefined;
       return r ? decode(r) : undefined;
-    },
-    /** A job's place among the jobs of its priority: its seq unless qorder moved it. */
-    rank(seq: number): number | undefined {
-      return rank.get(seq) as number | undefined;
     },
     script(seq: number): string | undefined {
       return script.get({ seq }) as string | undefined;
