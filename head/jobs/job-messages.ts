@@ -6,7 +6,7 @@
 import { ok, type Result, refuse } from '../../core/errors.js';
 import { mayControl, type Requester } from '../../core/policy/permissions.js';
 import type { TailStream } from '../../core/protocol/agent-protocol.js';
-import { idOf, JobOperands, type OperandResult } from './job-operands.js';
+import { type Found, idOf, JobOperands, type OperandResult } from './job-operands.js';
 
 export class JobMessages extends JobOperands {
   /** Write `text` into `streams` of each operand's job; PBS's answer for each that cannot take it. */
@@ -23,15 +23,22 @@ export class JobMessages extends JobOperands {
         results.push({ operand, ...idOf(operand, this.d.server), error: found.error });
         continue;
       }
-      const { job, id, array } = found.value;
-      const r = !mayControl(who, job.owner)
-        ? this.denied()
-        : array || job.kind !== 'job'
-          ? refuse('NO_SUPPORT', 'not supported for Array Jobs')
-          : await this.write(job.id, text, streams);
+      const { job, id } = found.value;
+      const refused = this.refusal(found.value, who);
+      const r = refused ?? (await this.write(job.id, text, streams));
       results.push(r.ok ? { operand, id } : { operand, id, error: r.error });
     }
     return results;
+  }
+
+  /** What PBS refuses before it asks the node, in its order: finished (a subjob: its array),
+   * another user's job, an array's. */
+  private refusal({ job, array }: Found, who: Requester): Result<void> | undefined {
+    const finished = job.kind === 'subjob' ? job.parentState === 'F' : job.row.state === 'F';
+    if (finished) return refuse('JOB_FINISHED', 'Job has finished');
+    if (!mayControl(who, job.owner)) return this.denied();
+    if (array || job.kind !== 'job') return refuse('NO_SUPPORT', 'not supported for Array Jobs');
+    return undefined;
   }
 
   private async write(jobId: string, text: string, streams: TailStream[]): Promise<Result<void>> {

@@ -3,7 +3,7 @@
 // head/jobs/admission.ts: the server's); qorder swaps two waiting jobs' places in the scheduler's
 // order among the jobs of their priority (core/scheduling/scheduler.ts), and their queues when
 // they are in two. The job's owner, operators and managers may; PBS's words otherwise.
-import { ok, type Result, refuse } from '../../core/errors.js';
+import { ok, type Refusal, type Result, refuse } from '../../core/errors.js';
 import type { JobState } from '../../core/lifecycle/states.js';
 import { destinationOf } from '../../core/pbs/destination.js';
 import { sameServer } from '../../core/pbs/jobid.js';
@@ -17,14 +17,20 @@ import { transition } from './transitions.js';
 
 const WAITING: readonly JobState[] = ['Q', 'H', 'W'];
 
-/** A job that may move or be reordered: not running, not finished, not a subjob. */
-function waiting(found: Found): Result<StoredJob> {
-  const { job, array } = found;
-  if (job.kind === 'subjob' || array?.kind === 'range') return refuse('INVALID_REQUEST', 'Invalid request');
-  if (job.row.state === 'F') return refuse('JOB_FINISHED', 'Job has finished');
-  if (!WAITING.includes(job.row.state)) return refuse('BAD_STATE', 'Request invalid for state of job');
+/** What PBS checks of each job first (chk_job_request): finished (a subjob: its array), then permission. */
+function named(found: Found, who: Requester): Result<StoredJob> {
+  const { job } = found;
+  const finished = job.kind === 'subjob' ? job.parentState === 'F' : job.row.state === 'F';
+  if (finished) return refuse('JOB_FINISHED', 'Job has finished');
+  if (!mayControl(who, job.owner)) return refuse('UNAUTHORIZED', UNAUTHORIZED);
   return ok(job);
 }
+
+/** Then: a subjob or a range is no request for this; a job must be waiting (Q, H, W). */
+const whole = ({ job, array }: Found) =>
+  job.kind === 'subjob' || array?.kind === 'range' ? refuse('INVALID_REQUEST', 'Invalid request') : ok(job);
+const waiting = (job: StoredJob) =>
+  WAITING.includes(job.row.state) ? ok(job) : refuse('BAD_STATE', 'Request invalid for state of job');
 
 export class JobMoves extends JobOperands {
   /** qmove DEST ID…: the queue DEST names (`queue`, `@server`: its default queue, `queue@server`). */
@@ -38,27 +44,26 @@ export class JobMoves extends JobOperands {
     const results = operands.map((operand): OperandResult => {
       const found = this.find(operand);
       if (!found.ok) return { operand, ...idOf(operand, this.d.server), error: found.error };
-      const { job, id } = found.value;
-      const r = !mayControl(who, job.owner) ? this.denied() : this.moveOne(found.value, queue, by);
+      const { id } = found.value;
+      const r = this.moveOne(found.value, who, queue, by);
       return r.ok ? { operand, id } : { operand, id, error: r.error };
     });
     this.d.dispatcher.poke();
     return ok(results);
   }
 
-  private moveOne(found: Found, queue: string | undefined, by: string): Result<unknown> {
-    const job = waiting(found);
-    if (!job.ok) return job;
+  private moveOne(found: Found, who: Requester, queue: string | undefined, by: string): Result<unknown> {
+    for (const check of [named(found, who), whole(found), waiting(found.job)]) if (!check.ok) return check;
     if (!queue) return refuse('UNKNOWN_QUEUE', 'No default queue specified');
     const { store } = this.d;
-    const { spec, owner, row } = job.value;
+    const { spec, owner, row } = found.job;
     const into = queued(store, { ...spec, queue, resources: row.resources });
     if (!into.ok) return into;
     // the server's say, as at submission; the job is already counted among the unfinished
     const admitted = admit(store, owner, spec, 0);
     if (!admitted.ok) return admitted;
     const resources = into.value.spec.resources;
-    return store.transaction(() => this.relocate(job.value, queue, by, resources));
+    return store.transaction(() => this.relocate(found.job, queue, by, resources));
   }
 
   /** The `moved` event and the queue column of the job (an array's subjobs with it). */
@@ -84,21 +89,27 @@ export class JobMoves extends JobOperands {
    */
   order(first: string, second: string, who: Requester): Result<void> {
     const both = `${idOf(first, this.d.server).id ?? first} or ${idOf(second, this.d.server).id ?? second}`;
-    const named = (r: Result<unknown>): Result<void> =>
-      r.ok || r.error.code === 'JOB_FINISHED'
-        ? (r as Result<void>)
-        : refuse(r.error.code, `${r.error.message} ${both}`);
-    const jobs: StoredJob[] = [];
+    const refusal = (e: Refusal): Result<void> =>
+      e.code === 'JOB_FINISHED' ? { ok: false, error: e } : refuse(e.code, `${e.message} ${both}`);
+    // as PBS checks them: each job found, not finished, the requester's; then neither a subjob
+    // (nor an array: its subjobs keep their own places, their internal seqs); then both waiting
+    const found: Found[] = [];
     for (const operand of [first, second]) {
-      const found = this.find(operand);
-      if (!found.ok) return named(refuse('UNKNOWN_JOB', 'Unknown Job Id'));
-      if (!mayControl(who, found.value.job.owner)) return named(refuse('UNAUTHORIZED', UNAUTHORIZED));
-      // an array's subjobs keep their own places (internal seqs): arrays are not reordered
-      if (found.value.job.kind === 'array') return named(refuse('INVALID_REQUEST', 'Invalid request'));
-      const job = waiting(found.value);
-      if (!job.ok) return named(job);
-      jobs.push(job.value);
+      const f = this.find(operand);
+      if (!f.ok) return refusal({ code: 'UNKNOWN_JOB', message: 'Unknown Job Id' });
+      const r = named(f.value, who);
+      if (!r.ok) return refusal(r.error);
+      found.push(f.value);
     }
+    for (const f of found) {
+      const r = f.job.kind === 'array' ? refuse('INVALID_REQUEST', 'Invalid request') : whole(f);
+      if (!r.ok) return refusal(r.error);
+    }
+    for (const { job } of found) {
+      const r = waiting(job);
+      if (!r.ok) return refusal(r.error);
+    }
+    const jobs = found.map((f) => f.job);
     const [a, b] = jobs as [StoredJob, StoredJob];
     // across queues each must fit the other's walltime limits (PBS does not ask a queue across
     // which two jobs swap to be enabled)
@@ -109,7 +120,7 @@ export class JobMoves extends JobOperands {
     const fitA = into(a, b);
     const fitB = into(b, a);
     if (!fitA.ok || !fitB.ok)
-      return named(refuse('EXCEEDS_LIMITS', 'Job violates queue and/or server resource limits'));
+      return refusal({ code: 'EXCEEDS_LIMITS', message: 'Job violates queue and/or server resource limits' });
     this.swap([a, fitA.value], [b, fitB.value], byOf(who));
     this.d.dispatcher.poke();
     return ok(undefined);
