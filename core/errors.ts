@@ -42,6 +42,7 @@ export type ErrorCode =
   | 'UNKNOWN_NODE' // 1
   | 'NOT_FOUND' // 1: something else that is not there (e.g. a frame without a thumbnail)
   | 'NOT_SUPPORTED' // 1: a feature Drover refuses for now, with a clear message
+  | 'NO_SUPPORT' // 157: PBSE_NOSUP, a request PBS does not support for this job (qmsg of an array)
   | 'NO_SERVER' // 111 (ECONNREFUSED-like): cannot connect to server
   | 'NOT_PRIMARY' // 186: PBSE_NOSERVER (15034, "No server to connect to"), a standby head answered
   | 'BAD_REQUEST' // 15: malformed API request
@@ -77,6 +78,7 @@ const TABLE: Record<ErrorCode, { http: number; exit: number }> = {
   UNKNOWN_NODE: { http: 404, exit: 1 },
   NOT_FOUND: { http: 404, exit: 1 },
   NOT_SUPPORTED: { http: 400, exit: 1 },
+  NO_SUPPORT: { http: 400, exit: 157 },
   NO_SERVER: { http: 503, exit: 111 },
   NOT_PRIMARY: { http: 503, exit: 186 },
   BAD_REQUEST: { http: 400, exit: 15 },

@@ -17,6 +17,7 @@
 --   0014_web_view.sql
 --   0015_exec_index.sql
 --   0016_dependency_sides.sql
+--   0017_queue_rank.sql
 
 CREATE TABLE allocations (
   seq INTEGER NOT NULL REFERENCES jobs (seq),
@@ -137,7 +138,7 @@ CREATE TABLE jobs (
   usage TEXT                   -- latest sampled ResourceUsage JSON while running
 , est_start INTEGER, kind TEXT NOT NULL DEFAULT 'job', array_parent INTEGER REFERENCES jobs (seq), array_index INTEGER, resources TEXT, name TEXT GENERATED ALWAYS AS (coalesce(
   CASE WHEN json_valid(row) THEN json_extract(row, '$.specChanges.name') END,
-  CASE WHEN json_valid(spec) THEN json_extract(spec, '$.name') END)) VIRTUAL);
+  CASE WHEN json_valid(spec) THEN json_extract(spec, '$.name') END)) VIRTUAL, qrank INTEGER);
 
 CREATE TABLE meta (
   key TEXT PRIMARY KEY,
@@ -215,7 +216,7 @@ CREATE INDEX jobs_node ON jobs (node) WHERE state IN ('R', 'E');
 
 CREATE INDEX jobs_owner ON jobs (owner, seq);
 
-CREATE INDEX jobs_pending ON jobs (priority DESC, seq, id, queue, owner, array_parent, resources)
+CREATE INDEX jobs_pending ON jobs (priority DESC, seq, id, queue, owner, array_parent, resources, qrank)
   WHERE state = 'Q' AND kind != 'array';
 
 CREATE INDEX jobs_queue_state ON jobs (queue, state, kind);

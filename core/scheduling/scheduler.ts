@@ -30,6 +30,8 @@ export interface SchedJob {
   array?: number;
   /** nodes this job must not run on (a render task's failed and blocklisted nodes) */
   avoid?: ReadonlySet<string>;
+  /** its place among the jobs of its priority when qorder moved it (else its seq) */
+  rank?: number;
 }
 
 export interface Snapshot {
@@ -62,9 +64,9 @@ export interface Plan {
 const CONFLICT = 'Not Running: Job would conflict with reservation or top job';
 const ARRAY_LIMIT = "Not Running: Array job's max_run_subjobs limit reached";
 
-/** Jobs in the order they are considered: priority, then submission order. */
+/** Jobs in the order they are considered: priority, then submission order (as qorder left it). */
 export function byPriority(a: SchedJob, b: SchedJob): number {
-  return b.priority - a.priority || a.seq - b.seq;
+  return b.priority - a.priority || (a.rank ?? a.seq) - (b.rank ?? b.seq) || a.seq - b.seq;
 }
 
 export function schedule(snapshot: Snapshot): Plan {

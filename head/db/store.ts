@@ -12,6 +12,7 @@ import { jobLookupsSql, jobWritesSql } from './jobs-table.js';
 import { subjobCountsSql, subjobRowsSql } from './jobs-table-arrays.js';
 import { jobListsSql } from './jobs-table-lists.js';
 import { jobPurgeSql } from './jobs-table-purge.js';
+import { jobOrderSql } from './jobs-table-order.js';
 import { jobNotesSql, jobQueueSql } from './jobs-table-queue.js';
 import { rawJobsSql } from './jobs-table-raw.js';
 import { jobWebSql } from './jobs-table-web.js';
@@ -31,12 +32,14 @@ export function storeOf(db: Db) {
   // first: the statements prepared below are the ones that record their writes
   const statements = logStatements(db);
   const commits = afterCommit();
+  const writes = jobWritesSql(db);
   return {
     db,
     /** every committed write, in batches, for a standby (head/ha/) */
     statements,
     jobs: {
-      ...jobWritesSql(db),
+      ...writes,
+      ...jobOrderSql(db, writes.written),
       ...jobLookupsSql(db),
       ...jobListsSql(db),
       ...jobWebSql(db),
