@@ -2,8 +2,10 @@
 // checkpoint store, the dispatcher, the job features (services with their watch), agent messages
 // (and the answers about running jobs' output), fencing and node links, and the metrics that
 // observe them (head/metrics/).
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { Requester } from '../core/policy/permissions.js';
 import type { AgentMessage } from '../core/protocol/agent-protocol.js';
 import { AgentMessages } from './agent-link/agent-messages.js';
 import { Checkpoints } from './agent-link/checkpoint-store.js';
@@ -15,12 +17,14 @@ import { Farms } from './farm/farm-jobs.js';
 import { registerFeatures } from './features.js';
 import type { HaWired } from './ha/ha-hooks.js';
 import type { HeadOptions } from './head-options.js';
+import { JobControl } from './jobs/job-control.js';
 import { submitJob } from './jobs/submit-job.js';
 import { HeadMetrics } from './metrics/head-metrics.js';
 import { Cluster } from './nodes/cluster.js';
 import { Fencer } from './nodes/fencer.js';
 import { type EpochFencing, storedEpoch } from './nodes/head-epoch.js';
 import { NodeLinks } from './nodes/link-supervisor.js';
+import { Reservations } from './reservations/reservations.js';
 import { Dispatcher } from './scheduling/dispatcher.js';
 import { ServiceOps } from './service/service-ops.js';
 import { ServiceWatch } from './service/watch-broadcast.js';
@@ -59,6 +63,7 @@ export function wireHead(
   });
   const { watch, metrics } = withFeatures(store, farms, cluster, ha);
   const services = new ServiceOps({ store, server, cluster, poke, watch, group });
+  const reservations = withReservations({ store, server, cluster, dispatcher, group }, log);
   const delivery = new Delivery();
   const messages = new AgentMessages({
     store,
@@ -84,6 +89,7 @@ export function wireHead(
     dispatcher,
     farms,
     services,
+    reservations,
     watch,
     delivery,
     messages,
@@ -100,6 +106,22 @@ function withFeatures(store: Store, farms: Farms, cluster: Cluster, ha: Partial<
   const services = { touch: (name: string) => watch.touch(name), nodes: () => cluster.schedNodes() };
   registerFeatures(store, farms, services, [metrics.jobs.feature()]);
   return { watch, metrics };
+}
+
+/** Advance reservations; at their end the head deletes their jobs itself, as a manager. */
+function withReservations(
+  d: { store: Store; server: string; cluster: Cluster; dispatcher: Dispatcher; group: GroupCommit },
+  log: Logger,
+) {
+  const control = new JobControl(d);
+  const me = userInfo();
+  const head: Requester = { user: me.username, uid: me.uid, host: d.server, local: true, role: 'manager' };
+  return new Reservations({
+    ...d,
+    log,
+    poke: () => d.dispatcher.poke(),
+    deleteJobs: (ids) => void control.delete(ids, head),
+  });
 }
 
 /** Answers to `tail?` are taken out of each batch of an agent's messages before its facts are handled. */
