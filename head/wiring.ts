@@ -1,7 +1,7 @@
 // The head's parts, built over one store and connected: the cluster view, group commit, the
-// checkpoint store, the dispatcher, the job features (services with their watch), agent messages
-// (and the answers about running jobs' output), fencing and node links, and the metrics that
-// observe them (head/metrics/).
+// checkpoint store, the dispatcher, the job features (services with their watch), advance
+// reservations, agent messages (and the answers about running jobs' output), fencing and node
+// links, and the metrics that observe them (head/metrics/).
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
