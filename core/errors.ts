@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'DIRECTIVE' // bad #PBS directive, unreadable script, CRLF: exit 1
   | 'FAILED' // generic client-side failure: exit 1
   | 'UNKNOWN_JOB' // 153
+  | 'UNKNOWN_RESV' // 236: PBSE_UNKRESVID (15084), "Unknown Reservation Id"
+  | 'BAD_TIME_SPEC' // 238: PBSE_BADTSPEC (15086), a reservation's times do not make a window
   | 'JOB_FINISHED' // 35
   | 'UNKNOWN_QUEUE' // 170
   | 'QUEUE_DISABLED' // 173
@@ -55,6 +57,8 @@ const TABLE: Record<ErrorCode, { http: number; exit: number }> = {
   DIRECTIVE: { http: 400, exit: 1 },
   FAILED: { http: 400, exit: 1 },
   UNKNOWN_JOB: { http: 404, exit: 153 },
+  UNKNOWN_RESV: { http: 404, exit: 236 },
+  BAD_TIME_SPEC: { http: 400, exit: 238 },
   JOB_FINISHED: { http: 409, exit: 35 },
   UNKNOWN_QUEUE: { http: 400, exit: 170 },
   QUEUE_DISABLED: { http: 409, exit: 173 },

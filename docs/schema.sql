@@ -18,6 +18,7 @@
 --   0015_exec_index.sql
 --   0016_dependency_sides.sql
 --   0017_queue_rank.sql
+--   0018_reservations.sql
 
 CREATE TABLE allocations (
   seq INTEGER NOT NULL REFERENCES jobs (seq),
@@ -173,6 +174,24 @@ CREATE TABLE requests (
   at INTEGER NOT NULL,
   PRIMARY KEY (user, request_id)
 ) WITHOUT ROWID;
+
+CREATE TABLE reservations (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  queue TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  state TEXT NOT NULL,
+  start_time INTEGER NOT NULL,
+  end_time INTEGER NOT NULL,
+  resources TEXT NOT NULL,
+  slots TEXT,
+  kept TEXT,
+  auth_users TEXT NOT NULL,
+  mail TEXT NOT NULL DEFAULT '{}',
+  ctime INTEGER NOT NULL,
+  mtime INTEGER NOT NULL
+);
 
 CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL);
 

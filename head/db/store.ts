@@ -20,6 +20,7 @@ import { metaSql } from './meta-table.js';
 import { nodesSql } from './nodes-table.js';
 import { queuesSql } from './queues-table.js';
 import { requestsSql } from './requests-table.js';
+import { reservationsSql } from './reservations-table.js';
 import { servicesSql } from './services-table.js';
 import { logStatements } from './statement-log.js';
 
@@ -62,6 +63,7 @@ export function storeOf(db: Db) {
     farms: farmsSql(db),
     services: servicesSql(db),
     requests: requestsSql(db),
+    reservations: reservationsSql(db),
     transaction<T>(fn: () => T): T {
       return commits.run(() => db.transaction(fn)());
     },

@@ -124,6 +124,7 @@ export class Dispatcher {
       queues: this.limits(queues),
       running,
       arrayRoom: this.room(jobs),
+      reservations: this.store.reservations.windows(),
     });
     const placed = plan.placements.flatMap((p) => this.applyOrFail(p, now));
     for (const { seq, reason } of plan.waiting) {
