@@ -5,6 +5,7 @@ import type { HeadMessage } from '../core/protocol/agent-protocol.js';
 import { TAIL_MAX_BYTES } from '../core/protocol/output-tail.js';
 import { stageCheckpoint } from './checkpointer.js';
 import { spoolTail } from './job-spool.js';
+import { resumeAttempt, signalAttempt, suspendAttempt } from './job-suspension.js';
 import type { NodeAgent } from './node-agent.js';
 import { startRun } from './service-ports.js';
 import { runTask } from './tasks.js';
@@ -22,7 +23,8 @@ function jobHandlers(agent: NodeAgent) {
     hello: (m) => {
       // attempts the head gave to another node die before this node says anything
       for (const f of m.fenced ?? []) runner.fence(f.jobId, f.attempt);
-      agent.send({ t: 'welcome', node: agent.node, jobs: runner.summaries() });
+      const suspended = agent.taskGroups.suspended();
+      agent.send({ t: 'welcome', node: agent.node, jobs: runner.summaries(), suspended });
       for (const entry of journal.unacked()) agent.send({ t: 'fact', entry });
       agent.probes.resend();
     },
@@ -86,6 +88,31 @@ function tail(agent: NodeAgent, m: Extract<HeadMessage, { t: 'tail?' }>): void {
   agent.send({ t: 'tail', reqId: m.reqId, ...answer, running });
 }
 
+/**
+ * qsig: a signal, a suspension or a resumption of a job's attempt (on its first node) and of its
+ * pbsdsh tasks here (on every node). The node's record of suspended jobs is the task groups'.
+ */
+function qsigHandlers(agent: NodeAgent) {
+  const { runner, taskGroups } = agent;
+  return {
+    'signal-job': (m) => {
+      const job = runner.attempt(m.jobId, m.attempt);
+      if (job) signalAttempt(job, m.signo);
+      taskGroups.signal(m.jobId, m.signo);
+    },
+    suspend: (m) => {
+      const job = runner.attempt(m.jobId, m.attempt);
+      if (job) suspendAttempt(job);
+      taskGroups.hold(m.jobId, true);
+    },
+    resume: (m) => {
+      const job = runner.attempt(m.jobId, m.attempt);
+      if (job) resumeAttempt(job);
+      taskGroups.hold(m.jobId, false);
+    },
+  } satisfies Partial<HeadHandlers>;
+}
+
 /** pbsdsh: a task to run here, and the head's answers to the tasks this node's jobs asked for. */
 function taskHandlers(agent: NodeAgent) {
   const { taskClients } = agent;
@@ -119,7 +146,12 @@ function checkpointHandlers(agent: NodeAgent) {
 }
 
 export function headHandlers(agent: NodeAgent): HeadHandlers {
-  return { ...jobHandlers(agent), ...taskHandlers(agent), ...checkpointHandlers(agent) };
+  return {
+    ...jobHandlers(agent),
+    ...qsigHandlers(agent),
+    ...taskHandlers(agent),
+    ...checkpointHandlers(agent),
+  };
 }
 
 /** Hand a message to its handler (a type this agent does not know is ignored). */
