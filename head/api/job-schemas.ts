@@ -36,6 +36,14 @@ export const deleteBody = {
   properties: { operands, by },
 } as const;
 
+/** qsig: the signal as typed (a name, a number, `suspend`, `resume`; the head parses it). */
+export const signalBody = {
+  type: 'object',
+  required: ['operands', 'signal'],
+  additionalProperties: false,
+  properties: { operands, signal: text(32, { minLength: 1 }), by },
+} as const;
+
 export const alterBody = {
   type: 'object',
   required: ['operands', 'alteration'],

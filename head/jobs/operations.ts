@@ -5,6 +5,7 @@ import { JobControl } from './job-control.js';
 import type { OperationsDeps } from './job-operands.js';
 import { JobOutput } from './job-output.js';
 import { JobQueries } from './job-queries.js';
+import { JobSignals } from './job-signals.js';
 import { NodeOperations } from './node-operations.js';
 import { ServerAdmin } from './server-admin.js';
 import { Submissions } from './submissions.js';
@@ -13,6 +14,8 @@ export class Operations {
   readonly submissions: Submissions;
   readonly queries: JobQueries;
   readonly control: JobControl;
+  /** qsig: signals, suspension and resumption */
+  readonly signals: JobSignals;
   readonly output: JobOutput;
   readonly admin: ServerAdmin;
   readonly nodes: NodeOperations;
@@ -21,6 +24,7 @@ export class Operations {
     this.submissions = new Submissions(deps);
     this.queries = new JobQueries(deps);
     this.control = new JobControl(deps);
+    this.signals = new JobSignals(deps);
     this.output = new JobOutput(deps);
     this.admin = new ServerAdmin(deps);
     this.nodes = new NodeOperations(deps);

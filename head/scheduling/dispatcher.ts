@@ -2,8 +2,9 @@
 // for time-based work; applies the plan with a re-check, then tells the nodes to start the jobs.
 import type { Logger } from 'pino';
 import { EXIT } from '../../core/lifecycle/states.js';
-import type { RunRequest } from '../../core/protocol/agent-protocol.js';
+import type { HeadMessage, RunRequest } from '../../core/protocol/agent-protocol.js';
 import { decayed } from '../../core/scheduling/fairshare.js';
+import { stillFits } from '../../core/scheduling/placement.js';
 import type { SchedQueue } from '../../core/scheduling/queue-limits.js';
 import type { SchedNode } from '../../core/scheduling/sched-node.js';
 import { type Placement, type SchedJob, schedule } from '../../core/scheduling/scheduler.js';
@@ -12,6 +13,7 @@ import type { GroupCommit } from '../db/group-commit.js';
 import type { StoredQueue } from '../db/queues-table.js';
 import type { Store } from '../db/store.js';
 import { hooksOf } from '../jobs/lifecycle-hooks.js';
+import { resumeWaiting } from '../jobs/suspension.js';
 import { eligibleCount, transition } from '../jobs/transitions.js';
 import type { Cluster } from '../nodes/cluster.js';
 import { PendingQueue } from './pending-queue.js';
@@ -37,6 +39,8 @@ export class Dispatcher {
   private readonly passListeners: ((pass: PassInfo) => void)[] = [];
   /** the last scheduling pass, for the web view's overview */
   lastPass: PassInfo | undefined;
+  /** what a pass tells agents besides its runs (suspended jobs resumed), sent after its commit */
+  private told: [string, HeadMessage][] = [];
 
   constructor(
     private readonly store: Store,
@@ -108,6 +112,8 @@ export class Dispatcher {
   /** Place what fits now (inside the caller's transaction); returns the `run` messages to send. */
   private place(full: boolean, now: number): { node: string; req: RunRequest }[] {
     this.promoteWaiting(now);
+    this.told = [];
+    resumeWaiting({ store: this.store, cluster: this.cluster, send: (n, m) => this.told.push([n, m]) }, now);
     const nodes = this.cluster.schedNodes();
     // a pass caused by an event on a full cluster can place nothing: skip reading the queue
     if (!full && !nodes.some((n) => n.available && !n.exclusive && n.usedNcpus < n.ncpus)) return [];
@@ -138,6 +144,7 @@ export class Dispatcher {
   }
 
   private sendRuns(runs: { node: string; req: RunRequest }[]): void {
+    for (const [node, m] of this.told.splice(0)) this.cluster.send(node, m);
     const load = this.checkpoints && ((id: string, n: number) => this.checkpoints!.load(id, n));
     for (const { node, req } of runs) {
       let sent: boolean;
@@ -252,20 +259,4 @@ export function freeCpus(nodes: SchedNode[]): number {
     (n, x) => n + (x.available && !x.exclusive ? Math.max(0, x.ncpus - x.usedNcpus) : 0),
     0,
   );
-}
-
-function stillFits(p: Placement, nodes: SchedNode[]): boolean {
-  const need = new Map<string, { ncpus: number; mem: number; gpus: number[] }>();
-  for (const s of p.slots) {
-    const n = need.get(s.node) ?? { ncpus: 0, mem: 0, gpus: [] };
-    need.set(s.node, { ncpus: n.ncpus + s.ncpus, mem: n.mem + s.mem, gpus: [...n.gpus, ...s.gpus] });
-  }
-  for (const [name, n] of need) {
-    const node = nodes.find((x) => x.name === name);
-    if (!node?.available || node.exclusive) return false;
-    if (p.exclusive && node.jobCount > 0) return false;
-    if (node.ncpus - node.usedNcpus < n.ncpus || node.mem - node.usedMem < n.mem) return false;
-    if (n.gpus.some((g) => node.usedGpus.includes(g))) return false;
-  }
-  return true;
 }
