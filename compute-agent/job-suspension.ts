@@ -30,9 +30,9 @@ export function signalAttempt(job: LiveJob, signo: number): void {
   signalSessions([job.session], signo, new Set(spare));
 }
 
-/** Stop the attempt's processes and its clock (once). */
+/** Stop the attempt's processes and its clock (once; never while it is being killed). */
 export function suspendAttempt(job: LiveJob): void {
-  if (job.suspendedAt !== undefined) return;
+  if (job.suspendedAt !== undefined || job.killReason) return;
   job.suspendedAt = Date.now();
   for (const t of job.clock.timers) t.clear();
   job.clock.timers = [];

@@ -40,7 +40,9 @@ function agreeSuspended(ctx: ReconcileContext, node: string, suspended: string[]
   for (const a of ctx.store.allocations.onNode(node)) {
     const job = seen.has(a.seq) ? undefined : ctx.store.jobs.get(a.seq);
     seen.add(a.seq);
-    if (job?.row.state !== 'R' || a.suspended === held.has(job.id)) continue;
+    // a job being killed was continued for it (compute-agent/attempt-timers.ts)
+    const killing = job?.row.deleteRequestedBy || job?.row.rerunRequestedBy;
+    if (job?.row.state !== 'R' || killing || a.suspended === held.has(job.id)) continue;
     ctx.send(node, { t: a.suspended ? 'suspend' : 'resume', jobId: job.id, attempt: job.row.attempt });
   }
 }

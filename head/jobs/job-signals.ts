@@ -67,12 +67,13 @@ export class JobSignals extends JobOperands {
     if (job.row.state !== 'R') return refuse('BAD_STATE', BAD_STATE);
     if (!request) return refuse('UNKNOWN_SIGNAL', UNKNOWN_SIGNAL);
     const ctx = { store: this.d.store, cluster: this.d.cluster };
-    const suspended = job.row.suspendedAt !== undefined;
+    // suspended already, or being killed (qdel, qrerun)
+    const busy = job.row.suspendedAt !== undefined || job.row.deleteRequestedBy || job.row.rerunRequestedBy;
     switch (request.kind) {
       case 'signal':
         return this.send(job, text, request.signo, by);
       case 'suspend':
-        return suspended ? refuse('BAD_STATE', BAD_STATE) : suspendJob(ctx, job.id, { by }, this.now());
+        return busy ? refuse('BAD_STATE', BAD_STATE) : suspendJob(ctx, job.id, { by }, this.now());
       case 'resume':
         return resumeJob(ctx, job.id, by, this.now());
       default:

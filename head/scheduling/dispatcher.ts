@@ -28,6 +28,12 @@ export interface PassInfo {
   full: boolean;
 }
 
+/** What a pass decided to tell the agents, sent once it has committed: runs, and resumptions. */
+interface PassOut {
+  runs: { node: string; req: RunRequest }[];
+  told: [string, HeadMessage][];
+}
+
 export class Dispatcher {
   private queued = false;
   private reasons = new Map<number, string>();
@@ -39,8 +45,6 @@ export class Dispatcher {
   private readonly passListeners: ((pass: PassInfo) => void)[] = [];
   /** the last scheduling pass, for the web view's overview */
   lastPass: PassInfo | undefined;
-  /** what a pass tells agents besides its runs (suspended jobs resumed), sent after its commit */
-  private told: [string, HeadMessage][] = [];
 
   constructor(
     private readonly store: Store,
@@ -72,7 +76,7 @@ export class Dispatcher {
         return this.pass(false);
       })
       .then(
-        (runs) => this.sendRuns(runs),
+        (out) => this.sendRuns(out),
         (e) => this.log.error({ err: e }, 'scheduling pass failed'),
       );
   }
@@ -99,21 +103,21 @@ export class Dispatcher {
     this.passListeners.push(listener);
   }
 
-  /** One pass, timed; its listeners are told. */
-  private pass(full: boolean): { node: string; req: RunRequest }[] {
+  /** One pass, timed; its listeners are told. Suspended jobs waiting for their slots go first. */
+  private pass(full: boolean): PassOut {
     const started = performance.now();
     const at = this.clock();
+    const told: PassOut['told'] = [];
+    resumeWaiting({ store: this.store, cluster: this.cluster, send: (n, m) => told.push([n, m]) }, at);
     const runs = this.place(full, at);
     this.lastPass = { at, durationMs: performance.now() - started, placed: runs.length, full };
     for (const listener of this.passListeners) listener(this.lastPass);
-    return runs;
+    return { runs, told };
   }
 
   /** Place what fits now (inside the caller's transaction); returns the `run` messages to send. */
   private place(full: boolean, now: number): { node: string; req: RunRequest }[] {
     this.promoteWaiting(now);
-    this.told = [];
-    resumeWaiting({ store: this.store, cluster: this.cluster, send: (n, m) => this.told.push([n, m]) }, now);
     const nodes = this.cluster.schedNodes();
     // a pass caused by an event on a full cluster can place nothing: skip reading the queue
     if (!full && !nodes.some((n) => n.available && !n.exclusive && n.usedNcpus < n.ncpus)) return [];
@@ -143,8 +147,8 @@ export class Dispatcher {
     return placed;
   }
 
-  private sendRuns(runs: { node: string; req: RunRequest }[]): void {
-    for (const [node, m] of this.told.splice(0)) this.cluster.send(node, m);
+  private sendRuns({ runs, told }: PassOut): void {
+    for (const [node, m] of told) this.cluster.send(node, m);
     const load = this.checkpoints && ((id: string, n: number) => this.checkpoints!.load(id, n));
     for (const { node, req } of runs) {
       let sent: boolean;

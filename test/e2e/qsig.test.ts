@@ -12,6 +12,8 @@ import { type TestHead, waitUntil } from '../helpers/head.js';
 import { ALICE, BOB, dirOf, ensureUsers, OPER, runAs } from '../helpers/users.js';
 
 const LOCAL = hostname().split('.')[0]!;
+/** The suspended job's walltime limit (s): it is suspended longer than that, and not killed. */
+const WALLTIME = 12;
 let cluster: Cluster;
 let head: TestHead;
 let base: string;
@@ -27,6 +29,7 @@ function procState(pid: number): string | undefined {
 }
 
 const loopUntil = (file: string) => `while [ ! -e ${file} ]; do sleep 0.2; done`;
+const seconds = (hms: string) => hms.split(':').reduce((s, part) => s * 60 + Number(part), 0);
 const pidIn = (file: string) => Number(readFileSync(file, 'utf8').trim());
 const waitFile = (file: string) => waitUntil(() => existsSync(file) || undefined, 30_000, file);
 const waitProcs = (pids: number[], want: (state: string | undefined) => boolean, what: string) =>
@@ -62,7 +65,7 @@ describe('qsig', () => {
       [
         '#PBS -N sig',
         `#PBS -l select=1:ncpus=1:host=s1+1:ncpus=1:host=${LOCAL}`,
-        '#PBS -l walltime=00:00:06',
+        `#PBS -l walltime=00:00:${WALLTIME}`,
         `trap 'echo script >> ${d}.usr1-script' USR1`,
         `pbsdsh -n 1 -o -- /bin/sh -c '${task}'`,
         `echo $$ > ${d}.script-pid`,
@@ -71,8 +74,8 @@ describe('qsig', () => {
         '',
       ].join('\n'),
     );
+    const submittedAt = Date.now();
     const id = await head.submit(['sig.sh']);
-    const startedAt = Date.now();
     await head.waitState(id, 'R');
     await waitFile(`${d}.script-pid`);
     await waitFile(`${d}.task-pid`);
@@ -93,6 +96,7 @@ describe('qsig', () => {
     // suspended: every process stopped on both nodes, S in every qstat form, its CPUs free
     expect(await head.run('qsig', ['-s', 'suspend', id])).toEqual({ code: 0, stdout: '', stderr: '' });
     await waitProcs(pids, (s) => s === 'T', 'the job’s processes to stop');
+    const stoppedAt = Date.now();
     expect(await head.state(id)).toBe('S');
     const full = await head.run('qstat', ['-f', id]);
     expect(full.stdout).toContain('    job_state = S\n');
@@ -126,8 +130,10 @@ describe('qsig', () => {
     expect(await head.json(id)).toMatchObject({ job_state: 'S', substate: 45 });
     expect(pids.map(procState)).toEqual(['T', 'T']);
 
-    // past its walltime in wall time (6 s), it was never charged for the time it stood still
-    await waitUntil(() => Date.now() - startedAt > 8000 || undefined, 15_000, 'the walltime to pass');
+    // past its walltime in wall time, it was never charged for the time it stood still
+    const past = (WALLTIME + 2) * 1000;
+    await waitUntil(() => Date.now() - submittedAt > past || undefined, past, 'the walltime to pass');
+    const resumable = Date.now();
     writeFileSync(`${d}.stop2`, '');
     await head.waitState(other, 'F');
     await head.waitState(id, 'R');
@@ -135,6 +141,11 @@ describe('qsig', () => {
     writeFileSync(`${d}.stop`, '');
     const done = await head.waitState(id, 'F');
     expect(done.Exit_status).toBe(0);
+    // its walltime: the time it ran, which leaves out at least the time it surely stood still
+    const ran = seconds(String((done.resources_used as Record<string, string>).walltime));
+    expect(ran).toBeLessThanOrEqual(
+      Math.ceil((Date.now() - submittedAt - (resumable - stoppedAt)) / 1000) + 1,
+    );
     expect(readFileSync(join(head.work, `sig.o${id.split('.')[0]}`), 'utf8')).toBe('done\n');
     expect(readFileSync(`${d}.usr1-script`, 'utf8')).toBe('script\n');
     expect(readFileSync(`${d}.usr1-task`, 'utf8')).toBe('task\n');
