@@ -1,5 +1,6 @@
 // SQL of the allocations table: which job holds which slots of which node. A suspended job's slots
 // stay on record (its nodes, for its signals and its resumption) but count as free.
+import { SUBSTATE } from '../../core/lifecycle/states.js';
 import type { Holding } from '../../core/scheduling/backfill.js';
 import type { Slot } from '../../core/scheduling/sched-node.js';
 import type { Db } from './connection.js';
@@ -72,7 +73,7 @@ function slotStatements(db: Db) {
   );
   const toResume = db.prepare(
     `SELECT DISTINCT a.seq AS seq FROM allocations a JOIN jobs j ON j.seq = a.seq
-     WHERE json_extract(j.row, '$.substate') = 45 ORDER BY j.priority DESC, a.seq`,
+     WHERE json_extract(j.row, '$.substate') = ? ORDER BY j.priority DESC, a.seq`,
   );
   return {
     add(seq: number, slots: Slot[], exclusive: boolean): void {
@@ -100,7 +101,7 @@ function slotStatements(db: Db) {
     },
     /** Suspended jobs the scheduler resumes once their slots are free (substate 45), first first. */
     toResume(): number[] {
-      return (toResume.all() as { seq: number }[]).map((r) => r.seq);
+      return (toResume.all(SUBSTATE.schedSuspended) as { seq: number }[]).map((r) => r.seq);
     },
   };
 }

@@ -1,5 +1,4 @@
 // A stored job as the commands see it (core/record-types.ts JobRecord).
-
 import { shownState as suspendedState } from '../../core/lifecycle/suspend-resume.js';
 import { formatIndices } from '../../core/pbs/array-indices.js';
 import type { JobRecord } from '../../core/record-types.js';
