@@ -5,7 +5,7 @@ import { getopt } from '../core/pbs/getopt.js';
 import { DEFAULT_QSIG_SIGNAL } from '../core/pbs/signal-names.js';
 import { VERSION } from '../platform/version.js';
 import { report, runCommand } from './command.js';
-import { actOnJobs, holdMessage } from './operands.js';
+import { actOnJobs } from './operands.js';
 
 const USAGE = 'usage: qsig [-s signal] job_identifier...\n       qsig --version';
 /** PBS's qsig keeps this much of `-s` */
@@ -24,7 +24,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const given = parsed.options.findLast((o) => o.letter === 's')?.value ?? DEFAULT_QSIG_SIGNAL;
   const signal = given.slice(0, MAX_SIGNAL_LENGTH);
-  return actOnJobs('qsig', '/v1/jobs/signal', { operands, signal }, holdMessage);
+  return actOnJobs('qsig', '/v1/jobs/signal', { operands, signal });
 }
 
 runCommand('qsig', main);

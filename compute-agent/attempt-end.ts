@@ -5,7 +5,6 @@ import { existsSync, rmSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { EXIT } from '../core/lifecycle/states.js';
-import { formatDuration } from '../core/pbs/duration.js';
 import type { AgentJobSummary, Fact, JournalEntry } from '../core/protocol/agent-protocol.js';
 import { retireTmpdir } from './as-user.js';
 import type { LiveJob } from './job-launch.js';
@@ -43,8 +42,9 @@ export function exitOutcome(
   if (job.killReason === 'walltime') {
     status = EXIT.walltime;
     reason = 'walltime';
-    const limit = formatDuration(job.req.walltime ?? 0);
-    note(`=>> PBS: job killed: walltime ${formatDuration(walltime)} exceeded limit ${limit}`);
+    // both in whole seconds, as MoM writes them (`walltime 5 exceeded limit 5`)
+    const limit = Math.round(job.req.walltime ?? 0);
+    note(`=>> PBS: job killed: walltime ${Math.round(walltime)} exceeded limit ${limit}`);
   }
   if (job.killReason === 'stall') {
     if (status === 0) status = EXIT.signalBase + constants.signals.SIGTERM;

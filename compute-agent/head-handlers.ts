@@ -1,10 +1,10 @@
 // The agent daemon's answer to each message of the head (core/protocol/agent-protocol.ts), one
 // handler per message type.
 import { join } from 'node:path';
-import type { HeadMessage } from '../core/protocol/agent-protocol.js';
+import type { AgentMessage, HeadMessage } from '../core/protocol/agent-protocol.js';
 import { TAIL_MAX_BYTES } from '../core/protocol/output-tail.js';
 import { stageCheckpoint } from './checkpointer.js';
-import { spoolTail } from './job-spool.js';
+import { appendToSpool, spoolTail } from './job-spool.js';
 import { resumeAttempt, signalAttempt, suspendAttempt } from './job-suspension.js';
 import type { NodeAgent } from './node-agent.js';
 import { startRun } from './service-ports.js';
@@ -16,6 +16,12 @@ const THUMBNAILS_WAIT_MS = 30_000;
 type Handler<K extends HeadMessage['t']> = (m: Extract<HeadMessage, { t: K }>) => void;
 export type HeadHandlers = { [K in HeadMessage['t']]: Handler<K> };
 
+/** The answer to a hello: the node, the attempts it knows, the jobs it holds suspended. */
+function welcome(agent: NodeAgent): AgentMessage {
+  const jobs = agent.runner.summaries();
+  return { t: 'welcome', node: agent.node, jobs, suspended: agent.taskGroups.suspended() };
+}
+
 /** Connection, jobs and their facts. */
 function jobHandlers(agent: NodeAgent) {
   const { runner, journal } = agent;
@@ -23,8 +29,7 @@ function jobHandlers(agent: NodeAgent) {
     hello: (m) => {
       // attempts the head gave to another node die before this node says anything
       for (const f of m.fenced ?? []) runner.fence(f.jobId, f.attempt);
-      const suspended = agent.taskGroups.suspended();
-      agent.send({ t: 'welcome', node: agent.node, jobs: runner.summaries(), suspended });
+      agent.send(welcome(agent));
       for (const entry of journal.unacked()) agent.send({ t: 'fact', entry });
       agent.probes.resend();
     },
@@ -72,6 +77,10 @@ function jobHandlers(agent: NodeAgent) {
     cleanup: (m) => runner.cleanup(m.jobId, m.attempt),
     'usage?': () => agent.send({ t: 'usage', jobs: runner.sample() }),
     'tail?': (m) => tail(agent, m),
+    'append?': (m) => {
+      const written = appendToSpool(join(agent.opts.stateDir, 'jobs', m.jobId), m.attempt, m.streams, m.text);
+      agent.send({ t: 'appended', reqId: m.reqId, ...(written ? {} : { unknown: true }) });
+    },
   } satisfies Partial<HeadHandlers>;
 }
 

@@ -71,7 +71,8 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
       const held = {
         ...base,
         holdTypes: addHolds(row.holdTypes, event.types),
-        comment: `Job held by ${event.by} on ${ctime(now)}`,
+        // PBS names the user alone (the request's user), not user@host
+        comment: `Job held by ${event.by.split('@')[0]} on ${ctime(now)}`,
       };
       return ok(ARRAY_LIVE.includes(row.state) ? settle(held, now) : held);
     }
@@ -96,6 +97,13 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
       return ok(settle(base, now));
     case 'altered':
       return alter(base, event.changes, now);
+    case 'moved': {
+      if (!WAITING.includes(row.state)) return refuseState(row, event.type);
+      // it entered its new queue now (qtime), and is eligible from now on there (etime, PBS)
+      const moved: JobRow = { ...base, qtime: now, resources: event.resources ?? row.resources };
+      if (row.state === 'Q') moved.etime = now;
+      return ok(moved);
+    }
     case 'run':
       if (row.state !== 'Q') return refuseState(row, event.type);
       return ok(run(base, event, now));
@@ -117,6 +125,9 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
     case 'resume_requested':
     case 'resumed':
       return applySuspension(base, event, now);
+    case 'purge_requested':
+      if (row.state === 'F' || row.state === 'E') return refuseState(row, event.type);
+      return ok({ ...base, purgeRequestedBy: event.by });
     case 'fenced':
       if (row.state !== 'R' || row.attempt !== event.attempt) return refuseState(row, event.type);
       return ok(base);
@@ -125,7 +136,8 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
       return ok({ ...base, checkpoint: { count: event.count, at: now, size: event.size } });
     case 'deleted': {
       if (!WAITING.includes(row.state) || row.isArray) return refuseState(row, event.type);
-      const gone: JobRow = { ...base, state: 'F', substate: SUBSTATE.terminated!, obittime: now };
+      const substate = event.aborted ? SUBSTATE.finished! : SUBSTATE.terminated!;
+      const gone: JobRow = { ...base, state: 'F', substate, obittime: now };
       if (event.reason) gone.comment = event.reason;
       return ok(gone);
     }
@@ -154,6 +166,7 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
       return ok({ ...failed, exitStatus: event.status, comment: event.reason });
     }
     case 'head_takeover':
+    case 'depend_settled':
       return ok(row);
     case 'resubmitted': {
       if (row.state !== 'F') return refuseState(row, event.type);

@@ -23,7 +23,8 @@ function resendOurs(ctx: ReconcileContext, node: string, known: Map<string, Agen
     const k = known.get(job.id);
     if (!k || k.attempt < job.row.attempt) {
       const slots = store.allocations.ofJob(job.seq);
-      const req = buildRunRequest(job, slots, store.jobs.script(job.seq), (n) => cluster.hostOf(n));
+      const hostOf = (n: string) => cluster.hostOf(n);
+      const req = buildRunRequest(job, slots, store.jobs.script(job.seq), hostOf, store.meta.torque());
       const load = checkpoints && ((id: string, n: number) => checkpoints.load(id, n));
       for (const m of runMessages(req, load)) send(node, m);
     } else if (k.running && (job.row.deleteRequestedBy || job.row.rerunRequestedBy)) {

@@ -26,7 +26,7 @@ function holdingStatements(db: Db) {
   const holdings = db.prepare(
     `SELECT a.seq AS seq, a.node AS node, a.ncpus AS ncpus, a.mem AS mem, a.gpus AS gpus,
        json_extract(j.row, '$.stime') + coalesce(json_extract(j.row, '$.suspendedFor'), 0) AS stime,
-       json_extract(j.row, '$.resources.walltime') AS walltime
+       json_extract(j.row, '$.resources.walltime') AS walltime, j.queue AS queue
      ${HELD} ORDER BY a.seq`,
   );
   return {
@@ -40,6 +40,7 @@ function holdingStatements(db: Db) {
         gpus: string;
         stime: number | null;
         walltime: number | null;
+        queue: string;
       }[];
       const bySeq = new Map<number, Holding>();
       for (const r of rows) {
@@ -47,8 +48,8 @@ function holdingStatements(db: Db) {
         if (!h) {
           h =
             r.stime !== null && r.walltime !== null
-              ? { end: r.stime + r.walltime, slots: [] }
-              : { slots: [] };
+              ? { end: r.stime + r.walltime, queue: r.queue, slots: [] }
+              : { queue: r.queue, slots: [] };
           bySeq.set(r.seq, h);
         }
         h.slots.push({ node: r.node, ncpus: r.ncpus, mem: r.mem, gpus: JSON.parse(r.gpus) as number[] });
@@ -58,11 +59,28 @@ function holdingStatements(db: Db) {
   };
 }
 
+/** Each slot's exec_host index: the lowest on its node that `heldOn(node)` and earlier slots leave free. */
+function execIndices(slots: Slot[], heldOn: (node: string) => number[]): number[] {
+  const taken = new Map<string, Set<number>>();
+  return slots.map((s) => {
+    let used = taken.get(s.node);
+    if (!used) {
+      used = new Set(heldOn(s.node));
+      taken.set(s.node, used);
+    }
+    let index = 0;
+    while (used.has(index)) index++;
+    used.add(index);
+    return index;
+  });
+}
+
 /** A job's slots: taken, given back, read; and the jobs on a node. */
 function slotStatements(db: Db) {
   const insert = db.prepare(
-    'INSERT INTO allocations (seq, node, slot, ncpus, mem, gpus, mpiprocs, exclusive) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO allocations (seq, node, slot, ncpus, mem, gpus, mpiprocs, exclusive, exec_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
+  const held = db.prepare('SELECT exec_index FROM allocations WHERE node = ?').pluck();
   const remove = db.prepare('DELETE FROM allocations WHERE seq = ?');
   const ofJob = db.prepare(
     'SELECT node, slot, ncpus, mem, gpus, mpiprocs FROM allocations WHERE seq = ? ORDER BY slot',
@@ -76,10 +94,18 @@ function slotStatements(db: Db) {
      WHERE json_extract(j.row, '$.substate') = ? ORDER BY j.priority DESC, a.seq`,
   );
   return {
-    add(seq: number, slots: Slot[], exclusive: boolean): void {
+    /**
+     * Take `slots` for job `seq`. Each chunk gets its exec_host index on its node, as OpenPBS's
+     * server numbers them: the lowest no chunk on the node holds (a job's second chunk on a node
+     * gets the next). Returns the indices, in the order of `slots`.
+     */
+    add(seq: number, slots: Slot[], exclusive: boolean): number[] {
+      const indices = execIndices(slots, (node) => held.all(node) as number[]);
       slots.forEach((s, i) => {
-        insert.run(seq, s.node, i, s.ncpus, s.mem, JSON.stringify(s.gpus), s.mpiprocs, exclusive ? 1 : 0);
+        const row = [seq, s.node, i, s.ncpus, s.mem, JSON.stringify(s.gpus), s.mpiprocs] as const;
+        insert.run(...row, exclusive ? 1 : 0, indices[i]);
       });
+      return indices;
     },
     release(seq: number): void {
       remove.run(seq);

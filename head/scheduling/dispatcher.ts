@@ -118,6 +118,8 @@ export class Dispatcher {
   /** Place what fits now (inside the caller's transaction); returns the `run` messages to send. */
   private place(full: boolean, now: number): { node: string; req: RunRequest }[] {
     this.promoteWaiting(now);
+    // qmgr's `scheduling = False`: no job starts (running ones go on) until it is True again
+    if (!this.store.meta.settings().scheduling) return [];
     const nodes = this.cluster.schedNodes();
     // a pass caused by an event on a full cluster can place nothing: skip reading the queue
     if (!full && !nodes.some((n) => n.available && !n.exclusive && n.usedNcpus < n.ncpus)) return [];
@@ -132,6 +134,7 @@ export class Dispatcher {
       queues: this.limits(queues),
       running,
       arrayRoom: this.room(jobs),
+      reservations: this.store.reservations.windows(),
     });
     const placed = plan.placements.flatMap((p) => this.applyOrFail(p, now));
     for (const { seq, reason } of plan.waiting) {
@@ -234,13 +237,13 @@ export class Dispatcher {
     if (!stillFits(p, this.cluster.schedNodes())) return undefined;
     const job = this.store.jobs.get(p.seq);
     if (job?.row.state !== 'Q') return undefined;
-    this.store.allocations.add(p.seq, p.slots, p.exclusive);
+    const indices = this.store.allocations.add(p.seq, p.slots, p.exclusive);
     const restore = job.row.checkpoint?.count;
     const event = {
       type: 'run' as const,
       node: p.slots[0]!.node,
       attempt: job.row.attempt + 1,
-      execHost: execHost(p.slots),
+      execHost: execHost(p.slots, indices),
       execVnode: execVnode(p.slots),
       ...(restore ? { restore } : {}),
     };
@@ -250,8 +253,12 @@ export class Dispatcher {
     if (eligibleCount(this.store) !== woken) this.poke(); // e.g. jobs that waited for this one to start
     this.store.jobs.setSchedComment(p.seq, null);
     this.reasons.delete(p.seq);
-    const req = buildRunRequest(r.value, p.slots, this.store.jobs.script(p.seq), (n) =>
-      this.cluster.hostOf(n),
+    const req = buildRunRequest(
+      r.value,
+      p.slots,
+      this.store.jobs.script(p.seq),
+      (n) => this.cluster.hostOf(n),
+      this.store.meta.torque(),
     );
     return { node: p.slots[0]!.node, req };
   }
