@@ -5,6 +5,7 @@ import { ok, type Result, refuse } from '../errors.js';
 import { ctime, runStamp } from '../pbs/time-format.js';
 import type { JobChanges, JobEvent, JobRow, TimedEvent } from './job-events.js';
 import { EXIT, type JobState, SUBSTATE } from './states.js';
+import { applySuspension } from './suspend-resume.js';
 
 const sec = (ms: number) => Math.floor(ms / 1000);
 
@@ -118,6 +119,12 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
     case 'rerun_requested':
       if (row.state !== 'R') return refuseState(row, event.type);
       return ok({ ...base, rerunRequestedBy: event.by });
+    case 'signalled':
+      return row.state === 'R' ? ok(base) : refuseState(row, event.type);
+    case 'suspended':
+    case 'resume_requested':
+    case 'resumed':
+      return applySuspension(base, event, now);
     case 'purge_requested':
       if (row.state === 'F' || row.state === 'E') return refuseState(row, event.type);
       return ok({ ...base, purgeRequestedBy: event.by });
@@ -216,6 +223,8 @@ function requeue(row: JobRow, reason: string): JobRow {
     'stime',
     'deleteRequestedBy',
     'rerunRequestedBy',
+    'suspendedAt',
+    'suspendedFor',
   ] as const;
   for (const key of gone) {
     delete next[key];
@@ -225,6 +234,7 @@ function requeue(row: JobRow, reason: string): JobRow {
 
 function exited(row: JobRow, event: Extract<JobEvent, { type: 'exited' }>): JobRow {
   const next: JobRow = { ...row, state: 'E', substate: SUBSTATE.E!, exitStatus: event.status };
+  delete next.suspendedAt;
   if (event.usage) next.usage = event.usage;
   return next;
 }

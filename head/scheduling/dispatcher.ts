@@ -2,8 +2,9 @@
 // for time-based work; applies the plan with a re-check, then tells the nodes to start the jobs.
 import type { Logger } from 'pino';
 import { EXIT } from '../../core/lifecycle/states.js';
-import type { RunRequest } from '../../core/protocol/agent-protocol.js';
+import type { HeadMessage, RunRequest } from '../../core/protocol/agent-protocol.js';
 import { decayed } from '../../core/scheduling/fairshare.js';
+import { stillFits } from '../../core/scheduling/placement.js';
 import type { SchedQueue } from '../../core/scheduling/queue-limits.js';
 import type { SchedNode } from '../../core/scheduling/sched-node.js';
 import { type Placement, type SchedJob, schedule } from '../../core/scheduling/scheduler.js';
@@ -12,6 +13,7 @@ import type { GroupCommit } from '../db/group-commit.js';
 import type { StoredQueue } from '../db/queues-table.js';
 import type { Store } from '../db/store.js';
 import { hooksOf } from '../jobs/lifecycle-hooks.js';
+import { resumeWaiting } from '../jobs/suspension.js';
 import { eligibleCount, transition } from '../jobs/transitions.js';
 import type { Cluster } from '../nodes/cluster.js';
 import { PendingQueue } from './pending-queue.js';
@@ -24,6 +26,12 @@ export interface PassInfo {
   placed: number;
   /** a timer's full pass (it also refreshes waiting reasons), not one caused by an event */
   full: boolean;
+}
+
+/** What a pass decided to tell the agents, sent once it has committed: runs, and resumptions. */
+interface PassOut {
+  runs: { node: string; req: RunRequest }[];
+  told: [string, HeadMessage][];
 }
 
 export class Dispatcher {
@@ -68,7 +76,7 @@ export class Dispatcher {
         return this.pass(false);
       })
       .then(
-        (runs) => this.sendRuns(runs),
+        (out) => this.sendRuns(out),
         (e) => this.log.error({ err: e }, 'scheduling pass failed'),
       );
   }
@@ -95,14 +103,16 @@ export class Dispatcher {
     this.passListeners.push(listener);
   }
 
-  /** One pass, timed; its listeners are told. */
-  private pass(full: boolean): { node: string; req: RunRequest }[] {
+  /** One pass, timed; its listeners are told. Suspended jobs waiting for their slots go first. */
+  private pass(full: boolean): PassOut {
     const started = performance.now();
     const at = this.clock();
+    const told: PassOut['told'] = [];
+    resumeWaiting({ store: this.store, cluster: this.cluster, send: (n, m) => told.push([n, m]) }, at);
     const runs = this.place(full, at);
     this.lastPass = { at, durationMs: performance.now() - started, placed: runs.length, full };
     for (const listener of this.passListeners) listener(this.lastPass);
-    return runs;
+    return { runs, told };
   }
 
   /** Place what fits now (inside the caller's transaction); returns the `run` messages to send. */
@@ -140,7 +150,8 @@ export class Dispatcher {
     return placed;
   }
 
-  private sendRuns(runs: { node: string; req: RunRequest }[]): void {
+  private sendRuns({ runs, told }: PassOut): void {
+    for (const [node, m] of told) this.cluster.send(node, m);
     const load = this.checkpoints && ((id: string, n: number) => this.checkpoints!.load(id, n));
     for (const { node, req } of runs) {
       let sent: boolean;
@@ -259,20 +270,4 @@ export function freeCpus(nodes: SchedNode[]): number {
     (n, x) => n + (x.available && !x.exclusive ? Math.max(0, x.ncpus - x.usedNcpus) : 0),
     0,
   );
-}
-
-function stillFits(p: Placement, nodes: SchedNode[]): boolean {
-  const need = new Map<string, { ncpus: number; mem: number; gpus: number[] }>();
-  for (const s of p.slots) {
-    const n = need.get(s.node) ?? { ncpus: 0, mem: 0, gpus: [] };
-    need.set(s.node, { ncpus: n.ncpus + s.ncpus, mem: n.mem + s.mem, gpus: [...n.gpus, ...s.gpus] });
-  }
-  for (const [name, n] of need) {
-    const node = nodes.find((x) => x.name === name);
-    if (!node?.available || node.exclusive) return false;
-    if (p.exclusive && node.jobCount > 0) return false;
-    if (node.ncpus - node.usedNcpus < n.ncpus || node.mem - node.usedMem < n.mem) return false;
-    if (n.gpus.some((g) => node.usedGpus.includes(g))) return false;
-  }
-  return true;
 }
