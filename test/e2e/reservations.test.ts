@@ -188,7 +188,7 @@ describe('advance reservations', () => {
       code: 188,
       stderr: `qmove: Job violates queue and/or server resource limits ${big}\n`,
     });
-    expect((await head.json(big)).queue).toBe('workq');
+    expect((await head.json(big))?.queue).toBe('workq');
     expect(await head.run('qdel', [bobs, big])).toMatchObject({ code: 0 });
     expect(await bob('pbs_rdel', [id])).toEqual({
       code: 159,
