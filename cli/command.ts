@@ -14,9 +14,13 @@ export function printError(cmd: string, message: string): void {
   );
 }
 
-/** Print a refusal (and the usage text when it asks for it); return its exit code. */
+/**
+ * Print a refusal (its unprefixed line, its message, then the usage text when it asks for it; an
+ * empty message prints only the usage); return its exit code.
+ */
 export function report(cmd: string, error: Refusal, usage?: string): number {
-  printError(cmd, error.message);
+  if (error.unprefixed !== undefined) process.stderr.write(`${error.unprefixed}\n`);
+  if (error.message !== '') printError(cmd, error.message);
   if (error.usage && usage) process.stderr.write(`${usage}\n`);
   return exitCode(error.code);
 }

@@ -5,7 +5,6 @@ import { existsSync, rmSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { EXIT } from '../core/lifecycle/states.js';
-import { formatDuration } from '../core/pbs/duration.js';
 import type { AgentJobSummary, Fact, JournalEntry } from '../core/protocol/agent-protocol.js';
 import { retireTmpdir } from './as-user.js';
 import type { LiveJob } from './job-launch.js';
@@ -19,7 +18,7 @@ import { jobAccount } from './users.js';
  * file being removed).
  */
 export function endSession(job: LiveJob, killDelayMs: number): void {
-  for (const t of job.timers) t.clear();
+  for (const t of [...job.timers, ...job.clock.timers]) t.clear();
   if (job.killReason && job.killReason !== 'fenced')
     setTimeout(() => signalGroup(job.session, 'SIGKILL'), killDelayMs);
   else signalGroup(job.session, 'SIGKILL');
@@ -45,8 +44,9 @@ export function exitOutcome(
   if (job.killReason === 'walltime') {
     status = EXIT.walltime;
     reason = 'walltime';
-    const limit = formatDuration(job.req.walltime ?? 0);
-    note(`=>> PBS: job killed: walltime ${formatDuration(walltime)} exceeded limit ${limit}`);
+    // both in whole seconds, as MoM writes them (`walltime 5 exceeded limit 5`)
+    const limit = Math.round(job.req.walltime ?? 0);
+    note(`=>> PBS: job killed: walltime ${Math.round(walltime)} exceeded limit ${limit}`);
   }
   if (job.killReason === 'stall') {
     if (status === 0) status = EXIT.signalBase + constants.signals.SIGTERM;

@@ -18,6 +18,9 @@ export interface HostPaths {
 
 const INHERITED = ['PATH', 'LANG', 'LC_ALL', 'TZ'];
 
+/** PBS_MOMPORT: MoM's resource-manager port, PBS's default (Drover has no TM server there). */
+const MOM_PORT = '15003';
+
 export function jobEnvironment(
   req: RunRequest,
   account: Account,
@@ -44,6 +47,7 @@ export function jobEnvironment(
     PBS_NODEFILE: paths.nodefile,
     PBS_NODENUM: '0',
     PBS_TASKNUM: '1',
+    PBS_MOMPORT: MOM_PORT,
     PBS_JOBDIR: account.home,
     NCPUS: String(req.ncpus),
     OMP_NUM_THREADS: String(req.ncpus),

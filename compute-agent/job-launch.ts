@@ -7,7 +7,7 @@
 // never a link the job planted.
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, closeSync, openSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, constants as fs, openSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -45,6 +45,21 @@ export interface LiveJob {
   timers: LongTimer[];
   /** an interactive attempt's terminal (compute-agent/job-terminal.ts) */
   terminal?: Terminal;
+  /** what counts the job's own running time: stopped while it is suspended */
+  clock: JobClock;
+  /** suspended since (epoch ms): its processes are stopped */
+  suspendedAt?: number;
+  /** ms it spent suspended before */
+  pausedMs: number;
+}
+
+/** The timers of a job's running time (walltime, checkpoints) and its stall watch. */
+export interface JobClock {
+  timers: LongTimer[];
+  /** arm the timers for the running time left */
+  arm: () => void;
+  /** the stall watch paused (suspended) or going on */
+  hold: (paused: boolean) => void;
 }
 
 /** Starts the drover-exec launcher with these arguments (tests give a stand-in). */
@@ -132,6 +147,10 @@ function launcherArguments(req: RunRequest, account: Account, shell: string, tmp
   );
 }
 
+/** New spool files for each attempt, in append mode as PBS opens a job's output files: a line
+ * qmsg adds (compute-agent/job-spool.ts) goes at the end, and the job writes after it. */
+const SPOOL_FLAGS = fs.O_WRONLY | fs.O_CREAT | fs.O_TRUNC | fs.O_APPEND;
+
 /** The launcher, its stdout and stderr on the spool files, its error pipe on fd 3. */
 function spawnAttempt(
   ctx: LaunchContext,
@@ -140,8 +159,8 @@ function spawnAttempt(
   env: Record<string, string>,
   args: string[],
 ): ChildProcess {
-  const out = openSync(join(dir, 'stdout'), 'w', 0o600);
-  const err = req.join === 'n' ? openSync(join(dir, 'stderr'), 'w', 0o600) : out;
+  const out = openSync(join(dir, 'stdout'), SPOOL_FLAGS, 0o600);
+  const err = req.join === 'n' ? openSync(join(dir, 'stderr'), SPOOL_FLAGS, 0o600) : out;
   try {
     return ctx.spawn(args, {
       env,
@@ -180,6 +199,8 @@ export function launchAttempt(ctx: LaunchContext, req: RunRequest, account: Acco
     startedAt: Date.now(),
     usage: zeroUsage(req.ncpus),
     timers: [],
+    clock: { timers: [], arm: () => {}, hold: () => {} },
+    pausedMs: 0,
   };
 }
 

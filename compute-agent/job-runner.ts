@@ -25,6 +25,7 @@ import {
   spawnLauncher,
 } from './job-launch.js';
 import { discardSpool, knownAttempts, readRunRequest, spoolOutput } from './job-spool.js';
+import { ranMs } from './job-suspension.js';
 import type { Journal } from './journal.js';
 import { type OutputReport, OutputWatch } from './output-watch.js';
 import { signalGroup } from './signals.js';
@@ -80,15 +81,12 @@ export class JobRunner {
     mkdirSync(this.auxDir, { recursive: true, mode: 0o755 });
     this.known = knownAttempts(this.jobsDir);
     this.facts = new FactBatch(opts.journal, opts.report, (exits) => this.exitedAll(exits));
+    // stateDir, tmpRoot, agentEnv, siteEnv and terminals as the options give them
     this.launch = {
-      stateDir: opts.stateDir,
+      ...opts,
       auxDir: this.auxDir,
-      tmpRoot: opts.tmpRoot,
-      agentEnv: opts.agentEnv,
-      ...(opts.siteEnv ? { siteEnv: opts.siteEnv } : {}),
       spawn: opts.spawn ?? spawnLauncher,
       retireCheckpoint: (jobId, account) => retireCheckpointDir(account, opts.stateDir, jobId, opts.warn),
-      ...(opts.terminals ? { terminals: opts.terminals } : {}),
     };
   }
 
@@ -188,9 +186,8 @@ export class JobRunner {
 
   /** The running attempt of a checkpointable job. */
   liveAttempt(jobId: string): { attempt: number; signal: string } | undefined {
-    const job = this.live.get(jobId);
-    if (!job?.req.checkpoint) return undefined;
-    return { attempt: job.req.attempt, signal: job.req.checkpoint.signal };
+    const req = this.live.get(jobId)?.req;
+    return req?.checkpoint ? { attempt: req.attempt, signal: req.checkpoint.signal } : undefined;
   }
 
   /**
@@ -218,15 +215,20 @@ export class JobRunner {
     return job && typeof cookie === 'string' && job.cookie === cookie ? job.req.attempt : undefined;
   }
 
-  signal(jobId: string, attempt: number): void {
+  attempt(jobId: string, attempt: number): LiveJob | undefined {
     const job = this.live.get(jobId);
-    if (job && job.req.attempt === attempt) terminate(job, 'delete', this.opts.killDelayMs);
+    return job?.req.attempt === attempt ? job : undefined;
+  }
+
+  signal(jobId: string, attempt: number): void {
+    const job = this.attempt(jobId, attempt);
+    if (job) terminate(job, 'delete', this.opts.killDelayMs);
   }
 
   private exited(job: LiveJob, natural: number, failure?: string): void {
     const { jobId, attempt } = job.req;
     endSession(job, this.opts.killDelayMs);
-    const walltime = Math.round((Date.now() - job.startedAt) / 1000);
+    const walltime = Math.round(ranMs(job) / 1000);
     const usage = { ...job.usage, walltime };
     const { status, reason } = exitOutcome(job, natural, walltime, failure);
     this.watcher.end(jobId);
@@ -256,11 +258,7 @@ export class JobRunner {
   sample(): { jobId: string; attempt: number; usage: ResourceUsage }[] {
     const bySession = sampleSessions(new Set([...this.live.values()].map((j) => j.session)));
     return [...this.live.values()].map((job) => {
-      job.usage = foldUsage(
-        job.usage,
-        bySession.get(job.session),
-        Math.round((Date.now() - job.startedAt) / 1000),
-      );
+      job.usage = foldUsage(job.usage, bySession.get(job.session), Math.round(ranMs(job) / 1000));
       return { jobId: job.req.jobId, attempt: job.req.attempt, usage: job.usage };
     });
   }

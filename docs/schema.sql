@@ -15,6 +15,10 @@
 --   0012_requests.sql
 --   0013_farm_thumbnails.sql
 --   0014_web_view.sql
+--   0015_exec_index.sql
+--   0016_dependency_sides.sql
+--   0017_queue_rank.sql
+--   0018_reservations.sql
 
 CREATE TABLE allocations (
   seq INTEGER NOT NULL REFERENCES jobs (seq),
@@ -24,7 +28,7 @@ CREATE TABLE allocations (
   mem INTEGER NOT NULL,
   gpus TEXT NOT NULL,          -- JSON array of GPU indices
   mpiprocs INTEGER NOT NULL,
-  exclusive INTEGER NOT NULL,
+  exclusive INTEGER NOT NULL, exec_index INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (seq, slot)
 );
 
@@ -100,7 +104,7 @@ CREATE TABLE fences (
 CREATE TABLE job_dependencies (
   child INTEGER NOT NULL REFERENCES jobs (seq),
   parent INTEGER NOT NULL REFERENCES jobs (seq),
-  type TEXT NOT NULL,
+  type TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'waiting', shown TEXT NOT NULL DEFAULT 'both',
   PRIMARY KEY (child, parent, type)
 );
 
@@ -135,7 +139,7 @@ CREATE TABLE jobs (
   usage TEXT                   -- latest sampled ResourceUsage JSON while running
 , est_start INTEGER, kind TEXT NOT NULL DEFAULT 'job', array_parent INTEGER REFERENCES jobs (seq), array_index INTEGER, resources TEXT, name TEXT GENERATED ALWAYS AS (coalesce(
   CASE WHEN json_valid(row) THEN json_extract(row, '$.specChanges.name') END,
-  CASE WHEN json_valid(spec) THEN json_extract(spec, '$.name') END)) VIRTUAL);
+  CASE WHEN json_valid(spec) THEN json_extract(spec, '$.name') END)) VIRTUAL, qrank INTEGER);
 
 CREATE TABLE meta (
   key TEXT PRIMARY KEY,
@@ -170,6 +174,24 @@ CREATE TABLE requests (
   at INTEGER NOT NULL,
   PRIMARY KEY (user, request_id)
 ) WITHOUT ROWID;
+
+CREATE TABLE reservations (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  queue TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  state TEXT NOT NULL,
+  start_time INTEGER NOT NULL,
+  end_time INTEGER NOT NULL,
+  resources TEXT NOT NULL,
+  slots TEXT,
+  kept TEXT,
+  auth_users TEXT NOT NULL,
+  mail TEXT NOT NULL DEFAULT '{}',
+  ctime INTEGER NOT NULL,
+  mtime INTEGER NOT NULL
+);
 
 CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL);
 
@@ -213,7 +235,7 @@ CREATE INDEX jobs_node ON jobs (node) WHERE state IN ('R', 'E');
 
 CREATE INDEX jobs_owner ON jobs (owner, seq);
 
-CREATE INDEX jobs_pending ON jobs (priority DESC, seq, id, queue, owner, array_parent, resources)
+CREATE INDEX jobs_pending ON jobs (priority DESC, seq, id, queue, owner, array_parent, resources, qrank)
   WHERE state = 'Q' AND kind != 'array';
 
 CREATE INDEX jobs_queue_state ON jobs (queue, state, kind);

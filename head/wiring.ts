@@ -1,9 +1,11 @@
 // The head's parts, built over one store and connected: the cluster view, group commit, the
-// checkpoint store, the dispatcher, the job features (services with their watch), agent messages
-// (and the answers about running jobs' output), fencing and node links, and the metrics that
-// observe them (head/metrics/).
+// checkpoint store, the dispatcher, the job features (services with their watch), advance
+// reservations, agent messages (and the answers about running jobs' output), fencing and node
+// links, and the metrics that observe them (head/metrics/).
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { Requester } from '../core/policy/permissions.js';
 import type { AgentMessage } from '../core/protocol/agent-protocol.js';
 import { AgentMessages } from './agent-link/agent-messages.js';
 import { Checkpoints } from './agent-link/checkpoint-store.js';
@@ -17,12 +19,18 @@ import { registerFeatures } from './features.js';
 import type { HaWired } from './ha/ha-hooks.js';
 import type { HeadOptions } from './head-options.js';
 import { interactiveFeature } from './jobs/interactive-feature.js';
+import { JobControl } from './jobs/job-control.js';
+import { purgeMarkedJobs } from './jobs/job-history.js';
+import { JobWaits } from './jobs/job-waits.js';
 import { submitJob } from './jobs/submit-job.js';
+import { mailFeature } from './mail/mail-feature.js';
+import { DEFAULT_MAIL, Mailer } from './mail/mailer.js';
 import { HeadMetrics } from './metrics/head-metrics.js';
 import { Cluster } from './nodes/cluster.js';
 import { Fencer } from './nodes/fencer.js';
 import { type EpochFencing, storedEpoch } from './nodes/head-epoch.js';
 import { NodeLinks } from './nodes/link-supervisor.js';
+import { Reservations } from './reservations/reservations.js';
 import { Dispatcher } from './scheduling/dispatcher.js';
 import { ServiceOps } from './service/service-ops.js';
 import { ServiceWatch } from './service/watch-broadcast.js';
@@ -53,15 +61,12 @@ export function wireHead(
   const checkpoints = new Checkpoints(join(home, 'checkpoints'), changed);
   const dispatcher = new Dispatcher(store, cluster, log, Date.now, group, checkpoints);
   const poke = () => dispatcher.poke();
-  const farms = new Farms({
-    store,
-    logsDir: join(home, 'farm-logs'),
-    submit: (spec) => submitJob({ store, server, nodes: () => cluster.schedNodes() }, spec),
-    warn: (message) => log.warn(message),
-  });
+  const farms = farmsOf(store, where, cluster, log);
+  const mailer = new Mailer(opts.mail ?? DEFAULT_MAIL, log);
   const terminals = new Terminals({ store, cluster, server, log });
-  const { watch, metrics } = withFeatures(store, farms, cluster, ha, terminals);
+  const { watch, metrics, waits } = withFeatures(store, farms, cluster, ha, { mailer, terminals });
   const services = new ServiceOps({ store, server, cluster, poke, watch, group });
+  const reservations = withReservations({ store, server, cluster, dispatcher, group }, log);
   const delivery = new Delivery();
   const messages = new AgentMessages({
     store,
@@ -88,28 +93,61 @@ export function wireHead(
     dispatcher,
     farms,
     services,
+    reservations,
     watch,
     delivery,
     messages,
     fencer,
     links,
     metrics,
+    waits,
   };
 }
 
-/** The job features, the services' watch and the metrics that observe the jobs. */
+/** The render farms: their logs under the home, their post jobs submitted as any job. */
+function farmsOf(store: Store, { home, server }: Where, cluster: Cluster, log: Logger): Farms {
+  return new Farms({
+    store,
+    logsDir: join(home, 'farm-logs'),
+    submit: (spec) => submitJob({ store, server, nodes: () => cluster.schedNodes() }, spec),
+    warn: (message) => log.warn(message),
+  });
+}
+
+/** The job features, the services' watch, and what observes the jobs: their mail, the commands
+ * that wait for them (qsub -W block=true, qsub -I's terminals), the metrics. */
 function withFeatures(
   store: Store,
   farms: Farms,
   cluster: Cluster,
   ha: Partial<HaWired>,
-  terminals: Terminals,
+  { mailer, terminals }: { mailer: Mailer; terminals: Terminals },
 ) {
   const watch = new ServiceWatch(store);
   const metrics = new HeadMetrics(ha.api ? () => ha.api!.status() : undefined);
   const services = { touch: (name: string) => watch.touch(name), nodes: () => cluster.schedNodes() };
-  registerFeatures(store, farms, services, [interactiveFeature(terminals), metrics.jobs.feature()]);
-  return { watch, metrics };
+  const waits = new JobWaits(store);
+  const observers = [mailFeature(mailer), waits.feature(), interactiveFeature(terminals)];
+  registerFeatures(store, farms, services, [...observers, metrics.jobs.feature()]);
+  // histories asked to go (qdel -x) whose deletion had not committed when the head stopped
+  purgeMarkedJobs(store);
+  return { watch, metrics, waits };
+}
+
+/** Advance reservations; at their end the head deletes their jobs itself, as a manager. */
+function withReservations(
+  d: { store: Store; server: string; cluster: Cluster; dispatcher: Dispatcher; group: GroupCommit },
+  log: Logger,
+) {
+  const control = new JobControl(d);
+  const me = userInfo();
+  const head: Requester = { user: me.username, uid: me.uid, host: d.server, local: true, role: 'manager' };
+  return new Reservations({
+    ...d,
+    log,
+    poke: () => d.dispatcher.poke(),
+    deleteJobs: (ids) => void control.delete(ids, head),
+  });
 }
 
 /** Answers to `tail?` and terminal bytes are taken out of each batch of an agent's messages

@@ -2,7 +2,15 @@
 // message): the tracejob command and the web view's job timeline both show these.
 import { formatDuration } from '../pbs/duration.js';
 import type { JobRecord } from '../record-types.js';
-import type { TimedEvent } from './job-events.js';
+import type { DependOutcome, TimedEvent } from './job-events.js';
+
+/** OpenPBS's server log lines on a dependent job, word for word. */
+const DEPEND_LINES: Record<DependOutcome, (on: string) => string> = {
+  released: (on) => `Dependency on job ${on} released.`,
+  satisfied: (on) => `${on} Job has finished, dependency satisfied`,
+  unsatisfied: (on) => `${on} Finished job did not satisfy dependency`,
+  rejected: (on) => `Dependency request for job rejected by ${on}`,
+};
 
 /** The log source letter (S server, M the node's agent) and the text of one event. */
 export function describeEvent(e: TimedEvent, job: JobRecord): [string, string] {
@@ -20,6 +28,8 @@ export function describeEvent(e: TimedEvent, job: JobRecord): [string, string] {
       return ['S', 'Job eligible: execution time reached'];
     case 'altered':
       return ['S', `Job attributes altered at request of ${e.by}: ${Object.keys(e.changes).join(', ')}`];
+    case 'moved':
+      return ['S', `Job moved to ${e.to} at request of ${e.by}`];
     case 'run': {
       const from = e.restore ? `, restarting from checkpoint ${e.restore}` : '';
       return [
@@ -40,12 +50,27 @@ export function describeEvent(e: TimedEvent, job: JobRecord): [string, string] {
       return ['S', `Job to be deleted at request of ${e.by}`];
     case 'rerun_requested':
       return ['S', `Job to be rerun at request of ${e.by}`];
+    case 'signalled':
+      return ['S', `job signaled with ${e.signal} by ${e.by}`];
+    case 'suspended':
+      return [
+        'S',
+        `Job suspended at request of ${e.by}${e.reason ? `: ${e.reason}` : ''}, its resources released (attempt ${e.attempt})`,
+      ];
+    case 'resume_requested':
+      return ['S', `Job to be resumed at request of ${e.by} once its resources are free`];
+    case 'resumed':
+      return ['S', `Job resumed, its resources taken again (attempt ${e.attempt})`];
+    case 'purge_requested':
+      return ['S', `Job history to be deleted at request of ${e.by}`];
     case 'fenced':
       return ['S', `Node ${e.node} fenced (${e.how}) for attempt ${e.attempt}: ${e.reason}`];
     case 'deleted':
       return ['S', e.reason ?? `Job deleted at request of ${e.by}`];
     case 'depend_hold':
       return ['S', `Job held (system hold) until its dependencies on ${e.on.join(', ')} are met`];
+    case 'depend_settled':
+      return ['S', DEPEND_LINES[e.how](e.on)];
     case 'depend_released':
       return ['S', 'Dependencies met: system hold released'];
     case 'exited': {

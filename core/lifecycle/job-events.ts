@@ -30,6 +30,12 @@ export interface JobRow {
   deleteRequestedBy?: string;
   /** who asked for a running job to be rerun (qrerun): its exit requeues it */
   rerunRequestedBy?: string;
+  /** suspended since (epoch s): the job shows S, its processes are stopped, its resources free */
+  suspendedAt?: number;
+  /** seconds this attempt spent suspended before (its walltime ends that much later) */
+  suspendedFor?: number;
+  /** who asked for the job's history to go (qdel -x): its record is deleted once it is F */
+  purgeRequestedBy?: string;
   /** the system hold is the dependencies' (released when the last one is met) */
   dependHold?: boolean;
   /** the newest checkpoint the head keeps: its number, when it was taken (epoch s), its bytes */
@@ -92,6 +98,9 @@ export type JobEvent =
   | { type: 'released'; types: string; by: string }
   | { type: 'eligible' }
   | { type: 'altered'; changes: JobChanges; by: string }
+  /** qmove (and qorder across queues): the job is in queue `to` now, with `resources` when the
+   * queue's default walltime filled them in */
+  | { type: 'moved'; from: string; to: string; by: string; resources?: JobSpec['resources'] }
   | {
       type: 'run';
       node: string;
@@ -106,12 +115,29 @@ export type JobEvent =
   | { type: 'started'; attempt: number; sessionId: number }
   | { type: 'requeued'; attempt: number; reason: string }
   | { type: 'delete_requested'; by: string }
+  /** qsig of a real signal to a running job (as typed, e.g. `USR1`) */
+  | { type: 'signalled'; signal: string; by: string }
+  /** the running attempt is stopped (SIGSTOP) and its resources released; `scheduler`: the
+   * scheduler resumes it once they are free again (else it waits for a resume) */
+  | { type: 'suspended'; attempt: number; by: string; reason?: string; scheduler?: boolean }
+  /** qsig -s resume of a job whose resources are taken: it resumes once they are free */
+  | { type: 'resume_requested'; by: string }
+  /** the suspended attempt has its resources again and goes on (SIGCONT) */
+  | { type: 'resumed'; attempt: number }
   /** qrerun of a running job: it is killed, and its exit requeues it */
   | { type: 'rerun_requested'; by: string }
+  /** qdel -x of a job that has not finished: its record goes once it is F (head/jobs/job-history.ts) */
+  | { type: 'purge_requested'; by: string }
   /** the attempt's node was fenced: software (its agent kills the attempt on sight) and the
    * admin's fence command when one is set */
   | { type: 'fenced'; node: string; attempt: number; how: 'software' | 'command'; reason: string }
-  | { type: 'deleted'; by: string; reason?: string }
+  /** `aborted`: the server ended it because a dependency can never be met; it ends finished (92)
+   * where a deletion ends terminated (91), as OpenPBS ends a job it aborts */
+  | { type: 'deleted'; by: string; reason?: string; aborted?: boolean }
+  /** one dependency of the job settled, as OpenPBS's server log says it on the job: the job it
+   * waits for released it, or (at submission) had finished and met it or could not, or the job
+   * its before* named could no longer wait for it */
+  | { type: 'depend_settled'; on: string; how: DependOutcome }
   /** the job waits for other jobs (-W depend=): a system hold */
   | { type: 'depend_hold'; on: string[] }
   /** every dependency is met: the system hold goes */
@@ -128,6 +154,9 @@ export type JobEvent =
   | { type: 'resubmitted'; reason: string }
   /** a standby head took over (head/ha/): the job's state is unchanged, its history says so */
   | { type: 'head_takeover'; epoch: number; head: string };
+
+/** How one dependency settled (core/lifecycle/event-text.ts has OpenPBS's line for each). */
+export type DependOutcome = 'released' | 'satisfied' | 'unsatisfied' | 'rejected';
 
 /** An event with the time it happened (epoch milliseconds). */
 export type TimedEvent = JobEvent & { at: number };

@@ -5,6 +5,7 @@ import { ok, type Result, refuse } from '../errors.js';
 import { ctime, runStamp } from '../pbs/time-format.js';
 import type { JobChanges, JobEvent, JobRow, TimedEvent } from './job-events.js';
 import { EXIT, type JobState, SUBSTATE } from './states.js';
+import { applySuspension } from './suspend-resume.js';
 
 const sec = (ms: number) => Math.floor(ms / 1000);
 
@@ -70,7 +71,8 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
       const held = {
         ...base,
         holdTypes: addHolds(row.holdTypes, event.types),
-        comment: `Job held by ${event.by} on ${ctime(now)}`,
+        // PBS names the user alone (the request's user), not user@host
+        comment: `Job held by ${event.by.split('@')[0]} on ${ctime(now)}`,
       };
       return ok(ARRAY_LIVE.includes(row.state) ? settle(held, now) : held);
     }
@@ -95,6 +97,13 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
       return ok(settle(base, now));
     case 'altered':
       return alter(base, event.changes, now);
+    case 'moved': {
+      if (!WAITING.includes(row.state)) return refuseState(row, event.type);
+      // it entered its new queue now (qtime), and is eligible from now on there (etime, PBS)
+      const moved: JobRow = { ...base, qtime: now, resources: event.resources ?? row.resources };
+      if (row.state === 'Q') moved.etime = now;
+      return ok(moved);
+    }
     case 'run':
       if (row.state !== 'Q') return refuseState(row, event.type);
       return ok(run(base, event, now));
@@ -110,6 +119,15 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
     case 'rerun_requested':
       if (row.state !== 'R') return refuseState(row, event.type);
       return ok({ ...base, rerunRequestedBy: event.by });
+    case 'signalled':
+      return row.state === 'R' ? ok(base) : refuseState(row, event.type);
+    case 'suspended':
+    case 'resume_requested':
+    case 'resumed':
+      return applySuspension(base, event, now);
+    case 'purge_requested':
+      if (row.state === 'F' || row.state === 'E') return refuseState(row, event.type);
+      return ok({ ...base, purgeRequestedBy: event.by });
     case 'fenced':
       if (row.state !== 'R' || row.attempt !== event.attempt) return refuseState(row, event.type);
       return ok(base);
@@ -118,7 +136,8 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
       return ok({ ...base, checkpoint: { count: event.count, at: now, size: event.size } });
     case 'deleted': {
       if (!WAITING.includes(row.state) || row.isArray) return refuseState(row, event.type);
-      const gone: JobRow = { ...base, state: 'F', substate: SUBSTATE.terminated!, obittime: now };
+      const substate = event.aborted ? SUBSTATE.finished! : SUBSTATE.terminated!;
+      const gone: JobRow = { ...base, state: 'F', substate, obittime: now };
       if (event.reason) gone.comment = event.reason;
       return ok(gone);
     }
@@ -147,6 +166,7 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
       return ok({ ...failed, exitStatus: event.status, comment: event.reason });
     }
     case 'head_takeover':
+    case 'depend_settled':
       return ok(row);
     case 'resubmitted': {
       if (row.state !== 'F') return refuseState(row, event.type);
@@ -203,6 +223,8 @@ function requeue(row: JobRow, reason: string): JobRow {
     'stime',
     'deleteRequestedBy',
     'rerunRequestedBy',
+    'suspendedAt',
+    'suspendedFor',
   ] as const;
   for (const key of gone) {
     delete next[key];
@@ -212,6 +234,7 @@ function requeue(row: JobRow, reason: string): JobRow {
 
 function exited(row: JobRow, event: Extract<JobEvent, { type: 'exited' }>): JobRow {
   const next: JobRow = { ...row, state: 'E', substate: SUBSTATE.E!, exitStatus: event.status };
+  delete next.suspendedAt;
   if (event.usage) next.usage = event.usage;
   return next;
 }

@@ -14,7 +14,12 @@ export interface ScannedScript {
 
 export const DEFAULT_PREFIX = '#PBS';
 
-export function scanDirectives(content: string, prefix = DEFAULT_PREFIX): Result<ScannedScript> {
+/** `optstring`: qsub's letters in the mode it runs in (qsubOptstring; Torque mode adds -t). */
+export function scanDirectives(
+  content: string,
+  prefix = DEFAULT_PREFIX,
+  optstring = QSUB_OPTSTRING,
+): Result<ScannedScript> {
   if (content.includes('\r\n')) return refuse('DIRECTIVE', 'script contains cr, lf');
   const nul = content.indexOf('\0');
   if (nul >= 0)
@@ -30,7 +35,7 @@ export function scanDirectives(content: string, prefix = DEFAULT_PREFIX): Result
     let line = lines[i] as string;
     if (scanning && isDirective(line, prefix)) {
       while (/\\\s*$/.test(line) && i + 1 < lines.length) line = line.replace(/\\\s*$/, '') + lines[++i];
-      const parsed = parseDirective(line.trimStart().slice(prefix.length));
+      const parsed = parseDirective(line.trimStart().slice(prefix.length), optstring);
       if (!parsed.ok) return parsed;
       options.push(...parsed.value);
     } else if (scanning && isExecutable(line)) {
@@ -52,10 +57,10 @@ export function isExecutable(line: string): boolean {
 }
 
 /** The options of one directive's text (after the prefix); every token must be an option. */
-function parseDirective(text: string): Result<ParsedOption[]> {
+function parseDirective(text: string, optstring: string): Result<ParsedOption[]> {
   const tokens = splitShellWords(text);
   if (!tokens.ok) return tokens;
-  const parsed = getopt(tokens.value, QSUB_OPTSTRING, { long: QSUB_LONG });
+  const parsed = getopt(tokens.value, optstring, { long: QSUB_LONG });
   const problem = parsed.error ?? findProblem(parsed.options);
   if (problem !== undefined || parsed.operands.length > 0) {
     const specific = problem === undefined ? '' : `${problem}\n`;

@@ -13,8 +13,11 @@ import {
   checkJobName,
   checkOptions,
   DEFAULT_PROJECT,
+  dependOnSubjob,
+  NON_RERUNABLE_ARRAY,
   parseDestination,
   parseW,
+  qsubOptstring,
   refuseOption,
   resolveOutputPath,
 } from './qsub-options.js';
@@ -42,6 +45,8 @@ export interface QsubBuildInput {
   now: number;
   /** qsub's argv, for Submit_arguments */
   argv: string[];
+  /** Torque mode: `#PBS -t` makes an array (otherwise it is refused, as OpenPBS does) */
+  torque?: boolean;
 }
 
 /** The options of both sources; the command line beats the directives. */
@@ -58,6 +63,9 @@ export function buildJobSpec(input: QsubBuildInput): Result<JobSpec> {
   const sources: Sources = { cmdline: input.cmdline.options, directives: scanned.value.options };
   const unsupported = refuseUnsupported(sources, input.env);
   if (!unsupported.ok) return unsupported;
+  const depend = wAttribute(sources, 'depend');
+  const onSubjob = depend === undefined ? undefined : dependOnSubjob(depend);
+  if (onSubjob) return refuseOption(onSubjob);
   const name = jobName(input, sources);
   if (!name.ok) return name;
   const resources = jobResources(sources);
@@ -96,7 +104,7 @@ function flag(sources: Sources, letter: string): boolean {
 function scanSource(input: QsubBuildInput): Result<{ options: ParsedOption[]; script?: string }> {
   if (input.cmdline.source.kind === 'exec') return ok({ options: [] });
   const prefix = last(input.cmdline.options, 'C') ?? input.env.PBS_DPREFIX ?? DEFAULT_PREFIX;
-  return scanDirectives(input.script ?? '', prefix);
+  return scanDirectives(input.script ?? '', prefix, qsubOptstring(input.torque === true));
 }
 
 function refuseUnsupported(sources: Sources, env: Environment): Result<void> {
@@ -111,7 +119,8 @@ function refuseUnsupported(sources: Sources, env: Environment): Result<void> {
     display: env.DISPLAY,
   });
   if (!terminal.ok) return terminal;
-  if (array && pick(sources, 'r') === 'n') return refuse('FAILED', ' cannot submit non-rerunable Array Job');
+  // on the command line alone it is an option error (qsub-command-line.ts); with a directive, exit 1
+  if (array && pick(sources, 'r') === 'n') return refuse('FAILED', NON_RERUNABLE_ARRAY.message);
   if (!array && wAttribute(sources, 'max_run_subjobs') !== undefined) {
     return refuse('FAILED', 'Attribute has to be set on an array job: max_run_subjobs');
   }
@@ -239,6 +248,8 @@ function assemble(input: QsubBuildInput, sources: Sources, parts: ComputedParts)
     umask: wAttribute(sources, 'umask'),
     mailPoints: pick(sources, 'm') ?? 'a',
     mailUsers: pick(sources, 'M'),
+    // PBS: an interactive job does not block (qsub warns, cli/qsub-interactive.ts)
+    block: (wAttribute(sources, 'block')?.toLowerCase() === 'true' && !isInteractive(sources)) || undefined,
     userList: pick(sources, 'u'),
     depend: wAttribute(sources, 'depend'),
     cron: pick(sources, 'cron')?.trim(),

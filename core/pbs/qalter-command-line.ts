@@ -4,7 +4,14 @@ import { ok, type Result, refuse } from '../errors.js';
 import type { JobSpec } from '../job-spec-types.js';
 import { parseExecutionTime } from './exec-time.js';
 import { getopt, type ParsedOption } from './getopt.js';
-import { checkOptions, parseW, refuseOption, resolveOutputPath } from './qsub-options.js';
+import {
+  checkOptions,
+  dependOnSubjob,
+  type OptionProblem,
+  parseW,
+  refuseOption,
+  resolveOutputPath,
+} from './qsub-options.js';
 import { mergeResourceEntries, parseResourceArgs, type ResourceEntry } from './resource-entries.js';
 
 export const QALTER_OPTSTRING = 'a:A:c:e:h:j:k:l:m:M:N:o:p:P:r:R:S:u:W:';
@@ -55,6 +62,8 @@ export function parseQalterCommandLine(
   const problem = checkOptions(parsed.options.filter((option) => option.letter !== 'h'));
   if (problem) return refuseOption(problem);
   if (parsed.operands.length === 0) return refuse('USAGE', 'a job identifier is required', true);
+  const onSubjob = dependsOnSubjob(parsed.options);
+  if (onSubjob) return refuseOption(onSubjob);
   const alteration: JobAlteration = {};
   for (const option of parsed.options) {
     const applied = applyOption(alteration, option, ctx);
@@ -105,6 +114,17 @@ function applySimple(alteration: JobAlteration, letter: string, value: string): 
   else if (letter === 'S') alteration.shell = value;
   else if (letter === 'c') alteration.checkpoint = value;
   else if (letter === 'u') alteration.userList = value;
+}
+
+/** PBS refuses a -W depend on a subjob or range as qsub does (every -W given is checked). */
+function dependsOnSubjob(options: ParsedOption[]): OptionProblem | undefined {
+  for (const option of options) {
+    const attributes = option.letter === 'W' ? parseW(option.value as string) : undefined;
+    const depend = attributes instanceof Map ? attributes.get('depend') : undefined;
+    const problem = depend === undefined ? undefined : dependOnSubjob(depend);
+    if (problem) return problem;
+  }
+  return undefined;
 }
 
 function applyW(alteration: JobAlteration, value: string): void {

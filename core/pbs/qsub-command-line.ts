@@ -1,10 +1,18 @@
 // qsub's command line: the invocation forms (options, script source, -z, --version) and the
 // default output paths. The job a submission describes is built in job-spec.ts.
 import { posix } from 'node:path';
-import { ok, type Result, refuse } from '../errors.js';
+import { ok, type Refusal, type Result, refuse } from '../errors.js';
 import type { JobSpec } from '../job-spec-types.js';
 import { getopt, type ParsedOption } from './getopt.js';
-import { checkOptions, QSUB_LONG, QSUB_OPTSTRING, refuseOption } from './qsub-options.js';
+import {
+  checkOptions,
+  NON_RERUNABLE_ARRAY,
+  type OptionProblem,
+  QSUB_LONG,
+  qsubOptstring,
+  refuseOption,
+  TORQUE_ONLY_OPTION,
+} from './qsub-options.js';
 
 export type QsubSource =
   | { kind: 'file'; path: string }
@@ -30,16 +38,21 @@ export const QSUB_USAGE = [
   '       qsub --version',
 ].join('\n');
 
+/** How qsub reads its options: Torque mode (cli/qsub.ts decides) adds -t. */
+export interface QsubMode {
+  torque?: boolean;
+}
+
 /** The command line of qsub (without the program name): options, script source, -z, --version. */
-export function parseQsubCommandLine(argv: string[]): Result<QsubCommandLine> {
+export function parseQsubCommandLine(argv: string[], mode: QsubMode = {}): Result<QsubCommandLine> {
   if (argv.length === 1 && argv[0] === '--version') {
     return ok({ options: [], source: { kind: 'stdin' }, suppressId: false, version: true });
   }
-  const parsed = getopt(argv, QSUB_OPTSTRING, { long: QSUB_LONG });
+  const parsed = getopt(argv, qsubOptstring(mode.torque === true), { long: QSUB_LONG });
   // PBS's qsub has no long options: glibc reads any other `--x` as the short option `-`
   if (parsed.error?.startsWith('unrecognized option')) return refuse('USAGE', "invalid option -- '-'", true);
   if (parsed.error !== undefined) return refuse('USAGE', parsed.error, true);
-  const problem = checkOptions(parsed.options);
+  const problem = checkOptions(parsed.options) ?? nonRerunableArray(parsed.options);
   if (problem) return refuseOption(problem);
   const source = scriptSource(parsed.operands, parsed.dashdash);
   if (!source.ok) return source;
@@ -47,17 +60,45 @@ export function parseQsubCommandLine(argv: string[]): Result<QsubCommandLine> {
   return ok({ options: parsed.options, source: source.value, suppressId, version: false });
 }
 
-/** `script` last, `-` or nothing = stdin, `-- exe args`; anything else is a usage error. */
+/**
+ * Whether a refusal is the one Torque mode would not give: -t, on the command line or in a
+ * directive (its message begins with glibc's line for it).
+ */
+export function refusesTorqueOption(error: Refusal): boolean {
+  return error.message.split('\n')[0] === TORQUE_ONLY_OPTION;
+}
+
+/**
+ * `-r n` with an array on the command line, refused as PBS's option loop does: at the array
+ * option when the last -r before it said n, or at a `-r n` after it. (With directives in the
+ * mix, job-spec.ts refuses it.)
+ */
+function nonRerunableArray(options: ParsedOption[]): OptionProblem | undefined {
+  let rerunable = true;
+  let array = false;
+  for (const { letter, value } of options) {
+    if (letter === 'J' || letter === 't') {
+      if (!rerunable) return NON_RERUNABLE_ARRAY;
+      array = true;
+    } else if (letter === 'r') {
+      rerunable = value !== 'n';
+      if (!rerunable && array) return NON_RERUNABLE_ARRAY;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * `script` last, `-` or nothing = stdin, `-- exe args`. Anything else (`--` alone, a script and
+ * `-- command`, an argument after the script) gets PBS's answer: the usage alone, exit 2.
+ */
 function scriptSource(operands: string[], dashdash: number | undefined): Result<QsubSource> {
   if (dashdash !== undefined) {
-    if (dashdash > 0) return refuse('USAGE', 'a script cannot be combined with "-- command"', true);
     const [executable, ...args] = operands;
-    if (executable === undefined) return refuse('USAGE', 'a command must follow "--"', true);
+    if (dashdash > 0 || executable === undefined) return refuse('USAGE', '', true);
     return ok({ kind: 'exec', executable, args });
   }
-  if (operands.length > 1) {
-    return refuse('USAGE', `the script must be the last argument: ${operands.slice(1).join(' ')}`, true);
-  }
+  if (operands.length > 1) return refuse('USAGE', '', true);
   const [path] = operands;
   return ok(path === undefined || path === '-' ? { kind: 'stdin' } : { kind: 'file', path });
 }

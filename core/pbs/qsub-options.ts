@@ -10,7 +10,18 @@ import type { ParsedOption } from './getopt.js';
 import { parseResourceArgs, splitOutsideQuotes, unquote } from './resource-entries.js';
 import { checkVariableList } from './variables.js';
 
-export const QSUB_OPTSTRING = 'a:A:c:C:e:fhIj:J:k:l:m:M:N:o:p:P:q:r:R:S:u:v:VW:XzT:d:t:';
+/** OpenPBS's letters, with -d and -T that Torque's clients send. */
+export const QSUB_OPTSTRING = 'a:A:c:C:e:fhIj:J:k:l:m:M:N:o:p:P:q:r:R:S:u:v:VW:XzT:d:';
+/** Torque mode adds Torque's arrays, -t; OpenPBS answers `invalid option -- 't'`. */
+export const QSUB_TORQUE_OPTSTRING = `${QSUB_OPTSTRING}t:`;
+
+/** What qsub answers to -t outside Torque mode (glibc's words for OpenPBS's getopt). */
+export const TORQUE_ONLY_OPTION = "invalid option -- 't'";
+
+export function qsubOptstring(torque: boolean): string {
+  return torque ? QSUB_TORQUE_OPTSTRING : QSUB_OPTSTRING;
+}
+
 /** qsub's long options (Drover's own): `--cron EXPR` makes a recurring job. */
 export const QSUB_LONG = ['cron='];
 
@@ -21,7 +32,15 @@ const CRON_SHAPE = /^(@[a-z]+|\S+(\s+\S+){4,5})$/;
 export interface OptionProblem {
   message: string;
   usage: boolean;
+  /** a line printed before, without `qsub: ` (PBS's library prints it so) */
+  unprefixed?: string;
 }
+
+/** `-r n` with an array (PBS's text has the two spaces after `qsub:`). */
+export const NON_RERUNABLE_ARRAY: OptionProblem = {
+  message: ' cannot submit non-rerunable Array Job',
+  usage: true,
+};
 
 /** PBS_MAXJOBNAME in OpenPBS's code (the man page says 236). */
 export const MAX_JOB_NAME = 230;
@@ -37,7 +56,8 @@ const DEPEND_TYPES = [
   'beforenotok',
   'beforeany',
 ];
-const DEPEND_JOB = /^\d+(\[\])?(\.[A-Za-z0-9_.-]+)?(@[A-Za-z0-9_.-]+)?$/;
+/** a job, an array (`12[]`), a subjob (`12[3]`) or a range (`12[1-3]`), with server parts */
+const DEPEND_JOB = /^\d+(\[[^\]]*\])?(\.[A-Za-z0-9_.-]+)?(@[A-Za-z0-9_.-]+)?$/;
 const SUBJOB = /^\d+\[[^\]]+\]/;
 
 const ILLEGAL = (letter: string): OptionProblem => ({ message: `illegal -${letter} value`, usage: true });
@@ -79,7 +99,9 @@ export function checkOption(option: ParsedOption): OptionProblem | undefined {
 
 /** A client-side option refusal: exit 2, with the usage when PBS prints it. */
 export function refuseOption<T>(problem: OptionProblem): Result<T> {
-  return refuse('USAGE', problem.message, problem.usage);
+  const refused = refuse<T>('USAGE', problem.message, problem.usage);
+  if (!refused.ok && problem.unprefixed !== undefined) refused.error.unprefixed = problem.unprefixed;
+  return refused;
 }
 
 export function checkOptions(options: ParsedOption[]): OptionProblem | undefined {
@@ -164,7 +186,7 @@ function checkWAttribute(name: string, value: string): OptionProblem | undefined
   return ILLEGAL('W');
 }
 
-/** `type:jobid[:jobid...][,type:...]`; a subjob or range target is refused. */
+/** `type:jobid[:jobid...][,type:...]`, as written (a subjob target is refused at submission). */
 export function checkDepend(value: string): OptionProblem | undefined {
   for (const item of value.split(',')) {
     const [type = '', ...ids] = item.split(':');
@@ -174,10 +196,18 @@ export function checkDepend(value: string): OptionProblem | undefined {
     }
     if (!DEPEND_TYPES.includes(type) && type !== 'runone') return ILLEGAL('W');
     if (ids.length === 0) return ILLEGAL('W');
-    if (ids.some((id) => SUBJOB.test(id) && !id.includes('[]'))) {
-      return { message: 'cannot have dependancy on subjob or range\nillegal -W value', usage: true };
-    }
     if (!ids.every((id) => DEPEND_JOB.test(id))) return ILLEGAL('W');
   }
   return undefined;
+}
+
+/**
+ * A dependency on a subjob or a range (`12[3]`, `12[1-3]`; the whole array `12[]` is fine). PBS
+ * refuses it when it submits or alters the job: its library prints the first line without the
+ * command's name, then the command says `illegal -W value` and prints its usage.
+ */
+export function dependOnSubjob(value: string): OptionProblem | undefined {
+  const ids = value.split(',').flatMap((item) => item.split(':').slice(1));
+  if (!ids.some((id) => SUBJOB.test(id))) return undefined;
+  return { ...ILLEGAL('W'), unprefixed: 'cannot have dependancy on subjob or range' };
 }

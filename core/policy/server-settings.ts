@@ -1,6 +1,7 @@
-// The server attributes an admin sets with qmgr besides the default queue: who administers the
-// server (managers, operators), who may see other users' jobs (query_other_jobs), whose jobs may
-// run as root (acl_roots), and how much one user may submit (max_queued, max_script_size).
+// The server attributes an admin sets with qmgr besides the default queue: whether the scheduler
+// starts jobs (scheduling), who administers the server (managers, operators), who may see other
+// users' jobs (query_other_jobs), whose jobs may run as root (acl_roots), and how much one user
+// may submit (max_queued, max_script_size).
 // Pure: defaults, qmgr's value syntax, and how a change is laid over the current settings.
 import { ok, type Result, refuse } from '../errors.js';
 import { formatSize, parseSize } from '../pbs/size.js';
@@ -16,6 +17,8 @@ export interface EntityLimits {
 }
 
 export interface ServerSettings {
+  /** false: the scheduler starts no job (running ones go on), as PBS's `scheduling = False` */
+  scheduling: boolean;
   /** ACL entries `user@host` (`*` and `*.domain` hosts) */
   managers: string[];
   operators: string[];
@@ -35,6 +38,7 @@ export const MAX_SCRIPT_SIZE_CEILING = 8 * 2 ** 20;
 
 export function defaultSettings(): ServerSettings {
   return {
+    scheduling: true,
     managers: [],
     operators: [],
     aclRoots: [],
@@ -51,6 +55,7 @@ export type LimitsChange = { op: '=' | '+=' | '-='; limits: EntityLimits };
 /** A `set server`/`unset server` command; null unsets (back to the default). */
 export interface ServerChanges {
   defaultQueue?: string;
+  scheduling?: boolean | null;
   managers?: ListChange | null;
   operators?: ListChange | null;
   aclRoots?: ListChange | null;
@@ -147,6 +152,7 @@ function changeLimits(current: EntityLimits, c: LimitsChange | null): EntityLimi
 export function applyServerChanges(s: ServerSettings, c: ServerChanges): ServerSettings {
   const d = defaultSettings();
   const next = { ...s };
+  if (c.scheduling !== undefined) next.scheduling = c.scheduling ?? d.scheduling;
   if (c.managers !== undefined) next.managers = changeList(s.managers, c.managers);
   if (c.operators !== undefined) next.operators = changeList(s.operators, c.operators);
   if (c.aclRoots !== undefined) next.aclRoots = changeList(s.aclRoots, c.aclRoots);

@@ -175,6 +175,13 @@ export type HeadMessage =
       signal: 'SIGTERM' | 'SIGKILL';
       reason: 'delete' | 'rerun' | 'fenced';
     }
+  /** qsig: a real signal (its number) to every process of the job here, the pbsdsh tasks too
+   * (not a script job's login shell) */
+  | { t: 'signal-job'; jobId: string; attempt: number; signo: number }
+  /** stop (SIGSTOP) or go on (SIGCONT) with every process of the job here, the pbsdsh tasks
+   * too; a suspended attempt's walltime does not count. Repeating either changes nothing. */
+  | { t: 'suspend'; jobId: string; attempt: number }
+  | { t: 'resume'; jobId: string; attempt: number }
   /** the head committed these facts (selective: an exited fact waits for its output) */
   | { t: 'ack'; seqs: number[] }
   | { t: 'fetch'; jobId: string; attempt: number }
@@ -204,10 +211,14 @@ export type HeadMessage =
   /** the live tail of an attempt's spooled output (core/protocol/output-tail.ts): the bytes of
    * `stream` from offset `from`; answered by `tail` with the same `reqId` */
   | { t: 'tail?'; reqId: string; jobId: string; attempt: number; stream: TailStream; from: number }
+  /** qmsg: append `text` (one line) to the attempt's spooled streams (a joined job's one file
+   * once); answered by `appended` with the same `reqId` */
+  | { t: 'append?'; reqId: string; jobId: string; attempt: number; streams: TailStream[]; text: string }
   | TerminalHeadMessage;
 
 export type AgentMessage =
-  | { t: 'welcome'; node: NodeInfo; jobs: AgentJobSummary[] }
+  /** `suspended`: the jobs this node holds stopped (their attempt or their pbsdsh tasks here) */
+  | { t: 'welcome'; node: NodeInfo; jobs: AgentJobSummary[]; suspended?: string[] }
   | { t: 'pong'; n: number }
   | { t: 'fact'; entry: JournalEntry }
   | { t: 'output'; jobId: string; attempt: number; files: OutputFile[] }
@@ -231,6 +242,8 @@ export type AgentMessage =
   /** the answer to `tail?`: at most TAIL_MAX_BYTES as whole characters, the offset after them,
    * whether the attempt still runs; `unknown`: this node has no spool of that attempt */
   | { t: 'tail'; reqId: string; text: string; next: number; running: boolean; unknown?: boolean }
+  /** the answer to `append?`; `unknown`: this node has no spool of that attempt (nothing written) */
+  | { t: 'appended'; reqId: string; unknown?: boolean }
   | TerminalAgentMessage;
 
 /** Split a byte stream into messages, one JSON value a line (linear in the bytes: a checkpoint

@@ -67,7 +67,7 @@ export class TaskRequests {
     );
     if (!chosen.ok) return chosen.error.message;
     const nodes = [...new Set(slots.map((s) => s.node))];
-    const base = buildRunRequest(job, slots, undefined, hostOf);
+    const base = buildRunRequest(job, slots, undefined, hostOf, this.store.meta.torque());
     const env = select.env ? { env: select.env } : {};
     return chosen.value.map((index, taskNum): [string, HeadMessage] => {
       const slot = slots[index]!;

@@ -9,10 +9,12 @@ import { type Identity, type Requester, roleOf } from '../../core/policy/permiss
 import { MAX_SCRIPT_SIZE_CEILING } from '../../core/policy/server-settings.js';
 import type { Terminals } from '../agent-link/terminals.js';
 import type { FarmOps } from '../farm/farm-commands.js';
+import type { JobWaits } from '../jobs/job-waits.js';
 import type { Operations } from '../jobs/operations.js';
 import type { ServiceOps } from '../service/service-ops.js';
 import { farmRoutes } from './farm-routes.js';
 import { holdAnswersUntilDurable } from './ha-routes.js';
+import { jobQueueRoutes } from './job-queue-routes.js';
 import { jobControlRoutes, jobRoutes } from './job-routes.js';
 import { type NodeAdmin, nodeAdminRoutes, nodeRoutes } from './node-routes.js';
 import { refusal } from './replies.js';
@@ -21,6 +23,7 @@ import { NO_CONTROL, NO_NUL } from './schema-parts.js';
 import { queueRoutes, serverRoutes } from './server-routes.js';
 import { serviceRoutes } from './service-routes.js';
 import { acceptTerminals } from './terminal-upgrade.js';
+import { waitRoutes } from './wait-routes.js';
 
 /** What a transport knows of a request: enough to prove who sent it. */
 export interface IncomingRequest {
@@ -39,6 +42,8 @@ export interface AppDeps {
   ops: Operations;
   farms?: FarmOps;
   services?: ServiceOps;
+  /** `qsub -W block=true`'s waits (none: the route is absent) */
+  waits?: JobWaits;
   server: string;
   nodeAdmin?: NodeAdmin;
   logger?: boolean | object;
@@ -154,6 +159,8 @@ export function apiRoutes(app: FastifyInstance, deps: AppDeps): void {
   handleErrors(app);
   jobRoutes(app, ops, deps.server);
   jobControlRoutes(app, ops);
+  if (deps.waits) waitRoutes(app, deps.waits);
+  jobQueueRoutes(app, ops, deps.server);
   if (deps.farms) farmRoutes(app, deps.farms, ops.control);
   if (deps.services) serviceRoutes(app, deps.services);
   serverRoutes(app, ops);

@@ -8,9 +8,13 @@ import type { Operations } from '../jobs/operations.js';
 import { queueBody, queueNameBody, serverBody } from './admin-schemas.js';
 import { refusal } from './replies.js';
 
-/** The server with its queues, and the recurring templates. */
+/** The server with its queues (and its Torque mode, for qsub -t), and the recurring templates. */
 export function serverRoutes(app: FastifyInstance, ops: Operations): void {
-  app.get('/v1/server', () => ({ server: ops.admin.serverRecord(), queues: ops.admin.queueRecords() }));
+  app.get('/v1/server', () => ({
+    server: ops.admin.serverRecord(),
+    queues: ops.admin.queueRecords(),
+    ...ops.queries.compat(),
+  }));
 
   app.get('/v1/crons', (req) => ({
     server: ops.admin.serverRecord(),

@@ -18,6 +18,10 @@ export function metaSql(db: Db) {
     set(key: string, value: string): void {
       set.run(key, value);
     },
+    /** The head runs in Torque mode (`drover head --torque`). */
+    torque(): boolean {
+      return get.get('compat') === 'torque';
+    },
     /** The server attributes set with qmgr (defaults for those never set). */
     settings(): ServerSettings {
       const text = get.get('server_settings') as string | undefined;

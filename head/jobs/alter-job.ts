@@ -85,7 +85,7 @@ export function alterJob(ctx: AlterContext, job: StoredJob, a: Alteration, by: s
       }
     }
     if (depend) {
-      store.dependencies.removeChild(job.seq);
+      store.dependencies.removeWaiting(job.seq);
       recordDependencies(store, job.seq, depend.value, ctx.now);
     }
     if (a.hold === undefined) return ok(undefined);

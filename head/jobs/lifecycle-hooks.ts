@@ -45,6 +45,8 @@ export interface JobHooks {
   name: string;
   /** the spec as submitted → the spec the head checks and stores (before anything else) */
   prepare?(spec: JobSpec): Result<JobSpec>;
+  /** may a job of `spec` enter `spec.queue` (a submission, or a qmove into it) */
+  entering?(store: Store, spec: JobSpec): Result<unknown>;
   /** check a submission against the store; what to record once it is admitted */
   plan?(store: Store, spec: JobSpec, server: string): Result<SubmitPlan | undefined>;
   /** after every transition of a job, its event stored and its new row written */
@@ -53,6 +55,8 @@ export interface JobHooks {
   exited?(store: Store, job: StoredJob, end: AttemptEnd): boolean;
   /** the job finished (its output delivered) */
   finished?(store: Store, job: StoredJob): void;
+  /** the finished job's history is deleted (qdel -x): forget the feature's own rows of it */
+  purged?(store: Store, job: StoredJob): void;
   /** jobs of an array that are not alike: how many more of each the pending queue reads */
   unalike?(store: Store): Map<number, number>;
   /** the queued jobs the scheduler sees, narrowed or annotated (hooks run in order) */

@@ -35,8 +35,8 @@ function prepared(store: Store, asked: JobSpec): Result<JobSpec> {
   return ok(spec);
 }
 
-/** The spec with its queue's walltime limits applied, in a queue that takes jobs. */
-function queued(store: Store, spec: JobSpec): Result<{ spec: JobSpec; queue: string }> {
+/** The spec with its queue's walltime limits applied, in a queue that takes jobs (qmove too). */
+export function queued(store: Store, spec: JobSpec): Result<{ spec: JobSpec; queue: string }> {
   const queue = spec.queue ?? store.meta.get('default_queue');
   if (!queue) return refuse('UNKNOWN_QUEUE', 'No default queue specified');
   const stored = store.queues.get(queue);
@@ -44,6 +44,11 @@ function queued(store: Store, spec: JobSpec): Result<{ spec: JobSpec; queue: str
   if (!stored.enabled) return refuse('QUEUE_DISABLED', 'Queue is not enabled');
   const limited = applyQueueWalltime(spec.resources, stored);
   if (!limited.ok) return limited;
+  const entering = { ...spec, queue, resources: limited.value };
+  for (const hooks of hooksOf(store)) {
+    const r = hooks.entering?.(store, entering);
+    if (r && !r.ok) return r;
+  }
   return ok({ spec: { ...spec, resources: limited.value }, queue });
 }
 

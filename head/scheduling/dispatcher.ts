@@ -2,8 +2,9 @@
 // for time-based work; applies the plan with a re-check, then tells the nodes to start the jobs.
 import type { Logger } from 'pino';
 import { EXIT } from '../../core/lifecycle/states.js';
-import type { RunRequest } from '../../core/protocol/agent-protocol.js';
+import type { HeadMessage, RunRequest } from '../../core/protocol/agent-protocol.js';
 import { decayed } from '../../core/scheduling/fairshare.js';
+import { stillFits } from '../../core/scheduling/placement.js';
 import type { SchedQueue } from '../../core/scheduling/queue-limits.js';
 import type { SchedNode } from '../../core/scheduling/sched-node.js';
 import { type Placement, type SchedJob, schedule } from '../../core/scheduling/scheduler.js';
@@ -12,6 +13,7 @@ import type { GroupCommit } from '../db/group-commit.js';
 import type { StoredQueue } from '../db/queues-table.js';
 import type { Store } from '../db/store.js';
 import { hooksOf } from '../jobs/lifecycle-hooks.js';
+import { resumeWaiting } from '../jobs/suspension.js';
 import { eligibleCount, transition } from '../jobs/transitions.js';
 import type { Cluster } from '../nodes/cluster.js';
 import { PendingQueue } from './pending-queue.js';
@@ -24,6 +26,12 @@ export interface PassInfo {
   placed: number;
   /** a timer's full pass (it also refreshes waiting reasons), not one caused by an event */
   full: boolean;
+}
+
+/** What a pass decided to tell the agents, sent once it has committed: runs, and resumptions. */
+interface PassOut {
+  runs: { node: string; req: RunRequest }[];
+  told: [string, HeadMessage][];
 }
 
 export class Dispatcher {
@@ -68,7 +76,7 @@ export class Dispatcher {
         return this.pass(false);
       })
       .then(
-        (runs) => this.sendRuns(runs),
+        (out) => this.sendRuns(out),
         (e) => this.log.error({ err: e }, 'scheduling pass failed'),
       );
   }
@@ -95,19 +103,23 @@ export class Dispatcher {
     this.passListeners.push(listener);
   }
 
-  /** One pass, timed; its listeners are told. */
-  private pass(full: boolean): { node: string; req: RunRequest }[] {
+  /** One pass, timed; its listeners are told. Suspended jobs waiting for their slots go first. */
+  private pass(full: boolean): PassOut {
     const started = performance.now();
     const at = this.clock();
+    const told: PassOut['told'] = [];
+    resumeWaiting({ store: this.store, cluster: this.cluster, send: (n, m) => told.push([n, m]) }, at);
     const runs = this.place(full, at);
     this.lastPass = { at, durationMs: performance.now() - started, placed: runs.length, full };
     for (const listener of this.passListeners) listener(this.lastPass);
-    return runs;
+    return { runs, told };
   }
 
   /** Place what fits now (inside the caller's transaction); returns the `run` messages to send. */
   private place(full: boolean, now: number): { node: string; req: RunRequest }[] {
     this.promoteWaiting(now);
+    // qmgr's `scheduling = False`: no job starts (running ones go on) until it is True again
+    if (!this.store.meta.settings().scheduling) return [];
     const nodes = this.cluster.schedNodes();
     // a pass caused by an event on a full cluster can place nothing: skip reading the queue
     if (!full && !nodes.some((n) => n.available && !n.exclusive && n.usedNcpus < n.ncpus)) return [];
@@ -122,6 +134,7 @@ export class Dispatcher {
       queues: this.limits(queues),
       running,
       arrayRoom: this.room(jobs),
+      reservations: this.store.reservations.windows(),
     });
     const placed = plan.placements.flatMap((p) => this.applyOrFail(p, now));
     for (const { seq, reason } of plan.waiting) {
@@ -137,7 +150,8 @@ export class Dispatcher {
     return placed;
   }
 
-  private sendRuns(runs: { node: string; req: RunRequest }[]): void {
+  private sendRuns({ runs, told }: PassOut): void {
+    for (const [node, m] of told) this.cluster.send(node, m);
     const load = this.checkpoints && ((id: string, n: number) => this.checkpoints!.load(id, n));
     for (const { node, req } of runs) {
       let sent: boolean;
@@ -223,13 +237,13 @@ export class Dispatcher {
     if (!stillFits(p, this.cluster.schedNodes())) return undefined;
     const job = this.store.jobs.get(p.seq);
     if (job?.row.state !== 'Q') return undefined;
-    this.store.allocations.add(p.seq, p.slots, p.exclusive);
+    const indices = this.store.allocations.add(p.seq, p.slots, p.exclusive);
     const restore = job.row.checkpoint?.count;
     const event = {
       type: 'run' as const,
       node: p.slots[0]!.node,
       attempt: job.row.attempt + 1,
-      execHost: execHost(p.slots),
+      execHost: execHost(p.slots, indices),
       execVnode: execVnode(p.slots),
       ...(restore ? { restore } : {}),
     };
@@ -239,8 +253,12 @@ export class Dispatcher {
     if (eligibleCount(this.store) !== woken) this.poke(); // e.g. jobs that waited for this one to start
     this.store.jobs.setSchedComment(p.seq, null);
     this.reasons.delete(p.seq);
-    const req = buildRunRequest(r.value, p.slots, this.store.jobs.script(p.seq), (n) =>
-      this.cluster.hostOf(n),
+    const req = buildRunRequest(
+      r.value,
+      p.slots,
+      this.store.jobs.script(p.seq),
+      (n) => this.cluster.hostOf(n),
+      this.store.meta.torque(),
     );
     return { node: p.slots[0]!.node, req };
   }
@@ -252,20 +270,4 @@ export function freeCpus(nodes: SchedNode[]): number {
     (n, x) => n + (x.available && !x.exclusive ? Math.max(0, x.ncpus - x.usedNcpus) : 0),
     0,
   );
-}
-
-function stillFits(p: Placement, nodes: SchedNode[]): boolean {
-  const need = new Map<string, { ncpus: number; mem: number; gpus: number[] }>();
-  for (const s of p.slots) {
-    const n = need.get(s.node) ?? { ncpus: 0, mem: 0, gpus: [] };
-    need.set(s.node, { ncpus: n.ncpus + s.ncpus, mem: n.mem + s.mem, gpus: [...n.gpus, ...s.gpus] });
-  }
-  for (const [name, n] of need) {
-    const node = nodes.find((x) => x.name === name);
-    if (!node?.available || node.exclusive) return false;
-    if (p.exclusive && node.jobCount > 0) return false;
-    if (node.ncpus - node.usedNcpus < n.ncpus || node.mem - node.usedMem < n.mem) return false;
-    if (n.gpus.some((g) => node.usedGpus.includes(g))) return false;
-  }
-  return true;
 }

@@ -11,16 +11,12 @@ export function pathPart(attr: string): string {
   return i >= 0 && !attr.startsWith('/') ? attr.slice(i + 1) : attr;
 }
 
-/** `n1/0*2+n2/0` */
-export function execHost(slots: Slot[]): string {
-  const index = new Map<string, number>();
-  return slots
-    .map((s) => {
-      const i = index.get(s.node) ?? 0;
-      index.set(s.node, i + 1);
-      return `${s.node}/${i}${s.ncpus > 1 ? `*${s.ncpus}` : ''}`;
-    })
-    .join('+');
+/**
+ * `n1/0*2+n2/0`: each chunk's node, its index there (head/db/allocations-table.ts, `indices` in
+ * the order of `slots`) and its ncpus when not 1.
+ */
+export function execHost(slots: Slot[], indices: number[]): string {
+  return slots.map((s, i) => `${s.node}/${indices[i] ?? 0}${s.ncpus > 1 ? `*${s.ncpus}` : ''}`).join('+');
 }
 
 /** `(n1:ncpus=2:mem=1048576kb)+(n2:ncpus=1)` */
@@ -42,11 +38,28 @@ export function jobUmask(umask: string | undefined): number {
   return umask === undefined ? DEFAULT_UMASK : Number.parseInt(umask, 8) & 0o777;
 }
 
+/**
+ * The job-size variables Torque's MoM sets (not OpenPBS's): PBS_NUM_NODES, the nodes asked for,
+ * PBS_NUM_PPN, the first node's processors, and PBS_NP, the processors in all. Each chunk the job
+ * holds counts as one Torque node and its ncpus as that node's ppn: `nodes=2:ppn=4` gives 2, 4
+ * and 8, `nodes=1` 1, 1 and 1, `select=3:ncpus=2` 3, 2 and 6, `ncpus=4` 1, 4 and 4.
+ */
+export function torqueSizeVariables(slots: Slot[]): [string, string][] {
+  const np = slots.reduce((n, s) => n + s.ncpus, 0);
+  return [
+    ['PBS_NUM_NODES', String(Math.max(1, slots.length))],
+    ['PBS_NUM_PPN', String(slots[0]?.ncpus ?? 1)],
+    ['PBS_NP', String(Math.max(1, np))],
+  ];
+}
+
+/** The `run` for a job placed on `slots`; `torque`: the head runs in Torque mode. */
 export function buildRunRequest(
   job: StoredJob,
   slots: Slot[],
   script: string | undefined,
   hostOf: (node: string) => string,
+  torque = false,
 ): RunRequest {
   const spec = job.spec;
   const first = slots[0]!;
@@ -64,6 +77,7 @@ export function buildRunRequest(
     env.push(['PBS_ARRAY_INDEX', index], ['PBS_ARRAY_ID', parentId]);
     if (spec.array?.style === 'torque') env.push(['PBS_ARRAYID', index]);
   }
+  if (torque) env.push(...torqueSizeVariables(slots));
   const req: RunRequest = {
     jobId: job.id,
     seq: job.seq,

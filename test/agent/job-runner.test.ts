@@ -154,7 +154,9 @@ describe('JobRunner', () => {
     const exited = await exitOf();
     expect(exited.status).toBe(-29);
     expect(exited.reason).toBe('walltime');
-    expect(spooled(runner, 'err')).toBe('=>> PBS: job killed: walltime 00:00:01 exceeded limit 00:00:01\n');
+    expect(spooled(runner, 'err')).toBe(
+      `=>> PBS: job killed: walltime ${exited.usage.walltime} exceeded limit 1\n`,
+    );
   });
 
   it('ends a deleted attempt with SIGTERM, and SIGKILL after the grace when it ignores it', async () => {

@@ -1,5 +1,6 @@
 // Dependencies on a real store: holds at submission, release when met,
-// deletion (and its cascade) when never met, before* lists, refusals for unknown ids and cycles.
+// deletion (and its cascade) when never met, before* lists (one on a job that can no longer wait
+// deletes the new job), refusals for unknown ids and cycles.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { JobSpec } from '../../core/job-spec-types.js';
 import { replay } from '../../core/lifecycle/lifecycle.js';
@@ -69,7 +70,7 @@ describe('dependencies', () => {
     expect(state(notok)).toBe('Q');
     expect(row(ok)).toMatchObject({
       state: 'F',
-      substate: 91,
+      substate: 92,
       comment: `Job deleted as result of dependency on job ${a}.svr`,
     });
     expect(row(grandchild)).toMatchObject({
@@ -114,14 +115,31 @@ describe('dependencies', () => {
     expect(row(b)).toMatchObject({ state: 'H', holdTypes: 'u' });
   });
 
-  it('refuses unknown ids, a before* on a job that started, and cycles; nothing is stored', () => {
+  it('accepts a before* on a job that started or finished, then deletes the new job', () => {
+    const a = job();
+    dispatcher.tick();
+    const early = job(`before:${a}`);
+    expect(row(early)).toMatchObject({
+      state: 'F',
+      substate: 92,
+      comment: `Job deleted as result of dependency on job ${a}.svr`,
+    });
+    expect(row(early).exitStatus).toBeUndefined();
+    end(a, 0);
+    const late = job(`beforeok:${a}`);
+    expect(state(late)).toBe('F');
+    const lines = store.events.forJob(late).map((e) => e.type);
+    expect(lines).toEqual(['queued', 'depend_settled', 'deleted']);
+    expect(store.events.forJob(late)[1]).toMatchObject({ on: `${a}.svr`, how: 'unsatisfied' });
+    expect(store.events.forJob(early)[1]).toMatchObject({ on: `${a}.svr`, how: 'rejected' });
+  });
+
+  it('refuses unknown ids and cycles; nothing is stored', () => {
     expect(submit({ depend: 'afterok:99' })).toEqual({
       ok: false,
       error: { code: 'UNKNOWN_JOB', message: 'Unknown Job Id 99.svr (in -W depend=)' },
     });
     const a = job();
-    dispatcher.tick();
-    expect(submit({ depend: `before:${a}` })).toMatchObject({ ok: false, error: { code: 'BAD_STATE' } });
     const b = job();
     const c = job(`afterok:${b}`);
     expect(submit({ depend: `afterok:${c},before:${b}` })).toMatchObject({

@@ -1,4 +1,4 @@
-// Job arrays with the real commands: -J and -t, subjob ids and
+// Job arrays with the real commands: -J and -t (Torque mode), subjob ids and
 // environment, output names, B and X, qstat -t/-J, %N, qdel/qhold/qrls on the parent, subjobs
 // and ranges, the parent's Exit_status, afterok on a whole array, and a 10,000-subjob array.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -38,8 +38,14 @@ describe('job arrays', () => {
     expect(sub).toMatchObject({ job_state: 'F', array_id: id, array_index: 4, Exit_status: 0 });
   });
 
-  it('Torque -t takes a list, sets PBS_ARRAYID and names files NAME.o<seq>-<index>', async () => {
-    const id = await head.submit(['-N', 'tq', '-t', '2,5'], 'echo "idx=$PBS_ARRAYID"\n');
+  it('Torque -t (Torque mode) takes a list, sets PBS_ARRAYID and names files NAME.o<seq>-<index>', async () => {
+    const torque = { ...head.env, DROVER_COMPAT: 'torque' };
+    const r = await head.run('qsub', ['-N', 'tq', '-t', '2,5'], {
+      input: 'echo "idx=$PBS_ARRAYID"\n',
+      env: torque,
+    });
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const id = r.stdout.trim();
     await head.waitState(id, 'F');
     expect(readFileSync(join(head.work, `tq.o${seqOf(id)}-5`), 'utf8')).toBe('idx=5\n');
     expect(readFileSync(join(head.work, `tq.o${seqOf(id)}-2`), 'utf8')).toBe('idx=2\n');

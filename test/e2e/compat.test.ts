@@ -178,6 +178,18 @@ describe('Torque mode (the Snakemake pbs-torque profile, Toil oss)', () => {
     );
   });
 
+  it("qsub -t makes a Torque array against a head in Torque mode; a PBS-mode head's qsub refuses -t", async () => {
+    const id = await torque.submit(['-t', '1,3', '--', '/bin/true']);
+    expect(id).toMatch(/^\d+\[\]\./);
+    expect((await torque.waitState(id, 'F')).array_indices_submitted).toBe('1,3');
+    const refused = await pbs.run('qsub', ['-t', '1,3', '--', '/bin/true']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.split('\n').slice(0, 2)).toEqual([
+      "qsub: invalid option -- 't'",
+      'usage: qsub [-a date_time] [-A account_string] [-c interval]',
+    ]);
+  });
+
   it('DROVER_COMPAT=torque gives the same view against a PBS-mode head', async () => {
     const id = await pbs.submit(['--', '/bin/true']);
     await pbs.waitState(id, 'F');

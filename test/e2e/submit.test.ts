@@ -21,7 +21,8 @@ const ENV_SCRIPT = `#!/bin/bash
 #PBS -l select=1:ncpus=2:mem=32mb
 #PBS -v GREETING=hello,FROM_ENV
 for v in PBS_JOBID PBS_JOBNAME PBS_O_WORKDIR PBS_O_HOST PBS_O_QUEUE PBS_QUEUE PBS_O_HOME PBS_O_PATH \\
-  PBS_ENVIRONMENT PBS_NODEFILE NCPUS OMP_NUM_THREADS TMPDIR GREETING FROM_ENV DROVER_TEST_NODE; do
+  PBS_ENVIRONMENT PBS_NODEFILE NCPUS OMP_NUM_THREADS TMPDIR GREETING FROM_ENV DROVER_TEST_NODE \\
+  PBS_MOMPORT PBS_NUM_NODES PBS_NUM_PPN PBS_NP; do
   echo "$v=\${!v}"
 done
 echo "PWD=$PWD"
@@ -69,6 +70,9 @@ describe('qsub and the running job', () => {
     expect(vars.GREETING).toBe('hello');
     expect(vars.FROM_ENV).toBe('copied');
     expect(vars.DROVER_TEST_NODE).toBe('1'); // from the node's pbs_environment (the fixture's)
+    expect(vars.PBS_MOMPORT).toBe('15003');
+    // Torque's job-size variables only in Torque mode (test/e2e/fidelity-job.test.ts)
+    expect([vars.PBS_NUM_NODES, vars.PBS_NUM_PPN, vars.PBS_NP]).toEqual(['', '', '']);
     expect(vars.PWD).toBe(homedir());
     expect(out).toContain('TMPDIR_EXISTS');
     expect(vars.NODEFILE_LINES).toBe('1');

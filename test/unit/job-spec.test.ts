@@ -33,7 +33,7 @@ const BASIC: [string, string][] = [
 ];
 
 function submit(argv: string[], script = SCRIPT, input: Partial<QsubBuildInput> = {}): Result<JobSpec> {
-  const cmdline = parseQsubCommandLine(argv);
+  const cmdline = parseQsubCommandLine(argv, { torque: input.torque === true });
   if (!cmdline.ok) return cmdline;
   return buildJobSpec({
     cmdline: cmdline.value,
@@ -354,9 +354,25 @@ describe('buildJobSpec: option values', () => {
     [['-W', 'depend'], 'illegal -W value'],
     [['-W', 'depend=afterwards:1'], 'illegal -W value'],
     [['-W', 'depend=afterok:x'], 'illegal -W value'],
-    [['-W', 'depend=afterok:12[3].svr'], 'cannot have dependancy on subjob or range\nillegal -W value'],
   ])('%j → %s', (options, message) => {
     expect(refusal([...options, 'job.sh'])).toEqual({ code: 'USAGE', message, usage: true });
+  });
+
+  it.each([
+    [['-W', 'depend=afterok:12[3].svr'], SCRIPT],
+    [['-W', 'depend=afterany:11:12[1-3]'], SCRIPT],
+    [[], '#PBS -W depend=afterok:12[3]\necho hi\n'],
+  ])('refuses a dependency on a subjob or range (%j %j) with the unprefixed line first', (options, script) => {
+    expect(refusal([...options, 'job.sh'], script)).toEqual({
+      code: 'USAGE',
+      message: 'illegal -W value',
+      usage: true,
+      unprefixed: 'cannot have dependancy on subjob or range',
+    });
+  });
+
+  it('takes a dependency on a whole array', () => {
+    expect(spec(['-W', 'depend=afterok:12[].svr', 'job.sh']).depend).toBe('afterok:12[].svr');
   });
 
   it('refuses a badly formed destination', () => {
@@ -401,7 +417,7 @@ describe('buildJobSpec: option values', () => {
       usage: true,
     };
     expect(refusal(['-I', '-J', '1-2', 'job.sh'])).toEqual(interactiveArray);
-    expect(refusal(['-t', '1-2', 'job.sh'], '#PBS -I\n')).toEqual(interactiveArray);
+    expect(refusal(['-J', '1-2', 'job.sh'], '#PBS -I\n')).toEqual(interactiveArray);
     expect(refusal(['-I', '--cron', '0 * * * *', 'job.sh'])?.code).toBe('USAGE');
     const display = { env: { ...ENV, DISPLAY: ':0' } };
     expect(refusal(['-I', '-X', 'job.sh'])).toEqual({
@@ -422,7 +438,14 @@ describe('buildJobSpec: option values', () => {
       style: 'pbs',
       maxRun: 3,
     });
-    expect(spec(['-t', '1,5', 'job.sh']).array).toEqual({ submitted: '1,5', style: 'torque' });
+    expect(spec(['-t', '1,5', 'job.sh'], SCRIPT, { torque: true }).array).toEqual({
+      submitted: '1,5',
+      style: 'torque',
+    });
+    expect(spec(['job.sh'], '#PBS -t 2-3\n', { torque: true }).array).toEqual({
+      submitted: '2-3',
+      style: 'torque',
+    });
     expect(spec(['-W', 'max_run_subjobs=2', 'job.sh'], '#PBS -J 0-4\n').array).toEqual({
       submitted: '0-4',
       style: 'pbs',
@@ -432,7 +455,14 @@ describe('buildJobSpec: option values', () => {
 
   it.each([
     [['-J', '3'], { code: 'USAGE', message: 'illegal -J value' }],
-    [['-J', '1-4', '-r', 'n'], { code: 'FAILED', message: ' cannot submit non-rerunable Array Job' }],
+    [
+      ['-J', '1-4', '-r', 'n'],
+      { code: 'USAGE', message: ' cannot submit non-rerunable Array Job', usage: true },
+    ],
+    [
+      ['-r', 'n', '-J', '1-4'],
+      { code: 'USAGE', message: ' cannot submit non-rerunable Array Job', usage: true },
+    ],
     [
       ['-J', '1-4%2', '-W', 'max_run_subjobs=3'],
       { code: 'USAGE', message: 'multiple max_run_subjobs values found' },
@@ -443,6 +473,25 @@ describe('buildJobSpec: option values', () => {
     ],
   ])('refuses %j as PBS does', (options, error) => {
     expect(refusal([...options, 'job.sh'])).toMatchObject(error);
+  });
+
+  it('refuses -r n with an array when a directive is part of it (exit 1, as a directive error)', () => {
+    expect(refusal(['-J', '1-4', 'job.sh'], '#PBS -r n\n')).toEqual({
+      code: 'FAILED',
+      message: ' cannot submit non-rerunable Array Job',
+    });
+  });
+
+  it("refuses Torque's -t outside Torque mode, on the command line and in a directive", () => {
+    expect(refusal(['-t', '1,5', 'job.sh'])).toEqual({
+      code: 'USAGE',
+      message: "invalid option -- 't'",
+      usage: true,
+    });
+    expect(refusal(['job.sh'], '#PBS -t 2-3\n')).toEqual({
+      code: 'DIRECTIVE',
+      message: "invalid option -- 't'\ndirective error: -t 2-3 ",
+    });
   });
 
   it('converts -a to epoch seconds, rolled forward', () => {

@@ -3,7 +3,7 @@ import type { ErrorCode, Result } from '../../core/errors.js';
 import type { JobEvent, JobRow, TimedEvent } from '../../core/lifecycle/job-events.js';
 import { applyEvent, initialRow, outcomeWords, replay } from '../../core/lifecycle/lifecycle.js';
 import type { JobState } from '../../core/lifecycle/states.js';
-import { runStamp } from '../../core/pbs/time-format.js';
+import { ctime, runStamp } from '../../core/pbs/time-format.js';
 import { resources } from '../helpers/requests.js';
 
 /** 2023-11-14 22:13:20 UTC, in epoch seconds. */
@@ -156,6 +156,18 @@ const EVENTS: [string, JobEvent, Record<keyof typeof PATHS, Expected>][] = [
     },
   ],
   [
+    'moved',
+    { type: 'moved', from: 'workq', to: 'short', by: 'alice@h' },
+    {
+      Q: { state: 'Q' },
+      H: { state: 'H' },
+      W: { state: 'W' },
+      R: { code: 'BAD_STATE' },
+      E: { code: 'BAD_STATE' },
+      F: { code: 'BAD_STATE' },
+    },
+  ],
+  [
     'run',
     { type: 'run', node: 'n1', attempt: 2, execHost: 'n1/0', execVnode: VNODE },
     {
@@ -281,7 +293,13 @@ describe('holds', () => {
     let row = rowIn('Q');
     row = value(applyEvent(row, { type: 'held', types: 'o', by: 'op@h', at: at(1) }));
     row = value(applyEvent(row, { type: 'held', types: 'u', by: 'a@h', at: at(2) }));
-    expect(row).toMatchObject({ state: 'H', substate: 20, holdTypes: 'uo' });
+    // PBS names the user alone: `Job held by a on <ctime>`
+    expect(row).toMatchObject({
+      state: 'H',
+      substate: 20,
+      holdTypes: 'uo',
+      comment: `Job held by a on ${ctime(T + 2)}`,
+    });
     row = value(applyEvent(row, { type: 'released', types: 'u', by: 'a@h', at: at(3) }));
     expect(row).toMatchObject({ state: 'H', substate: 20, holdTypes: 'o' });
     row = value(applyEvent(row, { type: 'released', types: 'o', by: 'op@h', at: at(4) }));
@@ -379,6 +397,41 @@ describe('alter', () => {
       ok: false,
       error: { code: 'MODIFY_RUNNING', message: 'Cannot modify attribute while job running' },
     });
+  });
+});
+
+describe('moved', () => {
+  it('enters its new queue now: qtime, and etime for a queued job; resources when given', () => {
+    const q = value(replay(PATHS.Q));
+    const walltime = { ...RES, walltime: 600, list: { ...RES.list, walltime: '00:10:00' } };
+    const moved = value(
+      applyEvent(q, {
+        type: 'moved',
+        from: 'workq',
+        to: 'short',
+        by: 'a@h',
+        resources: walltime,
+        at: at(30),
+      }),
+    );
+    expect(moved).toMatchObject({
+      state: 'Q',
+      qtime: T + 30,
+      etime: T + 30,
+      mtime: T + 30,
+      resources: walltime,
+    });
+    const held = value(
+      applyEvent(value(replay(PATHS.H)), {
+        type: 'moved',
+        from: 'workq',
+        to: 'short',
+        by: 'a@h',
+        at: at(30),
+      }),
+    );
+    expect(held).toMatchObject({ state: 'H', qtime: T + 30, resources: RES });
+    expect(held.etime).toBeUndefined();
   });
 });
 
@@ -521,6 +574,15 @@ describe('end of a job', () => {
     const row = value(applyEvent(rowIn('R'), { type: 'delete_requested', by: 'bob@h', at: at(12) }));
     expect(row).toMatchObject({ state: 'R', substate: 42, deleteRequestedBy: 'bob@h' });
   });
+
+  it('purge_requested (qdel -x) marks a job that has not ended and keeps its state; F and E refuse it', () => {
+    const row = value(applyEvent(rowIn('R'), { type: 'purge_requested', by: 'bob@h', at: at(12) }));
+    expect(row).toMatchObject({ state: 'R', substate: 42, purgeRequestedBy: 'bob@h' });
+    for (const state of ['F', 'E'] as const)
+      expect(errorCode(applyEvent(rowIn(state), { type: 'purge_requested', by: 'bob@h', at: at(12) }))).toBe(
+        'BAD_STATE',
+      );
+  });
 });
 
 describe('outcomeWords', () => {
@@ -577,6 +639,7 @@ function legalNext(row: JobRow, s: number, pick: <X>(xs: X[]) => X): JobEvent[] 
     { type: 'released', types: pick(['u', 'o', 's', 'uosp']), by },
     { type: 'altered', changes: { name: `n${s}`, priority: Math.floor(s % 7) - 3 }, by },
     { type: 'altered', changes: { executionTime: pick([T + s - 5, T + s + 30, null]) }, by },
+    { type: 'moved', from: 'workq', to: pick(['short', 'long']), by },
     { type: 'deleted', by },
   ];
   switch (row.state) {

@@ -68,6 +68,20 @@ describe('parseQalterCommandLine', () => {
     });
   });
 
+  it('refuses a dependency on a subjob or range as qsub does', () => {
+    expect(parseQalterCommandLine(['-W', 'depend=afterok:11[2-3]', '12'], CTX)).toEqual({
+      ok: false,
+      error: {
+        code: 'USAGE',
+        message: 'illegal -W value',
+        usage: true,
+        unprefixed: 'cannot have dependancy on subjob or range',
+      },
+    });
+    const array = parseQalterCommandLine(['-W', 'depend=afterok:11[]', '12'], CTX);
+    expect(array.ok && array.value.alteration.depend).toBe('afterok:11[]');
+  });
+
   it('needs a job identifier', () => {
     const result = parseQalterCommandLine(['-N', 'x'], CTX);
     expect(result.ok).toBe(false);

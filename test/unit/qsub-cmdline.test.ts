@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseQsubCommandLine, QSUB_USAGE } from '../../core/pbs/qsub-command-line.js';
-import { QSUB_OPTSTRING } from '../../core/pbs/qsub-options.js';
+import { QSUB_OPTSTRING, QSUB_TORQUE_OPTSTRING } from '../../core/pbs/qsub-options.js';
 
 describe('parseQsubCommandLine: invocation forms', () => {
   it.each([
@@ -48,14 +48,35 @@ describe('parseQsubCommandLine: invocation forms', () => {
     [['job.sh', '--', '/bin/echo']],
     [['job.sh', 'extra']],
     [['a.sh', 'b.sh', '-N', 'x']],
-  ])('%j is a usage error', (argv) => {
-    const result = parseQsubCommandLine(argv);
-    expect(result.ok).toBe(false);
-    if (!result.ok) {
-      expect(result.error.code).toBe('USAGE');
-      expect(result.error.usage).toBe(true);
-      expect(result.error.message).not.toBe('');
-    }
+  ])('%j is a usage error: the usage alone, as PBS prints it', (argv) => {
+    expect(parseQsubCommandLine(argv)).toEqual({
+      ok: false,
+      error: { code: 'USAGE', message: '', usage: true },
+    });
+  });
+
+  it('reads -t only in Torque mode', () => {
+    expect(parseQsubCommandLine(['-t', '1-3', 'job.sh'])).toEqual({
+      ok: false,
+      error: { code: 'USAGE', message: "invalid option -- 't'", usage: true },
+    });
+    const torque = parseQsubCommandLine(['-t', '1-3', 'job.sh'], { torque: true });
+    expect(torque.ok && torque.value.options).toEqual([{ letter: 't', value: '1-3' }]);
+  });
+
+  it.each([
+    [['-J', '1-4', '-r', 'n', 'job.sh']],
+    [['-r', 'n', '-J', '1-4', 'job.sh']],
+    [['-r', 'y', '-J', '1-4', '-r', 'n', 'job.sh']],
+  ])('%j: a non-rerunnable array is an option error', (argv) => {
+    expect(parseQsubCommandLine(argv)).toEqual({
+      ok: false,
+      error: { code: 'USAGE', message: ' cannot submit non-rerunable Array Job', usage: true },
+    });
+  });
+
+  it('takes -r n then -r y before -J', () => {
+    expect(parseQsubCommandLine(['-r', 'n', '-r', 'y', '-J', '1-4', 'job.sh']).ok).toBe(true);
   });
 
   it.each([
@@ -71,14 +92,16 @@ describe('parseQsubCommandLine: invocation forms', () => {
   });
 });
 
-describe('QSUB_USAGE and QSUB_OPTSTRING', () => {
+describe('QSUB_USAGE and the optstrings', () => {
   it('has the PBS first and last lines', () => {
     const lines = QSUB_USAGE.split('\n');
     expect(lines[0]?.startsWith('usage: qsub [-a date_time] ')).toBe(true);
     expect(lines.at(-1)).toBe('       qsub --version');
   });
 
-  it('knows every qsub letter', () => {
-    for (const letter of 'aAcCefhIjJklmMNopPqrRSuvVWXzTdt') expect(QSUB_OPTSTRING).toContain(letter);
+  it("knows every qsub letter, and Torque's -t only in Torque mode", () => {
+    for (const letter of 'aAcCefhIjJklmMNopPqrRSuvVWXzTd') expect(QSUB_OPTSTRING).toContain(letter);
+    expect(QSUB_OPTSTRING).not.toContain('t');
+    expect(QSUB_TORQUE_OPTSTRING).toBe(`${QSUB_OPTSTRING}t:`);
   });
 });
