@@ -83,11 +83,17 @@ function jobHandlers(agent: NodeAgent) {
     cleanup: (m) => runner.cleanup(m.jobId, m.attempt),
     'usage?': () => agent.send({ t: 'usage', jobs: runner.sample() }),
     'tail?': (m) => tail(agent, m),
-    'append?': (m) => {
-      const written = appendToSpool(join(agent.opts.stateDir, 'jobs', m.jobId), m.attempt, m.streams, m.text);
-      agent.send({ t: 'appended', reqId: m.reqId, ...(written ? {} : { unknown: true }) });
-    },
+    'append?': (m) => append(agent, m),
   } satisfies Partial<HeadHandlers>;
+}
+
+/** `append?` (qmsg): the line at the end of the attempt's spooled streams; an interactive
+ * attempt's output is its terminal (PBS's MoM writes to the job's pty), so the line goes there. */
+function append(agent: NodeAgent, m: Extract<HeadMessage, { t: 'append?' }>): void {
+  const terminal = agent.terminals.of(m.jobId, m.attempt);
+  const dir = join(agent.opts.stateDir, 'jobs', m.jobId);
+  const written = terminal ? terminal.message(m.text) : appendToSpool(dir, m.attempt, m.streams, m.text);
+  agent.send({ t: 'appended', reqId: m.reqId, ...(written ? {} : { unknown: true }) });
 }
 
 /** `tail?`: the attempt's spooled output from `from`, and whether the attempt still runs here. */

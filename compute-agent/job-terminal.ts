@@ -148,6 +148,13 @@ export class Terminal {
       this.link.send({ t: 'pty-ready', jobId: this.jobId, attempt: this.attempt });
   }
 
+  /** qmsg's text on qsub's terminal (its lines end CR LF there); false when qsub is not there. */
+  message(text: string): boolean {
+    if (this.state !== 'attached') return false;
+    this.send(Buffer.from(text.replace(/\r?\n/g, '\r\n')));
+    return true;
+  }
+
   /** A line of PBS's (the walltime notice) on qsub's terminal, when qsub was there to the end. */
   notice(line: string): void {
     if (this.state === 'attached' || this.attachedWhenClosed) this.send(Buffer.from(`\r\n${line}\r\n`));

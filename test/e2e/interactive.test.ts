@@ -180,10 +180,13 @@ describe.each([
     expect((await cluster.head.waitState(id, 'F')).Exit_status).toBe(5);
   });
 
-  it('qdel of the running job ends qsub with PBS\'s "completed" line and the terminal back', async () => {
+  it('qmsg writes on its terminal; qdel ends qsub with PBS\'s "completed" line and the terminal back', async () => {
     const { t, id, at } = await ready(node);
     t.type('echo "in the"" shell"\r');
     await t.waitFor(/[\r\n]in the shell\r\n/, at);
+    // qmsg writes on the job's terminal, as MoM writes to an interactive job's pty
+    expect((await runAs(ALICE, cluster.head, 'qmsg', ['a word from qmsg', id], { cwd: dir })).code).toBe(0);
+    await t.waitFor(/a word from qmsg\r\n/, at);
     const del = await runAs(ALICE, cluster.head, 'qdel', [id], { cwd: dir });
     expect(del).toMatchObject({ code: 0, stderr: '' });
     await t.waitFor(new RegExp(`\\r\\nqsub: job ${esc(id)} completed\\r\\n`), at);
