@@ -77,8 +77,11 @@ async function interrupted(id: string, signal: NodeJS.Signals): Promise<number> 
   return 2;
 }
 
-/** Wait for job `id` to end; the exit code qsub ends with. */
-export async function blockUntilEnd(id: string): Promise<number> {
+/**
+ * Wait for job `id` to end; the exit code qsub ends with. `announce` (printing the id) runs once
+ * the signals are caught, so a signal sent as soon as the id appears is a signal while waiting.
+ */
+export async function blockUntilEnd(id: string, announce: () => void): Promise<number> {
   let handler: ((signal: NodeJS.Signals) => void) | undefined;
   const signalled = new Promise<number>((resolve) => {
     handler = (signal) => {
@@ -87,6 +90,7 @@ export async function blockUntilEnd(id: string): Promise<number> {
     };
     for (const s of SIGNALS) process.on(s, handler);
   });
+  announce();
   try {
     return await Promise.race([untilEnded(id), signalled]);
   } finally {

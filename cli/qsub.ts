@@ -98,8 +98,12 @@ async function main(argv: string[]): Promise<number> {
   if (spec.value.interactive) return submitInteractive(spec.value, cmdline.value.options);
   const reply = await api<{ id: string }>('POST', '/v1/jobs', { spec: spec.value });
   if (!reply.ok) return report('qsub', reply.error);
-  if (!cmdline.value.suppressId) process.stdout.write(`${reply.body.id}\n`);
-  return spec.value.block && !spec.value.cron ? blockUntilEnd(reply.body.id) : 0;
+  const announce = () => {
+    if (!cmdline.value.suppressId) process.stdout.write(`${reply.body.id}\n`);
+  };
+  if (spec.value.block && !spec.value.cron) return blockUntilEnd(reply.body.id, announce);
+  announce();
+  return 0;
 }
 
 runCommand('qsub', main);
