@@ -2,7 +2,17 @@
 // alter, trace, select, move, order and message; and of the output route's path and query string.
 import { SELECT_ATTRS, SELECT_OPS } from '../../core/pbs/select-criteria.js';
 import { LIMITS } from '../../core/policy/limits.js';
-import { absolute, by, content, epoch, operands, path, text, whole } from './schema-parts.js';
+import {
+  absolute,
+  by,
+  content,
+  epoch,
+  operands,
+  path,
+  resourceEntries,
+  text,
+  whole,
+} from './schema-parts.js';
 import { jobSpecSchema } from './spec-schemas.js';
 
 export const submitBody = {
@@ -66,16 +76,7 @@ export const alterBody = {
         priority: whole(-1024, 1024),
         hold: { type: 'string', pattern: '^(n|[uosp]{1,4})$' },
         executionTime: epoch,
-        resourceEntries: {
-          type: 'array',
-          maxItems: 100,
-          items: {
-            type: 'object',
-            required: ['name', 'value'],
-            additionalProperties: false,
-            properties: { name: text(64), value: text(LIMITS.path) },
-          },
-        },
+        resourceEntries: resourceEntries(LIMITS.path),
         account: text(LIMITS.name),
         checkpoint: { type: 'string', pattern: '^(u|n|s|c|w|[cw]=\\d{1,6})$' },
         errorPath: path,

@@ -1,7 +1,7 @@
 // JSON schemas of the reservation request bodies: pbs_rsub's request, and the ids pbs_rstat and
 // pbs_rdel name.
 import { LIMITS } from '../../core/policy/limits.js';
-import { epoch, operands, text, whole } from './schema-parts.js';
+import { epoch, operands, resourceEntries, text, whole } from './schema-parts.js';
 
 export const resvSubmitBody = {
   type: 'object',
@@ -15,16 +15,7 @@ export const resvSubmitBody = {
       properties: {
         start: epoch,
         end: epoch,
-        resources: {
-          type: 'array',
-          maxItems: 100,
-          items: {
-            type: 'object',
-            required: ['name', 'value'],
-            additionalProperties: false,
-            properties: { name: text(64, { minLength: 1 }), value: text(LIMITS.word) },
-          },
-        },
+        resources: resourceEntries(LIMITS.word, { minLength: 1 }),
         name: text(LIMITS.name, { minLength: 1 }),
         authorizedUsers: { type: 'array', maxItems: 1000, items: text(300, { minLength: 1 }) },
         mailPoints: text(16),

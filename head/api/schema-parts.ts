@@ -41,3 +41,16 @@ export const labels = {
 
 /** `by` is who acts: the head knows it (head/auth/); older commands send it and it is ignored. */
 export const by = text(300);
+
+/** `-l` as name/value pairs (at most 100), each value at most `valueMax` characters. */
+export const resourceEntries = (valueMax: number, nameMore: object = {}) =>
+  ({
+    type: 'array',
+    maxItems: 100,
+    items: {
+      type: 'object',
+      required: ['name', 'value'],
+      additionalProperties: false,
+      properties: { name: text(64, nameMore), value: text(valueMax) },
+    },
+  }) as const;
