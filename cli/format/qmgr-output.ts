@@ -36,7 +36,9 @@ export function formatPrintServer(server: ServerRecord, queues: QueueRecord[]): 
     '# Set server attributes.',
     '#',
     `set server default_queue = ${server.defaultQueue}`,
-    ...(server.settings ? settingAttributes(server.settings).map(([n, v]) => `set server ${n} = ${v}`) : []),
+    ...(server.settings
+      ? settingAttributes(server.settings).map(([n, v]) => `set server ${n} = ${/\s/.test(v) ? `"${v}"` : v}`)
+      : []),
   ];
   return `${lines.join('\n')}\n`;
 }
