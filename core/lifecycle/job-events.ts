@@ -2,6 +2,7 @@
 // log, and the changes qalter may make. The reducer over them is lifecycle.ts.
 import type { JobSpec } from '../job-spec-types.js';
 import type { ResourceUsage } from '../record-types.js';
+import type { PreemptMethod } from '../scheduling/preempt-order.js';
 import type { JobState } from './states.js';
 
 /** Fields of a job that its events decide. Times are epoch seconds. */
@@ -30,6 +31,8 @@ export interface JobRow {
   deleteRequestedBy?: string;
   /** who asked for a running job to be rerun (qrerun): its exit requeues it */
   rerunRequestedBy?: string;
+  /** how the scheduler last preempted the job: its comment says so until it runs again */
+  preempted?: PreemptMethod;
   /** the system hold is the dependencies' (released when the last one is met) */
   dependHold?: boolean;
   /** the newest checkpoint the head keeps: its number, when it was taken (epoch s), its bytes */
@@ -108,6 +111,8 @@ export type JobEvent =
   | { type: 'delete_requested'; by: string }
   /** qrerun of a running job: it is killed, and its exit requeues it */
   | { type: 'rerun_requested'; by: string }
+  /** the scheduler preempts the running attempt to make room for job `for` (an express queue's) */
+  | { type: 'preempted'; attempt: number; method: PreemptMethod; for: string }
   /** the attempt's node was fenced: software (its agent kills the attempt on sight) and the
    * admin's fence command when one is set */
   | { type: 'fenced'; node: string; attempt: number; how: 'software' | 'command'; reason: string }

@@ -2,7 +2,7 @@
 // for time-based work; applies the plan with a re-check, then tells the nodes to start the jobs.
 import type { Logger } from 'pino';
 import { EXIT } from '../../core/lifecycle/states.js';
-import type { RunRequest } from '../../core/protocol/agent-protocol.js';
+import type { HeadMessage, RunRequest } from '../../core/protocol/agent-protocol.js';
 import { decayed } from '../../core/scheduling/fairshare.js';
 import type { SchedQueue } from '../../core/scheduling/queue-limits.js';
 import type { SchedNode } from '../../core/scheduling/sched-node.js';
@@ -15,6 +15,7 @@ import { hooksOf } from '../jobs/lifecycle-hooks.js';
 import { eligibleCount, transition } from '../jobs/transitions.js';
 import type { Cluster } from '../nodes/cluster.js';
 import { PendingQueue } from './pending-queue.js';
+import { Preemptions } from './preemptions.js';
 import { buildRunRequest, execHost, execVnode, runMessages } from './run-request.js';
 
 /** One scheduling pass: when (epoch ms), how long it took, how many jobs it placed. */
@@ -37,6 +38,9 @@ export class Dispatcher {
   private readonly passListeners: ((pass: PassInfo) => void)[] = [];
   /** the last scheduling pass, for the web view's overview */
   lastPass: PassInfo | undefined;
+  /** what a pass tells agents besides its runs (preemptions), sent after its commit */
+  private told: [string, HeadMessage][] = [];
+  private readonly preemptions: Preemptions;
 
   constructor(
     private readonly store: Store,
@@ -49,6 +53,7 @@ export class Dispatcher {
     private readonly checkpoints?: Checkpoints,
   ) {
     this.pending = new PendingQueue(store);
+    this.preemptions = new Preemptions(store, cluster, log, checkpoints);
   }
 
   /** Ask for a scheduling pass soon; many pokes in one turn of the event loop make one pass. */
@@ -108,6 +113,7 @@ export class Dispatcher {
   /** Place what fits now (inside the caller's transaction); returns the `run` messages to send. */
   private place(full: boolean, now: number): { node: string; req: RunRequest }[] {
     this.promoteWaiting(now);
+    this.told = [];
     const nodes = this.cluster.schedNodes();
     // a pass caused by an event on a full cluster can place nothing: skip reading the queue
     if (!full && !nodes.some((n) => n.available && !n.exclusive && n.usedNcpus < n.ncpus)) return [];
@@ -124,6 +130,7 @@ export class Dispatcher {
       arrayRoom: this.room(jobs),
     });
     const placed = plan.placements.flatMap((p) => this.applyOrFail(p, now));
+    this.preemptions.pass(now, jobs, plan.waiting, this.limits(queues), (n, m) => this.told.push([n, m]));
     for (const { seq, reason } of plan.waiting) {
       if (this.reasons.get(seq) === reason) continue;
       this.reasons.set(seq, reason);
@@ -138,6 +145,7 @@ export class Dispatcher {
   }
 
   private sendRuns(runs: { node: string; req: RunRequest }[]): void {
+    for (const [node, m] of this.told.splice(0)) this.cluster.send(node, m);
     const load = this.checkpoints && ((id: string, n: number) => this.checkpoints!.load(id, n));
     for (const { node, req } of runs) {
       let sent: boolean;
