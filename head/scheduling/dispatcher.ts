@@ -130,7 +130,8 @@ export class Dispatcher {
       arrayRoom: this.room(jobs),
     });
     const placed = plan.placements.flatMap((p) => this.applyOrFail(p, now));
-    this.preemptions.pass(now, jobs, plan.waiting, this.limits(queues), (n, m) => this.told.push([n, m]));
+    const told = (n: string, m: HeadMessage) => this.told.push([n, m]);
+    this.preemptions.pass(now, jobs, plan.waiting, () => this.limits(queues), told);
     for (const { seq, reason } of plan.waiting) {
       if (this.reasons.get(seq) === reason) continue;
       this.reasons.set(seq, reason);

@@ -11,6 +11,7 @@
 // job's next method. The messages to the nodes go out after the pass's commit (`send`).
 import type { Logger } from 'pino';
 import { checkpointPolicy } from '../../core/lifecycle/checkpoint-policy.js';
+import type { ServerSettings } from '../../core/policy/server-settings.js';
 import type { HeadMessage } from '../../core/protocol/agent-protocol.js';
 import { isExclusive } from '../../core/scheduling/placement.js';
 import { type PreemptMethod, parsePreemptOrder } from '../../core/scheduling/preempt-order.js';
@@ -62,17 +63,20 @@ export class Preemptions {
 
   /**
    * After a pass's placements: `jobs` the pass read, `waiting` those it could not place, in the
-   * order it considered them, `queues` with what runs now.
+   * order it considered them, `queues` with what runs now (read only when needed).
    */
   pass(
     now: number,
     jobs: SchedJob[],
     waiting: { seq: number }[],
-    queues: SchedQueue[],
+    queues: () => SchedQueue[],
     send: (node: string, m: HeadMessage) => void,
   ): void {
     try {
-      this.preemptFor(now, jobs, waiting, queues, send);
+      if (this.underway.size > 0) this.follow(now, send);
+      const settings = this.store.meta.settings();
+      if (settings.preemptiveSched && waiting.length > 0)
+        this.preemptFor(settings, now, jobs, waiting, queues(), send);
     } catch (e) {
       // a preemption that cannot be recorded must not cost the pass its placements
       this.log.error({ err: e }, 'preemption failed');
@@ -80,21 +84,21 @@ export class Preemptions {
   }
 
   private preemptFor(
+    settings: ServerSettings,
     now: number,
     jobs: SchedJob[],
     waiting: { seq: number }[],
     queues: SchedQueue[],
     send: (node: string, m: HeadMessage) => void,
   ): void {
-    if (this.underway.size > 0) this.follow(now, send);
-    const settings = this.store.meta.settings();
-    if (!settings.preemptiveSched) return;
     const preemptors = this.preemptors(jobs, waiting, queues, settings.preemptQueuePrio);
     if (preemptors.length === 0) return;
     const order = parsePreemptOrder(settings.preemptOrder);
     if (!order.ok) return;
     const priority = new Map(queues.map((q) => [q.name, q.priority]));
     const running = this.store.jobs.inState('R');
+    const byId = new Map(running.map((j) => [j.seq, j]));
+    for (const seq of this.spared.keys()) if (!byId.has(seq)) this.spared.delete(seq);
     const decisions = choosePreemptions({
       now: Math.floor(now / 1000),
       nodes: this.cluster.schedNodes(),
@@ -104,7 +108,6 @@ export class Preemptions {
       expressPriority: settings.preemptQueuePrio,
       canSuspend: false,
     });
-    const byId = new Map(running.map((j) => [j.seq, j]));
     for (const d of decisions) {
       if (d.kind !== 'preempt') continue;
       const p = preemptors.find((x) => x.seq === d.seq)!;
