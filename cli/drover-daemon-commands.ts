@@ -1,5 +1,7 @@
 // `drover head` and `drover agent`: the daemons, run in the foreground.
+import { isAbsolute } from 'node:path';
 import type { Argv } from 'yargs';
+import { DEFAULT_MAIL_FROM, DEFAULT_MAILER, parseMailUsers } from '../core/pbs/job-mail.js';
 import { parseSize } from '../core/pbs/size.js';
 import { defaultHome } from './client.js';
 import { haHeadOptions } from './drover-ha-commands.js';
@@ -10,6 +12,16 @@ function sizeOption(value: string | undefined): number | undefined {
   const size = parseSize(value);
   if (!size) throw new Error(`not a size: ${value} (e.g. 8gb)`);
   return size.bytes;
+}
+
+/** `--mail-command` (an absolute path: run without a shell or PATH) and `--mail-from`, or why not. */
+function mailOptions(command: string | undefined, from: string | undefined) {
+  if (command === undefined && from === undefined) return undefined;
+  if (command !== undefined && !isAbsolute(command))
+    return `--mail-command wants an absolute path, got ${command}`;
+  if (from !== undefined && parseMailUsers(from)?.length !== 1)
+    return `--mail-from wants one address, got ${from}`;
+  return { command: command ?? DEFAULT_MAILER, from: from ?? DEFAULT_MAIL_FROM };
 }
 
 /** `drover head` and `drover agent`. */
@@ -88,6 +100,12 @@ export function daemonCommands(y: Argv): Argv {
             default: 60,
             describe: "seconds a node's fence command may take",
           })
+          .option('mail-command', {
+            type: 'string',
+            describe:
+              "the mailer of job mail (-m/-M), run as 'PATH -f FROM RECIPIENT…' (default /usr/sbin/sendmail)",
+          })
+          .option('mail-from', { type: 'string', describe: 'the sender of job mail (default adm)' })
           .option('metrics-listen', {
             type: 'string',
             describe: 'serve GET /metrics (Prometheus) on HOST:PORT, a listener of its own',
@@ -116,6 +134,11 @@ export function daemonCommands(y: Argv): Argv {
           process.stderr.write(`drover: ${metrics}\n`);
           process.exit(2);
         }
+        const mail = mailOptions(a['mail-command'], a['mail-from']);
+        if (typeof mail === 'string') {
+          process.stderr.write(`drover: ${mail}\n`);
+          process.exit(2);
+        }
         const opts = {
           home: a.home ?? defaultHome(),
           local: a.local,
@@ -138,6 +161,7 @@ export function daemonCommands(y: Argv): Argv {
           ...(a['socket-group'] ? { socketGroup: a['socket-group'] } : {}),
           ...(a['acl-roots'] !== undefined ? { aclRoots: a['acl-roots'].split(',').filter(Boolean) } : {}),
           ...(metrics ? { metrics } : {}),
+          ...(mail ? { mail } : {}),
         };
         if (!ha) process.exit(await runHead(opts));
         process.exit(await runHaHead(opts, ha, headLog()));

@@ -3,7 +3,7 @@
 import { getopt } from '../core/pbs/getopt.js';
 import { VERSION } from '../platform/version.js';
 import { report } from './command.js';
-import { actOnJobs, holdMessage } from './operands.js';
+import { actOnJobs } from './operands.js';
 
 export async function holdCommand(cmd: 'qhold' | 'qrls', argv: string[]): Promise<number> {
   const usage = `usage: ${cmd} [-h hold_list] job_identifier...\n       ${cmd} --version`;
@@ -23,5 +23,5 @@ export async function holdCommand(cmd: 'qhold' | 'qrls', argv: string[]): Promis
     return report(cmd, { code: 'USAGE', message: 'job identifier required', usage: true }, usage);
   if (types === 'n') return 0;
   const path = cmd === 'qhold' ? '/v1/jobs/hold' : '/v1/jobs/release';
-  return actOnJobs(cmd, path, { operands, types }, holdMessage);
+  return actOnJobs(cmd, path, { operands, types });
 }

@@ -1,5 +1,6 @@
-// Commands that act on job ids (qdel, qhold, qrls, qalter): one request for all operands, then
-// PBS's message for each failure; the exit status is that of the last failure.
+// Commands that act on job ids (qdel, qhold, qrls, qrerun, qalter): one request for all operands,
+// then PBS's message for each failure, naming the job one way for all of them (jobMessage); the
+// exit status is that of the last failure.
 
 import type { ErrorCode } from '../core/errors.js';
 import { getopt } from '../core/pbs/getopt.js';
@@ -21,7 +22,7 @@ export async function actOnJobs(
   cmd: string,
   path: string,
   body: object,
-  messageFor: MessageFor,
+  messageFor: MessageFor = jobMessage,
 ): Promise<number> {
   const reply = await api<{ results: OperandResult[] }>('POST', path, body);
   if (!reply.ok) return report(cmd, reply.error);
@@ -34,23 +35,31 @@ export async function actOnJobs(
   return rc;
 }
 
-/** qhold/qrls wording: the expanded id, and no id for a finished job. */
-export const holdMessage: MessageFor = (r) => {
-  if (r.error.code === 'UNKNOWN_JOB') return `Unknown Job Id ${r.id ?? r.operand}`;
+/**
+ * PBS's line for one operand's refusal, as its commands print it: the
+ * server's words, then the job's full id `SEQ.server` as the head expanded it (`88` and
+ * `88.server` alike, as get_server expands what was typed); a finished job's message
+ * (PBSE_HISTJOBID) has no id. An operand that is no job id has none either: the head's message
+ * names it as typed. qhold, qrls, qrerun and qalter print these as they are; qdel adds to them.
+ */
+export const jobMessage: MessageFor = (r) => {
+  if (r.id === undefined) return r.error.message;
+  if (r.error.code === 'UNKNOWN_JOB') return `Unknown Job Id ${r.id}`;
   if (r.error.code === 'JOB_FINISHED') return 'Job has finished';
-  return `${r.error.message} ${r.id ?? r.operand}`;
+  return `${r.error.message} ${r.id}`;
 };
 
 /**
  * The command line of qdel-like commands: `--version`, the options of `optstring` (accepted),
- * then at least one job id. The operands, or the exit status when there is nothing to do.
+ * then at least one job id. The operands and the options' letters, or the exit status when there
+ * is nothing to do.
  */
 export function jobOperands(
   cmd: string,
   argv: string[],
   optstring: string,
   usage: string,
-): string[] | number {
+): { operands: string[]; letters: Set<string> } | number {
   if (argv.length === 1 && argv[0] === '--version') {
     process.stdout.write(`pbs_version = ${VERSION}\n`);
     return 0;
@@ -61,5 +70,5 @@ export function jobOperands(
   const operands = parsed.operands.filter((o) => o.trim() !== '');
   if (operands.length === 0)
     return report(cmd, { code: 'USAGE', message: 'job identifier required', usage: true }, usage);
-  return operands;
+  return { operands, letters: new Set(parsed.options.map((o) => o.letter)) };
 }

@@ -7,12 +7,7 @@ async function main(argv: string[]): Promise<number> {
   const parsed = parseQalterCommandLine(argv, { cwd: process.cwd(), now: Math.floor(Date.now() / 1000) });
   if (!parsed.ok) return report('qalter', parsed.error, QALTER_USAGE);
   const { alteration, operands } = parsed.value;
-  return actOnJobs(
-    'qalter',
-    '/v1/jobs/alter',
-    { operands, alteration },
-    (r) => `${r.error.message} ${r.id ?? r.operand}`,
-  );
+  return actOnJobs('qalter', '/v1/jobs/alter', { operands, alteration });
 }
 
 runCommand('qalter', main);

@@ -9,6 +9,7 @@ import { parseQsubCommandLine, QSUB_USAGE, refusesTorqueOption } from '../core/p
 import { VERSION } from '../platform/version.js';
 import { api } from './client.js';
 import { report, runCommand, submitPlace } from './command.js';
+import { blockUntilEnd } from './qsub-block.js';
 
 const SYS_ERRORS: Record<string, string> = {
   ENOENT: 'No such file or directory',
@@ -94,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
   const reply = await api<{ id: string }>('POST', '/v1/jobs', { spec: spec.value });
   if (!reply.ok) return report('qsub', reply.error);
   if (!cmdline.value.suppressId) process.stdout.write(`${reply.body.id}\n`);
-  return 0;
+  return spec.value.block && !spec.value.cron ? blockUntilEnd(reply.body.id) : 0;
 }
 
 runCommand('qsub', main);

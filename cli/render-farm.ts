@@ -9,7 +9,7 @@ import { parseFrames } from '../core/farm/frames.js';
 import { api } from './client.js';
 import { printError, report, runCommand, submitPlace } from './command.js';
 import { formatFarmList, formatFarmStatus } from './format/farm-status-output.js';
-import { actOnJobs, holdMessage } from './operands.js';
+import { actOnJobs } from './operands.js';
 
 const CMD = 'render-farm';
 const USAGE = [
@@ -156,14 +156,9 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'pause':
     case 'resume':
-      return actOnJobs(CMD, farmPath(id, `/${sub}`), {}, holdMessage);
+      return actOnJobs(CMD, farmPath(id, `/${sub}`), {});
     case 'kill':
-      return actOnJobs(
-        CMD,
-        farmPath(id, '/kill'),
-        frames ? { frames: frames.value } : {},
-        (r) => `${r.error.message} ${r.id ?? r.operand}`,
-      );
+      return actOnJobs(CMD, farmPath(id, '/kill'), frames ? { frames: frames.value } : {});
     default:
       printError(CMD, `unknown command ${sub}`);
       return usageError('commands: submit status watch log retry pause resume kill unblock list');

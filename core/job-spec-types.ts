@@ -62,6 +62,8 @@ export interface JobSpec {
   umask?: string;
   mailPoints: string;
   mailUsers?: string;
+  /** -W block=true: qsub waits for the job to end and exits with its Exit_status */
+  block?: boolean;
   userList?: string;
   /** -W depend= value (as given by qsub; `seq.server@server` once stored) */
   depend?: string;

@@ -37,6 +37,9 @@ export interface HeadOptions {
   /** `--metrics-listen HOST:PORT`: a listener with only GET /metrics; `token` from
    * `--metrics-token-file` (a scrape must send it as a bearer token) */
   metrics?: { listen: string; token?: string };
+  /** job mail: the mailer (`--mail-command`, default /usr/sbin/sendmail) and the sender
+   * (`--mail-from`, default adm) */
+  mail?: { command: string; from: string };
   /** a standby head and a witness (head/ha/) */
   ha?: HaOptions;
 }

@@ -182,7 +182,8 @@ function apiParts(p: {
   const haStatus = p.wired ? { haStatus: p.wired.api.status } : {};
   const web = webOf(opts, { store, server, ops, cluster, dispatcher, ...haStatus });
   const deps = {
-    ...{ ops, server, nodeAdmin, farms, services: head.services, headUid: p.headUid, ...haDeps(p.wired) },
+    ...{ ops, server, nodeAdmin, farms, services: head.services, waits: head.waits, headUid: p.headUid },
+    ...haDeps(p.wired),
     moreRoutes: [web ? web.routes : noWebRoutes],
   };
   const token = opts.metrics?.token !== undefined ? { token: opts.metrics.token } : {};

@@ -15,7 +15,11 @@ import { Farms } from './farm/farm-jobs.js';
 import { registerFeatures } from './features.js';
 import type { HaWired } from './ha/ha-hooks.js';
 import type { HeadOptions } from './head-options.js';
+import { purgeMarkedJobs } from './jobs/job-history.js';
+import { JobWaits } from './jobs/job-waits.js';
 import { submitJob } from './jobs/submit-job.js';
+import { mailFeature } from './mail/mail-feature.js';
+import { DEFAULT_MAIL, Mailer } from './mail/mailer.js';
 import { HeadMetrics } from './metrics/head-metrics.js';
 import { Cluster } from './nodes/cluster.js';
 import { Fencer } from './nodes/fencer.js';
@@ -57,7 +61,8 @@ export function wireHead(
     submit: (spec) => submitJob({ store, server, nodes: () => cluster.schedNodes() }, spec),
     warn: (message) => log.warn(message),
   });
-  const { watch, metrics } = withFeatures(store, farms, cluster, ha);
+  const mailer = new Mailer(opts.mail ?? DEFAULT_MAIL, log);
+  const { watch, metrics, waits } = withFeatures(store, farms, cluster, ha, mailer);
   const services = new ServiceOps({ store, server, cluster, poke, watch, group });
   const delivery = new Delivery();
   const messages = new AgentMessages({
@@ -90,16 +95,21 @@ export function wireHead(
     fencer,
     links,
     metrics,
+    waits,
   };
 }
 
-/** The job features, the services' watch and the metrics that observe the jobs. */
-function withFeatures(store: Store, farms: Farms, cluster: Cluster, ha: Partial<HaWired>) {
+/** The job features, the services' watch, and what observes the jobs: their mail, the commands
+ * that wait for them (qsub -W block=true), the metrics. */
+function withFeatures(store: Store, farms: Farms, cluster: Cluster, ha: Partial<HaWired>, mailer: Mailer) {
   const watch = new ServiceWatch(store);
   const metrics = new HeadMetrics(ha.api ? () => ha.api!.status() : undefined);
   const services = { touch: (name: string) => watch.touch(name), nodes: () => cluster.schedNodes() };
-  registerFeatures(store, farms, services, [metrics.jobs.feature()]);
-  return { watch, metrics };
+  const waits = new JobWaits(store);
+  registerFeatures(store, farms, services, [mailFeature(mailer), waits.feature(), metrics.jobs.feature()]);
+  // histories asked to go (qdel -x) whose deletion had not committed when the head stopped
+  purgeMarkedJobs(store);
+  return { watch, metrics, waits };
 }
 
 /** Answers to `tail?` are taken out of each batch of an agent's messages before its facts are handled. */

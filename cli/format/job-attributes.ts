@@ -1,10 +1,10 @@
 // The attribute list `qstat -f` prints for a job, in PBS's attribute-definition order
 //. Only attributes that are set appear; every value is a display string.
 
-import { formatDuration as hms } from '../../core/pbs/duration.js';
+import { resourcesUsed } from '../../core/pbs/resources-used.js';
 import { formatKb as kb } from '../../core/pbs/size.js';
 import { ctime } from '../../core/pbs/time-format.js';
-import type { JobRecord, ResourceUsage } from '../../core/record-types.js';
+import type { JobRecord } from '../../core/record-types.js';
 
 type Attribute = [string, string];
 type Source = (job: JobRecord) => Attribute[];
@@ -22,17 +22,6 @@ function one(name: string, get: (job: JobRecord) => string | number | undefined)
 
 function at(epochSeconds: number | undefined): string | undefined {
   return epochSeconds === undefined ? undefined : ctime(epochSeconds);
-}
-
-function usage(u: ResourceUsage): Attribute[] {
-  return [
-    ['resources_used.cpupercent', String(Math.round(u.cpupercent))],
-    ['resources_used.cput', hms(u.cput)],
-    ['resources_used.mem', kb(u.mem)],
-    ['resources_used.ncpus', String(u.ncpus)],
-    ['resources_used.vmem', kb(u.vmem)],
-    ['resources_used.walltime', hms(u.walltime)],
-  ];
 }
 
 function resourceList(list: Record<string, string>): Attribute[] {
@@ -64,7 +53,7 @@ function executable(job: JobRecord): Attribute[] {
 const SOURCES: Source[] = [
   one('Job_Name', (j) => j.name),
   one('Job_Owner', (j) => j.owner),
-  (j) => (j.usage ? usage(j.usage) : []),
+  (j) => (j.usage ? resourcesUsed(j.usage) : []),
   one('job_state', (j) => j.state),
   one('queue', (j) => j.queue),
   one('server', (j) => j.server),

@@ -122,7 +122,7 @@ export function serverAttributes(server: ServerRecord): [string, string][] {
   return [
     ['server_state', server.status],
     ['server_host', server.name],
-    ['scheduling', 'True'],
+    ['scheduling', bool(server.settings?.scheduling ?? true)],
     ['total_jobs', String(server.total)],
     ['state_count', stateCount(server.counts)],
     ['default_queue', server.defaultQueue],

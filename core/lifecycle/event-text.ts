@@ -52,6 +52,8 @@ export function describeEvent(e: TimedEvent, job: JobRecord): [string, string] {
     case 'preempted':
       // OpenPBS's scheduler log line (L), word for word
       return ['L', `Job preempted by ${PREEMPT_WORDS[e.method]}`];
+    case 'purge_requested':
+      return ['S', `Job history to be deleted at request of ${e.by}`];
     case 'fenced':
       return ['S', `Node ${e.node} fenced (${e.how}) for attempt ${e.attempt}: ${e.reason}`];
     case 'deleted':

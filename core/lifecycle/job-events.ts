@@ -33,6 +33,8 @@ export interface JobRow {
   rerunRequestedBy?: string;
   /** how the scheduler last preempted the job: its comment says so until it runs again */
   preempted?: PreemptMethod;
+  /** who asked for the job's history to go (qdel -x): its record is deleted once it is F */
+  purgeRequestedBy?: string;
   /** the system hold is the dependencies' (released when the last one is met) */
   dependHold?: boolean;
   /** the newest checkpoint the head keeps: its number, when it was taken (epoch s), its bytes */
@@ -113,6 +115,8 @@ export type JobEvent =
   | { type: 'rerun_requested'; by: string }
   /** the scheduler preempts the running attempt to make room for job `for` (an express queue's) */
   | { type: 'preempted'; attempt: number; method: PreemptMethod; for: string }
+  /** qdel -x of a job that has not finished: its record goes once it is F (head/jobs/job-history.ts) */
+  | { type: 'purge_requested'; by: string }
   /** the attempt's node was fenced: software (its agent kills the attempt on sight) and the
    * admin's fence command when one is set */
   | { type: 'fenced'; node: string; attempt: number; how: 'software' | 'command'; reason: string }

@@ -71,7 +71,8 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
       const held = {
         ...base,
         holdTypes: addHolds(row.holdTypes, event.types),
-        comment: `Job held by ${event.by} on ${ctime(now)}`,
+        // PBS names the user alone (the request's user), not user@host
+        comment: `Job held by ${event.by.split('@')[0]} on ${ctime(now)}`,
       };
       return ok(ARRAY_LIVE.includes(row.state) ? settle(held, now) : held);
     }
@@ -118,6 +119,9 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
         preempted: event.method,
         comment: `Job preempted by ${PREEMPT_WORDS[event.method]}`,
       });
+    case 'purge_requested':
+      if (row.state === 'F' || row.state === 'E') return refuseState(row, event.type);
+      return ok({ ...base, purgeRequestedBy: event.by });
     case 'fenced':
       if (row.state !== 'R' || row.attempt !== event.attempt) return refuseState(row, event.type);
       return ok(base);

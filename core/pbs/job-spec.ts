@@ -234,6 +234,7 @@ function assemble(input: QsubBuildInput, sources: Sources, parts: ComputedParts)
     umask: wAttribute(sources, 'umask'),
     mailPoints: pick(sources, 'm') ?? 'a',
     mailUsers: pick(sources, 'M'),
+    block: wAttribute(sources, 'block')?.toLowerCase() === 'true' || undefined,
     userList: pick(sources, 'u'),
     depend: wAttribute(sources, 'depend'),
     cron: pick(sources, 'cron')?.trim(),

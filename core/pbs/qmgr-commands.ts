@@ -100,6 +100,10 @@ function setServer(attr: string, op: ListChange['op'], value: string): Result<Se
       const b = boolean(value);
       return b === undefined ? bad() : plain({ queryOtherJobs: b });
     }
+    case 'scheduling': {
+      const b = boolean(value);
+      return b === undefined ? bad() : plain({ scheduling: b });
+    }
     case 'max_queued': {
       const limits = parseEntityLimits(value);
       return limits.ok ? ok({ maxQueued: { op, limits: limits.value } }) : limits;
@@ -124,13 +128,14 @@ function setServer(attr: string, op: ListChange['op'], value: string): Result<Se
   }
   return refuse(
     'INVALID_REQUEST',
-    `Unknown attribute ${attr} (Drover's server has default_queue, managers, operators, acl_roots, query_other_jobs, max_queued, max_script_size, preemptive_sched, preempt_order, preempt_queue_prio)`,
+    `Unknown attribute ${attr} (Drover's server has scheduling, default_queue, managers, operators, acl_roots, query_other_jobs, max_queued, max_script_size, preemptive_sched, preempt_order, preempt_queue_prio)`,
   );
 }
 
 function unsetServer(attr: string): ServerChanges | undefined {
   if (attr in SERVER_LISTS) return { [SERVER_LISTS[attr as keyof typeof SERVER_LISTS]]: null };
   if (attr === 'query_other_jobs') return { queryOtherJobs: null };
+  if (attr === 'scheduling') return { scheduling: null };
   if (attr === 'max_queued') return { maxQueued: null };
   if (attr === 'max_script_size') return { maxScriptSize: null };
   if (attr === 'preemptive_sched') return { preemptiveSched: null };

@@ -1,7 +1,8 @@
-// The server attributes an admin sets with qmgr besides the default queue: who administers the
-// server (managers, operators), who may see other users' jobs (query_other_jobs), whose jobs may
-// run as root (acl_roots), how much one user may submit (max_queued, max_script_size), and
-// preemption (preemptive_sched, preempt_order, preempt_queue_prio: core/scheduling/preemption.ts).
+// The server attributes an admin sets with qmgr besides the default queue: whether the scheduler
+// starts jobs (scheduling), who administers the server (managers, operators), who may see other
+// users' jobs (query_other_jobs), whose jobs may run as root (acl_roots), how much one user may
+// submit (max_queued, max_script_size), and preemption (preemptive_sched, preempt_order,
+// preempt_queue_prio: core/scheduling/preemption.ts).
 // Pure: defaults, qmgr's value syntax, and how a change is laid over the current settings.
 import { ok, type Result, refuse } from '../errors.js';
 import { formatSize, parseSize } from '../pbs/size.js';
@@ -18,6 +19,8 @@ export interface EntityLimits {
 }
 
 export interface ServerSettings {
+  /** false: the scheduler starts no job (running ones go on), as PBS's `scheduling = False` */
+  scheduling: boolean;
   /** ACL entries `user@host` (`*` and `*.domain` hosts) */
   managers: string[];
   operators: string[];
@@ -46,6 +49,7 @@ export const MAX_SCRIPT_SIZE_CEILING = 8 * 2 ** 20;
 
 export function defaultSettings(): ServerSettings {
   return {
+    scheduling: true,
     managers: [],
     operators: [],
     aclRoots: [],
@@ -65,6 +69,7 @@ export type LimitsChange = { op: '=' | '+=' | '-='; limits: EntityLimits };
 /** A `set server`/`unset server` command; null unsets (back to the default). */
 export interface ServerChanges {
   defaultQueue?: string;
+  scheduling?: boolean | null;
   managers?: ListChange | null;
   operators?: ListChange | null;
   aclRoots?: ListChange | null;
@@ -165,6 +170,7 @@ function changeLimits(current: EntityLimits, c: LimitsChange | null): EntityLimi
 export function applyServerChanges(s: ServerSettings, c: ServerChanges): ServerSettings {
   const d = defaultSettings();
   const next = { ...s };
+  if (c.scheduling !== undefined) next.scheduling = c.scheduling ?? d.scheduling;
   if (c.managers !== undefined) next.managers = changeList(s.managers, c.managers);
   if (c.operators !== undefined) next.operators = changeList(s.operators, c.operators);
   if (c.aclRoots !== undefined) next.aclRoots = changeList(s.aclRoots, c.aclRoots);

@@ -129,6 +129,7 @@ export const serverBody = {
         operators: aclList,
         aclRoots: aclList,
         queryOtherJobs: { anyOf: [{ type: 'boolean' }, { type: 'null' }] },
+        scheduling: { anyOf: [{ type: 'boolean' }, { type: 'null' }] },
         maxQueued: {
           anyOf: [
             { type: 'null' },

@@ -8,6 +8,7 @@ import { httpStatus, type Result } from '../../core/errors.js';
 import { type Identity, type Requester, roleOf } from '../../core/policy/permissions.js';
 import { MAX_SCRIPT_SIZE_CEILING } from '../../core/policy/server-settings.js';
 import type { FarmOps } from '../farm/farm-commands.js';
+import type { JobWaits } from '../jobs/job-waits.js';
 import type { Operations } from '../jobs/operations.js';
 import type { ServiceOps } from '../service/service-ops.js';
 import { farmRoutes } from './farm-routes.js';
@@ -19,6 +20,7 @@ import { gateByRole, type HeadRole } from './role-gate.js';
 import { NO_CONTROL, NO_NUL } from './schema-parts.js';
 import { queueRoutes, serverRoutes } from './server-routes.js';
 import { serviceRoutes } from './service-routes.js';
+import { waitRoutes } from './wait-routes.js';
 
 /** What a transport knows of a request: enough to prove who sent it. */
 export interface IncomingRequest {
@@ -37,6 +39,8 @@ export interface AppDeps {
   ops: Operations;
   farms?: FarmOps;
   services?: ServiceOps;
+  /** `qsub -W block=true`'s waits (none: the route is absent) */
+  waits?: JobWaits;
   server: string;
   nodeAdmin?: NodeAdmin;
   logger?: boolean | object;
@@ -149,6 +153,7 @@ export function apiRoutes(app: FastifyInstance, deps: AppDeps): void {
   handleErrors(app);
   jobRoutes(app, ops, deps.server);
   jobControlRoutes(app, ops);
+  if (deps.waits) waitRoutes(app, deps.waits);
   if (deps.farms) farmRoutes(app, deps.farms, ops.control);
   if (deps.services) serviceRoutes(app, deps.services);
   serverRoutes(app, ops);

@@ -14,6 +14,7 @@ import {
   outputParams,
   outputQuery,
   queryBody,
+  rerunBody,
   submitBody,
   traceBody,
 } from './job-schemas.js';
@@ -79,11 +80,13 @@ export function jobControlRoutes(app: FastifyInstance, ops: Operations): void {
     }),
   );
 
-  app.post<{ Body: { operands: string[] } }>('/v1/jobs/delete', { schema: { body: deleteBody } }, (req) => ({
-    results: ops.control.delete(req.body.operands, req.requester),
-  }));
+  app.post<{ Body: { operands: string[]; history?: boolean } }>(
+    '/v1/jobs/delete',
+    { schema: { body: deleteBody } },
+    (req) => ({ results: ops.control.delete(req.body.operands, req.requester, req.body.history === true) }),
+  );
 
-  app.post<{ Body: { operands: string[] } }>('/v1/jobs/rerun', { schema: { body: deleteBody } }, (req) => ({
+  app.post<{ Body: { operands: string[] } }>('/v1/jobs/rerun', { schema: { body: rerunBody } }, (req) => ({
     results: ops.control.rerun(req.body.operands, req.requester),
   }));
 

@@ -29,11 +29,17 @@ export const holdBody = {
   properties: { operands, types: { type: 'string', pattern: '^[uosp]+$' }, by },
 } as const;
 
-export const deleteBody = {
+export const rerunBody = {
   type: 'object',
   required: ['operands'],
   additionalProperties: false,
   properties: { operands, by },
+} as const;
+
+/** qdel; `history` (-x): the jobs' records go too */
+export const deleteBody = {
+  ...rerunBody,
+  properties: { ...rerunBody.properties, history: { type: 'boolean' } },
 } as const;
 
 export const alterBody = {

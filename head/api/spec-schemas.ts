@@ -92,6 +92,7 @@ export const jobSpecSchema = {
     umask: { type: 'string', pattern: '^[0-7]{1,4}$' },
     mailPoints: text(8),
     mailUsers: text(LIMITS.path),
+    block: { type: 'boolean' },
     userList: text(LIMITS.path),
     depend: text(LIMITS.path),
     cron: text(200, { minLength: 1 }),

@@ -52,6 +52,22 @@ function holdingStatements(db: Db) {
   };
 }
 
+/** Each slot's exec_host index: the lowest on its node that `heldOn(node)` and earlier slots leave free. */
+function execIndices(slots: Slot[], heldOn: (node: string) => number[]): number[] {
+  const taken = new Map<string, Set<number>>();
+  return slots.map((s) => {
+    let used = taken.get(s.node);
+    if (!used) {
+      used = new Set(heldOn(s.node));
+      taken.set(s.node, used);
+    }
+    let index = 0;
+    while (used.has(index)) index++;
+    used.add(index);
+    return index;
+  });
+}
+
 /** A job's slots: taken, given back, read; and the jobs on a node. */
 function slotStatements(db: Db) {
   const insert = db.prepare(
@@ -72,29 +88,12 @@ function slotStatements(db: Db) {
      * gets the next). Returns the indices, in the order of `slots`.
      */
     add(seq: number, slots: Slot[], exclusive: boolean): number[] {
-      const taken = new Map<string, Set<number>>();
-      return slots.map((s, i) => {
-        let used = taken.get(s.node);
-        if (!used) {
-          used = new Set(held.all(s.node) as number[]);
-          taken.set(s.node, used);
-        }
-        let index = 0;
-        while (used.has(index)) index++;
-        used.add(index);
-        insert.run(
-          seq,
-          s.node,
-          i,
-          s.ncpus,
-          s.mem,
-          JSON.stringify(s.gpus),
-          s.mpiprocs,
-          exclusive ? 1 : 0,
-          index,
-        );
-        return index;
+      const indices = execIndices(slots, (node) => held.all(node) as number[]);
+      slots.forEach((s, i) => {
+        const row = [seq, s.node, i, s.ncpus, s.mem, JSON.stringify(s.gpus), s.mpiprocs] as const;
+        insert.run(...row, exclusive ? 1 : 0, indices[i]);
       });
+      return indices;
     },
     release(seq: number): void {
       remove.run(seq);

@@ -35,6 +35,19 @@ export function farmsSql(db: Db) {
     ...failureStatements(db),
     ...postStatements(db),
     ...thumbnailStatements(db),
+    ...forgetStatements(db),
+  };
+}
+
+/** A farm whose history is deleted (qdel -x, head/jobs/job-history.ts): all its rows go. */
+function forgetStatements(db: Db) {
+  const deletes = ['farm_frames', 'farm_failures', 'farm_posts', 'farm_thumbnails'].map((table) =>
+    db.prepare(`DELETE FROM ${table} WHERE farm = ?`),
+  );
+  return {
+    forget(farm: number): void {
+      for (const stmt of deletes) stmt.run(farm);
+    },
   };
 }
 

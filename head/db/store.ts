@@ -11,6 +11,7 @@ import { fencesSql } from './fences-table.js';
 import { jobLookupsSql, jobWritesSql } from './jobs-table.js';
 import { subjobCountsSql, subjobRowsSql } from './jobs-table-arrays.js';
 import { jobListsSql } from './jobs-table-lists.js';
+import { jobPurgeSql } from './jobs-table-purge.js';
 import { jobNotesSql, jobQueueSql } from './jobs-table-queue.js';
 import { rawJobsSql } from './jobs-table-raw.js';
 import { jobWebSql } from './jobs-table-web.js';
@@ -44,6 +45,7 @@ export function storeOf(db: Db) {
       ...jobQueueSql(db),
       ...jobNotesSql(db),
       ...rawJobsSql(db),
+      ...jobPurgeSql(db),
     },
     events: eventsSql(db),
     meta: metaSql(db),

@@ -24,6 +24,9 @@ export function farmFeature(farms?: Farms): JobHooks {
     exited: (_store, job, end) =>
       end.status !== 0 && (farms?.retryFailed(job, end.node, end.status, end.reason, end.at) ?? false),
     finished: (_store, job) => farms?.afterFinish(job),
+    purged(store, job) {
+      if (job.spec.farm && job.kind === 'array') store.farms.forget(job.seq);
+    },
     message(_store, job, m) {
       if (m.t === 'progress') return farms?.progress(job, m.attempt, m.updates, m.text);
       if (m.t === 'thumbnail') return farms?.thumbnail(job, m);

@@ -1,7 +1,7 @@
 // qhold, qrls, qdel, qrerun and qalter: each acts on the operands' jobs that the requester may
 // touch, and answers per operand with PBS's words.
 import { ok, type Result, refuse } from '../../core/errors.js';
-import { cronSeq } from '../../core/pbs/cron-schedule.js';
+import { cronId, cronSeq } from '../../core/pbs/cron-schedule.js';
 import { mayControl, mayHold, type Requester } from '../../core/policy/permissions.js';
 import type { HeadMessage } from '../../core/protocol/agent-protocol.js';
 import type { StoredJob } from '../db/jobs-table.js';
@@ -9,10 +9,13 @@ import type { Store } from '../db/store.js';
 import { type Alteration, alterJob } from './alter-job.js';
 import { selectSubjobs } from './arrays.js';
 import { deleteCron } from './cron-jobs.js';
+import { purgeJob } from './job-history.js';
 import { byOf, type Found, idOf, JobOperands, type OperandResult } from './job-operands.js';
 import { transition } from './transitions.js';
 
 type JobEventInput = Parameters<typeof transition>[2];
+
+const SUBJOB_FINISHED = refuse('SUBJOB_FINISHED', 'Request invalid for finished array subjob');
 
 export class JobControl extends JobOperands {
   /** qhold, qrls and qalter take a job or a whole array, not a subjob or a range. */
@@ -67,35 +70,50 @@ export class JobControl extends JobOperands {
     );
   }
 
-  /** qdel: jobs, and recurring templates named by their C ids. */
-  delete(operands: string[], who: Requester): OperandResult[] {
+  /**
+   * qdel: jobs, and recurring templates named by their C ids. `history` (qdel -x): the jobs'
+   * records go too, at once for a finished job, once it has ended for another
+   * (head/jobs/job-history.ts).
+   */
+  delete(operands: string[], who: Requester, history = false): OperandResult[] {
     return operands.flatMap((operand) => {
       const cron = cronSeq(operand);
-      if (cron === undefined) return this.deleteJobs([operand], who);
+      if (cron === undefined) return this.deleteJobs([operand], who, history);
+      const id = cronId(cron, this.d.server);
       const template = this.d.store.crons.get(cron);
-      if (template && !mayControl(who, template.owner)) return [{ operand, error: this.denied().error }];
+      if (template && !mayControl(who, template.owner)) return [{ operand, id, error: this.denied().error }];
       const r = deleteCron(this.d.store, cron, this.d.server);
-      return [r.ok ? { operand } : { operand, error: r.error }];
+      return [r.ok ? { operand, id } : { operand, id, error: r.error }];
     });
   }
 
-  private deleteJobs(operands: string[], who: Requester): OperandResult[] {
+  private deleteJobs(operands: string[], who: Requester, history: boolean): OperandResult[] {
     const by = byOf(who);
     return this.each(
       operands,
       (job) => mayControl(who, job.owner),
       ({ job, array }) => {
-        if (job.kind === 'subjob' && job.row.state === 'F')
-          return refuse('SUBJOB_FINISHED', 'Request invalid for finished array subjob');
-        if (job.kind !== 'array') return this.deleteOne(job, by);
+        // a subjob's history is its array's: PBS deletes none alone (PBSE_NOHISTARRAYSUBJOB)
+        if (job.kind === 'subjob' && job.row.state === 'F') return SUBJOB_FINISHED;
+        if (job.kind !== 'array') return this.deleteOne(job, by, history && job.kind === 'job');
         // the array (or a range of it): every subjob not yet finished; the parent ends with the last
-        if (job.row.state === 'F') return refuse('JOB_FINISHED', 'Job has finished');
-        const picked = selectSubjobs(this.d.store, job, array ?? { kind: 'parent' });
+        const selector = array ?? { kind: 'parent' as const };
+        const whole = history && selector.kind === 'parent';
+        if (job.row.state === 'F') {
+          if (whole) return this.purge(job);
+          return history ? SUBJOB_FINISHED : refuse('JOB_FINISHED', 'Job has finished');
+        }
+        const picked = selectSubjobs(this.d.store, job, selector);
         if (picked.length === 0) return refuse('UNKNOWN_JOB', 'Unknown Job Id');
         return this.d.store.transaction(() => {
+          // its record goes once its last subjob has ended
+          if (whole) {
+            const marked = this.apply(job, { type: 'purge_requested', by });
+            if (!marked.ok) return marked;
+          }
           for (const subjob of picked) {
             if (subjob.row.state === 'F') continue;
-            const r = this.deleteOne(this.d.store.jobs.get(subjob.seq)!, by);
+            const r = this.deleteOne(this.d.store.jobs.get(subjob.seq)!, by, false);
             if (!r.ok && r.error.code !== 'BAD_STATE') return r;
           }
           return ok(undefined);
@@ -104,7 +122,21 @@ export class JobControl extends JobOperands {
     );
   }
 
-  private deleteOne(job: StoredJob, by: string): Result<unknown> {
+  /** One job or subjob; `purge`: a job whose record goes as well (qdel -x). */
+  private deleteOne(job: StoredJob, by: string, purge: boolean): Result<unknown> {
+    if (!purge) return this.deleteNow(job, by);
+    if (job.row.state === 'F') return this.purge(job);
+    return this.d.store.transaction(() => {
+      const r = this.deleteNow(job, by);
+      if (!r.ok) return r;
+      const now = this.d.store.jobs.get(job.seq)!;
+      // a job that was waiting has ended: its record goes in the same transaction
+      if (now.row.state === 'F') return this.purge(now);
+      return this.apply(now, { type: 'purge_requested', by });
+    });
+  }
+
+  private deleteNow(job: StoredJob, by: string): Result<unknown> {
     const state = job.row.state;
     if (state === 'F') return refuse('JOB_FINISHED', 'Job has finished');
     if (state === 'E') return refuse('BAD_STATE', 'Request invalid for state of job');
@@ -121,6 +153,12 @@ export class JobControl extends JobOperands {
       });
     }
     return r;
+  }
+
+  /** A finished job's (or array's) record goes. */
+  private purge(job: StoredJob): Result<unknown> {
+    purgeJob(this.d.store, job);
+    return ok(undefined);
   }
 
   /**

@@ -53,6 +53,8 @@ export interface JobHooks {
   exited?(store: Store, job: StoredJob, end: AttemptEnd): boolean;
   /** the job finished (its output delivered) */
   finished?(store: Store, job: StoredJob): void;
+  /** the finished job's history is deleted (qdel -x): forget the feature's own rows of it */
+  purged?(store: Store, job: StoredJob): void;
   /** jobs of an array that are not alike: how many more of each the pending queue reads */
   unalike?(store: Store): Map<number, number>;
   /** the queued jobs the scheduler sees, narrowed or annotated (hooks run in order) */

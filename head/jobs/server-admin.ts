@@ -20,11 +20,13 @@ export class ServerAdmin extends JobOperands {
   }
 
   /**
-   * qmgr's `set server`/`unset server`: managers only; acl_roots only by root on the head host
-   * (as PBS: it decides who may run jobs as root).
+   * qmgr's `set server`/`unset server`: managers only, but for `scheduling`, which operators may
+   * turn on and off too (PBS's attribute is NO_USER_SET: operators and managers write it); acl_roots
+   * only by root on the head host (as PBS: it decides who may run jobs as root).
    */
   changeServer(changes: ServerChanges, who: Requester): Result<void> {
-    const allowed = requireRole(who, 'manager');
+    const onlyScheduling = Object.keys(changes).every((k) => k === 'scheduling');
+    const allowed = requireRole(who, onlyScheduling ? 'operator' : 'manager');
     if (!allowed.ok) return allowed;
     if (changes.aclRoots !== undefined && !(who.local && who.uid === 0))
       return refuse('READ_ONLY', 'Cannot set attribute, read only or insufficient permission acl_roots');
@@ -39,6 +41,7 @@ export class ServerAdmin extends JobOperands {
       if (!r.ok) return r;
     }
     this.d.store.meta.setSettings(applyServerChanges(this.d.store.meta.settings(), settings));
+    // scheduling turned on (or a limit raised) starts what may run now
     this.d.dispatcher.poke();
     return ok(undefined);
   }
@@ -47,14 +50,16 @@ export class ServerAdmin extends JobOperands {
     const counts = emptyCounts();
     for (const c of this.d.store.jobs.counts()) if (c.state !== 'F') counts[c.state] += c.n;
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
+    const settings = this.d.store.meta.settings();
     return {
       name: this.d.server,
       defaultQueue: this.d.store.meta.get('default_queue') ?? 'workq',
-      settings: this.d.store.meta.settings(),
+      settings,
       version: VERSION,
       counts,
       total,
-      status: 'Active',
+      // PBS's server_state while scheduling is False
+      status: settings.scheduling ? 'Active' : 'Idle',
       now: Math.floor(this.now() / 1000),
     };
   }

@@ -114,6 +114,8 @@ export class Dispatcher {
   private place(full: boolean, now: number): { node: string; req: RunRequest }[] {
     this.promoteWaiting(now);
     this.told = [];
+    // qmgr's `scheduling = False`: no job starts (running ones go on) until it is True again
+    if (!this.store.meta.settings().scheduling) return [];
     const nodes = this.cluster.schedNodes();
     // a pass caused by an event on a full cluster can place nothing: skip reading the queue
     if (!full && !nodes.some((n) => n.available && !n.exclusive && n.usedNcpus < n.ncpus)) return [];

@@ -1,6 +1,7 @@
 // Render farms at the database tier: frames created with the array, a failed task retried on
 // other nodes, the blocklist, the scheduler's view (avoid sets, the per-array cap), frames
-// rendered again in a finished farm, and the post job once every frame is done.
+// rendered again in a finished farm, the post job once every frame is done, and a farm whose
+// history is deleted.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FarmSpec } from '../../core/job-spec-types.js';
 import type { Store } from '../../head/db/store.js';
 import { Farms } from '../../head/farm/farm-jobs.js';
+import { purgeJob } from '../../head/jobs/job-history.js';
 import { submitJob } from '../../head/jobs/submit-job.js';
 import { transition } from '../../head/jobs/transitions.js';
 import { Cluster } from '../../head/nodes/cluster.js';
@@ -73,6 +75,20 @@ function exit(farm: number, index: number, node: string, status: number): void {
 }
 
 describe('render farms', () => {
+  it('a finished farm whose history is deleted (qdel -x) leaves none of its rows', () => {
+    const farm = submitFarm({ frames: [1, 2], chunk: 1 });
+    run(farm, 1, 'n1');
+    exit(farm, 1, 'n1', 0);
+    run(farm, 2, 'n2');
+    exit(farm, 2, 'n2', 0);
+    expect(store.jobs.get(farm)?.row.state).toBe('F');
+    expect(store.farms.all()).toContain(farm);
+    purgeJob(store, store.jobs.get(farm)!);
+    expect(store.farms.all()).not.toContain(farm);
+    expect(store.farms.frames(farm)).toEqual([]);
+    expect(store.jobs.get(farm)).toBeUndefined();
+  });
+
   it('creates the frames with the array: chunks by position, one task each, the task script', () => {
     const farm = submitFarm({ frames: [7, 1, 9], chunk: 2 });
     expect(store.farms.frames(farm).map((f) => [f.frame, f.task, f.state])).toEqual([

@@ -166,10 +166,10 @@ describe('job control', () => {
   it('a recurring template is deleted by its owner only', async () => {
     const id = await submitted(ALICE, { cron: '@daily' });
     expect((await call(BOB, 'POST', '/v1/jobs/delete', { operands: [id] })).body.results).toEqual([
-      { operand: id, error: unauthorized },
+      { operand: id, id, error: unauthorized },
     ]);
     expect((await call(ALICE, 'POST', '/v1/jobs/delete', { operands: [id] })).body.results).toEqual([
-      { operand: id },
+      { operand: id, id },
     ]);
   });
 });
@@ -239,6 +239,35 @@ describe('administration', () => {
     });
     expect((await call(ROOT, 'POST', '/v1/server/set', roots)).status).toBe(200);
     expect(store.meta.settings().aclRoots).toEqual(['root@*']);
+  });
+
+  it('scheduling is turned off and on by operators and managers (PBS: NO_USER_SET), not users', async () => {
+    const off = { changes: { scheduling: false } };
+    expect((await call(ALICE, 'POST', '/v1/server/set', off)).body).toMatchObject({ code: 'UNAUTHORIZED' });
+    // with another attribute the change is the managers' alone
+    const both = { changes: { scheduling: false, queryOtherJobs: false } };
+    expect((await call(OSCAR, 'POST', '/v1/server/set', both)).body).toMatchObject({ code: 'UNAUTHORIZED' });
+    expect(store.meta.settings().scheduling).toBe(true);
+    expect((await call(OSCAR, 'POST', '/v1/server/set', off)).status).toBe(200);
+    expect(store.meta.settings().scheduling).toBe(false);
+    expect((await call(MIA, 'POST', '/v1/server/set', { changes: { scheduling: null } })).status).toBe(200);
+    expect(store.meta.settings().scheduling).toBe(true);
+  });
+
+  it("qdel -x: a finished job's record goes by its owner, an operator or a manager, not another user", async () => {
+    const ids = [await submitted(ALICE), await submitted(ALICE), await submitted(ALICE)];
+    const del = (as: string, id: string) =>
+      call(as, 'POST', '/v1/jobs/delete', { operands: [id], history: true }).then((r) => r.body.results);
+    // queued: deleted, and its record goes with it
+    expect(await del(BOB, ids[0]!)).toEqual([{ operand: ids[0], id: ids[0], error: unauthorized }]);
+    expect(await del(ALICE, ids[0]!)).toEqual([{ operand: ids[0], id: ids[0] }]);
+    expect(store.jobs.byId(ids[0]!)).toBeUndefined();
+    await call(ALICE, 'POST', '/v1/jobs/delete', { operands: [ids[1], ids[2]] });
+    expect(await del(OSCAR, ids[1]!)).toEqual([{ operand: ids[1], id: ids[1] }]);
+    expect(await del(MIA, ids[2]!)).toEqual([{ operand: ids[2], id: ids[2] }]);
+    expect(
+      (await jobs(ALICE, ids)).results.map((r) => (r as { error?: { code: string } }).error?.code),
+    ).toEqual(['UNKNOWN_JOB', 'UNKNOWN_JOB', 'UNKNOWN_JOB']);
   });
 });
 

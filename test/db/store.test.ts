@@ -9,6 +9,7 @@ import type { Result } from '../../core/errors.js';
 import type { JobSpec } from '../../core/job-spec-types.js';
 import { replay } from '../../core/lifecycle/lifecycle.js';
 import type { Store } from '../../head/db/store.js';
+import { purgeJob, purgeMarkedJobs } from '../../head/jobs/job-history.js';
 import { submitJob } from '../../head/jobs/submit-job.js';
 import { transition } from '../../head/jobs/transitions.js';
 import { Cluster } from '../../head/nodes/cluster.js';
@@ -254,6 +255,48 @@ describe('transition', () => {
     expect(store.jobs.get(seq)!.row.name).toBe('STDIN');
     expect(store.jobs.updateRow(seq, 'Q', { ...row, name: 'changed' })).toBe(true);
     expect(store.jobs.get(seq)!.row.name).toBe('changed');
+  });
+});
+
+describe('job history (qdel -x)', () => {
+  const rows = (seq: number) =>
+    store.db
+      .prepare(
+        'SELECT (SELECT count(*) FROM jobs WHERE seq = ? OR array_parent = ?) + (SELECT count(*) FROM job_events WHERE seq = ?)',
+      )
+      .pluck()
+      .get(seq, seq, seq) as number;
+
+  it('purgeJob deletes a finished array with its subjobs in one committed batch of the statement log', () => {
+    const seq = submitted({ array: { submitted: '1-2', style: 'pbs' } }, 0);
+    const subjobs = store.jobs.subjobs(seq).map((j) => j.seq);
+    for (const sub of subjobs)
+      expect(transition(store, sub, { type: 'deleted', by: 'a@h' }, at(1)).ok).toBe(true);
+    expect(stateOf(seq)).toBe('F');
+    const batches: string[][] = [];
+    const stop = store.statements.onCommit((b) => batches.push(b.statements.map(([sql]) => sql)));
+    purgeJob(store, store.jobs.get(seq)!);
+    stop();
+    expect(batches).toHaveLength(1);
+    expect(batches[0]!.every((sql) => sql.startsWith('DELETE FROM'))).toBe(true);
+    expect([seq, ...subjobs].map(rows)).toEqual([0, 0, 0]);
+    expect(store.events.forJob(subjobs[0]!)).toEqual([]);
+  });
+
+  it('a marked job goes once it is F; one left marked when the head stopped goes when it starts', () => {
+    const marked = submitted({}, 0);
+    expect(transition(store, marked, { type: 'purge_requested', by: 'a@h' }, at(1)).ok).toBe(true);
+    expect(stateOf(marked)).toBe('Q');
+    expect(transition(store, marked, { type: 'deleted', by: 'a@h' }, at(2)).ok).toBe(true);
+    expect(store.jobs.get(marked)).toBeUndefined();
+    // F and marked, its deletion never committed (the head stopped between the two commits)
+    const left = submitted({}, 0);
+    const row = store.jobs.get(left)!.row;
+    store.jobs.repair(left, { ...row, state: 'F', substate: 91, purgeRequestedBy: 'a@h' });
+    const kept = submitted({}, 0);
+    expect(purgeMarkedJobs(store)).toBe(1);
+    expect(rows(left)).toBe(0);
+    expect(stateOf(kept)).toBe('Q');
   });
 });
 

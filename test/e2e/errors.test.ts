@@ -111,11 +111,11 @@ describe('other commands', () => {
     expect((await head.run('qstat', ['abc$'])).stderr).toBe('qstat: illegally formed destination: abc$\n');
   });
 
-  it('qdel echoes unknown ids as typed; qhold says the job has finished', async () => {
+  it('qdel names unknown ids in full (SEQ.server); qhold says the job has finished', async () => {
     const id = await head.submit(['ok.sh']);
     await head.waitState(id, 'F');
     const d = await head.run('qdel', ['100000']);
-    expect(d).toMatchObject({ code: 153, stderr: 'qdel: Unknown Job Id 100000\n' });
+    expect(d).toMatchObject({ code: 153, stderr: `qdel: Unknown Job Id 100000.${head.server}\n` });
     const f = await head.run('qdel', [id]);
     expect(f).toMatchObject({ code: 35, stderr: `qdel: Job has finished ${id}\n` });
     const h = await head.run('qhold', [id]);

@@ -8,11 +8,14 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { applyServerChanges } from '../../core/policy/server-settings.js';
 import type { Store } from '../../head/db/store.js';
 import { HomeChanges } from '../../head/ha/home-mirror.js';
 import { PrimaryFeed } from '../../head/ha/primary-feed.js';
 import { StandbySync } from '../../head/ha/standby-sync.js';
+import { purgeJob } from '../../head/jobs/job-history.js';
 import { submitJob } from '../../head/jobs/submit-job.js';
+import { transition } from '../../head/jobs/transitions.js';
 import { Cluster } from '../../head/nodes/cluster.js';
 import { addNode, MIGRATIONS, openTempStore, type TempStore } from '../helpers/db-fixture.js';
 import { makeSpec } from '../helpers/records.js';
@@ -143,6 +146,28 @@ describe('replication', () => {
     expect(dump(join(standbyHome, 'head.db')).meta).not.toContainEqual(
       expect.objectContaining({ key: 'dropped' }),
     );
+  });
+
+  it('a deleted history (qdel -x) and the scheduling setting reach the standby', async () => {
+    const id = submit('short-lived');
+    const seq = Number(id.split('.')[0]);
+    await startFeed();
+    startStandby();
+    await until('the snapshot', () => feed.inSync);
+    expect(transition(store, seq, { type: 'deleted', by: 'a@h' }).ok).toBe(true);
+    purgeJob(store, store.jobs.get(seq)!);
+    store.meta.setSettings(applyServerChanges(store.meta.settings(), { scheduling: false }));
+    await feed.durable();
+    standby!.stop();
+    const copy = dump(join(standbyHome, 'head.db'));
+    expect(copy).toEqual(dump(temp.file));
+    expect(copy.jobs).toEqual([]);
+    expect(copy.job_events).toEqual([]);
+    expect(
+      JSON.parse(
+        (copy.meta as { key: string; value: string }[]).find((r) => r.key === 'server_settings')!.value,
+      ),
+    ).toMatchObject({ scheduling: false });
   });
 
   it('in sync mode a change is durable only once the standby has it; a silent standby is reported out of sync first', async () => {

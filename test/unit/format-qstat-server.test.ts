@@ -10,6 +10,7 @@ import {
 } from '../../cli/format/qstat-server.js';
 import type { JobState } from '../../core/lifecycle/states.js';
 import { emptyCounts } from '../../core/lifecycle/states.js';
+import { defaultSettings } from '../../core/policy/server-settings.js';
 import type { QueueRecord, ServerRecord } from '../../core/record-types.js';
 import { T0 } from '../helpers/records.js';
 
@@ -121,6 +122,17 @@ describe('formatServer (qstat -B)', () => {
 });
 
 describe('formatServerFull (qstat -Bf)', () => {
+  it('says scheduling = False while the scheduler is paused', () => {
+    const paused = { ...server, status: 'Idle', settings: { ...defaultSettings(), scheduling: false } };
+    const lines = formatServerFull(paused).split('\n');
+    expect(lines.slice(0, 4)).toEqual([
+      'Server: svr',
+      '    server_state = Idle',
+      '    server_host = svr',
+      '    scheduling = False',
+    ]);
+  });
+
   it('prints Server: <name> and the attributes', () => {
     expect(formatServerFull(server)).toBe(
       [

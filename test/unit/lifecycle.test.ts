@@ -3,7 +3,7 @@ import type { ErrorCode, Result } from '../../core/errors.js';
 import type { JobEvent, JobRow, TimedEvent } from '../../core/lifecycle/job-events.js';
 import { applyEvent, initialRow, outcomeWords, replay } from '../../core/lifecycle/lifecycle.js';
 import type { JobState } from '../../core/lifecycle/states.js';
-import { runStamp } from '../../core/pbs/time-format.js';
+import { ctime, runStamp } from '../../core/pbs/time-format.js';
 import { resources } from '../helpers/requests.js';
 
 /** 2023-11-14 22:13:20 UTC, in epoch seconds. */
@@ -293,7 +293,13 @@ describe('holds', () => {
     let row = rowIn('Q');
     row = value(applyEvent(row, { type: 'held', types: 'o', by: 'op@h', at: at(1) }));
     row = value(applyEvent(row, { type: 'held', types: 'u', by: 'a@h', at: at(2) }));
-    expect(row).toMatchObject({ state: 'H', substate: 20, holdTypes: 'uo' });
+    // PBS names the user alone: `Job held by a on <ctime>`
+    expect(row).toMatchObject({
+      state: 'H',
+      substate: 20,
+      holdTypes: 'uo',
+      comment: `Job held by a on ${ctime(T + 2)}`,
+    });
     row = value(applyEvent(row, { type: 'released', types: 'u', by: 'a@h', at: at(3) }));
     expect(row).toMatchObject({ state: 'H', substate: 20, holdTypes: 'o' });
     row = value(applyEvent(row, { type: 'released', types: 'o', by: 'op@h', at: at(4) }));
@@ -561,6 +567,15 @@ describe('end of a job', () => {
   it('delete_requested keeps the job running', () => {
     const row = value(applyEvent(rowIn('R'), { type: 'delete_requested', by: 'bob@h', at: at(12) }));
     expect(row).toMatchObject({ state: 'R', substate: 42, deleteRequestedBy: 'bob@h' });
+  });
+
+  it('purge_requested (qdel -x) marks a job that has not ended and keeps its state; F and E refuse it', () => {
+    const row = value(applyEvent(rowIn('R'), { type: 'purge_requested', by: 'bob@h', at: at(12) }));
+    expect(row).toMatchObject({ state: 'R', substate: 42, purgeRequestedBy: 'bob@h' });
+    for (const state of ['F', 'E'] as const)
+      expect(errorCode(applyEvent(rowIn(state), { type: 'purge_requested', by: 'bob@h', at: at(12) }))).toBe(
+        'BAD_STATE',
+      );
   });
 });
 
