@@ -31,8 +31,9 @@ export interface JobRow {
   deleteRequestedBy?: string;
   /** who asked for a running job to be rerun (qrerun): its exit requeues it */
   rerunRequestedBy?: string;
-  /** how the scheduler last preempted the job: its comment says so until it runs again */
-  preempted?: PreemptMethod;
+  /** how the scheduler last preempted the job, and for which job: its comment says so until it
+   * runs again (or, suspended, is resumed) */
+  preempted?: { method: PreemptMethod; for: string };
   /** who asked for the job's history to go (qdel -x): its record is deleted once it is F */
   purgeRequestedBy?: string;
   /** the system hold is the dependencies' (released when the last one is met) */

@@ -116,7 +116,7 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
       if (row.state !== 'R' || row.attempt !== event.attempt) return refuseState(row, event.type);
       return ok({
         ...base,
-        preempted: event.method,
+        preempted: { method: event.method, for: event.for },
         comment: `Job preempted by ${PREEMPT_WORDS[event.method]}`,
       });
     case 'purge_requested':

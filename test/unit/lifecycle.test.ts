@@ -446,7 +446,7 @@ describe('run, attempts and requeue', () => {
     );
     expect(preempted).toMatchObject({
       state: 'R',
-      preempted: 'C',
+      preempted: { method: 'C', for: '9.svr' },
       comment: 'Job preempted by checkpointing',
     });
     expect(
@@ -462,7 +462,11 @@ describe('run, attempts and requeue', () => {
         at: at(25),
       }),
     );
-    expect(requeued).toMatchObject({ state: 'Q', preempted: 'C', comment: 'Job preempted by checkpointing' });
+    expect(requeued).toMatchObject({
+      state: 'Q',
+      preempted: { method: 'C', for: '9.svr' },
+      comment: 'Job preempted by checkpointing',
+    });
     const again = value(applyEvent(requeued, run(2, 30)));
     expect(again.preempted).toBeUndefined();
     expect(again.comment).toBe(`Job run at ${runStamp(T + 30)} on ${VNODE}`);
