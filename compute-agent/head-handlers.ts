@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { HeadMessage } from '../core/protocol/agent-protocol.js';
 import { TAIL_MAX_BYTES } from '../core/protocol/output-tail.js';
 import { stageCheckpoint } from './checkpointer.js';
-import { spoolTail } from './job-spool.js';
+import { appendToSpool, spoolTail } from './job-spool.js';
 import type { NodeAgent } from './node-agent.js';
 import { startRun } from './service-ports.js';
 import { runTask } from './tasks.js';
@@ -70,6 +70,10 @@ function jobHandlers(agent: NodeAgent) {
     cleanup: (m) => runner.cleanup(m.jobId, m.attempt),
     'usage?': () => agent.send({ t: 'usage', jobs: runner.sample() }),
     'tail?': (m) => tail(agent, m),
+    'append?': (m) => {
+      const written = appendToSpool(join(agent.opts.stateDir, 'jobs', m.jobId), m.attempt, m.streams, m.text);
+      agent.send({ t: 'appended', reqId: m.reqId, ...(written ? {} : { unknown: true }) });
+    },
   } satisfies Partial<HeadHandlers>;
 }
 

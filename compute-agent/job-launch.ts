@@ -7,7 +7,7 @@
 // never a link the job planted.
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, closeSync, openSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, constants as fs, openSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -119,6 +119,10 @@ function launcherArguments(req: RunRequest, account: Account, shell: string, tmp
   );
 }
 
+/** New spool files for each attempt, in append mode as PBS opens a job's output files: a line
+ * qmsg adds (compute-agent/job-spool.ts) goes at the end, and the job writes after it. */
+const SPOOL_FLAGS = fs.O_WRONLY | fs.O_CREAT | fs.O_TRUNC | fs.O_APPEND;
+
 /** The launcher, its stdout and stderr on the spool files, its error pipe on fd 3. */
 function spawnAttempt(
   ctx: LaunchContext,
@@ -127,8 +131,8 @@ function spawnAttempt(
   env: Record<string, string>,
   args: string[],
 ): ChildProcess {
-  const out = openSync(join(dir, 'stdout'), 'w', 0o600);
-  const err = req.join === 'n' ? openSync(join(dir, 'stderr'), 'w', 0o600) : out;
+  const out = openSync(join(dir, 'stdout'), SPOOL_FLAGS, 0o600);
+  const err = req.join === 'n' ? openSync(join(dir, 'stderr'), SPOOL_FLAGS, 0o600) : out;
   try {
     return ctx.spawn(args, {
       env,

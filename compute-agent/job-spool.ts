@@ -131,6 +131,31 @@ export function spoolTail(
   }
 }
 
+/**
+ * qmsg: `text` at the end of the attempt's spooled `streams` (a joined job's one file once);
+ * false when `dir` is not that attempt's spool. The spool is the agent's, opened by the attempt
+ * in append mode (compute-agent/job-launch.ts), so the line stays where it is written.
+ */
+export function appendToSpool(dir: string, attempt: number, streams: TailStream[], text: string): boolean {
+  const req = readRunRequest(dir);
+  if (req?.attempt !== attempt) return false;
+  const names = new Set(streams.map((s) => (s === 'err' && req.join === 'n' ? 'stderr' : 'stdout')));
+  for (const name of names) {
+    let fd: number;
+    try {
+      fd = openSync(join(dir, name), constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW);
+    } catch {
+      return false;
+    }
+    try {
+      writeSync(fd, text);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return true;
+}
+
 /** A line from PBS at the end of the job's stderr (the merged file when joined). */
 export function appendNotice(dir: string, join_: RunRequest['join'], line: string): void {
   const fd = openSync(join(dir, join_ === 'n' ? 'stderr' : 'stdout'), 'a');

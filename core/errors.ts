@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'DIRECTIVE' // bad #PBS directive, unreadable script, CRLF: exit 1
   | 'FAILED' // generic client-side failure: exit 1
   | 'UNKNOWN_JOB' // 153
+  | 'UNKNOWN_RESV' // 236: PBSE_UNKRESVID (15084), "Unknown Reservation Id"
+  | 'BAD_TIME_SPEC' // 238: PBSE_BADTSPEC (15086), a reservation's times do not make a window
   | 'JOB_FINISHED' // 35
   | 'UNKNOWN_QUEUE' // 170
   | 'QUEUE_DISABLED' // 173
@@ -42,6 +44,7 @@ export type ErrorCode =
   | 'UNKNOWN_NODE' // 1
   | 'NOT_FOUND' // 1: something else that is not there (e.g. a frame without a thumbnail)
   | 'NOT_SUPPORTED' // 1: a feature Drover refuses for now, with a clear message
+  | 'NO_SUPPORT' // 157: PBSE_NOSUP, a request PBS does not support for this job (qmsg of an array)
   | 'NO_SERVER' // 111 (ECONNREFUSED-like): cannot connect to server
   | 'NOT_PRIMARY' // 186: PBSE_NOSERVER (15034, "No server to connect to"), a standby head answered
   | 'BAD_REQUEST' // 15: malformed API request
@@ -54,6 +57,8 @@ const TABLE: Record<ErrorCode, { http: number; exit: number }> = {
   DIRECTIVE: { http: 400, exit: 1 },
   FAILED: { http: 400, exit: 1 },
   UNKNOWN_JOB: { http: 404, exit: 153 },
+  UNKNOWN_RESV: { http: 404, exit: 236 },
+  BAD_TIME_SPEC: { http: 400, exit: 238 },
   JOB_FINISHED: { http: 409, exit: 35 },
   UNKNOWN_QUEUE: { http: 400, exit: 170 },
   QUEUE_DISABLED: { http: 409, exit: 173 },
@@ -77,6 +82,7 @@ const TABLE: Record<ErrorCode, { http: number; exit: number }> = {
   UNKNOWN_NODE: { http: 404, exit: 1 },
   NOT_FOUND: { http: 404, exit: 1 },
   NOT_SUPPORTED: { http: 400, exit: 1 },
+  NO_SUPPORT: { http: 400, exit: 157 },
   NO_SERVER: { http: 503, exit: 111 },
   NOT_PRIMARY: { http: 503, exit: 186 },
   BAD_REQUEST: { http: 400, exit: 15 },

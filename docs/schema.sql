@@ -17,6 +17,8 @@
 --   0014_web_view.sql
 --   0015_exec_index.sql
 --   0016_dependency_sides.sql
+--   0017_queue_rank.sql
+--   0018_reservations.sql
 
 CREATE TABLE allocations (
   seq INTEGER NOT NULL REFERENCES jobs (seq),
@@ -137,7 +139,7 @@ CREATE TABLE jobs (
   usage TEXT                   -- latest sampled ResourceUsage JSON while running
 , est_start INTEGER, kind TEXT NOT NULL DEFAULT 'job', array_parent INTEGER REFERENCES jobs (seq), array_index INTEGER, resources TEXT, name TEXT GENERATED ALWAYS AS (coalesce(
   CASE WHEN json_valid(row) THEN json_extract(row, '$.specChanges.name') END,
-  CASE WHEN json_valid(spec) THEN json_extract(spec, '$.name') END)) VIRTUAL);
+  CASE WHEN json_valid(spec) THEN json_extract(spec, '$.name') END)) VIRTUAL, qrank INTEGER);
 
 CREATE TABLE meta (
   key TEXT PRIMARY KEY,
@@ -172,6 +174,24 @@ CREATE TABLE requests (
   at INTEGER NOT NULL,
   PRIMARY KEY (user, request_id)
 ) WITHOUT ROWID;
+
+CREATE TABLE reservations (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  queue TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  state TEXT NOT NULL,
+  start_time INTEGER NOT NULL,
+  end_time INTEGER NOT NULL,
+  resources TEXT NOT NULL,
+  slots TEXT,
+  kept TEXT,
+  auth_users TEXT NOT NULL,
+  mail TEXT NOT NULL DEFAULT '{}',
+  ctime INTEGER NOT NULL,
+  mtime INTEGER NOT NULL
+);
 
 CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL);
 
@@ -215,7 +235,7 @@ CREATE INDEX jobs_node ON jobs (node) WHERE state IN ('R', 'E');
 
 CREATE INDEX jobs_owner ON jobs (owner, seq);
 
-CREATE INDEX jobs_pending ON jobs (priority DESC, seq, id, queue, owner, array_parent, resources)
+CREATE INDEX jobs_pending ON jobs (priority DESC, seq, id, queue, owner, array_parent, resources, qrank)
   WHERE state = 'Q' AND kind != 'array';
 
 CREATE INDEX jobs_queue_state ON jobs (queue, state, kind);

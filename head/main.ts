@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { type Logger, pino } from 'pino';
 import type { NodeInput } from '../core/record-types.js';
 import { haRoutes } from './api/ha-routes.js';
+import { reservationRoutes } from './api/reservation-routes.js';
 import type { HeadRole } from './api/role-gate.js';
 import type { Store } from './db/store.js';
 import { FarmOps } from './farm/farm-commands.js';
@@ -65,7 +66,7 @@ async function startNodes(store: Store, head: Head, opts: HeadOptions, home: str
   }
 }
 
-/** The timers of a running head: scheduling, fencing, cron jobs. Returns how to stop them. */
+/** The timers of a running head: scheduling, fencing, cron jobs, reservations. Returns how to stop them. */
 function startTimers(head: Head, ops: Operations, log: Logger): () => void {
   head.dispatcher.startTimer(1000);
   head.fencer.start();
@@ -77,8 +78,10 @@ function startTimers(head: Head, ops: Operations, log: Logger): () => void {
     1000,
   );
   cron.unref();
+  head.reservations.start();
   head.dispatcher.poke();
   return () => {
+    head.reservations.stop();
     head.dispatcher.stop();
     head.fencer.stop();
     clearInterval(cron);
@@ -184,7 +187,7 @@ function apiParts(p: {
   const deps = {
     ...{ ops, server, nodeAdmin, farms, services: head.services, waits: head.waits, headUid: p.headUid },
     ...haDeps(p.wired),
-    moreRoutes: [web ? web.routes : noWebRoutes],
+    moreRoutes: [web ? web.routes : noWebRoutes, reservationRoutes(head.reservations)],
   };
   const token = opts.metrics?.token !== undefined ? { token: opts.metrics.token } : {};
   const webApp = web && {

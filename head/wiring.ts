@@ -1,9 +1,11 @@
 // The head's parts, built over one store and connected: the cluster view, group commit, the
-// checkpoint store, the dispatcher, the job features (services with their watch), agent messages
-// (and the answers about running jobs' output), fencing and node links, and the metrics that
-// observe them (head/metrics/).
+// checkpoint store, the dispatcher, the job features (services with their watch), advance
+// reservations, agent messages (and the answers about running jobs' output), fencing and node
+// links, and the metrics that observe them (head/metrics/).
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { Requester } from '../core/policy/permissions.js';
 import type { AgentMessage } from '../core/protocol/agent-protocol.js';
 import { AgentMessages } from './agent-link/agent-messages.js';
 import { Checkpoints } from './agent-link/checkpoint-store.js';
@@ -15,6 +17,7 @@ import { Farms } from './farm/farm-jobs.js';
 import { registerFeatures } from './features.js';
 import type { HaWired } from './ha/ha-hooks.js';
 import type { HeadOptions } from './head-options.js';
+import { JobControl } from './jobs/job-control.js';
 import { purgeMarkedJobs } from './jobs/job-history.js';
 import { JobWaits } from './jobs/job-waits.js';
 import { submitJob } from './jobs/submit-job.js';
@@ -25,6 +28,7 @@ import { Cluster } from './nodes/cluster.js';
 import { Fencer } from './nodes/fencer.js';
 import { type EpochFencing, storedEpoch } from './nodes/head-epoch.js';
 import { NodeLinks } from './nodes/link-supervisor.js';
+import { Reservations } from './reservations/reservations.js';
 import { Dispatcher } from './scheduling/dispatcher.js';
 import { ServiceOps } from './service/service-ops.js';
 import { ServiceWatch } from './service/watch-broadcast.js';
@@ -64,6 +68,7 @@ export function wireHead(
   const mailer = new Mailer(opts.mail ?? DEFAULT_MAIL, log);
   const { watch, metrics, waits } = withFeatures(store, farms, cluster, ha, mailer);
   const services = new ServiceOps({ store, server, cluster, poke, watch, group });
+  const reservations = withReservations({ store, server, cluster, dispatcher, group }, log);
   const delivery = new Delivery();
   const messages = new AgentMessages({
     store,
@@ -89,6 +94,7 @@ export function wireHead(
     dispatcher,
     farms,
     services,
+    reservations,
     watch,
     delivery,
     messages,
@@ -110,6 +116,22 @@ function withFeatures(store: Store, farms: Farms, cluster: Cluster, ha: Partial<
   // histories asked to go (qdel -x) whose deletion had not committed when the head stopped
   purgeMarkedJobs(store);
   return { watch, metrics, waits };
+}
+
+/** Advance reservations; at their end the head deletes their jobs itself, as a manager. */
+function withReservations(
+  d: { store: Store; server: string; cluster: Cluster; dispatcher: Dispatcher; group: GroupCommit },
+  log: Logger,
+) {
+  const control = new JobControl(d);
+  const me = userInfo();
+  const head: Requester = { user: me.username, uid: me.uid, host: d.server, local: true, role: 'manager' };
+  return new Reservations({
+    ...d,
+    log,
+    poke: () => d.dispatcher.poke(),
+    deleteJobs: (ids) => void control.delete(ids, head),
+  });
 }
 
 /** Answers to `tail?` are taken out of each batch of an agent's messages before its facts are handled. */

@@ -29,6 +29,8 @@ export function describeEvent(e: TimedEvent, job: JobRecord): [string, string] {
       return ['S', 'Job eligible: execution time reached'];
     case 'altered':
       return ['S', `Job attributes altered at request of ${e.by}: ${Object.keys(e.changes).join(', ')}`];
+    case 'moved':
+      return ['S', `Job moved to ${e.to} at request of ${e.by}`];
     case 'run': {
       const from = e.restore ? `, restarting from checkpoint ${e.restore}` : '';
       return [

@@ -98,6 +98,9 @@ export type JobEvent =
   | { type: 'released'; types: string; by: string }
   | { type: 'eligible' }
   | { type: 'altered'; changes: JobChanges; by: string }
+  /** qmove (and qorder across queues): the job is in queue `to` now, with `resources` when the
+   * queue's default walltime filled them in */
+  | { type: 'moved'; from: string; to: string; by: string; resources?: JobSpec['resources'] }
   | {
       type: 'run';
       node: string;

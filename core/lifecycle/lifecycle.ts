@@ -97,6 +97,13 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
       return ok(settle(base, now));
     case 'altered':
       return alter(base, event.changes, now);
+    case 'moved': {
+      if (!WAITING.includes(row.state)) return refuseState(row, event.type);
+      // it entered its new queue now (qtime), and is eligible from now on there (etime, PBS)
+      const moved: JobRow = { ...base, qtime: now, resources: event.resources ?? row.resources };
+      if (row.state === 'Q') moved.etime = now;
+      return ok(moved);
+    }
     case 'run':
       if (row.state !== 'Q') return refuseState(row, event.type);
       return ok(run(base, event, now));

@@ -18,7 +18,7 @@ import { parseNodes } from './nodes-spec.js';
 import { mergeResourceEntries, type ResourceEntry } from './resource-entries.js';
 import { formatSizeSum, parseSize } from './size.js';
 
-type ResourceKind = 'duration' | 'size' | 'count' | 'text' | 'chunks';
+export type ResourceKind = 'duration' | 'size' | 'count' | 'text' | 'chunks';
 
 /** The job-wide resources Drover knows; any other name is refused. */
 const KINDS: Record<string, ResourceKind> = {
@@ -42,6 +42,13 @@ const KINDS: Record<string, ResourceKind> = {
   host: 'text',
   vnode: 'text',
 };
+
+/** The kind of a job-wide resource Drover knows (`nodect`, which it reports, is a count). */
+export function resourceKind(name: string): ResourceKind | undefined {
+  const lower = name.toLowerCase();
+  if (lower === 'nodect') return 'count';
+  return Object.hasOwn(KINDS, lower) ? KINDS[lower] : undefined;
+}
 
 /** The request PBS makes of these entries (later duplicates win), or the refusal qsub prints. */
 export function buildResourceRequest(entries: ResourceEntry[]): Result<ResourceRequest> {

@@ -199,7 +199,10 @@ export type HeadMessage =
   | { t: 'checkpoint-refused'; jobId: string; attempt: number; reason: string }
   /** the live tail of an attempt's spooled output (core/protocol/output-tail.ts): the bytes of
    * `stream` from offset `from`; answered by `tail` with the same `reqId` */
-  | { t: 'tail?'; reqId: string; jobId: string; attempt: number; stream: TailStream; from: number };
+  | { t: 'tail?'; reqId: string; jobId: string; attempt: number; stream: TailStream; from: number }
+  /** qmsg: append `text` (one line) to the attempt's spooled streams (a joined job's one file
+   * once); answered by `appended` with the same `reqId` */
+  | { t: 'append?'; reqId: string; jobId: string; attempt: number; streams: TailStream[]; text: string };
 
 export type AgentMessage =
   | { t: 'welcome'; node: NodeInfo; jobs: AgentJobSummary[] }
@@ -225,7 +228,9 @@ export type AgentMessage =
   | { t: 'stale-epoch'; epoch: number }
   /** the answer to `tail?`: at most TAIL_MAX_BYTES as whole characters, the offset after them,
    * whether the attempt still runs; `unknown`: this node has no spool of that attempt */
-  | { t: 'tail'; reqId: string; text: string; next: number; running: boolean; unknown?: boolean };
+  | { t: 'tail'; reqId: string; text: string; next: number; running: boolean; unknown?: boolean }
+  /** the answer to `append?`; `unknown`: this node has no spool of that attempt (nothing written) */
+  | { t: 'appended'; reqId: string; unknown?: boolean };
 
 /** Split a byte stream into messages, one JSON value a line (linear in the bytes: a checkpoint
  * of tens of megabytes arrives in thousands of chunks). */

@@ -6,6 +6,8 @@
 /** What a running (or just placed) job holds, and when its walltime runs out (epoch seconds). */
 export interface Holding {
   end?: number;
+  /** the job's queue (a reservation's queue keeps its jobs inside what it reserved) */
+  queue?: string;
   slots: { node: string; ncpus: number; mem: number; gpus: number[] }[];
 }
 

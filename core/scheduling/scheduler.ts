@@ -2,6 +2,7 @@
 // No database, no clock, no I/O. `apply` in the head re-checks each placement before recording it.
 
 import type { ResourceRequest } from '../job-spec-types.js';
+import { AdvanceReservations, type ResvWindow } from './advance-reservations.js';
 import {
   allowedNow,
   endsBefore,
@@ -30,6 +31,8 @@ export interface SchedJob {
   array?: number;
   /** nodes this job must not run on (a render task's failed and blocklisted nodes) */
   avoid?: ReadonlySet<string>;
+  /** its place among the jobs of its priority when qorder moved it (else its seq) */
+  rank?: number;
 }
 
 export interface Snapshot {
@@ -42,6 +45,8 @@ export interface Snapshot {
   running?: Holding[];
   /** arrays with a `%N` limit: how many more of their subjobs may start now */
   arrayRoom?: Map<number, number>;
+  /** confirmed advance reservations: their queues' jobs run inside them, others around them */
+  reservations?: ResvWindow[];
 }
 
 export interface Placement {
@@ -62,9 +67,9 @@ export interface Plan {
 const CONFLICT = 'Not Running: Job would conflict with reservation or top job';
 const ARRAY_LIMIT = "Not Running: Array job's max_run_subjobs limit reached";
 
-/** Jobs in the order they are considered: priority, then submission order. */
+/** Jobs in the order they are considered: priority, then submission order (as qorder left it). */
 export function byPriority(a: SchedJob, b: SchedJob): number {
-  return b.priority - a.priority || a.seq - b.seq;
+  return b.priority - a.priority || (a.rank ?? a.seq) - (b.rank ?? b.seq) || a.seq - b.seq;
 }
 
 export function schedule(snapshot: Snapshot): Plan {
@@ -81,6 +86,7 @@ export function schedule(snapshot: Snapshot): Plan {
   let reservation: Reservation | undefined;
   let topJobSeen = false;
   const arrayRoom = new Map(snapshot.arrayRoom ?? []);
+  const advance = new AdvanceReservations(snapshot.reservations, snapshot.running);
   for (const { job } of ranked) {
     const wait = (reason: string) => plan.waiting.push({ seq: job.seq, reason });
     const blocked = limits.blocked(job.queue, job.user);
@@ -91,6 +97,16 @@ export function schedule(snapshot: Snapshot): Plan {
     const room = job.array === undefined ? undefined : arrayRoom.get(job.array);
     if (room !== undefined && room <= 0) {
       wait(ARRAY_LIMIT);
+      continue;
+    }
+    const own = advance.of(job.queue);
+    if (own) {
+      const inside = advance.placeInside(job.resources, own, nodes, now);
+      if ('reason' in inside) wait(inside.reason);
+      else {
+        start(job, inside.slots, room);
+        advance.placed(own.queue, inside.slots);
+      }
       continue;
     }
     const pool = job.avoid?.size ? nodes.filter((n) => !job.avoid!.has(n.name)) : nodes;
@@ -122,14 +138,31 @@ export function schedule(snapshot: Snapshot): Plan {
       }
       continue;
     }
+    // what confirmed reservations keep is not for a job that would still run in their window
+    const narrow = (ns: SchedNode[]) => advance.around(ns, now, walltime) ?? ns;
+    const around = narrow(pool);
+    if (around !== pool) {
+      slots = place(job.resources, around);
+      if (!slots) {
+        wait(CONFLICT);
+        continue;
+      }
+    }
     if (reservation && !allowedNow(reservation, now, walltime, perNode(slots))) {
-      slots = place(job.resources, within(pool, reservation.spare));
+      slots = place(job.resources, narrow(within(pool, reservation.spare)));
       if (!slots || !allowedNow(reservation, now, walltime, perNode(slots))) {
         if (cached) refused.set(shape.past, CONFLICT);
         wait(CONFLICT);
         continue;
       }
     }
+    start(job, slots, room);
+  }
+  return plan;
+
+  /** Record that `job` starts now on `slots`, for the jobs after it in this pass. */
+  function start(job: SchedJob, slots: Slot[], room: number | undefined): void {
+    const walltime = job.resources.walltime;
     const exclusive = isExclusive(job.resources);
     commit(nodes, slots, exclusive);
     limits.started(job.queue, job.user);
@@ -138,7 +171,6 @@ export function schedule(snapshot: Snapshot): Plan {
     holdings.push({ ...(walltime !== undefined ? { end: now + walltime } : {}), slots });
     plan.placements.push({ seq: job.seq, id: job.id, slots, exclusive });
   }
-  return plan;
 }
 
 const shapes = new WeakMap<ResourceRequest, { fit: string; past: string }>();

@@ -13,6 +13,7 @@ import type { Operations } from '../jobs/operations.js';
 import type { ServiceOps } from '../service/service-ops.js';
 import { farmRoutes } from './farm-routes.js';
 import { holdAnswersUntilDurable } from './ha-routes.js';
+import { jobQueueRoutes } from './job-queue-routes.js';
 import { jobControlRoutes, jobRoutes } from './job-routes.js';
 import { type NodeAdmin, nodeAdminRoutes, nodeRoutes } from './node-routes.js';
 import { refusal } from './replies.js';
@@ -154,6 +155,7 @@ export function apiRoutes(app: FastifyInstance, deps: AppDeps): void {
   jobRoutes(app, ops, deps.server);
   jobControlRoutes(app, ops);
   if (deps.waits) waitRoutes(app, deps.waits);
+  jobQueueRoutes(app, ops, deps.server);
   if (deps.farms) farmRoutes(app, deps.farms, ops.control);
   if (deps.services) serviceRoutes(app, deps.services);
   serverRoutes(app, ops);

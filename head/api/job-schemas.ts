@@ -1,7 +1,8 @@
 // JSON schemas of the job request bodies: submit, query, hold and release, delete and rerun,
-// alter, trace; and of the output route's path and query string.
+// alter, trace, select, move, order and message; and of the output route's path and query string.
+import { SELECT_ATTRS, SELECT_OPS } from '../../core/pbs/select-criteria.js';
 import { LIMITS } from '../../core/policy/limits.js';
-import { absolute, by, epoch, operands, path, text, whole } from './schema-parts.js';
+import { absolute, by, content, epoch, operands, path, text, whole } from './schema-parts.js';
 import { jobSpecSchema } from './spec-schemas.js';
 
 export const submitBody = {
@@ -107,5 +108,59 @@ export const outputQuery = {
   properties: {
     from: { type: 'string', pattern: '^[0-9]{1,15}$' },
     stream: { enum: ['out', 'err'] },
+  },
+} as const;
+
+/** qselect: its tests (core/pbs/select-criteria.ts), finished jobs too, arrays as their subjobs. */
+export const selectBody = {
+  type: 'object',
+  required: ['tests'],
+  additionalProperties: false,
+  properties: {
+    tests: {
+      type: 'array',
+      maxItems: 100,
+      items: {
+        type: 'object',
+        required: ['attr', 'op', 'value'],
+        additionalProperties: false,
+        properties: {
+          attr: { enum: SELECT_ATTRS },
+          op: { enum: SELECT_OPS },
+          value: text(LIMITS.path),
+          resource: text(64),
+        },
+      },
+    },
+    history: { type: 'boolean' },
+    subjobs: { type: 'boolean' },
+  },
+} as const;
+
+/** qmove: a destination (`queue`, `@server`, `queue@server`) and the jobs. */
+export const moveBody = {
+  type: 'object',
+  required: ['destination', 'operands'],
+  additionalProperties: false,
+  properties: { destination: text(300, { minLength: 1 }), operands },
+} as const;
+
+/** qorder: two jobs. */
+export const orderBody = {
+  type: 'object',
+  required: ['operands'],
+  additionalProperties: false,
+  properties: { operands: { ...operands, minItems: 2, maxItems: 2 } },
+} as const;
+
+/** qmsg: at most 256 characters (PBS's qmsg sends no more), into stderr, stdout or both. */
+export const messageBody = {
+  type: 'object',
+  required: ['operands', 'text', 'streams'],
+  additionalProperties: false,
+  properties: {
+    operands,
+    text: content(256),
+    streams: { type: 'array', minItems: 1, maxItems: 2, uniqueItems: true, items: { enum: ['out', 'err'] } },
   },
 } as const;

@@ -20,7 +20,8 @@ export function allocationsSql(db: Db) {
 function holdingStatements(db: Db) {
   const holdings = db.prepare(
     `SELECT a.seq AS seq, a.node AS node, a.ncpus AS ncpus, a.mem AS mem, a.gpus AS gpus,
-       json_extract(j.row, '$.stime') AS stime, json_extract(j.row, '$.resources.walltime') AS walltime
+       json_extract(j.row, '$.stime') AS stime, json_extract(j.row, '$.resources.walltime') AS walltime,
+       j.queue AS queue
      FROM allocations a JOIN jobs j ON j.seq = a.seq ORDER BY a.seq`,
   );
   return {
@@ -34,6 +35,7 @@ function holdingStatements(db: Db) {
         gpus: string;
         stime: number | null;
         walltime: number | null;
+        queue: string;
       }[];
       const bySeq = new Map<number, Holding>();
       for (const r of rows) {
@@ -41,8 +43,8 @@ function holdingStatements(db: Db) {
         if (!h) {
           h =
             r.stime !== null && r.walltime !== null
-              ? { end: r.stime + r.walltime, slots: [] }
-              : { slots: [] };
+              ? { end: r.stime + r.walltime, queue: r.queue, slots: [] }
+              : { queue: r.queue, slots: [] };
           bySeq.set(r.seq, h);
         }
         h.slots.push({ node: r.node, ncpus: r.ncpus, mem: r.mem, gpus: JSON.parse(r.gpus) as number[] });

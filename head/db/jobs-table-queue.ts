@@ -7,16 +7,16 @@ import type { PendingRow } from './jobs-table.js';
 
 /** The queue and counts of jobs. */
 export function jobQueueSql(db: Db) {
-  // one covering index, read in order (migration 0008)
+  // one covering index, read in order (migrations 0008 and 0015)
   const pending = db
     .prepare(
-      `SELECT seq, id, priority, queue, owner, array_parent AS arrayParent, resources
+      `SELECT seq, id, priority, queue, owner, array_parent AS arrayParent, resources, coalesce(qrank, seq)
       FROM jobs INDEXED BY jobs_pending WHERE state = 'Q' AND kind != 'array' ORDER BY priority DESC, seq`,
     )
     .raw();
   const pendingOne = db
     .prepare(
-      `SELECT seq, id, priority, queue, owner, array_parent AS arrayParent, resources
+      `SELECT seq, id, priority, queue, owner, array_parent AS arrayParent, resources, coalesce(qrank, seq)
       FROM jobs WHERE seq = ? AND state = 'Q' AND kind != 'array'`,
     )
     .raw();

@@ -94,8 +94,8 @@ export function decode(r: RawJob): StoredJob {
   return job;
 }
 
-/** seq, id, priority, queue, owner, array parent, resources (JSON) */
-export type PendingRow = [number, string, number, string, string, number | null, string];
+/** seq, id, priority, queue, owner, array parent, resources (JSON), rank (the seq unless qorder moved it) */
+export type PendingRow = [number, string, number, string, string, number | null, string, number];
 
 /** A job's row as the INSERT names its columns. */
 function insertParams(job: StoredJob) {
@@ -164,6 +164,8 @@ export function jobWritesSql(db: Db) {
       repair.run(JSON.stringify(row), spec ? JSON.stringify(spec) : null, seq);
       written(seq);
     },
+    /** Tell the listeners of a write made by another group's statement (jobs-table-order.ts). */
+    written,
     /** Call `listener` with the seq of every job written from now on. */
     onWrite(listener: (seq: number) => void): void {
       listeners.push(listener);

@@ -11,6 +11,7 @@ import { fencesSql } from './fences-table.js';
 import { jobLookupsSql, jobWritesSql } from './jobs-table.js';
 import { subjobCountsSql, subjobRowsSql } from './jobs-table-arrays.js';
 import { jobListsSql } from './jobs-table-lists.js';
+import { jobOrderSql } from './jobs-table-order.js';
 import { jobPurgeSql } from './jobs-table-purge.js';
 import { jobNotesSql, jobQueueSql } from './jobs-table-queue.js';
 import { rawJobsSql } from './jobs-table-raw.js';
@@ -19,6 +20,7 @@ import { metaSql } from './meta-table.js';
 import { nodesSql } from './nodes-table.js';
 import { queuesSql } from './queues-table.js';
 import { requestsSql } from './requests-table.js';
+import { reservationsSql } from './reservations-table.js';
 import { servicesSql } from './services-table.js';
 import { logStatements } from './statement-log.js';
 
@@ -31,12 +33,14 @@ export function storeOf(db: Db) {
   // first: the statements prepared below are the ones that record their writes
   const statements = logStatements(db);
   const commits = afterCommit();
+  const writes = jobWritesSql(db);
   return {
     db,
     /** every committed write, in batches, for a standby (head/ha/) */
     statements,
     jobs: {
-      ...jobWritesSql(db),
+      ...writes,
+      ...jobOrderSql(db, writes.written),
       ...jobLookupsSql(db),
       ...jobListsSql(db),
       ...jobWebSql(db),
@@ -59,6 +63,7 @@ export function storeOf(db: Db) {
     farms: farmsSql(db),
     services: servicesSql(db),
     requests: requestsSql(db),
+    reservations: reservationsSql(db),
     transaction<T>(fn: () => T): T {
       return commits.run(() => db.transaction(fn)());
     },

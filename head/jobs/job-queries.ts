@@ -1,7 +1,8 @@
-// qstat and tracejob: jobs as records, by operand or all of them, and a job's history; what each
-// requester may see follows query_other_jobs.
+// qstat, qselect and tracejob: jobs as records, by operand or all of them, the ids of those that
+// pass qselect's tests, and a job's history; what each requester may see follows query_other_jobs.
 import { ok, type Result, refuse } from '../../core/errors.js';
 import type { TimedEvent } from '../../core/lifecycle/job-events.js';
+import { compileTests, type SelectTest } from '../../core/pbs/select-criteria.js';
 import { mayQuery, type Requester, UNAUTHORIZED } from '../../core/policy/permissions.js';
 import type { JobRecord } from '../../core/record-types.js';
 import type { StoredJob } from '../db/jobs-table.js';
@@ -40,8 +41,7 @@ export class JobQueries extends JobOperands {
     brief = false,
     subjobs = false,
   ): { jobs: JobRecord[]; results: OperandResult[]; torque?: { keepCompleted: number } } {
-    const settings = this.d.store.meta.settings();
-    const visible = (j: StoredJob) => mayQuery(who, j.owner, settings);
+    const visible = this.visibleTo(who);
     if (!operands) return this.all(visible, history, brief, subjobs);
     const jobs: JobRecord[] = [];
     const results = operands.map((operand): OperandResult => {
@@ -62,6 +62,35 @@ export class JobQueries extends JobOperands {
       return { operand, id: found.value.id, ids: [job.id, ...under.map((j) => j.id)] };
     });
     return { ...this.compat(), jobs, results };
+  }
+
+  private visibleTo(who: Requester): (j: StoredJob) => boolean {
+    const settings = this.d.store.meta.settings();
+    return (j) => mayQuery(who, j.owner, settings);
+  }
+
+  /**
+   * qselect: the ids of the jobs the requester may see that pass every test, finished ones only
+   * with `history`. With `subjobs` an array stands for its subjobs: the state tests pass or fail
+   * each subjob, the others the array (PBS).
+   */
+  select(who: Requester, tests: SelectTest[], history: boolean, subjobs: boolean): Result<string[]> {
+    const isState = (t: SelectTest) => t.attr === 'state';
+    const own = compileTests(subjobs ? tests.filter((t) => !isState(t)) : tests);
+    const states = compileTests(subjobs ? tests.filter(isState) : []);
+    if (!own.ok) return own;
+    if (!states.ok) return states;
+    const queue = tests.find((t) => t.attr === 'queue');
+    if (queue && !this.d.store.queues.get(queue.value)) return refuse('UNKNOWN_QUEUE', 'Unknown queue queue');
+    const passes = (j: StoredJob, test: (r: JobRecord) => boolean) =>
+      test(toJobRecord(j, this.d.server, true));
+    const ids: string[] = [];
+    for (const job of this.d.store.jobs.list(history).filter(this.visibleTo(who))) {
+      if (!passes(job, own.value)) continue;
+      const each = subjobs && job.kind === 'array' ? this.d.store.jobs.subjobs(job.seq) : [job];
+      for (const j of each) if (passes(j, states.value)) ids.push(j.id);
+    }
+    return ok(ids);
   }
 
   /** Every job the requester may see (in Torque mode, recently finished ones too). */

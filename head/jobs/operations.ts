@@ -1,7 +1,10 @@
 // What the API can ask of the head, by concern: submissions (and recurring templates), queries
-// (qstat, tracejob), control of jobs (qhold, qrls, qdel, qrerun, qalter), a running job's output
-// (drover peek), the server and its queues, and the nodes. All share one set of dependencies.
+// (qstat, qselect, tracejob), control of jobs (qhold, qrls, qdel, qrerun, qalter), moves (qmove,
+// qorder), a running job's output (drover peek, qmsg), the server and its queues, and the nodes.
+// All share one set of dependencies.
 import { JobControl } from './job-control.js';
+import { JobMessages } from './job-messages.js';
+import { JobMoves } from './job-moves.js';
 import type { OperationsDeps } from './job-operands.js';
 import { JobOutput } from './job-output.js';
 import { JobQueries } from './job-queries.js';
@@ -13,6 +16,8 @@ export class Operations {
   readonly submissions: Submissions;
   readonly queries: JobQueries;
   readonly control: JobControl;
+  readonly moves: JobMoves;
+  readonly messages: JobMessages;
   readonly output: JobOutput;
   readonly admin: ServerAdmin;
   readonly nodes: NodeOperations;
@@ -21,6 +26,8 @@ export class Operations {
     this.submissions = new Submissions(deps);
     this.queries = new JobQueries(deps);
     this.control = new JobControl(deps);
+    this.moves = new JobMoves(deps);
+    this.messages = new JobMessages(deps);
     this.output = new JobOutput(deps);
     this.admin = new ServerAdmin(deps);
     this.nodes = new NodeOperations(deps);

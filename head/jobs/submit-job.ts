@@ -35,8 +35,8 @@ function prepared(store: Store, asked: JobSpec): Result<JobSpec> {
   return ok(spec);
 }
 
-/** The spec with its queue's walltime limits applied, in a queue that takes jobs. */
-function queued(store: Store, spec: JobSpec): Result<{ spec: JobSpec; queue: string }> {
+/** The spec with its queue's walltime limits applied, in a queue that takes jobs (qmove too). */
+export function queued(store: Store, spec: JobSpec): Result<{ spec: JobSpec; queue: string }> {
   const queue = spec.queue ?? store.meta.get('default_queue');
   if (!queue) return refuse('UNKNOWN_QUEUE', 'No default queue specified');
   const stored = store.queues.get(queue);

@@ -130,6 +130,7 @@ export class Dispatcher {
       queues: this.limits(queues),
       running,
       arrayRoom: this.room(jobs),
+      reservations: this.store.reservations.windows(),
     });
     const placed = plan.placements.flatMap((p) => this.applyOrFail(p, now));
     const told = (n: string, m: HeadMessage) => this.told.push([n, m]);

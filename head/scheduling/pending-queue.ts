@@ -43,7 +43,7 @@ export class PendingQueue {
   }
 
   private toSchedJob(r: PendingRow): SchedJob {
-    const [seq, id, priority, queue, owner, arrayParent, text] = r;
+    const [seq, id, priority, queue, owner, arrayParent, text, rank] = r;
     let resources = this.parsed.get(text);
     if (!resources) {
       if (this.parsed.size > 10_000) this.parsed.clear();
@@ -52,6 +52,7 @@ export class PendingQueue {
     }
     const job: SchedJob = { seq, id, priority, queue, user: owner.slice(0, owner.indexOf('@')), resources };
     if (arrayParent !== null) job.array = arrayParent;
+    if (rank !== seq) job.rank = rank;
     return job;
   }
 }

@@ -156,6 +156,18 @@ const EVENTS: [string, JobEvent, Record<keyof typeof PATHS, Expected>][] = [
     },
   ],
   [
+    'moved',
+    { type: 'moved', from: 'workq', to: 'short', by: 'alice@h' },
+    {
+      Q: { state: 'Q' },
+      H: { state: 'H' },
+      W: { state: 'W' },
+      R: { code: 'BAD_STATE' },
+      E: { code: 'BAD_STATE' },
+      F: { code: 'BAD_STATE' },
+    },
+  ],
+  [
     'run',
     { type: 'run', node: 'n1', attempt: 2, execHost: 'n1/0', execVnode: VNODE },
     {
@@ -400,6 +412,41 @@ describe('alter', () => {
   });
 });
 
+describe('moved', () => {
+  it('enters its new queue now: qtime, and etime for a queued job; resources when given', () => {
+    const q = value(replay(PATHS.Q));
+    const walltime = { ...RES, walltime: 600, list: { ...RES.list, walltime: '00:10:00' } };
+    const moved = value(
+      applyEvent(q, {
+        type: 'moved',
+        from: 'workq',
+        to: 'short',
+        by: 'a@h',
+        resources: walltime,
+        at: at(30),
+      }),
+    );
+    expect(moved).toMatchObject({
+      state: 'Q',
+      qtime: T + 30,
+      etime: T + 30,
+      mtime: T + 30,
+      resources: walltime,
+    });
+    const held = value(
+      applyEvent(value(replay(PATHS.H)), {
+        type: 'moved',
+        from: 'workq',
+        to: 'short',
+        by: 'a@h',
+        at: at(30),
+      }),
+    );
+    expect(held).toMatchObject({ state: 'H', qtime: T + 30, resources: RES });
+    expect(held.etime).toBeUndefined();
+  });
+});
+
 describe('run, attempts and requeue', () => {
   it('run records the node, the attempt and the run comment', () => {
     const row = rowIn('R');
@@ -637,6 +684,7 @@ function legalNext(row: JobRow, s: number, pick: <X>(xs: X[]) => X): JobEvent[] 
     { type: 'released', types: pick(['u', 'o', 's', 'uosp']), by },
     { type: 'altered', changes: { name: `n${s}`, priority: Math.floor(s % 7) - 3 }, by },
     { type: 'altered', changes: { executionTime: pick([T + s - 5, T + s + 30, null]) }, by },
+    { type: 'moved', from: 'workq', to: pick(['short', 'long']), by },
     { type: 'deleted', by },
   ];
   switch (row.state) {

@@ -30,6 +30,13 @@ describe('byPriority', () => {
     const jobs = [job(3, 'ncpus=1', 0), job(1, 'ncpus=1', 0), job(4, 'ncpus=1', 5), job(2, 'ncpus=1', -5)];
     expect([...jobs].sort(byPriority).map((j) => j.seq)).toEqual([4, 1, 3, 2]);
   });
+
+  it('takes the place qorder gave a job (its rank) instead of its seq among jobs of its priority', () => {
+    const swapped = [job(1, 'ncpus=1'), { ...job(2, 'ncpus=1'), rank: 3 }, { ...job(3, 'ncpus=1'), rank: 2 }];
+    expect([...swapped].sort(byPriority).map((j) => j.seq)).toEqual([1, 3, 2]);
+    const plan = schedule({ now: NOW, jobs: swapped.slice(1), nodes: [node('n1', { ncpus: 1 })] });
+    expect(placed(plan)).toEqual([[3, ['n1']]]);
+  });
 });
 
 interface Case {
