@@ -37,6 +37,8 @@ export interface Preemptor {
   queuePriority: number;
   /** nodes it must not run on */
   avoid?: ReadonlySet<string>;
+  /** the nodes as it may use them (what advance reservations keep taken) */
+  around?: (nodes: SchedNode[]) => SchedNode[];
 }
 
 export interface PreemptionInput {
@@ -113,8 +115,10 @@ export function released(nodes: SchedNode[], jobs: RunningJob[]): SchedNode[] {
   return out;
 }
 
-const fits = (p: Preemptor, nodes: SchedNode[]) =>
-  place(p.resources, p.avoid?.size ? nodes.filter((n) => !p.avoid!.has(n.name)) : nodes);
+function fits(p: Preemptor, nodes: SchedNode[]): Slot[] | undefined {
+  const pool = p.avoid?.size ? nodes.filter((n) => !p.avoid!.has(n.name)) : nodes;
+  return place(p.resources, p.around ? p.around(pool) : pool);
+}
 
 /**
  * Add victims in `list`'s order until the preemptor fits, then drop, dearest first, those it

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { checkpointPolicy } from '../../core/lifecycle/checkpoint-policy.js';
 import type { ServerSettings } from '../../core/policy/server-settings.js';
 import type { HeadMessage } from '../../core/protocol/agent-protocol.js';
+import { AdvanceReservations } from '../../core/scheduling/advance-reservations.js';
 import { isExclusive } from '../../core/scheduling/placement.js';
 import { type PreemptMethod, parsePreemptOrder } from '../../core/scheduling/preempt-order.js';
 import {
@@ -91,7 +92,13 @@ export class Preemptions {
     queues: SchedQueue[],
     send: (node: string, m: HeadMessage) => void,
   ): void {
-    const preemptors = this.preemptors(jobs, waiting, queues, settings.preemptQueuePrio);
+    const preemptors = this.preemptors(
+      Math.floor(now / 1000),
+      jobs,
+      waiting,
+      queues,
+      settings.preemptQueuePrio,
+    );
     if (preemptors.length === 0) return;
     const order = parsePreemptOrder(settings.preemptOrder);
     if (!order.ok) return;
@@ -117,6 +124,7 @@ export class Preemptions {
 
   /** The first job of each express queue that waits for resources (not for a limit). */
   private preemptors(
+    now: number,
     jobs: SchedJob[],
     waiting: { seq: number }[],
     queues: SchedQueue[],
@@ -126,6 +134,10 @@ export class Preemptions {
     if (express.size === 0) return [];
     const bySeq = new Map(jobs.map((j) => [j.seq, j]));
     const limits = new QueueLimits(queues);
+    const advance = new AdvanceReservations(
+      this.store.reservations.windows(),
+      this.store.allocations.holdings(),
+    );
     const seen = new Set<string>();
     const out: Preemptor[] = [];
     for (const { seq } of waiting) {
@@ -133,13 +145,17 @@ export class Preemptions {
       const queue = job?.queue === undefined ? undefined : express.get(job.queue);
       if (!job || !queue || seen.has(queue.name) || limits.blocked(job.queue, job.user)) continue;
       if (job.array !== undefined && !this.arrayHasRoom(job)) continue;
+      // a reservation's job runs inside it; others keep out of what reservations keep
+      if (advance.of(job.queue)) continue;
       seen.add(queue.name);
+      const walltime = job.resources.walltime;
       out.push({
         seq,
         id: job.id,
         resources: job.resources,
         queuePriority: queue.priority,
         ...(job.avoid ? { avoid: job.avoid } : {}),
+        around: (nodes) => advance.around(nodes, now, walltime) ?? nodes,
       });
     }
     return out;

@@ -283,6 +283,19 @@ describe('choosePreemptions', () => {
     ]);
   });
 
+  it('keeps out of what advance reservations keep: no victim where the job could not go', () => {
+    const jobs = [running(1, { node: 'n1' }), running(2, { node: 'n2', stime: NOW - 5000 })];
+    const nodes: [string, number][] = [
+      ['n1', 2],
+      ['n2', 2],
+    ];
+    // n1 is kept by a reservation the express job would run into
+    const around = (ns: SchedNode[]) =>
+      ns.map((n) => (n.name === 'n1' ? { ...n, usedNcpus: n.ncpus + 2 } : n));
+    const d = choosePreemptions(input(nodes, jobs, [{ ...express(9), around }]));
+    expect(d).toEqual([{ seq: 9, kind: 'preempt', victims: [{ seq: 2, id: '2.svr', methods: ['R'] }] }]);
+  });
+
   it('an exclusive job that fills a node frees it for an exclusive express job', () => {
     const jobs = [running(1, { node: 'n1', ncpus: 1, exclusive: true })];
     const d = choosePreemptions(input([['n1', 4]], jobs, [express(9, ['select=1:ncpus=1', 'place=excl'])]));
