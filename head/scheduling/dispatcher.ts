@@ -27,6 +27,12 @@ export interface PassInfo {
   full: boolean;
 }
 
+/** What a pass decided to tell the agents, sent once it has committed: runs, and preemptions. */
+interface PassOut {
+  runs: { node: string; req: RunRequest }[];
+  told: [string, HeadMessage][];
+}
+
 export class Dispatcher {
   private queued = false;
   private reasons = new Map<number, string>();
@@ -38,8 +44,6 @@ export class Dispatcher {
   private readonly passListeners: ((pass: PassInfo) => void)[] = [];
   /** the last scheduling pass, for the web view's overview */
   lastPass: PassInfo | undefined;
-  /** what a pass tells agents besides its runs (preemptions), sent after its commit */
-  private told: [string, HeadMessage][] = [];
   private readonly preemptions: Preemptions;
 
   constructor(
@@ -73,7 +77,7 @@ export class Dispatcher {
         return this.pass(false);
       })
       .then(
-        (runs) => this.sendRuns(runs),
+        (out) => this.sendRuns(out),
         (e) => this.log.error({ err: e }, 'scheduling pass failed'),
       );
   }
@@ -101,19 +105,19 @@ export class Dispatcher {
   }
 
   /** One pass, timed; its listeners are told. */
-  private pass(full: boolean): { node: string; req: RunRequest }[] {
+  private pass(full: boolean): PassOut {
     const started = performance.now();
     const at = this.clock();
-    const runs = this.place(full, at);
+    const told: PassOut['told'] = [];
+    const runs = this.place(full, at, told);
     this.lastPass = { at, durationMs: performance.now() - started, placed: runs.length, full };
     for (const listener of this.passListeners) listener(this.lastPass);
-    return runs;
+    return { runs, told };
   }
 
   /** Place what fits now (inside the caller's transaction); returns the `run` messages to send. */
-  private place(full: boolean, now: number): { node: string; req: RunRequest }[] {
+  private place(full: boolean, now: number, told: PassOut['told']): { node: string; req: RunRequest }[] {
     this.promoteWaiting(now);
-    this.told = [];
     // qmgr's `scheduling = False`: no job starts (running ones go on) until it is True again
     if (!this.store.meta.settings().scheduling) return [];
     const nodes = this.cluster.schedNodes();
@@ -133,8 +137,8 @@ export class Dispatcher {
       reservations: this.store.reservations.windows(),
     });
     const placed = plan.placements.flatMap((p) => this.applyOrFail(p, now));
-    const told = (n: string, m: HeadMessage) => this.told.push([n, m]);
-    this.preemptions.pass(now, jobs, plan.waiting, () => this.limits(queues), told);
+    const tell = (n: string, m: HeadMessage) => told.push([n, m]);
+    this.preemptions.pass(now, jobs, plan.waiting, () => this.limits(queues), tell);
     for (const { seq, reason } of plan.waiting) {
       if (this.reasons.get(seq) === reason) continue;
       this.reasons.set(seq, reason);
@@ -148,8 +152,8 @@ export class Dispatcher {
     return placed;
   }
 
-  private sendRuns(runs: { node: string; req: RunRequest }[]): void {
-    for (const [node, m] of this.told.splice(0)) this.cluster.send(node, m);
+  private sendRuns({ runs, told }: PassOut): void {
+    for (const [node, m] of told) this.cluster.send(node, m);
     const load = this.checkpoints && ((id: string, n: number) => this.checkpoints!.load(id, n));
     for (const { node, req } of runs) {
       let sent: boolean;

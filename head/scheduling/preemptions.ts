@@ -258,6 +258,12 @@ export class Preemptions {
         this.underway.delete(seq);
         continue;
       }
+      // the pass that started it did not commit: it never happened
+      if (job.row.preempted?.method !== u.method || (u.method === 'R' && !job.row.rerunRequestedBy)) {
+        this.underway.delete(seq);
+        if (u.method === 'C') this.checkpoints?.stops.delete(job.id);
+        continue;
+      }
       if (u.method !== 'C' || job.row.rerunRequestedBy !== undefined || now - u.at < CHECKPOINT_WAIT_MS)
         continue;
       this.underway.delete(seq);
