@@ -18,7 +18,7 @@ import { jobAccount } from './users.js';
  * file being removed).
  */
 export function endSession(job: LiveJob, killDelayMs: number): void {
-  for (const t of job.timers) t.clear();
+  for (const t of [...job.timers, ...job.clock.timers]) t.clear();
   if (job.killReason && job.killReason !== 'fenced')
     setTimeout(() => signalGroup(job.session, 'SIGKILL'), killDelayMs);
   else signalGroup(job.session, 'SIGKILL');

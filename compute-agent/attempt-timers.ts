@@ -1,17 +1,21 @@
 // What a running attempt is told, and when: SIGTERM then SIGKILL when it is killed (walltime,
 // qdel, stall), its checkpoint signal every period and shortly before its walltime, and a kill
-// when a render task writes nothing for its stall timeout.
+// when a render task writes nothing for its stall timeout. Walltime, checkpoint times and the stall
+// timeout count the time the attempt runs (compute-agent/job-suspension.ts).
 import { join } from 'node:path';
 import type { KillReason, LiveJob } from './job-launch.js';
+import { ranMs, resumeAttempt } from './job-suspension.js';
 import { longInterval, longTimeout } from './long-timer.js';
 import type { OutputWatch } from './output-watch.js';
 import { childrenOf, signalCatchers, signalGroup } from './signals.js';
 
-/** SIGTERM to the job's process group, SIGKILL after the grace period; once. */
+/** SIGTERM to the job's process group, SIGKILL after the grace period; once. A suspended job is
+ * continued after the SIGTERM, so that it can die of it. */
 export function terminate(job: LiveJob, reason: Exclude<KillReason, 'fenced'>, killDelayMs: number): void {
   if (job.killReason) return;
   job.killReason = reason;
   signalGroup(job.session, 'SIGTERM');
+  resumeAttempt(job);
   job.timers.push(longTimeout(() => signalGroup(job.session, 'SIGKILL'), killDelayMs));
 }
 
@@ -26,26 +30,30 @@ export function armTimers(
   checkpoint: () => void,
 ): void {
   const { req, dir } = job;
-  if (req.walltime !== undefined) {
-    job.timers.push(longTimeout(() => kill('walltime'), req.walltime * 1000));
-  }
   if (req.progress) {
     const files = [join(dir, 'stdout'), ...(req.join === 'n' ? [join(dir, 'stderr')] : [])];
     watcher.watch(req.jobId, req.attempt, files, req.progress.stallTimeout, () => kill('stall'));
   }
-  checkpointTimers(job, checkpoint);
+  job.clock.arm = () => armClock(job, kill, checkpoint);
+  job.clock.hold = (paused) => watcher.hold(req.jobId, paused);
+  job.clock.arm();
 }
 
 /**
- * A checkpointable attempt checkpoints every period, and once shortly before its walltime (a
- * tenth of it, at most a minute, for walltimes of 10 s or more).
+ * The timers of the running time left: the walltime, and for a checkpointable attempt a
+ * checkpoint every period and once shortly before its walltime (a tenth of it, at most a minute,
+ * for walltimes of 10 s or more).
  */
-function checkpointTimers(job: LiveJob, tell: () => void): void {
+function armClock(job: LiveJob, kill: (reason: 'walltime') => void, tell: () => void): void {
   const { checkpoint, walltime } = job.req;
+  const ran = ranMs(job);
+  const timers = job.clock.timers;
+  if (walltime !== undefined) timers.push(longTimeout(() => kill('walltime'), walltime * 1000 - ran));
   if (!checkpoint) return;
-  if (checkpoint.intervalMin) job.timers.push(longInterval(tell, checkpoint.intervalMin * 60_000));
-  if (walltime !== undefined && walltime >= 10)
-    job.timers.push(longTimeout(tell, (walltime - Math.min(60, walltime / 10)) * 1000));
+  if (checkpoint.intervalMin) timers.push(longInterval(tell, checkpoint.intervalMin * 60_000));
+  const before =
+    walltime !== undefined && walltime >= 10 ? (walltime - Math.min(60, walltime / 10)) * 1000 : 0;
+  if (before > ran) timers.push(longTimeout(tell, before - ran));
 }
 
 /**

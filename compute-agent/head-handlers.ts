@@ -1,10 +1,11 @@
 // The agent daemon's answer to each message of the head (core/protocol/agent-protocol.ts), one
 // handler per message type.
 import { join } from 'node:path';
-import type { HeadMessage } from '../core/protocol/agent-protocol.js';
+import type { AgentMessage, HeadMessage } from '../core/protocol/agent-protocol.js';
 import { TAIL_MAX_BYTES } from '../core/protocol/output-tail.js';
 import { stageCheckpoint } from './checkpointer.js';
 import { appendToSpool, spoolTail } from './job-spool.js';
+import { resumeAttempt, signalAttempt, suspendAttempt } from './job-suspension.js';
 import type { NodeAgent } from './node-agent.js';
 import { startRun } from './service-ports.js';
 import { runTask } from './tasks.js';
@@ -15,6 +16,12 @@ const THUMBNAILS_WAIT_MS = 30_000;
 type Handler<K extends HeadMessage['t']> = (m: Extract<HeadMessage, { t: K }>) => void;
 export type HeadHandlers = { [K in HeadMessage['t']]: Handler<K> };
 
+/** The answer to a hello: the node, the attempts it knows, the jobs it holds suspended. */
+function welcome(agent: NodeAgent): AgentMessage {
+  const jobs = agent.runner.summaries();
+  return { t: 'welcome', node: agent.node, jobs, suspended: agent.taskGroups.suspended() };
+}
+
 /** Connection, jobs and their facts. */
 function jobHandlers(agent: NodeAgent) {
   const { runner, journal } = agent;
@@ -22,7 +29,7 @@ function jobHandlers(agent: NodeAgent) {
     hello: (m) => {
       // attempts the head gave to another node die before this node says anything
       for (const f of m.fenced ?? []) runner.fence(f.jobId, f.attempt);
-      agent.send({ t: 'welcome', node: agent.node, jobs: runner.summaries() });
+      agent.send(welcome(agent));
       for (const entry of journal.unacked()) agent.send({ t: 'fact', entry });
       agent.probes.resend();
     },
@@ -90,6 +97,31 @@ function tail(agent: NodeAgent, m: Extract<HeadMessage, { t: 'tail?' }>): void {
   agent.send({ t: 'tail', reqId: m.reqId, ...answer, running });
 }
 
+/**
+ * qsig: a signal, a suspension or a resumption of a job's attempt (on its first node) and of its
+ * pbsdsh tasks here (on every node). The node's record of suspended jobs is the task groups'.
+ */
+function qsigHandlers(agent: NodeAgent) {
+  const { runner, taskGroups } = agent;
+  return {
+    'signal-job': (m) => {
+      const job = runner.attempt(m.jobId, m.attempt);
+      if (job) signalAttempt(job, m.signo);
+      taskGroups.signal(m.jobId, m.signo);
+    },
+    suspend: (m) => {
+      const job = runner.attempt(m.jobId, m.attempt);
+      if (job) suspendAttempt(job);
+      taskGroups.hold(m.jobId, true);
+    },
+    resume: (m) => {
+      const job = runner.attempt(m.jobId, m.attempt);
+      if (job) resumeAttempt(job);
+      taskGroups.hold(m.jobId, false);
+    },
+  } satisfies Partial<HeadHandlers>;
+}
+
 /** pbsdsh: a task to run here, and the head's answers to the tasks this node's jobs asked for. */
 function taskHandlers(agent: NodeAgent) {
   const { taskClients } = agent;
@@ -123,7 +155,12 @@ function checkpointHandlers(agent: NodeAgent) {
 }
 
 export function headHandlers(agent: NodeAgent): HeadHandlers {
-  return { ...jobHandlers(agent), ...taskHandlers(agent), ...checkpointHandlers(agent) };
+  return {
+    ...jobHandlers(agent),
+    ...qsigHandlers(agent),
+    ...taskHandlers(agent),
+    ...checkpointHandlers(agent),
+  };
 }
 
 /** Hand a message to its handler (a type this agent does not know is ignored). */

@@ -36,6 +36,21 @@ export interface LiveJob {
   usage: ResourceUsage;
   killReason?: KillReason;
   timers: LongTimer[];
+  /** what counts the job's own running time: stopped while it is suspended */
+  clock: JobClock;
+  /** suspended since (epoch ms): its processes are stopped */
+  suspendedAt?: number;
+  /** ms it spent suspended before */
+  pausedMs: number;
+}
+
+/** The timers of a job's running time (walltime, checkpoints) and its stall watch. */
+export interface JobClock {
+  timers: LongTimer[];
+  /** arm the timers for the running time left */
+  arm: () => void;
+  /** the stall watch paused (suspended) or going on */
+  hold: (paused: boolean) => void;
 }
 
 /** Starts the drover-exec launcher with these arguments (tests give a stand-in). */
@@ -169,6 +184,8 @@ export function launchAttempt(ctx: LaunchContext, req: RunRequest, account: Acco
     startedAt: Date.now(),
     usage: zeroUsage(req.ncpus),
     timers: [],
+    clock: { timers: [], arm: () => {}, hold: () => {} },
+    pausedMs: 0,
   };
 }
 

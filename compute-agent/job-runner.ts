@@ -25,6 +25,7 @@ import {
   spawnLauncher,
 } from './job-launch.js';
 import { discardSpool, knownAttempts, readRunRequest, spoolOutput } from './job-spool.js';
+import { ranMs } from './job-suspension.js';
 import type { Journal } from './journal.js';
 import { type OutputReport, OutputWatch } from './output-watch.js';
 import { signalGroup } from './signals.js';
@@ -187,9 +188,8 @@ export class JobRunner {
 
   /** The running attempt of a checkpointable job. */
   liveAttempt(jobId: string): { attempt: number; signal: string } | undefined {
-    const job = this.live.get(jobId);
-    if (!job?.req.checkpoint) return undefined;
-    return { attempt: job.req.attempt, signal: job.req.checkpoint.signal };
+    const req = this.live.get(jobId)?.req;
+    return req?.checkpoint ? { attempt: req.attempt, signal: req.checkpoint.signal } : undefined;
   }
 
   /**
@@ -217,15 +217,20 @@ export class JobRunner {
     return job && typeof cookie === 'string' && job.cookie === cookie ? job.req.attempt : undefined;
   }
 
-  signal(jobId: string, attempt: number): void {
+  attempt(jobId: string, attempt: number): LiveJob | undefined {
     const job = this.live.get(jobId);
-    if (job && job.req.attempt === attempt) terminate(job, 'delete', this.opts.killDelayMs);
+    return job?.req.attempt === attempt ? job : undefined;
+  }
+
+  signal(jobId: string, attempt: number): void {
+    const job = this.attempt(jobId, attempt);
+    if (job) terminate(job, 'delete', this.opts.killDelayMs);
   }
 
   private exited(job: LiveJob, natural: number, failure?: string): void {
     const { jobId, attempt } = job.req;
     endSession(job, this.opts.killDelayMs);
-    const walltime = Math.round((Date.now() - job.startedAt) / 1000);
+    const walltime = Math.round(ranMs(job) / 1000);
     const usage = { ...job.usage, walltime };
     const { status, reason } = exitOutcome(job, natural, walltime, failure);
     this.watcher.end(jobId);
@@ -255,11 +260,7 @@ export class JobRunner {
   sample(): { jobId: string; attempt: number; usage: ResourceUsage }[] {
     const bySession = sampleSessions(new Set([...this.live.values()].map((j) => j.session)));
     return [...this.live.values()].map((job) => {
-      job.usage = foldUsage(
-        job.usage,
-        bySession.get(job.session),
-        Math.round((Date.now() - job.startedAt) / 1000),
-      );
+      job.usage = foldUsage(job.usage, bySession.get(job.session), Math.round(ranMs(job) / 1000));
       return { jobId: job.req.jobId, attempt: job.req.attempt, usage: job.usage };
     });
   }

@@ -23,6 +23,8 @@ interface Watched {
   parser: ProgressParser;
   lastOutput: number;
   stallMs?: number;
+  /** the job is suspended: its silence is no stall */
+  paused?: boolean;
   stalled: () => void;
 }
 
@@ -58,6 +60,14 @@ export class OutputWatch {
     }
   }
 
+  /** The job is suspended (its stall timeout stops), or goes on (it starts again from now). */
+  hold(jobId: string, paused: boolean): void {
+    const w = this.watched.get(jobId);
+    if (!w) return;
+    w.paused = paused;
+    if (!paused) w.lastOutput = Date.now();
+  }
+
   /** The job ended: what it wrote last is read and sent before its exit is reported. */
   end(jobId: string): void {
     const w = this.watched.get(jobId);
@@ -80,7 +90,7 @@ export class OutputWatch {
     const now = Date.now();
     for (const w of this.watched.values()) {
       this.read(w, false);
-      if (w.stallMs !== undefined && now - w.lastOutput >= w.stallMs) {
+      if (w.stallMs !== undefined && !w.paused && now - w.lastOutput >= w.stallMs) {
         w.stallMs = undefined; // reported once; the kill follows
         w.stalled();
       }

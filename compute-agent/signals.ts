@@ -1,6 +1,8 @@
-// Signals to a job's process group (its session: jobs and tasks are started detached).
+// Signals to a job's process group (its session: jobs and tasks are started detached), and to
+// every process of its sessions (qsig, suspension).
 import { readdirSync, readFileSync } from 'node:fs';
 import { constants } from 'node:os';
+import { parseStat } from './usage.js';
 
 export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   if (pgid <= 0) return;
@@ -15,6 +17,64 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
 export function terminateGroup(pgid: number, graceMs: number): void {
   signalGroup(pgid, 'SIGTERM');
   setTimeout(() => signalGroup(pgid, 'SIGKILL'), graceMs);
+}
+
+/** The processes whose session is one of `sessions` (from /proc). */
+export function sessionMembers(sessions: ReadonlySet<number>): number[] {
+  const members: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const s = parseStat(readFileSync(`/proc/${name}/stat`, 'utf8'));
+      if (s && sessions.has(s.session)) members.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return members;
+}
+
+/** Send `signo` to those of `pids` not in `sent`, adding them; returns how many it sent to. */
+function sendEach(pids: number[], signo: number, sent: Set<number>): number {
+  let n = 0;
+  for (const pid of pids) {
+    if (sent.has(pid)) continue;
+    sent.add(pid);
+    n++;
+    try {
+      process.kill(pid, signo);
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return n;
+}
+
+/**
+ * Signal number `signo` to every process of the sessions but `spare`, once each: what a trap
+ * starts on receiving it is not signalled again.
+ */
+export function signalSessions(
+  sessions: number[],
+  signo: number,
+  spare: ReadonlySet<number> = new Set(),
+): void {
+  const set = new Set(sessions.filter((s) => s > 0));
+  if (set.size > 0) sendEach(sessionMembers(set), signo, new Set(spare));
+}
+
+/**
+ * Stop (SIGSTOP) or continue (SIGCONT) every process of the sessions: each process group at
+ * once, then every other process /proc shows in them, scanning again while a scan finds new ones
+ * (forked before their parent stopped).
+ */
+export function holdSessions(sessions: number[], stop: boolean): void {
+  const set = new Set(sessions.filter((s) => s > 0));
+  const signal = stop ? 'SIGSTOP' : 'SIGCONT';
+  for (const s of set) signalGroup(s, signal);
+  const sent = new Set<number>();
+  for (let round = 0; round < 10 && set.size > 0; round++)
+    if (sendEach(sessionMembers(set), constants.signals[signal], sent) === 0) return;
 }
 
 /** The processes whose parent is `pid` (from /proc). */

@@ -16,19 +16,42 @@ import {
 import { launchArgs, launcherPath } from '../native/native.js';
 import { commandDir } from './command-shims.js';
 import { jobEnvironment } from './job-env.js';
-import { terminateGroup } from './signals.js';
+import { holdSessions, signalSessions, terminateGroup } from './signals.js';
 import { jobAccount } from './users.js';
 
 const MAX_OUTPUT = 1 << 20;
 
-/** The running tasks of each job on this node (their process groups), to end with the job. */
+/**
+ * The running tasks of each job on this node (their process groups, each its own session), to
+ * end with the job; and the jobs this node holds suspended (qsig), whose tasks are stopped.
+ */
 export class TaskGroups {
   private byJob = new Map<string, Set<number>>();
+  private stopped = new Set<string>();
 
   add(jobId: string, pgid: number): void {
     const set = this.byJob.get(jobId) ?? new Set<number>();
     set.add(pgid);
     this.byJob.set(jobId, set);
+    if (this.stopped.has(jobId)) holdSessions([pgid], true); // started as its job was suspended
+  }
+
+  /** qsig: `signo` to every process of the job's tasks here. */
+  signal(jobId: string, signo: number): void {
+    signalSessions([...(this.byJob.get(jobId) ?? [])], signo);
+  }
+
+  /** Stop (`suspend`) or continue the job's tasks here, and remember which jobs are stopped. */
+  hold(jobId: string, suspend: boolean): void {
+    if (suspend === this.stopped.has(jobId)) return;
+    if (suspend) this.stopped.add(jobId);
+    else this.stopped.delete(jobId);
+    holdSessions([...(this.byJob.get(jobId) ?? [])], suspend);
+  }
+
+  /** The jobs held suspended here. */
+  suspended(): string[] {
+    return [...this.stopped];
   }
 
   remove(jobId: string, pgid: number): void {
@@ -37,9 +60,11 @@ export class TaskGroups {
     if (set?.size === 0) this.byJob.delete(jobId);
   }
 
-  /** SIGTERM every task of the job, SIGKILL after the grace period. */
+  /** SIGTERM every task of the job (continued when suspended), SIGKILL after the grace period. */
   end(jobId: string, graceMs: number): void {
-    for (const pgid of this.byJob.get(jobId) ?? []) terminateGroup(pgid, graceMs);
+    const groups = [...(this.byJob.get(jobId) ?? [])];
+    for (const pgid of groups) terminateGroup(pgid, graceMs);
+    if (this.stopped.delete(jobId)) holdSessions(groups, false);
     this.byJob.delete(jobId);
   }
 }

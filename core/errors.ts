@@ -33,6 +33,7 @@ export type ErrorCode =
   | 'BAD_STATE' // 168: request invalid for state of job
   | 'JOB_NOT_RUNNING' // 168: PBSE_BADSTATE, for a request only a running job answers (drover peek)
   | 'NODE_NOT_ANSWERING' // 222: PBSE_NORELYMOM (15070, "could not contact Mom")
+  | 'UNKNOWN_SIGNAL' // 165: PBSE_UNKSIG (15013), qsig -s with a name PBS does not know
   | 'INVALID_REQUEST' // 156
   | 'SUBJOB_FINISHED' // 55: qdel of an X subjob
   | 'MODIFY_RUNNING' // 167
@@ -71,6 +72,7 @@ const TABLE: Record<ErrorCode, { http: number; exit: number }> = {
   BAD_STATE: { http: 409, exit: 168 },
   JOB_NOT_RUNNING: { http: 409, exit: 168 },
   NODE_NOT_ANSWERING: { http: 504, exit: 222 },
+  UNKNOWN_SIGNAL: { http: 400, exit: 165 },
   INVALID_REQUEST: { http: 400, exit: 156 },
   SUBJOB_FINISHED: { http: 409, exit: 55 },
   MODIFY_RUNNING: { http: 409, exit: 167 },

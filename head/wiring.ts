@@ -59,12 +59,7 @@ export function wireHead(
   const checkpoints = new Checkpoints(join(home, 'checkpoints'), changed);
   const dispatcher = new Dispatcher(store, cluster, log, Date.now, group, checkpoints);
   const poke = () => dispatcher.poke();
-  const farms = new Farms({
-    store,
-    logsDir: join(home, 'farm-logs'),
-    submit: (spec) => submitJob({ store, server, nodes: () => cluster.schedNodes() }, spec),
-    warn: (message) => log.warn(message),
-  });
+  const farms = farmsOf(store, where, cluster, log);
   const mailer = new Mailer(opts.mail ?? DEFAULT_MAIL, log);
   const { watch, metrics, waits } = withFeatures(store, farms, cluster, ha, mailer);
   const services = new ServiceOps({ store, server, cluster, poke, watch, group });
@@ -103,6 +98,16 @@ export function wireHead(
     metrics,
     waits,
   };
+}
+
+/** The render farms: their logs under the home, their post jobs submitted as any job. */
+function farmsOf(store: Store, { home, server }: Where, cluster: Cluster, log: Logger): Farms {
+  return new Farms({
+    store,
+    logsDir: join(home, 'farm-logs'),
+    submit: (spec) => submitJob({ store, server, nodes: () => cluster.schedNodes() }, spec),
+    warn: (message) => log.warn(message),
+  });
 }
 
 /** The job features, the services' watch, and what observes the jobs: their mail, the commands

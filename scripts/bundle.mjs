@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { build } from 'esbuild';
 
-const commands = ['qsub', 'qstat', 'qdel', 'qhold', 'qrls', 'qalter', 'qrerun', 'pbsnodes', 'tracejob', 'pbsdsh', 'qmgr', 'render-farm', 'qselect', 'qmove', 'qorder', 'qmsg', 'pbs_rsub', 'pbs_rstat', 'pbs_rdel'];
+const commands = ['qsub', 'qstat', 'qdel', 'qhold', 'qrls', 'qalter', 'qrerun', 'qsig', 'pbsnodes', 'tracejob', 'pbsdsh', 'qmgr', 'render-farm', 'qselect', 'qmove', 'qorder', 'qmsg', 'pbs_rsub', 'pbs_rstat', 'pbs_rdel'];
 await build({
   entryPoints: Object.fromEntries(commands.map((c) => [c, `cli/${c}.ts`])),
   bundle: true,

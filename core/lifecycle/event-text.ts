@@ -54,6 +54,17 @@ export function describeEvent(e: TimedEvent, job: JobRecord): [string, string] {
     case 'preempted':
       // OpenPBS's scheduler log line (L), word for word
       return ['L', `Job preempted by ${PREEMPT_WORDS[e.method]}`];
+    case 'signalled':
+      return ['S', `job signaled with ${e.signal} by ${e.by}`];
+    case 'suspended':
+      return [
+        'S',
+        `Job suspended at request of ${e.by}${e.reason ? `: ${e.reason}` : ''}, its resources released (attempt ${e.attempt})`,
+      ];
+    case 'resume_requested':
+      return ['S', `Job to be resumed at request of ${e.by} once its resources are free`];
+    case 'resumed':
+      return ['S', `Job resumed, its resources taken again (attempt ${e.attempt})`];
     case 'purge_requested':
       return ['S', `Job history to be deleted at request of ${e.by}`];
     case 'fenced':

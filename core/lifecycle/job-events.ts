@@ -34,6 +34,10 @@ export interface JobRow {
   /** how the scheduler last preempted the job, and for which job: its comment says so until it
    * runs again (or, suspended, is resumed) */
   preempted?: { method: PreemptMethod; for: string };
+  /** suspended since (epoch s): the job shows S, its processes are stopped, its resources free */
+  suspendedAt?: number;
+  /** seconds this attempt spent suspended before (its walltime ends that much later) */
+  suspendedFor?: number;
   /** who asked for the job's history to go (qdel -x): its record is deleted once it is F */
   purgeRequestedBy?: string;
   /** the system hold is the dependencies' (released when the last one is met) */
@@ -115,6 +119,15 @@ export type JobEvent =
   | { type: 'started'; attempt: number; sessionId: number }
   | { type: 'requeued'; attempt: number; reason: string }
   | { type: 'delete_requested'; by: string }
+  /** qsig of a real signal to a running job (as typed, e.g. `USR1`) */
+  | { type: 'signalled'; signal: string; by: string }
+  /** the running attempt is stopped (SIGSTOP) and its resources released; `scheduler`: the
+   * scheduler resumes it once they are free again (else it waits for a resume) */
+  | { type: 'suspended'; attempt: number; by: string; reason?: string; scheduler?: boolean }
+  /** qsig -s resume of a job whose resources are taken: it resumes once they are free */
+  | { type: 'resume_requested'; by: string }
+  /** the suspended attempt has its resources again and goes on (SIGCONT) */
+  | { type: 'resumed'; attempt: number }
   /** qrerun of a running job: it is killed, and its exit requeues it */
   | { type: 'rerun_requested'; by: string }
   /** the scheduler preempts the running attempt to make room for job `for` (an express queue's) */

@@ -6,6 +6,7 @@ import { ctime, runStamp } from '../pbs/time-format.js';
 import { PREEMPT_WORDS } from '../scheduling/preempt-order.js';
 import type { JobChanges, JobEvent, JobRow, TimedEvent } from './job-events.js';
 import { EXIT, type JobState, SUBSTATE } from './states.js';
+import { applySuspension } from './suspend-resume.js';
 
 const sec = (ms: number) => Math.floor(ms / 1000);
 
@@ -126,6 +127,12 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
         preempted: { method: event.method, for: event.for },
         comment: `Job preempted by ${PREEMPT_WORDS[event.method]}`,
       });
+    case 'signalled':
+      return row.state === 'R' ? ok(base) : refuseState(row, event.type);
+    case 'suspended':
+    case 'resume_requested':
+    case 'resumed':
+      return applySuspension(base, event, now);
     case 'purge_requested':
       if (row.state === 'F' || row.state === 'E') return refuseState(row, event.type);
       return ok({ ...base, purgeRequestedBy: event.by });
@@ -226,6 +233,8 @@ function requeue(row: JobRow, reason: string): JobRow {
     'stime',
     'deleteRequestedBy',
     'rerunRequestedBy',
+    'suspendedAt',
+    'suspendedFor',
   ] as const;
   for (const key of gone) {
     delete next[key];
@@ -235,6 +244,7 @@ function requeue(row: JobRow, reason: string): JobRow {
 
 function exited(row: JobRow, event: Extract<JobEvent, { type: 'exited' }>): JobRow {
   const next: JobRow = { ...row, state: 'E', substate: SUBSTATE.E!, exitStatus: event.status };
+  delete next.suspendedAt;
   if (event.usage) next.usage = event.usage;
   return next;
 }

@@ -2,7 +2,8 @@
 // - job: one unit of work submitted with qsub; identified by `<seq>.<server>`.
 // - state: a PBS letter (below). `jobs.state` in the database is derived from the job's events.
 // - substate: PBS's finer number, shown by `qstat -f` (10 queued, 20 held, 22 dependency hold,
-//   30 waiting, 42 running, 50 exiting, 91 terminated, 92 finished ok, 93 failed).
+//   30 waiting, 42 running, 43 and 45 suspended, 50 exiting, 91 terminated, 92 finished ok,
+//   93 failed).
 // - hold types: letters `u` user, `o` operator, `s` system, `p` password; `n` = no hold.
 // - attempt: one run of a job on a node; only the current attempt may change the job.
 // - node: a compute host running one agent daemon; the local node is the embedded default.
@@ -34,6 +35,10 @@ export const SUBSTATE: Record<string, number> = {
   dependHold: 22,
   W: 30,
   R: 42,
+  /** suspended (qsig -s suspend): waits for a resume */
+  suspended: 43,
+  /** suspended, to be resumed by the scheduler once its resources are free again */
+  schedSuspended: 45,
   E: 50,
   terminated: 91,
   finished: 92,

@@ -171,6 +171,13 @@ export type HeadMessage =
       signal: 'SIGTERM' | 'SIGKILL';
       reason: 'delete' | 'rerun' | 'fenced';
     }
+  /** qsig: a real signal (its number) to every process of the job here, the pbsdsh tasks too
+   * (not a script job's login shell) */
+  | { t: 'signal-job'; jobId: string; attempt: number; signo: number }
+  /** stop (SIGSTOP) or go on (SIGCONT) with every process of the job here, the pbsdsh tasks
+   * too; a suspended attempt's walltime does not count. Repeating either changes nothing. */
+  | { t: 'suspend'; jobId: string; attempt: number }
+  | { t: 'resume'; jobId: string; attempt: number }
   /** the head committed these facts (selective: an exited fact waits for its output) */
   | { t: 'ack'; seqs: number[] }
   | { t: 'fetch'; jobId: string; attempt: number }
@@ -205,7 +212,8 @@ export type HeadMessage =
   | { t: 'append?'; reqId: string; jobId: string; attempt: number; streams: TailStream[]; text: string };
 
 export type AgentMessage =
-  | { t: 'welcome'; node: NodeInfo; jobs: AgentJobSummary[] }
+  /** `suspended`: the jobs this node holds stopped (their attempt or their pbsdsh tasks here) */
+  | { t: 'welcome'; node: NodeInfo; jobs: AgentJobSummary[]; suspended?: string[] }
   | { t: 'pong'; n: number }
   | { t: 'fact'; entry: JournalEntry }
   | { t: 'output'; jobId: string; attempt: number; files: OutputFile[] }

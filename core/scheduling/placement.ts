@@ -113,6 +113,23 @@ export function commit(nodes: SchedNode[], slots: Slot[], exclusive: boolean): v
   }
 }
 
+/** Whether these slots (of a plan, or of a suspended job to resume) are free on the nodes now. */
+export function stillFits(p: { slots: Slot[]; exclusive: boolean }, nodes: SchedNode[]): boolean {
+  const need = new Map<string, { ncpus: number; mem: number; gpus: number[] }>();
+  for (const s of p.slots) {
+    const n = need.get(s.node) ?? { ncpus: 0, mem: 0, gpus: [] };
+    need.set(s.node, { ncpus: n.ncpus + s.ncpus, mem: n.mem + s.mem, gpus: [...n.gpus, ...s.gpus] });
+  }
+  for (const [name, n] of need) {
+    const node = nodes.find((x) => x.name === name);
+    if (!node?.available || node.exclusive) return false;
+    if (p.exclusive && node.jobCount > 0) return false;
+    if (node.ncpus - node.usedNcpus < n.ncpus || node.mem - node.usedMem < n.mem) return false;
+    if (n.gpus.some((g) => node.usedGpus.includes(g))) return false;
+  }
+  return true;
+}
+
 /** PBS's wording of what is missing: `Insufficient amount of resource: ncpus (R: 4 A: 2 T: 8)`. */
 export function shortfall(resources: ResourceRequest, nodes: SchedNode[]): string {
   const usable = nodes.filter((n) => n.available);

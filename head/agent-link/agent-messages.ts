@@ -111,7 +111,7 @@ export class AgentMessages {
         store.nodes.setCapacity(node, m.node.ncpus, m.node.mem, m.node.ngpus);
         // this node's fetches died with its old connection; the agent replays those facts now
         for (const [jobId, a] of this.awaiting) if (a.node === node) this.awaiting.delete(jobId);
-        reconcile({ ...this.ctx, send: this.send }, node, m.jobs);
+        reconcile({ ...this.ctx, send: this.send }, node, m.jobs, m.suspended);
         this.ctx.poke();
         return;
       case 'fact':

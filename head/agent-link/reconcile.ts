@@ -1,6 +1,7 @@
 // A (re)connected agent says which attempts it knows: the head resends the runs the agent lacks,
-// repeats a kill that was asked for, and kills or cleans up every copy that is not the job's
-// current attempt there (it was fenced or requeued meanwhile).
+// repeats a kill that was asked for, kills or cleans up every copy that is not the job's current
+// attempt there (it was fenced or requeued meanwhile), and stops or continues the jobs whose
+// suspension the agent does not hold as the head's record does.
 import type { AgentJobSummary, HeadMessage } from '../../core/protocol/agent-protocol.js';
 import type { Store } from '../db/store.js';
 import type { Cluster } from '../nodes/cluster.js';
@@ -33,8 +34,28 @@ function resendOurs(ctx: ReconcileContext, node: string, known: Map<string, Agen
   }
 }
 
-export function reconcile(ctx: ReconcileContext, node: string, known: AgentJobSummary[]): void {
+/** The jobs with slots on `node` that the head holds suspended and the agent not, or the reverse. */
+function agreeSuspended(ctx: ReconcileContext, node: string, suspended: string[]): void {
+  const held = new Set(suspended);
+  const seen = new Set<number>();
+  for (const a of ctx.store.allocations.onNode(node)) {
+    const job = seen.has(a.seq) ? undefined : ctx.store.jobs.get(a.seq);
+    seen.add(a.seq);
+    // a job being killed was continued for it (compute-agent/attempt-timers.ts)
+    const killing = job?.row.deleteRequestedBy || job?.row.rerunRequestedBy;
+    if (job?.row.state !== 'R' || killing || a.suspended === held.has(job.id)) continue;
+    ctx.send(node, { t: a.suspended ? 'suspend' : 'resume', jobId: job.id, attempt: job.row.attempt });
+  }
+}
+
+export function reconcile(
+  ctx: ReconcileContext,
+  node: string,
+  known: AgentJobSummary[],
+  suspended: string[] = [],
+): void {
   resendOurs(ctx, node, new Map(known.map((k) => [k.jobId, k])));
+  agreeSuspended(ctx, node, suspended);
   for (const k of known) {
     const job = ctx.store.jobs.byId(k.jobId);
     const live = job?.row.state === 'R' || job?.row.state === 'E';

@@ -15,6 +15,7 @@ import {
   outputQuery,
   queryBody,
   rerunBody,
+  signalBody,
   submitBody,
   traceBody,
 } from './job-schemas.js';
@@ -62,7 +63,7 @@ export function jobRoutes(app: FastifyInstance, ops: Operations, server: string)
   );
 }
 
-/** qhold, qrls, qdel, qrerun and qalter: an answer per operand. */
+/** qhold, qrls, qdel, qrerun, qsig and qalter: an answer per operand. */
 export function jobControlRoutes(app: FastifyInstance, ops: Operations): void {
   app.post<{ Body: { operands: string[]; types: string } }>(
     '/v1/jobs/hold',
@@ -89,6 +90,12 @@ export function jobControlRoutes(app: FastifyInstance, ops: Operations): void {
   app.post<{ Body: { operands: string[] } }>('/v1/jobs/rerun', { schema: { body: rerunBody } }, (req) => ({
     results: ops.control.rerun(req.body.operands, req.requester),
   }));
+
+  app.post<{ Body: { operands: string[]; signal: string } }>(
+    '/v1/jobs/signal',
+    { schema: { body: signalBody } },
+    (req) => ({ results: ops.signals.signal(req.body.operands, req.body.signal, req.requester) }),
+  );
 
   app.post<{ Body: { operands: string[]; alteration: Alteration } }>(
     '/v1/jobs/alter',

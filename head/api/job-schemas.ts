@@ -37,6 +37,14 @@ export const rerunBody = {
   properties: { operands, by },
 } as const;
 
+/** qsig: the signal as typed (a name, a number, `suspend`, `resume`; the head parses it). */
+export const signalBody = {
+  type: 'object',
+  required: ['operands', 'signal'],
+  additionalProperties: false,
+  properties: { operands, signal: text(32, { minLength: 1 }), by },
+} as const;
+
 /** qdel; `history` (-x): the jobs' records go too */
 export const deleteBody = {
   ...rerunBody,

@@ -1,4 +1,6 @@
-// SQL of the allocations table: which job holds which slots of which node.
+// SQL of the allocations table: which job holds which slots of which node. A suspended job's slots
+// stay on record (its nodes, for its signals and its resumption) but count as free.
+import { SUBSTATE } from '../../core/lifecycle/states.js';
 import type { Holding } from '../../core/scheduling/backfill.js';
 import type { Slot } from '../../core/scheduling/sched-node.js';
 import type { Db } from './connection.js';
@@ -16,13 +18,16 @@ export function allocationsSql(db: Db) {
   return { ...holdingStatements(db), ...slotStatements(db), ...nodeUseStatements(db) };
 }
 
+/** The allocations of jobs that are not suspended. */
+const HELD = `FROM allocations a JOIN jobs j ON j.seq = a.seq WHERE json_extract(j.row, '$.suspendedAt') IS NULL`;
+
 /** What each running job holds and when its walltime ends, for backfill. */
 function holdingStatements(db: Db) {
   const holdings = db.prepare(
     `SELECT a.seq AS seq, a.node AS node, a.ncpus AS ncpus, a.mem AS mem, a.gpus AS gpus,
-       json_extract(j.row, '$.stime') AS stime, json_extract(j.row, '$.resources.walltime') AS walltime,
-       j.queue AS queue
-     FROM allocations a JOIN jobs j ON j.seq = a.seq ORDER BY a.seq`,
+       json_extract(j.row, '$.stime') + coalesce(json_extract(j.row, '$.suspendedFor'), 0) AS stime,
+       json_extract(j.row, '$.resources.walltime') AS walltime, j.queue AS queue
+     ${HELD} ORDER BY a.seq`,
   );
   return {
     /** What each running job holds and when its walltime ends (epoch seconds), for backfill. */
@@ -81,7 +86,12 @@ function slotStatements(db: Db) {
     'SELECT node, slot, ncpus, mem, gpus, mpiprocs FROM allocations WHERE seq = ? ORDER BY slot',
   );
   const onNode = db.prepare(
-    `SELECT a.seq AS seq, j.id AS id, a.ncpus AS ncpus FROM allocations a JOIN jobs j ON j.seq = a.seq WHERE a.node = ? ORDER BY a.seq, a.slot`,
+    `SELECT a.seq AS seq, j.id AS id, a.ncpus AS ncpus, json_extract(j.row, '$.suspendedAt') IS NOT NULL AS suspended
+     FROM allocations a JOIN jobs j ON j.seq = a.seq WHERE a.node = ? ORDER BY a.seq, a.slot`,
+  );
+  const toResume = db.prepare(
+    `SELECT DISTINCT a.seq AS seq FROM allocations a JOIN jobs j ON j.seq = a.seq
+     WHERE json_extract(j.row, '$.substate') = ? ORDER BY j.priority DESC, a.seq`,
   );
   return {
     /**
@@ -110,8 +120,14 @@ function slotStatements(db: Db) {
         ompthreads: r.ncpus,
       }));
     },
-    onNode(node: string): { seq: number; id: string; ncpus: number }[] {
-      return onNode.all(node) as { seq: number; id: string; ncpus: number }[];
+    /** The slots on the node, of suspended jobs too. */
+    onNode(node: string): { seq: number; id: string; ncpus: number; suspended: boolean }[] {
+      const rows = onNode.all(node) as { seq: number; id: string; ncpus: number; suspended: number }[];
+      return rows.map((r) => ({ ...r, suspended: r.suspended === 1 }));
+    },
+    /** Suspended jobs the scheduler resumes once their slots are free (substate 45), first first. */
+    toResume(): number[] {
+      return (toResume.all(SUBSTATE.schedSuspended) as { seq: number }[]).map((r) => r.seq);
     },
   };
 }
@@ -119,8 +135,8 @@ function slotStatements(db: Db) {
 /** What the jobs use of each node, summed. */
 function nodeUseStatements(db: Db) {
   const perNode =
-    db.prepare(`SELECT node, sum(ncpus) AS ncpus, sum(mem) AS mem, json_group_array(gpus) AS gpus,
-    count(DISTINCT seq) AS jobs, max(exclusive) AS exclusive FROM allocations GROUP BY node`);
+    db.prepare(`SELECT a.node AS node, sum(a.ncpus) AS ncpus, sum(a.mem) AS mem, json_group_array(a.gpus) AS gpus,
+    count(DISTINCT a.seq) AS jobs, max(a.exclusive) AS exclusive ${HELD} GROUP BY a.node`);
   return {
     use(): Map<string, NodeUse> {
       const rows = perNode.all() as {

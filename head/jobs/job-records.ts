@@ -1,12 +1,15 @@
 // A stored job as the commands see it (core/record-types.ts JobRecord).
+import { shownState as suspendedState } from '../../core/lifecycle/suspend-resume.js';
 import { formatIndices } from '../../core/pbs/array-indices.js';
 import type { JobRecord } from '../../core/record-types.js';
 import type { StoredJob } from '../db/jobs-table.js';
 import type { arraySummary } from './arrays.js';
 
-/** A finished subjob shows X while its array lives. */
+/** A finished subjob shows X while its array lives; a suspended job S. */
 function shownState(job: StoredJob) {
-  return job.row.state === 'F' && job.kind === 'subjob' && job.parentState !== 'F' ? 'X' : job.row.state;
+  return job.row.state === 'F' && job.kind === 'subjob' && job.parentState !== 'F'
+    ? 'X'
+    : suspendedState(job.row);
 }
 
 export function toJobRecord(

@@ -45,6 +45,8 @@ export interface JobHooks {
   name: string;
   /** the spec as submitted → the spec the head checks and stores (before anything else) */
   prepare?(spec: JobSpec): Result<JobSpec>;
+  /** may a job of `spec` enter `spec.queue` (a submission, or a qmove into it) */
+  entering?(store: Store, spec: JobSpec): Result<unknown>;
   /** check a submission against the store; what to record once it is admitted */
   plan?(store: Store, spec: JobSpec, server: string): Result<SubmitPlan | undefined>;
   /** after every transition of a job, its event stored and its new row written */

@@ -8,6 +8,7 @@ import { JobMoves } from './job-moves.js';
 import type { OperationsDeps } from './job-operands.js';
 import { JobOutput } from './job-output.js';
 import { JobQueries } from './job-queries.js';
+import { JobSignals } from './job-signals.js';
 import { NodeOperations } from './node-operations.js';
 import { ServerAdmin } from './server-admin.js';
 import { Submissions } from './submissions.js';
@@ -16,6 +17,8 @@ export class Operations {
   readonly submissions: Submissions;
   readonly queries: JobQueries;
   readonly control: JobControl;
+  /** qsig: signals, suspension and resumption */
+  readonly signals: JobSignals;
   readonly moves: JobMoves;
   readonly messages: JobMessages;
   readonly output: JobOutput;
@@ -26,6 +29,7 @@ export class Operations {
     this.submissions = new Submissions(deps);
     this.queries = new JobQueries(deps);
     this.control = new JobControl(deps);
+    this.signals = new JobSignals(deps);
     this.moves = new JobMoves(deps);
     this.messages = new JobMessages(deps);
     this.output = new JobOutput(deps);

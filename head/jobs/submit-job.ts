@@ -44,6 +44,11 @@ export function queued(store: Store, spec: JobSpec): Result<{ spec: JobSpec; que
   if (!stored.enabled) return refuse('QUEUE_DISABLED', 'Queue is not enabled');
   const limited = applyQueueWalltime(spec.resources, stored);
   if (!limited.ok) return limited;
+  const entering = { ...spec, queue, resources: limited.value };
+  for (const hooks of hooksOf(store)) {
+    const r = hooks.entering?.(store, entering);
+    if (r && !r.ok) return r;
+  }
   return ok({ spec: { ...spec, resources: limited.value }, queue });
 }
 

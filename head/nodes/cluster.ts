@@ -191,6 +191,7 @@ export class Cluster {
       let cpu = 0;
       const jobs = this.store.allocations
         .onNode(n.name)
+        .filter((s) => !s.suspended)
         .flatMap((s) => Array.from({ length: s.ncpus }, () => `${s.id}/${cpu++}`));
       const record: NodeRecord = {
         name: n.name,

@@ -1,6 +1,7 @@
 // Advance reservations as a lifecycle feature: a job submitted to a reservation's queue must be
 // one of its Authorized_Users' (the queue's acl_users in PBS) and fit in what it reserved (the
-// queue's resources_max). The queue itself refuses jobs until the reservation is confirmed.
+// queue's resources_max), whether submitted there or moved there by qmove. The queue itself
+// refuses jobs until the reservation is confirmed.
 import { ok, refuse } from '../../core/errors.js';
 import type { ResourceRequest } from '../../core/job-spec-types.js';
 import { ownerUser, UNAUTHORIZED } from '../../core/policy/permissions.js';
@@ -14,7 +15,7 @@ function totals(r: ResourceRequest): { ncpus: number; mem: number; ngpus: number
 
 export const reservationsFeature: JobHooks = {
   name: 'reservations',
-  plan(store, spec) {
+  entering(store, spec) {
     const r = spec.queue === undefined ? undefined : store.reservations.ofQueue(spec.queue);
     if (!r) return ok(undefined);
     const users = r.authUsers.map(ownerUser);

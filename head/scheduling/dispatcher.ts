@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { EXIT } from '../../core/lifecycle/states.js';
 import type { HeadMessage, RunRequest } from '../../core/protocol/agent-protocol.js';
 import { decayed } from '../../core/scheduling/fairshare.js';
+import { stillFits } from '../../core/scheduling/placement.js';
 import type { SchedQueue } from '../../core/scheduling/queue-limits.js';
 import type { SchedNode } from '../../core/scheduling/sched-node.js';
 import { type Placement, type SchedJob, schedule } from '../../core/scheduling/scheduler.js';
@@ -12,6 +13,7 @@ import type { GroupCommit } from '../db/group-commit.js';
 import type { StoredQueue } from '../db/queues-table.js';
 import type { Store } from '../db/store.js';
 import { hooksOf } from '../jobs/lifecycle-hooks.js';
+import { resumeWaiting } from '../jobs/suspension.js';
 import { eligibleCount, transition } from '../jobs/transitions.js';
 import type { Cluster } from '../nodes/cluster.js';
 import { PendingQueue } from './pending-queue.js';
@@ -27,7 +29,8 @@ export interface PassInfo {
   full: boolean;
 }
 
-/** What a pass decided to tell the agents, sent once it has committed: runs, and preemptions. */
+/** What a pass decided to tell the agents, sent once it has committed: runs, resumptions and
+ * preemptions. */
 interface PassOut {
   runs: { node: string; req: RunRequest }[];
   told: [string, HeadMessage][];
@@ -104,11 +107,12 @@ export class Dispatcher {
     this.passListeners.push(listener);
   }
 
-  /** One pass, timed; its listeners are told. */
+  /** One pass, timed; its listeners are told. Suspended jobs waiting for their slots go first. */
   private pass(full: boolean): PassOut {
     const started = performance.now();
     const at = this.clock();
     const told: PassOut['told'] = [];
+    resumeWaiting({ store: this.store, cluster: this.cluster, send: (n, m) => told.push([n, m]) }, at);
     const runs = this.place(full, at, told);
     this.lastPass = { at, durationMs: performance.now() - started, placed: runs.length, full };
     for (const listener of this.passListeners) listener(this.lastPass);
@@ -272,20 +276,4 @@ export function freeCpus(nodes: SchedNode[]): number {
     (n, x) => n + (x.available && !x.exclusive ? Math.max(0, x.ncpus - x.usedNcpus) : 0),
     0,
   );
-}
-
-function stillFits(p: Placement, nodes: SchedNode[]): boolean {
-  const need = new Map<string, { ncpus: number; mem: number; gpus: number[] }>();
-  for (const s of p.slots) {
-    const n = need.get(s.node) ?? { ncpus: 0, mem: 0, gpus: [] };
-    need.set(s.node, { ncpus: n.ncpus + s.ncpus, mem: n.mem + s.mem, gpus: [...n.gpus, ...s.gpus] });
-  }
-  for (const [name, n] of need) {
-    const node = nodes.find((x) => x.name === name);
-    if (!node?.available || node.exclusive) return false;
-    if (p.exclusive && node.jobCount > 0) return false;
-    if (node.ncpus - node.usedNcpus < n.ncpus || node.mem - node.usedMem < n.mem) return false;
-    if (n.gpus.some((g) => node.usedGpus.includes(g))) return false;
-  }
-  return true;
 }

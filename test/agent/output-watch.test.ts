@@ -127,6 +127,19 @@ describe('OutputWatch', () => {
     expect(stalls).toBe(1);
   });
 
+  it('a suspended task is never stalled; its stall timeout starts again when it goes on', () => {
+    start([out], 2);
+    vi.advanceTimersByTime(1500);
+    watch.hold('1.s', true);
+    vi.advanceTimersByTime(10_000);
+    expect(stalls).toBe(0);
+    watch.hold('1.s', false);
+    vi.advanceTimersByTime(1500);
+    expect(stalls).toBe(0);
+    vi.advanceTimersByTime(1000);
+    expect(stalls).toBe(1);
+  });
+
   it('never reports a stall without a stall timeout', () => {
     start([out], undefined);
     vi.advanceTimersByTime(60_000);

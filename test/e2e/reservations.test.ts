@@ -176,6 +176,20 @@ describe('advance reservations', () => {
       stderr: 'qsub: Job violates queue and/or server resource limits\n',
     });
     const waiting = await head.submit(['-q', queue, '--', '/bin/true']);
+    // qmove into its queue is checked as a submission there: bob is no Authorized_User, and a
+    // job larger than the reservation does not fit
+    const bobs = (await bob('qsub', ['-h', '--', '/bin/true'])).stdout.trim();
+    expect(await bob('qmove', [queue, bobs])).toMatchObject({
+      code: 159,
+      stderr: `qmove: Unauthorized Request ${bobs}\n`,
+    });
+    const big = await head.submit(['-h', '-l', 'ncpus=3', '--', '/bin/true']);
+    expect(await head.run('qmove', [queue, big])).toMatchObject({
+      code: 188,
+      stderr: `qmove: Job violates queue and/or server resource limits ${big}\n`,
+    });
+    expect((await head.json(big))?.queue).toBe('workq');
+    expect(await head.run('qdel', [bobs, big])).toMatchObject({ code: 0 });
     expect(await bob('pbs_rdel', [id])).toEqual({
       code: 159,
       stdout: '',
