@@ -60,7 +60,7 @@ export class Dispatcher {
     private readonly checkpoints?: Checkpoints,
   ) {
     this.pending = new PendingQueue(store);
-    this.preemptions = new Preemptions(store, cluster, log, checkpoints);
+    this.preemptions = new Preemptions(store, cluster, log, checkpoints, () => this.poke());
   }
 
   /** Ask for a scheduling pass soon; many pokes in one turn of the event loop make one pass. */
@@ -112,6 +112,7 @@ export class Dispatcher {
     const started = performance.now();
     const at = this.clock();
     const told: PassOut['told'] = [];
+    this.preemptions.resumeFreed(at, (n, m) => told.push([n, m]));
     resumeWaiting({ store: this.store, cluster: this.cluster, send: (n, m) => told.push([n, m]) }, at);
     const runs = this.place(full, at, told);
     this.lastPass = { at, durationMs: performance.now() - started, placed: runs.length, full };

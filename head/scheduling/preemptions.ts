@@ -5,12 +5,16 @@
 // is preempted with the first method of preempt_order that applies to it:
 // - C: checkpointed, then stopped and requeued once its checkpoint is safe (as qhold does it,
 //   head/jobs/job-operands.ts); it resumes from the checkpoint when it runs again;
-// - R: killed and requeued (as qrerun does it, head/jobs/job-control.ts).
+// - R: killed and requeued (as qrerun does it, head/jobs/job-control.ts);
+// - S: suspended (as qsig -s suspend does it, head/jobs/suspension.ts): its resources are free at
+//   once; it waits, stopped, until its preemptor has left the queue, then resumes (at once if its
+//   slots are free, else before any other job takes them once they are: substate 45).
 // The victims' resources go to the preemptor: it is considered first in the pass that follows
 // their release. A checkpoint that does not come within CHECKPOINT_WAIT_MS gives way to the
 // job's next method. The messages to the nodes go out after the pass's commit (`send`).
 import type { Logger } from 'pino';
 import { checkpointPolicy } from '../../core/lifecycle/checkpoint-policy.js';
+import { SUBSTATE } from '../../core/lifecycle/states.js';
 import type { ServerSettings } from '../../core/policy/server-settings.js';
 import type { HeadMessage } from '../../core/protocol/agent-protocol.js';
 import { AdvanceReservations } from '../../core/scheduling/advance-reservations.js';
@@ -30,6 +34,7 @@ import type { Store } from '../db/store.js';
 import { requestRerun } from '../jobs/job-control.js';
 import { checkpointStop } from '../jobs/job-operands.js';
 import { hooksOf } from '../jobs/lifecycle-hooks.js';
+import { resumeJob, suspendJob } from '../jobs/suspension.js';
 import { transition } from '../jobs/transitions.js';
 import type { Cluster } from '../nodes/cluster.js';
 
@@ -54,13 +59,39 @@ export class Preemptions {
   private readonly underway = new Map<number, Underway>();
   /** attempts none of whose methods worked: not preempted again (seq → attempt) */
   private readonly spared = new Map<number, number>();
+  /** suspended victims → the job they made room for (read from the jobs at the first pass) */
+  private suspended: Map<number, string> | undefined;
 
   constructor(
     private readonly store: Store,
     private readonly cluster: Cluster,
     private readonly log: Logger,
     private readonly checkpoints?: Checkpoints,
+    /** ask for another pass (a suspension frees resources at once) */
+    private readonly poke: () => void = () => undefined,
   ) {}
+
+  /**
+   * At the start of a pass: suspended victims whose preemptor has left the queue (it runs, or was
+   * deleted, held or moved) are resumed, at once when their slots are free, else once they are.
+   */
+  resumeFreed(now: number, send: (node: string, m: HeadMessage) => void): void {
+    this.suspended ??= new Map(
+      this.store.jobs
+        .inState('R')
+        .filter((j) => j.row.preempted?.method === 'S' && j.row.substate === SUBSTATE.suspended)
+        .map((j) => [j.seq, j.row.preempted!.for]),
+    );
+    for (const [seq, preemptor] of this.suspended) {
+      const job = this.store.jobs.get(seq);
+      const waits = job?.row.preempted?.method === 'S' && job.row.substate === SUBSTATE.suspended;
+      if (waits && this.store.jobs.byId(preemptor)?.row.state === 'Q') continue;
+      this.suspended.delete(seq);
+      if (!waits) continue;
+      const r = resumeJob({ store: this.store, cluster: this.cluster, send }, job.id, BY, now);
+      if (!r.ok) this.log.warn({ job: job.id, reason: r.error.message }, 'preempted job not resumed');
+    }
+  }
 
   /**
    * After a pass's placements: `jobs` the pass read, `waiting` those it could not place, in the
@@ -113,7 +144,7 @@ export class Preemptions {
       preemptors,
       order: order.value,
       expressPriority: settings.preemptQueuePrio,
-      canSuspend: false,
+      canSuspend: true,
     });
     for (const d of decisions) {
       if (d.kind !== 'preempt') continue;
@@ -172,7 +203,9 @@ export class Preemptions {
 
   /** A running job as the choice sees it; none for one that has not started yet. */
   private runningJob(job: StoredJob, priority: Map<string, number>): RunningJob[] {
-    if (job.row.sessionId === undefined || job.row.node === undefined) return [];
+    // a suspended job's resources are free already
+    if (job.row.sessionId === undefined || job.row.node === undefined || job.row.suspendedAt !== undefined)
+      return [];
     const spared = this.spared.get(job.seq);
     if (spared !== undefined && spared !== job.row.attempt) this.spared.delete(job.seq);
     else if (spared !== undefined) return [];
@@ -209,6 +242,8 @@ export class Preemptions {
     const methods = [...v.methods];
     for (let method = methods.shift(); method !== undefined; method = methods.shift()) {
       if (this.start(job, method, preemptor, now, send)) {
+        this.log.info({ job: job.id, for: preemptor, method }, 'job preempted');
+        if (method === 'S') return;
         this.underway.set(job.seq, {
           attempt: job.row.attempt,
           method,
@@ -216,7 +251,6 @@ export class Preemptions {
           for: preemptor,
           at: now,
         });
-        this.log.info({ job: job.id, for: preemptor, method }, 'job preempted');
         return;
       }
     }
@@ -235,7 +269,7 @@ export class Preemptions {
     if (current?.row.state !== 'R' || current.row.attempt !== job.row.attempt) return false;
     if (method === 'C' && !(this.checkpoints && checkpointPolicy(current.spec.checkpoint))) return false;
     if (method === 'R' && !current.spec.rerunable) return false;
-    if (method === 'S') return false;
+    if (method === 'S') return this.suspend(current, preemptor, now, send);
     const event = { type: 'preempted' as const, attempt: current.row.attempt, method, for: preemptor };
     if (!transition(this.store, job.seq, event, now).ok) return false;
     if (method === 'C') {
@@ -245,6 +279,28 @@ export class Preemptions {
     const r = requestRerun(this.store, current, BY, now);
     if (r.ok) send(r.value.node, r.value.message);
     return r.ok;
+  }
+
+  /** S: the job stopped and its resources free now; another pass gives them to the preemptor. */
+  private suspend(
+    job: StoredJob,
+    preemptor: string,
+    now: number,
+    send: (node: string, m: HeadMessage) => void,
+  ): boolean {
+    const how = { by: BY, reason: `to make room for ${preemptor}` };
+    const r = suspendJob({ store: this.store, cluster: this.cluster, send }, job.id, how, now);
+    if (!r.ok) return false;
+    const event = {
+      type: 'preempted' as const,
+      attempt: job.row.attempt,
+      method: 'S' as const,
+      for: preemptor,
+    };
+    transition(this.store, job.seq, event, now);
+    this.suspended?.set(job.seq, preemptor);
+    this.poke();
+    return true;
   }
 
   /**

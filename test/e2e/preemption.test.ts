@@ -1,8 +1,10 @@
 // Preemption with a real head and its local node (2 CPUs): a job of an express queue (priority
 // 200, at least preempt_queue_prio) that does not fit takes the node from a running job of an
-// ordinary queue. A checkpointable job is checkpointed and requeued, and resumes from its
-// checkpoint once the express job is done; a rerunnable one is requeued (preempt_order R); a
-// job no method of the order applies to is never preempted: the express job waits.
+// ordinary queue. A checkpointable job is checkpointed and requeued (preempt_order CR), and
+// resumes from its checkpoint once the express job is done; with the default order (SCR) a job is
+// suspended, and resumed once the express job is done; a rerunnable one is requeued
+// (preempt_order R); a job no method of the order applies to is never preempted: the express job
+// waits.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,6 +41,15 @@ async function started(id: string): Promise<Record<string, unknown>> {
     30_000,
     `${id} to start`,
   );
+}
+
+/** The one-letter state of a process (`T` stopped), or undefined once it is gone. */
+function procState(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+  } catch {
+    return undefined;
+  }
 }
 
 async function trace(id: string): Promise<string> {
@@ -86,59 +97,112 @@ describe('preemption', () => {
   });
 
   it('checkpoints and requeues a checkpointable job for an express job; it resumes from its checkpoint', async () => {
-    const script = [
-      '#PBS -N victim',
-      '#PBS -c c',
-      '#PBS -l select=1:ncpus=2',
-      'n=0',
-      'if [ "$PBS_RESTART" = 1 ]; then read -r n < "$PBS_CHECKPOINT_DIR/n"; echo "resumed at $n"; fi',
-      `trap 'echo "$n" > "$PBS_CHECKPOINT_DIR/n"; drover checkpoint' USR1`,
-      `while [ ! -e ${gate('victim')} ]; do n=$((n + 1)); echo "count $n"; sleep 0.2; done`,
-      'echo "ended at $n"',
-    ].join('\n');
-    const victim = await head.submit([], `${script}\n`);
+    expect((await head.run('qmgr', ['-c', 'set server preempt_order = CR'])).code).toBe(0);
+    try {
+      const script = [
+        '#PBS -N victim',
+        '#PBS -c c',
+        '#PBS -l select=1:ncpus=2',
+        'n=0',
+        'if [ "$PBS_RESTART" = 1 ]; then read -r n < "$PBS_CHECKPOINT_DIR/n"; echo "resumed at $n"; fi',
+        `trap 'echo "$n" > "$PBS_CHECKPOINT_DIR/n"; drover checkpoint' USR1`,
+        `while [ ! -e ${gate('victim')} ]; do n=$((n + 1)); echo "count $n"; sleep 0.2; done`,
+        'echo "ended at $n"',
+      ].join('\n');
+      const victim = await head.submit([], `${script}\n`);
+      await started(victim);
+      // it has counted a few steps
+      await waitUntil(
+        async () =>
+          (await head.run('drover', ['peek', victim])).stdout.includes('count 3\n') ? true : undefined,
+        30_000,
+        'the victim to count to 3',
+      );
+      const urgent = await express('urgent');
+      await head.waitState(urgent, 'R', 30_000);
+      const preempted = await head.json(victim);
+      expect(preempted).toMatchObject({
+        job_state: 'Q',
+        comment: 'Job preempted by checkpointing',
+        run_count: 1,
+        checkpoint_count: 1,
+      });
+      const lines = await trace(victim);
+      expect(lines).toMatch(/ {2}L {4}Job preempted by checkpointing\n/);
+      expect(lines).toMatch(/ {2}S {4}Job to be rerun at request of Scheduler\n/);
+      expect(lines).toMatch(
+        / {2}S {4}Job requeued \(attempt 1\): stopped after checkpoint 1 at request of Scheduler\n/,
+      );
+      // the express job done, the victim runs again from its checkpoint
+      open('urgent');
+      expect(await head.waitState(urgent, 'F')).toMatchObject({ Exit_status: 0 });
+      await started(victim);
+      await waitUntil(
+        async () =>
+          /\ncount \d+\n/.test((await head.run('drover', ['peek', victim])).stdout) ? true : undefined,
+        30_000,
+        'the victim to count on',
+      );
+      open('victim');
+      expect(await head.waitState(victim, 'F')).toMatchObject({ Exit_status: 0, run_count: 2 });
+      const out = readFileSync(join(head.work, `victim.o${seqOf(victim)}`), 'utf8');
+      const resumed = /^resumed at (\d+)\ncount (\d+)\n/.exec(out);
+      expect(resumed, out).not.toBeNull();
+      expect(Number(resumed![1])).toBeGreaterThanOrEqual(3);
+      expect(Number(resumed![2])).toBe(Number(resumed![1]) + 1);
+      expect(out).toMatch(/\nended at \d+\n$/);
+      expect(await trace(victim)).toMatch(/\(attempt 2, restarting from checkpoint 1\)/);
+    } finally {
+      await head.run('qmgr', ['-c', 'unset server preempt_order']);
+    }
+  });
+
+  it('by default (SCR) suspends a job for an express job, and resumes it once the express job is done', async () => {
+    const pidFile = join(head.work, 'suspendme.pid');
+    const loop = `echo $$ > ${pidFile}; while [ ! -e ${gate('suspendme')} ]; do sleep 0.1; done`;
+    const victim = await head.submit([
+      '-N',
+      'suspendme',
+      '-l',
+      'select=1:ncpus=2',
+      '--',
+      '/bin/sh',
+      '-c',
+      loop,
+    ]);
     await started(victim);
-    // it has counted a few steps
-    await waitUntil(
-      async () =>
-        (await head.run('drover', ['peek', victim])).stdout.includes('count 3\n') ? true : undefined,
-      30_000,
-      'the victim to count to 3',
-    );
-    const urgent = await express('urgent');
+    await waitUntil(() => existsSync(pidFile) || undefined, 30_000, 'the victim to write its pid');
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    const urgent = await express('urgent4');
     await head.waitState(urgent, 'R', 30_000);
-    const preempted = await head.json(victim);
-    expect(preempted).toMatchObject({
-      job_state: 'Q',
-      comment: 'Job preempted by checkpointing',
-      run_count: 1,
-      checkpoint_count: 1,
-    });
+    // stopped, shown S, its CPUs given to the express job: it waits for them (substate 45)
+    const suspended = await waitUntil(
+      async () => {
+        const j = await head.json(victim);
+        return j?.substate === 45 ? j : undefined;
+      },
+      10_000,
+      'the victim to wait for its CPUs',
+    );
+    expect(suspended).toMatchObject({ job_state: 'S', comment: 'Job preempted by suspension', run_count: 1 });
+    expect(procState(pid)).toBe('T');
     const lines = await trace(victim);
-    expect(lines).toMatch(/ {2}L {4}Job preempted by checkpointing\n/);
-    expect(lines).toMatch(/ {2}S {4}Job to be rerun at request of Scheduler\n/);
-    expect(lines).toMatch(
-      / {2}S {4}Job requeued \(attempt 1\): stopped after checkpoint 1 at request of Scheduler\n/,
+    const at = lines.indexOf(
+      `S    Job suspended at request of Scheduler: to make room for ${urgent}, its resources released (attempt 1)\n`,
     );
-    // the express job done, the victim runs again from its checkpoint
-    open('urgent');
-    expect(await head.waitState(urgent, 'F')).toMatchObject({ Exit_status: 0 });
-    await started(victim);
-    await waitUntil(
-      async () =>
-        /\ncount \d+\n/.test((await head.run('drover', ['peek', victim])).stdout) ? true : undefined,
-      30_000,
-      'the victim to count on',
-    );
-    open('victim');
-    expect(await head.waitState(victim, 'F')).toMatchObject({ Exit_status: 0, run_count: 2 });
-    const out = readFileSync(join(head.work, `victim.o${seqOf(victim)}`), 'utf8');
-    const resumed = /^resumed at (\d+)\ncount (\d+)\n/.exec(out);
-    expect(resumed, out).not.toBeNull();
-    expect(Number(resumed![1])).toBeGreaterThanOrEqual(3);
-    expect(Number(resumed![2])).toBe(Number(resumed![1]) + 1);
-    expect(out).toMatch(/\nended at \d+\n$/);
-    expect(await trace(victim)).toMatch(/\(attempt 2, restarting from checkpoint 1\)/);
+    expect(at, lines).toBeGreaterThan(0);
+    expect(lines.indexOf('L    Job preempted by suspension\n')).toBeGreaterThan(at);
+    expect(lines).toContain('S    Job to be resumed at request of Scheduler once its resources are free\n');
+    // the express job done, the victim goes on where it stopped: the same attempt, never requeued
+    open('urgent4');
+    await head.waitState(urgent, 'F');
+    const resumed = await head.waitState(victim, 'R', 30_000);
+    expect(resumed).toMatchObject({ substate: 42, run_count: 1 });
+    expect(String(resumed.comment)).toMatch(/^Job run at /);
+    await waitUntil(() => (procState(pid) !== 'T' ? true : undefined), 10_000, 'the victim to go on');
+    expect(await trace(victim)).toContain('S    Job resumed, its resources taken again (attempt 1)\n');
+    open('suspendme');
+    expect(await head.waitState(victim, 'F')).toMatchObject({ Exit_status: 0, run_count: 1 });
   });
 
   it('with preempt_order R a rerunnable job is requeued, and runs again after the express job', async () => {
