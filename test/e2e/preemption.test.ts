@@ -4,18 +4,28 @@
 // resumes from its checkpoint once the express job is done; with the default order (SCR) a job is
 // suspended, and resumed once the express job is done; a rerunnable one is requeued
 // (preempt_order R); a job no method of the order applies to is never preempted: the express job
-// waits.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+// waits. drover_jobs_preempted_total counts each preemption by its method.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster, startCluster } from '../helpers/cluster.js';
-import { type TestHead, waitUntil } from '../helpers/head.js';
+import { freePort, type TestHead, waitUntil } from '../helpers/head.js';
 
+const TOKEN = 'metrics-token-for-preemption';
 let cluster: Cluster;
 let head: TestHead;
+let metrics: string;
+/** the metrics token file */
+const dir = mkdtempSync(join(tmpdir(), 'drover-preempt-'));
 
 beforeAll(async () => {
-  cluster = await startCluster({ head: { ncpus: 2, killDelay: 1 } });
+  const port = await freePort();
+  metrics = `http://127.0.0.1:${port}/metrics`;
+  const tokenFile = join(dir, 'metrics.token');
+  writeFileSync(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
+  const extraArgs = ['--metrics-listen', `127.0.0.1:${port}`, '--metrics-token-file', tokenFile];
+  cluster = await startCluster({ head: { ncpus: 2, killDelay: 1, extraArgs } });
   head = cluster.head;
   const add = await head.run('drover', ['queue', 'add', 'express', '--priority', '200']);
   expect(add).toMatchObject({ code: 0 });
@@ -23,7 +33,29 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cluster?.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
+
+/** drover_jobs_preempted_total by method, as the head's /metrics says now. */
+async function preempted(): Promise<Record<string, number>> {
+  const r = await fetch(metrics, { headers: { authorization: `Bearer ${TOKEN}` } });
+  expect(r.status).toBe(200);
+  const out: Record<string, number> = {};
+  for (const m of (await r.text()).matchAll(/^drover_jobs_preempted_total\{method="(\w+)"\} (\d+)$/gm))
+    out[m[1]!] = Number(m[2]);
+  return out;
+}
+
+/** The counts grew by exactly `by` (the counter follows the commit: waited for). */
+async function counted(before: Record<string, number>, by: Record<string, number>): Promise<void> {
+  const want = { ...before };
+  for (const [k, n] of Object.entries(by)) want[k] = (want[k] ?? 0) + n;
+  await waitUntil(
+    async () => (JSON.stringify(await preempted()) === JSON.stringify(want) ? true : undefined),
+    10_000,
+    `drover_jobs_preempted_total to be ${JSON.stringify(want)}`,
+  );
+}
 
 const seqOf = (id: string) => id.split('.')[0]!;
 const gate = (name: string) => join(head.work, `gate-${name}`);
@@ -118,10 +150,11 @@ describe('preemption', () => {
         30_000,
         'the victim to count to 3',
       );
+      const before = await preempted();
       const urgent = await express('urgent');
       await head.waitState(urgent, 'R', 30_000);
-      const preempted = await head.json(victim);
-      expect(preempted).toMatchObject({
+      const requeued = await head.json(victim);
+      expect(requeued).toMatchObject({
         job_state: 'Q',
         comment: 'Job preempted by checkpointing',
         run_count: 1,
@@ -133,6 +166,7 @@ describe('preemption', () => {
       expect(lines).toMatch(
         / {2}S {4}Job requeued \(attempt 1\): stopped after checkpoint 1 at request of Scheduler\n/,
       );
+      await counted(before, { checkpointing: 1 });
       // the express job done, the victim runs again from its checkpoint
       open('urgent');
       expect(await head.waitState(urgent, 'F')).toMatchObject({ Exit_status: 0 });
@@ -173,6 +207,7 @@ describe('preemption', () => {
     await started(victim);
     await waitUntil(() => existsSync(pidFile) || undefined, 30_000, 'the victim to write its pid');
     const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    const before = await preempted();
     const urgent = await express('urgent4');
     await head.waitState(urgent, 'R', 30_000);
     // stopped, shown S, its CPUs given to the express job: it waits for them (substate 45)
@@ -193,6 +228,7 @@ describe('preemption', () => {
     expect(at, lines).toBeGreaterThan(0);
     expect(lines.indexOf('L    Job preempted by suspension\n')).toBeGreaterThan(at);
     expect(lines).toContain('S    Job to be resumed at request of Scheduler once its resources are free\n');
+    await counted(before, { suspension: 1 });
     // the express job done, the victim goes on where it stopped: the same attempt, never requeued
     open('urgent4');
     await head.waitState(urgent, 'F');
@@ -210,6 +246,7 @@ describe('preemption', () => {
     try {
       const victim = await head.submit(['-N', 'rerunme', '-l', 'select=1:ncpus=2', ...until('rerunme')]);
       await started(victim);
+      const before = await preempted();
       const urgent = await express('urgent2');
       await head.waitState(urgent, 'R', 30_000);
       expect(await head.json(victim)).toMatchObject({
@@ -220,6 +257,7 @@ describe('preemption', () => {
       const lines = await trace(victim);
       expect(lines).toMatch(/ {2}L {4}Job preempted by requeuing\n/);
       expect(lines).toMatch(/ {2}S {4}Job requeued \(attempt 1\): rerun at request of Scheduler\n/);
+      await counted(before, { requeuing: 1 });
       open('urgent2');
       await head.waitState(urgent, 'F');
       await started(victim);
@@ -244,6 +282,7 @@ describe('preemption', () => {
         ...until('keeper'),
       ]);
       await started(keeper);
+      const before = await preempted();
       const urgent = await express('urgent3');
       // the pass that says why it waits is the one that would have preempted for it
       expect((await head.waitComment(urgent)).comment).toBe(
@@ -253,6 +292,7 @@ describe('preemption', () => {
       expect(kept).toMatchObject({ job_state: 'R', run_count: 1 });
       expect(String(kept!.comment)).toMatch(/^Job run at /);
       expect(await trace(keeper)).not.toMatch(/preempted/);
+      await counted(before, {});
       open('keeper');
       expect(await head.waitState(keeper, 'F')).toMatchObject({ Exit_status: 0, run_count: 1 });
       // the node free, the express job runs
@@ -262,6 +302,30 @@ describe('preemption', () => {
     } finally {
       await head.run('qmgr', ['-c', 'unset server preempt_order']);
     }
-    expect(existsSync(gate('keeper'))).toBe(true);
+  });
+
+  it('preempts nothing with preemptive_sched False, nor for a queue below preempt_queue_prio', async () => {
+    const victim = await head.submit(['-N', 'calm', '-l', 'select=1:ncpus=2', ...until('calm')]);
+    await started(victim);
+    const before = await preempted();
+    for (const [attr, value, name] of [
+      ['preemptive_sched', 'False', 'urgent5'],
+      ['preempt_queue_prio', '201', 'urgent6'],
+    ] as const) {
+      expect((await head.run('qmgr', ['-c', `set server ${attr} = ${value}`])).code).toBe(0);
+      try {
+        const urgent = await express(name);
+        expect((await head.waitComment(urgent)).comment).toBe(
+          'Not Running: Insufficient amount of resource: ncpus (R: 2 A: 0 T: 2)',
+        );
+        expect(await head.json(victim)).toMatchObject({ job_state: 'R', run_count: 1 });
+        expect((await head.run('qdel', [urgent])).code).toBe(0);
+      } finally {
+        await head.run('qmgr', ['-c', `unset server ${attr}`]);
+      }
+    }
+    await counted(before, {});
+    open('calm');
+    expect(await head.waitState(victim, 'F')).toMatchObject({ Exit_status: 0, run_count: 1 });
   });
 });
