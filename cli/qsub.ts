@@ -4,12 +4,14 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Refusal } from '../core/errors.js';
+import { asksInteractive } from '../core/pbs/interactive.js';
 import { buildJobSpec } from '../core/pbs/job-spec.js';
 import { parseQsubCommandLine, QSUB_USAGE, refusesTorqueOption } from '../core/pbs/qsub-command-line.js';
 import { VERSION } from '../platform/version.js';
 import { api } from './client.js';
 import { report, runCommand, submitPlace } from './command.js';
 import { blockUntilEnd } from './qsub-block.js';
+import { submitInteractive } from './qsub-interactive.js';
 
 const SYS_ERRORS: Record<string, string> = {
   ENOENT: 'No such file or directory',
@@ -76,7 +78,8 @@ async function main(argv: string[]): Promise<number> {
     if ('error' in read) return report('qsub', read.error);
     script = read.script;
     scriptName = basename(source.path);
-  } else if (source.kind === 'stdin') {
+  } else if (source.kind === 'stdin' && !asksInteractive(cmdline.value.options)) {
+    // (qsub -I reads no script from stdin: stdin is the job's terminal)
     script = await readStdin();
   }
   const build = (inTorqueMode: boolean) =>
@@ -92,6 +95,7 @@ async function main(argv: string[]): Promise<number> {
   let spec = build(torque);
   if (!spec.ok && !torque && (await mode.retry(spec.error))) spec = build(true);
   if (!spec.ok) return report('qsub', spec.error, QSUB_USAGE);
+  if (spec.value.interactive) return submitInteractive(spec.value, cmdline.value.options);
   const reply = await api<{ id: string }>('POST', '/v1/jobs', { spec: spec.value });
   if (!reply.ok) return report('qsub', reply.error);
   if (!cmdline.value.suppressId) process.stdout.write(`${reply.body.id}\n`);

@@ -36,7 +36,9 @@ export function exitOutcome(
   walltime: number,
   failure?: string,
 ): { status: number; reason?: string } {
-  const note = (line: string) => appendNotice(job.dir, job.req.join, line);
+  // an interactive attempt's notices go to qsub's terminal (it has no spooled output)
+  const note = (line: string) =>
+    job.terminal ? job.terminal.notice(line) : appendNotice(job.dir, job.req.join, line);
   let status = natural;
   let reason: string | undefined;
   if (job.killReason === 'walltime') {

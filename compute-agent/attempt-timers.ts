@@ -15,6 +15,7 @@ export function terminate(job: LiveJob, reason: Exclude<KillReason, 'fenced'>, k
   if (job.killReason) return;
   job.killReason = reason;
   signalGroup(job.session, 'SIGTERM');
+  job.terminal?.hangup(); // an interactive shell ignores SIGTERM: its terminal hangs up
   resumeAttempt(job);
   job.timers.push(longTimeout(() => signalGroup(job.session, 'SIGKILL'), killDelayMs));
 }

@@ -69,6 +69,7 @@ function admitHead(agent: NodeAgent, socket: Socket, m: HeadMessage): boolean {
   if (agent.head && agent.head !== socket) {
     agent.head.destroy();
     agent.checkpointer.headLost();
+    agent.terminals.headLost();
   }
   agent.head = socket;
   agent.headEpoch = epoch;
@@ -105,6 +106,7 @@ function acceptHead(agent: NodeAgent, handlers: HeadHandlers, socket: Socket): v
     if (agent.head !== socket) return;
     agent.head = undefined;
     agent.checkpointer.headLost();
+    agent.terminals.headLost();
   });
 }
 

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import type { AgentMessage, HeadMessage } from '../core/protocol/agent-protocol.js';
 import { TAIL_MAX_BYTES } from '../core/protocol/output-tail.js';
+import { windowSize } from '../core/protocol/terminal.js';
 import { stageCheckpoint } from './checkpointer.js';
 import { appendToSpool, spoolTail } from './job-spool.js';
 import { resumeAttempt, signalAttempt, suspendAttempt } from './job-suspension.js';
@@ -22,17 +23,22 @@ function welcome(agent: NodeAgent): AgentMessage {
   return { t: 'welcome', node: agent.node, jobs, suspended: agent.taskGroups.suspended() };
 }
 
+/** A head's hello: then the facts it has not acknowledged, the service instances that answer,
+ * the terminals that wait for their qsub. */
+function greet(agent: NodeAgent, m: Extract<HeadMessage, { t: 'hello' }>): void {
+  // attempts the head gave to another node die before this node says anything
+  for (const f of m.fenced ?? []) agent.runner.fence(f.jobId, f.attempt);
+  agent.send(welcome(agent));
+  for (const entry of agent.journal.unacked()) agent.send({ t: 'fact', entry });
+  agent.probes.resend();
+  agent.terminals.announce();
+}
+
 /** Connection, jobs and their facts. */
 function jobHandlers(agent: NodeAgent) {
   const { runner, journal } = agent;
   return {
-    hello: (m) => {
-      // attempts the head gave to another node die before this node says anything
-      for (const f of m.fenced ?? []) runner.fence(f.jobId, f.attempt);
-      agent.send(welcome(agent));
-      for (const entry of journal.unacked()) agent.send({ t: 'fact', entry });
-      agent.probes.resend();
-    },
+    hello: (m) => greet(agent, m),
     ping: (m) => agent.send({ t: 'pong', n: m.n }),
     run: (m) => {
       // journaled with the attempt's `started` fact: which head generation asked for it
@@ -77,11 +83,17 @@ function jobHandlers(agent: NodeAgent) {
     cleanup: (m) => runner.cleanup(m.jobId, m.attempt),
     'usage?': () => agent.send({ t: 'usage', jobs: runner.sample() }),
     'tail?': (m) => tail(agent, m),
-    'append?': (m) => {
-      const written = appendToSpool(join(agent.opts.stateDir, 'jobs', m.jobId), m.attempt, m.streams, m.text);
-      agent.send({ t: 'appended', reqId: m.reqId, ...(written ? {} : { unknown: true }) });
-    },
+    'append?': (m) => append(agent, m),
   } satisfies Partial<HeadHandlers>;
+}
+
+/** `append?` (qmsg): the line at the end of the attempt's spooled streams; an interactive
+ * attempt's output is its terminal (PBS's MoM writes to the job's pty), so the line goes there. */
+function append(agent: NodeAgent, m: Extract<HeadMessage, { t: 'append?' }>): void {
+  const terminal = agent.terminals.of(m.jobId, m.attempt);
+  const dir = join(agent.opts.stateDir, 'jobs', m.jobId);
+  const written = terminal ? terminal.message(m.text) : appendToSpool(dir, m.attempt, m.streams, m.text);
+  agent.send({ t: 'appended', reqId: m.reqId, ...(written ? {} : { unknown: true }) });
 }
 
 /** `tail?`: the attempt's spooled output from `from`, and whether the attempt still runs here. */
@@ -154,12 +166,34 @@ function checkpointHandlers(agent: NodeAgent) {
   } satisfies Partial<HeadHandlers>;
 }
 
+/** qsub -I's terminals (compute-agent/job-terminal.ts); one whose attempt's terminal is gone changes nothing. */
+function terminalHandlers(agent: NodeAgent) {
+  const { terminals } = agent;
+  const sized = (m: { rows: number; cols: number }) => windowSize(m.rows, m.cols);
+  return {
+    'pty-attach': (m) => {
+      const size = sized(m);
+      if (size) terminals.of(m.jobId, m.attempt)?.attach(size);
+    },
+    'pty-in': (m) => {
+      if (typeof m.data === 'string') terminals.of(m.jobId, m.attempt)?.input(m.data);
+    },
+    'pty-resize': (m) => {
+      const size = sized(m);
+      if (size) terminals.of(m.jobId, m.attempt)?.resize(size);
+    },
+    'pty-ack': (m) => terminals.of(m.jobId, m.attempt)?.ack(m.bytes),
+    'pty-hangup': (m) => terminals.of(m.jobId, m.attempt)?.hangup(),
+  } satisfies Partial<HeadHandlers>;
+}
+
 export function headHandlers(agent: NodeAgent): HeadHandlers {
   return {
     ...jobHandlers(agent),
     ...qsigHandlers(agent),
     ...taskHandlers(agent),
     ...checkpointHandlers(agent),
+    ...terminalHandlers(agent),
   };
 }
 

@@ -19,6 +19,13 @@ import { launchArgs, launcherPath } from '../native/native.js';
 import { readyCheckpointDir } from './checkpointer.js';
 import { commandDir } from './command-shims.js';
 import { jobEnvironment, scriptInput } from './job-env.js';
+import {
+  interactiveEnvironment,
+  RELEASE_FD,
+  type Terminal,
+  type Terminals,
+  terminalFinished,
+} from './job-terminal.js';
 import type { LongTimer } from './long-timer.js';
 
 export type KillReason = 'walltime' | 'delete' | 'fenced' | 'stall';
@@ -36,6 +43,8 @@ export interface LiveJob {
   usage: ResourceUsage;
   killReason?: KillReason;
   timers: LongTimer[];
+  /** an interactive attempt's terminal (compute-agent/job-terminal.ts) */
+  terminal?: Terminal;
   /** what counts the job's own running time: stopped while it is suspended */
   clock: JobClock;
   /** suspended since (epoch ms): its processes are stopped */
@@ -68,6 +77,8 @@ export interface LaunchContext {
   spawn: SpawnLauncher;
   /** an earlier attempt's PBS_CHECKPOINT_DIR goes out of the way */
   retireCheckpoint(jobId: string, account: Account): void;
+  /** where interactive attempts get their terminals (none: this runner refuses them) */
+  terminals?: Terminals;
 }
 
 interface JobFiles {
@@ -118,7 +129,8 @@ function attemptEnvironment(
   return { env, cookie };
 }
 
-/** The launcher's arguments: the job's user, umask, TMPDIR, start directory, program. */
+/** The launcher's arguments: the job's user, umask, TMPDIR, start directory, program; an
+ * interactive attempt's terminal as its controlling terminal, the launcher held until it is attached. */
 function launcherArguments(req: RunRequest, account: Account, shell: string, tmpdir: string): string[] {
   return launchArgs(
     {
@@ -128,6 +140,7 @@ function launcherArguments(req: RunRequest, account: Account, shell: string, tmp
       cds: [...startDirectories(req), account.home, '/'],
       ...(req.executable ? {} : { argv0: `-${basename(shell)}` }),
       errorFd: 3,
+      ...(req.interactive ? { ctty: true, waitFd: RELEASE_FD } : {}),
     },
     req.executable ?? shell,
     req.executable ? (req.argv ?? []) : [],
@@ -169,12 +182,14 @@ export function launchAttempt(ctx: LaunchContext, req: RunRequest, account: Acco
   const files = jobFiles(ctx, req, account, dir);
   const { env, cookie } = attemptEnvironment(ctx, req, account, shell, files);
   const args = launcherArguments(req, account, shell, files.tmpdir);
-  const child = spawnAttempt(ctx, req, dir, env, args);
+  const terminal = req.interactive ? openTerminal(ctx, req, account, shell, env) : undefined;
+  const child = terminal ? spawnOnTerminal(ctx, terminal, env, args) : spawnAttempt(ctx, req, dir, env, args);
   // for an agent that restarts: the session to kill if this attempt outlives its watcher
   if (child.pid !== undefined) writeFileSync(join(dir, 'session'), String(child.pid));
   child.stdin?.on('error', () => {}); // a shell that exits at once closes its stdin
   child.stdin?.end(scriptInput(shell, files.scriptPath, commandDir(ctx.stateDir)));
   return {
+    ...(terminal ? { terminal } : {}),
     req,
     account,
     cookie,
@@ -189,6 +204,37 @@ export function launchAttempt(ctx: LaunchContext, req: RunRequest, account: Acco
   };
 }
 
+/** An interactive attempt's terminal, and its environment (PBS_ENVIRONMENT, TERM, PATH). */
+function openTerminal(
+  ctx: LaunchContext,
+  req: RunRequest,
+  account: Account,
+  shell: string,
+  env: Record<string, string>,
+): Terminal {
+  if (!ctx.terminals) throw new Error('this agent runs no interactive jobs');
+  interactiveEnvironment(env, req, shell, commandDir(ctx.stateDir));
+  return ctx.terminals.create(req, account);
+}
+
+/** The launcher on the terminal: its stdio is the terminal's slave, no spool, no script on stdin. */
+function spawnOnTerminal(
+  ctx: LaunchContext,
+  terminal: Terminal,
+  env: Record<string, string>,
+  args: string[],
+) {
+  let child: ChildProcess;
+  try {
+    child = ctx.spawn(args, { env, detached: true, stdio: terminal.stdio() });
+  } catch (e) {
+    terminal.abandon();
+    throw e;
+  }
+  terminal.spawned(child);
+  return child;
+}
+
 function zeroUsage(ncpus: number): ResourceUsage {
   return { cput: 0, mem: 0, vmem: 0, walltime: 0, cpupercent: 0, ncpus };
 }
@@ -201,7 +247,8 @@ function startDirectories(req: RunRequest): string[] {
 
 /**
  * Calls `ended` once: with the attempt's exit status, or with the start failure the launcher
- * reported before the job's program ran.
+ * reported before the job's program ran (an interactive attempt's terminal has handed over its
+ * last output by then).
  */
 export function onExit(child: ChildProcess, ended: (status: number, failure?: string) => void): void {
   let done = false;
@@ -214,7 +261,7 @@ export function onExit(child: ChildProcess, ended: (status: number, failure?: st
   child.on('error', (e) => finish(EXIT.startFailed, `cannot start job: ${e.message}`));
   child.on('exit', (code, signal) => {
     const status = signal ? EXIT.signalBase + constants.signals[signal] : (code ?? 0);
-    void launchError.then((why) =>
+    void Promise.all([launchError, terminalFinished(child)]).then(([why]) =>
       why ? finish(EXIT.startFailed, `cannot start job: ${why}`) : finish(status),
     );
   });

@@ -32,7 +32,7 @@ import { signalGroup } from './signals.js';
 import { foldUsage, sampleSessions } from './usage.js';
 import { jobAccount } from './users.js';
 
-export interface RunnerOptions {
+export interface RunnerOptions extends Pick<LaunchContext, 'terminals'> {
   stateDir: string;
   journal: Journal;
   /** called with every journaled fact, to send it to the head when connected */
@@ -81,12 +81,10 @@ export class JobRunner {
     mkdirSync(this.auxDir, { recursive: true, mode: 0o755 });
     this.known = knownAttempts(this.jobsDir);
     this.facts = new FactBatch(opts.journal, opts.report, (exits) => this.exitedAll(exits));
+    // stateDir, tmpRoot, agentEnv, siteEnv and terminals as the options give them
     this.launch = {
-      stateDir: opts.stateDir,
+      ...opts,
       auxDir: this.auxDir,
-      tmpRoot: opts.tmpRoot,
-      agentEnv: opts.agentEnv,
-      ...(opts.siteEnv ? { siteEnv: opts.siteEnv } : {}),
       spawn: opts.spawn ?? spawnLauncher,
       retireCheckpoint: (jobId, account) => retireCheckpointDir(account, opts.stateDir, jobId, opts.warn),
     };

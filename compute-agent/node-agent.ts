@@ -20,6 +20,7 @@ import { EpochRecord } from './epoch-record.js';
 import { FrameThumbnails } from './frame-thumbnails.js';
 import { parseEnvironmentFile } from './job-env.js';
 import { JobRunner } from './job-runner.js';
+import { Terminals } from './job-terminal.js';
 import { Journal } from './journal.js';
 import { InstanceProbes } from './service-ports.js';
 import { serveTasks, TaskGroups, type TaskHost } from './tasks.js';
@@ -58,6 +59,8 @@ export class NodeAgent {
   readonly epochs: EpochRecord;
   /** service instances whose port is probed, or answers */
   readonly probes = new InstanceProbes((m) => this.send(m));
+  /** the terminals of interactive jobs (qsub -I), relayed through the head */
+  readonly terminals = new Terminals((m) => this.send(m));
   /** the frames render tasks finish here, thumbnailed for the head */
   readonly thumbnails = new FrameThumbnails(
     thumbnailAsUser,
@@ -123,6 +126,7 @@ export class NodeAgent {
         this.thumbnails.progress(r.jobId, r.attempt, r.updates);
       },
       warn: (message) => this.log.warn(message),
+      terminals: this.terminals,
     });
   }
 

@@ -82,6 +82,8 @@ export interface JobSpec {
   /** `qsub -- exe args`: no script, no shell */
   executable?: string;
   argv?: string[];
+  /** `qsub -I` (or -W interactive=true): the job's shell runs on qsub's terminal; `term` is qsub's TERM */
+  interactive?: { term?: string };
   /** the literal qsub argv, joined by spaces, as PBS shows Submit_arguments */
   submitArgs: string;
   /** PBS_O_WORKDIR */

@@ -187,6 +187,7 @@ function apiParts(p: {
   const deps = {
     ...{ ops, server, nodeAdmin, farms, services: head.services, waits: head.waits, headUid: p.headUid },
     ...haDeps(p.wired),
+    terminals: head.terminals,
     moreRoutes: [web ? web.routes : noWebRoutes, reservationRoutes(head.reservations)],
   };
   const token = opts.metrics?.token !== undefined ? { token: opts.metrics.token } : {};

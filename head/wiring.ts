@@ -11,12 +11,14 @@ import { AgentMessages } from './agent-link/agent-messages.js';
 import { Checkpoints } from './agent-link/checkpoint-store.js';
 import { Delivery } from './agent-link/delivery/workers.js';
 import { OutputTails } from './agent-link/output-tails.js';
+import { Terminals } from './agent-link/terminals.js';
 import { GroupCommit } from './db/group-commit.js';
 import type { Store } from './db/store.js';
 import { Farms } from './farm/farm-jobs.js';
 import { registerFeatures } from './features.js';
 import type { HaWired } from './ha/ha-hooks.js';
 import type { HeadOptions } from './head-options.js';
+import { interactiveFeature } from './jobs/interactive-feature.js';
 import { JobControl } from './jobs/job-control.js';
 import { purgeMarkedJobs } from './jobs/job-history.js';
 import { JobWaits } from './jobs/job-waits.js';
@@ -61,7 +63,8 @@ export function wireHead(
   const poke = () => dispatcher.poke();
   const farms = farmsOf(store, where, cluster, log);
   const mailer = new Mailer(opts.mail ?? DEFAULT_MAIL, log);
-  const { watch, metrics, waits } = withFeatures(store, farms, cluster, ha, mailer);
+  const terminals = new Terminals({ store, cluster, server, log });
+  const { watch, metrics, waits } = withFeatures(store, farms, cluster, ha, { mailer, terminals });
   const services = new ServiceOps({ store, server, cluster, poke, watch, group });
   const reservations = withReservations({ store, server, cluster, dispatcher, group }, log);
   const delivery = new Delivery();
@@ -76,7 +79,7 @@ export function wireHead(
     group,
     checkpoints,
   });
-  const { tails, handleAll } = withTails(cluster, messages);
+  const { tails, handleAll } = withTails(cluster, messages, terminals);
   const parts = { cluster, messages: { handleAll }, poke, changed };
   const { fencer, links } = wireNodes(store, parts, where, opts, log, ha);
   metrics.scrape({ store, nodes: () => cluster.records(), brokers: () => services.brokerList() });
@@ -84,6 +87,7 @@ export function wireHead(
   return {
     cluster,
     tails,
+    terminals,
     group,
     checkpoints,
     dispatcher,
@@ -111,13 +115,20 @@ function farmsOf(store: Store, { home, server }: Where, cluster: Cluster, log: L
 }
 
 /** The job features, the services' watch, and what observes the jobs: their mail, the commands
- * that wait for them (qsub -W block=true), the metrics. */
-function withFeatures(store: Store, farms: Farms, cluster: Cluster, ha: Partial<HaWired>, mailer: Mailer) {
+ * that wait for them (qsub -W block=true, qsub -I's terminals), the metrics. */
+function withFeatures(
+  store: Store,
+  farms: Farms,
+  cluster: Cluster,
+  ha: Partial<HaWired>,
+  { mailer, terminals }: { mailer: Mailer; terminals: Terminals },
+) {
   const watch = new ServiceWatch(store);
   const metrics = new HeadMetrics(ha.api ? () => ha.api!.status() : undefined);
   const services = { touch: (name: string) => watch.touch(name), nodes: () => cluster.schedNodes() };
   const waits = new JobWaits(store);
-  registerFeatures(store, farms, services, [mailFeature(mailer), waits.feature(), metrics.jobs.feature()]);
+  const observers = [mailFeature(mailer), waits.feature(), interactiveFeature(terminals)];
+  registerFeatures(store, farms, services, [...observers, metrics.jobs.feature()]);
   // histories asked to go (qdel -x) whose deletion had not committed when the head stopped
   purgeMarkedJobs(store);
   return { watch, metrics, waits };
@@ -139,11 +150,12 @@ function withReservations(
   });
 }
 
-/** Answers to `tail?` are taken out of each batch of an agent's messages before its facts are handled. */
-function withTails(cluster: Cluster, messages: AgentMessages) {
+/** Answers to `tail?` and terminal bytes are taken out of each batch of an agent's messages
+ * before its facts are handled. */
+function withTails(cluster: Cluster, messages: AgentMessages, terminals: Terminals) {
   const tails = new OutputTails(cluster);
   const handleAll = (node: string, batch: AgentMessage[]) => {
-    const rest = tails.take(node, batch);
+    const rest = terminals.take(node, tails.take(node, batch));
     if (rest.length > 0) messages.handleAll(node, rest);
   };
   return { tails, handleAll };

@@ -1,7 +1,7 @@
 // drover-exec: start a job's program as the job's user.
 //
-//   drover-exec [--error-fd N] [--uid N --gid N] [--umask OOO] [--mkdir PATH]... [--cd DIR]...
-//               [--argv0 NAME] -- PROGRAM [ARGS...]
+//   drover-exec [--error-fd N] [--ctty] [--uid N --gid N] [--umask OOO] [--mkdir PATH]... [--cd DIR]...
+//               [--argv0 NAME] [--wait-fd N] -- PROGRAM [ARGS...]
 //
 // Node's spawn({uid, gid}) calls setgroups(0) (dropping every supplementary group) and chdirs as root
 // before dropping privileges; this launcher does it in the right order instead:
@@ -9,6 +9,9 @@
 //   1. --error-fd N   mark N close-on-exec; any failure before exec writes ONE line
 //                     "drover-exec: <what failed>: <reason>" to N (to 2 without it) and exits 127.
 //                     N must be 3 or higher so the program keeps its stdin/stdout/stderr.
+//   1b. --ctty        stdin (a terminal) becomes the controlling terminal of the launcher's session
+//                     (TIOCSCTTY; the launcher must lead its session: start it with setsid, as
+//                     Node's spawn({detached: true}) does), so the program gets job control and ^C.
 //   2. --uid/--gid    (both or neither) unless already running as exactly that uid and gid:
 //                     getpwuid(uid) -> initgroups(name, gid), setgid(gid), setuid(uid), and for a
 //                     non-root uid, check that setuid(0) now fails.
@@ -17,6 +20,9 @@
 //                     symlink), then forces the mode to exactly 0700 through an O_NOFOLLOW handle.
 //   5. --cd DIR       as the user, chdir to the first DIR that works (repeatable); without it the
 //                     inherited directory stays.
+//   5b. --wait-fd N   wait for one byte on N (>= 3) before the exec, then close N: the caller starts
+//                     the program when it is ready (an interactive job's terminal attached). End of
+//                     file without a byte is a failure ("not released").
 //   6. execvp(PROGRAM, [argv0 or PROGRAM, ARGS...]) with the environment unchanged.
 //
 // The launcher never runs a shell and never builds command strings. It refuses to run set-uid/set-gid.
@@ -30,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -113,7 +120,8 @@ static bool parse_umask(const char *s, mode_t *out) {
 
 // The options this launcher knows; each takes one value in the next argument.
 static bool is_option(const char *s) {
-  static const char *const known[] = {"--error-fd", "--uid", "--gid", "--umask", "--mkdir", "--cd", "--argv0"};
+  static const char *const known[] = {"--error-fd", "--uid",  "--gid",     "--umask",
+                                      "--mkdir",    "--cd",   "--argv0",   "--wait-fd"};
   for (size_t k = 0; k < sizeof known / sizeof known[0]; k++) {
     if (strcmp(s, known[k]) == 0) return true;
   }
@@ -125,7 +133,8 @@ int main(int argc, char **argv) {
   if (getuid() != geteuid() || getgid() != getegid()) fail("startup", "refusing to run set-uid or set-gid");
   if (argc < 1) fail("startup", "no argv");
 
-  bool have_uid = false, have_gid = false, have_umask = false;
+  bool have_uid = false, have_gid = false, have_umask = false, ctty = false;
+  int wait_fd = -1;
   uid_t uid = 0;
   gid_t gid = 0;
   mode_t mask = 0;
@@ -141,6 +150,10 @@ int main(int argc, char **argv) {
   for (; i < argc; i++) {
     const char *opt = argv[i];
     if (strcmp(opt, "--") == 0) break;
+    if (strcmp(opt, "--ctty") == 0) {  // the one option without a value
+      ctty = true;
+      continue;
+    }
     if (!is_option(opt)) {
       char reason[300];
       snprintf(reason, sizeof reason, "unknown option %.200s", opt);
@@ -185,12 +198,19 @@ int main(int argc, char **argv) {
     } else if (strcmp(opt, "--argv0") == 0) {
       if (argv0 != NULL) usage_error("--argv0 given twice");
       argv0 = val;
+    } else if (strcmp(opt, "--wait-fd") == 0) {
+      if (wait_fd >= 0) usage_error("--wait-fd given twice");
+      if (!parse_decimal(val, INT_MAX, &num) || num < 3) usage_error("--wait-fd must be an integer >= 3");
+      wait_fd = (int)num;
     }
   }
   if (i >= argc) usage_error("missing -- before the program");
   int prog_index = i + 1;
   if (prog_index >= argc || argv[prog_index][0] == '\0') usage_error("missing program after --");
   if (have_uid != have_gid) usage_error("--uid and --gid go together");
+
+  // ---- (1b) The terminal on stdin becomes this session's controlling terminal.
+  if (ctty && ioctl(STDIN_FILENO, TIOCSCTTY, 0) != 0) fail_errno("--ctty: ioctl(TIOCSCTTY)", errno);
 
   // ---- (2) Become the user, unless we already are exactly that uid and gid.
   if (have_uid && !(geteuid() == uid && getegid() == gid)) {
@@ -259,6 +279,18 @@ int main(int argc, char **argv) {
       }
       fail_errno(what, last_err);
     }
+  }
+
+  // ---- (5b) Wait until the caller releases the program: one byte on wait_fd.
+  if (wait_fd >= 0) {
+    char go;
+    ssize_t n;
+    do {
+      n = read(wait_fd, &go, 1);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) fail_errno("--wait-fd", errno);
+    if (n == 0) fail("--wait-fd", "not released");
+    close(wait_fd);
   }
 
   // ---- (6) Exec. argv[prog_index..] is [PROGRAM, ARGS..., NULL]; only argv[0] is replaced.

@@ -5,11 +5,14 @@
 //   userByName(name)      -> Account | null       getpwnam_r
 //   groupsOf(name, gid)   -> number[]             getgrouplist: the gids initgroups(name, gid) would set
 //   groupByName(name)     -> number | null        getgrnam_r: the gid of a group
+//   openPty()             -> { master, slave, path } a new pseudo-terminal pair (both fds close-on-exec)
+//   setWindowSize(fd, rows, cols)                  TIOCSWINSZ: the terminal's size (SIGWINCH to its job)
 //
 // Plain C against Node-API (node_api.h) so the addon is ABI-stable across Node versions.
 // Failures throw an Error whose message names the errno (and whose .code is the errno name).
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <node_api.h>
@@ -18,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -358,6 +362,55 @@ static napi_value groups_of(napi_env env, napi_callback_info info) {
   }
 }
 
+// openPty(): { master, slave, path }  -- a pseudo-terminal pair, neither the caller's controlling
+// terminal, both close-on-exec (a child gets the slave only through its stdio). The slave belongs to
+// the caller (grantpt); a root caller gives it to the job's user itself.
+static napi_value open_pty(napi_env env, napi_callback_info info) {
+  (void)info;
+  int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0) return throw_errno(env, "openPty: posix_openpt", errno);
+  char path[128];
+  int err = 0;
+  if (grantpt(master) != 0 || unlockpt(master) != 0) err = errno;
+  if (err == 0) err = ptsname_r(master, path, sizeof path);
+  int slave = -1;
+  if (err == 0) {
+    slave = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (slave < 0) err = errno;
+  }
+  if (err != 0) {
+    close(master);
+    return throw_errno(env, "openPty", err);
+  }
+  napi_value obj;
+  if (napi_create_object(env, &obj) != napi_ok || !set_int(env, obj, "master", master) ||
+      !set_int(env, obj, "slave", slave) || !set_str(env, obj, "path", path)) {
+    close(master);
+    close(slave);
+    throw_napi_failure(env, "openPty result");
+    return NULL;
+  }
+  return obj;
+}
+
+// setWindowSize(fd, rows, cols): TIOCSWINSZ on a terminal (either side of a pty pair); the kernel
+// sends SIGWINCH to the terminal's foreground process group when the size changes.
+static napi_value set_window_size(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!get_args(env, info, 3, argv)) return NULL;
+  double fd, rows, cols;
+  if (!get_integer(env, argv[0], "fd", 0, INT_MAX, &fd) || !get_integer(env, argv[1], "rows", 0, 65535, &rows) ||
+      !get_integer(env, argv[2], "cols", 0, 65535, &cols)) {
+    return NULL;
+  }
+  struct winsize ws;
+  memset(&ws, 0, sizeof ws);
+  ws.ws_row = (unsigned short)rows;
+  ws.ws_col = (unsigned short)cols;
+  if (ioctl((int)fd, TIOCSWINSZ, &ws) != 0) return throw_errno(env, "setWindowSize: ioctl(TIOCSWINSZ)", errno);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"peerCred", NULL, peer_cred, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -365,6 +418,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"userByName", NULL, user_by_name, NULL, NULL, NULL, napi_enumerable, NULL},
       {"groupsOf", NULL, groups_of, NULL, NULL, NULL, napi_enumerable, NULL},
       {"groupByName", NULL, group_by_name, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"openPty", NULL, open_pty, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setWindowSize", NULL, set_window_size, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   NAPI_CALL(env, napi_define_properties(env, exports, sizeof props / sizeof props[0], props));
   return exports;

@@ -1,5 +1,5 @@
 // Typed access to the native pieces built at install time (`npm ci` runs `node-gyp rebuild --directory
-// native`): the drover_native addon (SO_PEERCRED, NSS user/group lookups) and the drover-exec launcher,
+// native`): the drover_native addon (SO_PEERCRED, NSS user/group lookups, pseudo-terminals) and the drover-exec launcher,
 // which starts a job's program as its user with all supplementary groups, a umask, private directories
 // and a start directory entered as that user.
 import { existsSync } from 'node:fs';
@@ -23,8 +23,18 @@ export interface PeerCred {
   gid: number;
 }
 
+/** A new pseudo-terminal pair: both descriptors close-on-exec, neither anyone's controlling terminal. */
+export interface PtyPair {
+  master: number;
+  slave: number;
+  /** the slave's device, e.g. /dev/pts/3 */
+  path: string;
+}
+
 interface Addon {
   peerCred(fd: number): PeerCred;
+  openPty(): PtyPair;
+  setWindowSize(fd: number, rows: number, cols: number): void;
   userByUid(uid: number): Account | null;
   userByName(name: string): Account | null;
   groupsOf(name: string, gid: number): number[];
@@ -46,6 +56,10 @@ export interface LaunchOptions {
   argv0?: string;
   /** Fd (>= 3) the launcher reports a failure on; closed on a successful exec. */
   errorFd?: number;
+  /** Stdin (a terminal) becomes the controlling terminal of the launcher's session (spawn it detached). */
+  ctty?: boolean;
+  /** Fd (>= 3) the launcher reads one byte from before it execs the program (end of file: it fails). */
+  waitFd?: number;
 }
 
 /** The repository root: the nearest directory up from this module holding native/binding.gyp. */
@@ -96,6 +110,16 @@ export function groupByName(name: string): number | undefined {
   return load().groupByName(name) ?? undefined;
 }
 
+/** A new pseudo-terminal pair (posix_openpt), the slave owned by this process's user. */
+export function openPty(): PtyPair {
+  return load().openPty();
+}
+
+/** Set the size of the terminal `fd` is a side of (TIOCSWINSZ: its foreground job gets SIGWINCH). */
+export function setWindowSize(fd: number, rows: number, cols: number): void {
+  load().setWindowSize(fd, rows, cols);
+}
+
 /** Absolute path of the drover-exec launcher. Throws when it was not built. */
 export function launcherPath(): string {
   const file = join(releaseDir(), 'drover-exec');
@@ -118,6 +142,7 @@ export function launchArgs(opts: LaunchOptions, program: string, args: string[])
       throw new RangeError('errorFd must be an integer >= 3');
     out.push('--error-fd', String(opts.errorFd));
   }
+  if (opts.ctty) out.push('--ctty');
   if ((opts.uid === undefined) !== (opts.gid === undefined)) throw new TypeError('uid and gid go together');
   if (opts.uid !== undefined && opts.gid !== undefined) {
     if (!isId(opts.uid) || !isId(opts.gid))
@@ -133,6 +158,11 @@ export function launchArgs(opts: LaunchOptions, program: string, args: string[])
   for (const dir of opts.mkdirs ?? []) out.push('--mkdir', nonEmpty(dir, 'mkdirs'));
   for (const dir of opts.cds ?? []) out.push('--cd', nonEmpty(dir, 'cds'));
   if (opts.argv0 !== undefined) out.push('--argv0', opts.argv0);
+  if (opts.waitFd !== undefined) {
+    if (!Number.isInteger(opts.waitFd) || opts.waitFd < 3)
+      throw new RangeError('waitFd must be an integer >= 3');
+    out.push('--wait-fd', String(opts.waitFd));
+  }
   out.push('--', nonEmpty(program, 'program'), ...args);
   return out;
 }

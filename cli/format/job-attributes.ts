@@ -66,6 +66,7 @@ const SOURCES: Source[] = [
   one('exec_vnode', (j) => j.execVnode),
   one('Execution_Time', (j) => at(j.spec.executionTime)),
   one('Hold_Types', (j) => j.holdTypes),
+  one('interactive', (j) => (j.spec.interactive ? 'True' : undefined)),
   one('Join_Path', (j) => j.spec.join),
   one('Keep_Files', (j) => j.spec.keepFiles),
   one('Mail_Points', (j) => j.spec.mailPoints),

@@ -7,6 +7,7 @@ import { parsePbsArray, parseTorqueArray } from './array-indices.js';
 import { DEFAULT_PREFIX, scanDirectives } from './directives.js';
 import { parseExecutionTime } from './exec-time.js';
 import type { ParsedOption } from './getopt.js';
+import { asksInteractive, checkInteractive, interactiveSpec } from './interactive.js';
 import type { QsubCommandLine } from './qsub-command-line.js';
 import {
   checkJobName,
@@ -60,7 +61,7 @@ export function buildJobSpec(input: QsubBuildInput): Result<JobSpec> {
   const scanned = scanSource(input);
   if (!scanned.ok) return scanned;
   const sources: Sources = { cmdline: input.cmdline.options, directives: scanned.value.options };
-  const unsupported = refuseUnsupported(sources);
+  const unsupported = refuseUnsupported(sources, input.env);
   if (!unsupported.ok) return unsupported;
   const depend = wAttribute(sources, 'depend');
   const onSubjob = depend === undefined ? undefined : dependOnSubjob(depend);
@@ -106,11 +107,18 @@ function scanSource(input: QsubBuildInput): Result<{ options: ParsedOption[]; sc
   return scanDirectives(input.script ?? '', prefix, qsubOptstring(input.torque === true));
 }
 
-function refuseUnsupported(sources: Sources): Result<void> {
-  if (flag(sources, 'I') || flag(sources, 'X')) {
-    return refuse('NOT_SUPPORTED', 'interactive jobs (-I, -X) are not supported yet');
-  }
+function refuseUnsupported(sources: Sources, env: Environment): Result<void> {
   const array = flag(sources, 'J') || flag(sources, 't');
+  const cron = pick(sources, 'cron') !== undefined;
+  const interactive = isInteractive(sources);
+  const terminal = checkInteractive({
+    interactive,
+    x11: flag(sources, 'X'),
+    array,
+    cron,
+    display: env.DISPLAY,
+  });
+  if (!terminal.ok) return terminal;
   // on the command line alone it is an option error (qsub-command-line.ts); with a directive, exit 1
   if (array && pick(sources, 'r') === 'n') return refuse('FAILED', NON_RERUNABLE_ARRAY.message);
   if (!array && wAttribute(sources, 'max_run_subjobs') !== undefined) {
@@ -120,6 +128,11 @@ function refuseUnsupported(sources: Sources): Result<void> {
     return refuse('FAILED', "mail option 'j' can not be used without array job");
   }
   return ok(undefined);
+}
+
+/** -I or -W interactive=true, from either source. */
+function isInteractive(sources: Sources): boolean {
+  return asksInteractive(sources.cmdline) || asksInteractive(sources.directives);
 }
 
 /** -N, else the script's basename (validated the same way), else STDIN. */
@@ -226,7 +239,8 @@ function assemble(input: QsubBuildInput, sources: Sources, parts: ComputedParts)
     shell: pick(sources, 'S') ?? input.env.PBS_SHELL,
     account: pick(sources, 'A'),
     project: pick(sources, 'P') ?? DEFAULT_PROJECT,
-    rerunable: pick(sources, 'r') !== 'n',
+    // PBS: interactive jobs are not rerunnable
+    rerunable: pick(sources, 'r') !== 'n' && !isInteractive(sources),
     checkpoint: pick(sources, 'c') ?? 'u',
     checkpointSignal: wAttribute(sources, 'checkpoint_signal')
       ?.toUpperCase()
@@ -234,7 +248,8 @@ function assemble(input: QsubBuildInput, sources: Sources, parts: ComputedParts)
     umask: wAttribute(sources, 'umask'),
     mailPoints: pick(sources, 'm') ?? 'a',
     mailUsers: pick(sources, 'M'),
-    block: wAttribute(sources, 'block')?.toLowerCase() === 'true' || undefined,
+    // PBS: an interactive job does not block (qsub warns, cli/qsub-interactive.ts)
+    block: (wAttribute(sources, 'block')?.toLowerCase() === 'true' && !isInteractive(sources)) || undefined,
     userList: pick(sources, 'u'),
     depend: wAttribute(sources, 'depend'),
     cron: pick(sources, 'cron')?.trim(),
@@ -242,6 +257,7 @@ function assemble(input: QsubBuildInput, sources: Sources, parts: ComputedParts)
     script: source.kind === 'exec' ? undefined : parts.script,
     executable: source.kind === 'exec' ? source.executable : undefined,
     argv: source.kind === 'exec' ? source.args : undefined,
+    interactive: isInteractive(sources) ? interactiveSpec(input.env.TERM) : undefined,
     submitArgs: input.argv.join(' '),
     workdir: input.cwd,
     submitHost: input.host,

@@ -172,11 +172,12 @@ function checkW(value: string): OptionProblem | true {
   return parsed instanceof Map ? true : parsed;
 }
 
-/** depend, umask and block are understood; any other attribute is refused. */
+/** depend, umask, block and interactive are understood; any other attribute is refused. */
 function checkWAttribute(name: string, value: string): OptionProblem | undefined {
   if (name === 'depend') return checkDepend(value);
   if (name === 'umask') return /^[0-7]{1,4}$/.test(value) ? undefined : ILLEGAL('W');
   if (name === 'block') return /^(true|false)$/i.test(value) ? undefined : ILLEGAL('W');
+  if (name === 'interactive') return /^(true|false)$/i.test(value) ? undefined : ILLEGAL('W');
   if (name === 'checkpoint_signal')
     return CHECKPOINT_SIGNALS.includes(value.toUpperCase().replace(/^(SIG)?/, 'SIG'))
       ? undefined

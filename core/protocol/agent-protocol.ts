@@ -3,6 +3,7 @@
 // facts the head has not acknowledged when the head (re)connects.
 import type { ProgressUpdate } from '../farm/progress.js';
 import type { ResourceUsage } from '../record-types.js';
+import type { TerminalAgentMessage, TerminalHeadMessage } from './terminal.js';
 
 export const PROTOCOL_VERSION = 2;
 
@@ -43,6 +44,9 @@ export interface RunRequest {
   /** a service instance: the agent gives it a free PORT and reports `instance-up` once it answers
    * there (a GET of `health` below 500, else a TCP connect) */
   service?: { name: string; instance: number; health?: string };
+  /** `qsub -I`: the job's shell runs on a pseudo-terminal relayed to qsub (core/protocol/terminal.ts),
+   * with qsub's TERM */
+  interactive?: { term?: string };
 }
 
 /** One file of a checkpoint directory, its path relative to the directory. */
@@ -209,7 +213,8 @@ export type HeadMessage =
   | { t: 'tail?'; reqId: string; jobId: string; attempt: number; stream: TailStream; from: number }
   /** qmsg: append `text` (one line) to the attempt's spooled streams (a joined job's one file
    * once); answered by `appended` with the same `reqId` */
-  | { t: 'append?'; reqId: string; jobId: string; attempt: number; streams: TailStream[]; text: string };
+  | { t: 'append?'; reqId: string; jobId: string; attempt: number; streams: TailStream[]; text: string }
+  | TerminalHeadMessage;
 
 export type AgentMessage =
   /** `suspended`: the jobs this node holds stopped (their attempt or their pbsdsh tasks here) */
@@ -238,7 +243,8 @@ export type AgentMessage =
    * whether the attempt still runs; `unknown`: this node has no spool of that attempt */
   | { t: 'tail'; reqId: string; text: string; next: number; running: boolean; unknown?: boolean }
   /** the answer to `append?`; `unknown`: this node has no spool of that attempt (nothing written) */
-  | { t: 'appended'; reqId: string; unknown?: boolean };
+  | { t: 'appended'; reqId: string; unknown?: boolean }
+  | TerminalAgentMessage;
 
 /** Split a byte stream into messages, one JSON value a line (linear in the bytes: a checkpoint
  * of tens of megabytes arrives in thousands of chunks). */

@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { httpStatus, type Result } from '../../core/errors.js';
 import { type Identity, type Requester, roleOf } from '../../core/policy/permissions.js';
 import { MAX_SCRIPT_SIZE_CEILING } from '../../core/policy/server-settings.js';
+import type { Terminals } from '../agent-link/terminals.js';
 import type { FarmOps } from '../farm/farm-commands.js';
 import type { JobWaits } from '../jobs/job-waits.js';
 import type { Operations } from '../jobs/operations.js';
@@ -21,6 +22,7 @@ import { gateByRole, type HeadRole } from './role-gate.js';
 import { NO_CONTROL, NO_NUL } from './schema-parts.js';
 import { queueRoutes, serverRoutes } from './server-routes.js';
 import { serviceRoutes } from './service-routes.js';
+import { acceptTerminals } from './terminal-upgrade.js';
 import { waitRoutes } from './wait-routes.js';
 
 /** What a transport knows of a request: enough to prove who sent it. */
@@ -56,6 +58,8 @@ export interface AppDeps {
   durable?: () => Promise<void>;
   /** more routes, registered with the rest (the web view's, head/web/web-routes.ts) */
   moreRoutes?: ((app: FastifyInstance) => void)[];
+  /** interactive jobs' terminals (qsub -I), reached by an upgrade (head/api/terminal-upgrade.ts) */
+  terminals?: Terminals;
 }
 
 /** Every request fits in this; a job script is limited further by max_script_size. */
@@ -141,6 +145,7 @@ export const FASTIFY_OPTIONS = {
 export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({ logger: deps.logger ?? false, ...FASTIFY_OPTIONS });
   apiRoutes(app, deps);
+  if (deps.terminals) acceptTerminals(app, deps, deps.terminals);
   return app;
 }
 

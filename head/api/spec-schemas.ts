@@ -129,6 +129,11 @@ export const jobSpecSchema = {
     script: content(MAX_SCRIPT_SIZE_CEILING),
     executable: path,
     argv: words,
+    interactive: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { term: text(64, { pattern: '^[A-Za-z0-9._+-]+$' }) },
+    },
     submitArgs: content(LIMITS.word),
     workdir: absolute,
     submitHost: text(255, { minLength: 1 }),

@@ -108,6 +108,7 @@ export function buildRunRequest(
     };
   } else if (spec.farmPost !== undefined) req.progress = {};
   if (spec.service) req.service = spec.service;
+  if (spec.interactive) req.interactive = spec.interactive;
   return req;
 }
 

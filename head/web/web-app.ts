@@ -3,6 +3,7 @@
 // part so that identifying requests never stands in front of the login page.
 import Fastify, { type FastifyInstance } from 'fastify';
 import { type AppDeps, apiRoutes, FASTIFY_OPTIONS, type Identify } from '../api/app.js';
+import { acceptTerminals } from '../api/terminal-upgrade.js';
 import { staticRoutes } from './static-files.js';
 import { webIdentify } from './web-identify.js';
 import type { WebSessions } from './web-sessions.js';
@@ -27,5 +28,8 @@ export function buildWebApp(deps: Omit<AppDeps, 'identify'>, opts: WebAppOptions
   for (const routes of opts.open ?? []) routes(app);
   const identify = webIdentify(opts.sessions, opts.otherwise, origin);
   app.register(async (api) => apiRoutes(api, { ...deps, identify }));
+  // qsub -I on a listener shared with the commands: identified as the commands are (no cookie)
+  if (deps.terminals && opts.otherwise)
+    acceptTerminals(app, { ...deps, identify: opts.otherwise }, deps.terminals);
   return app;
 }

@@ -389,8 +389,47 @@ describe('buildJobSpec: option values', () => {
     });
   });
 
-  it('refuses -I for now', () => {
-    expect(refusal(['-I', 'job.sh'])?.code).toBe('NOT_SUPPORTED');
+  it("makes -I (and -W interactive=true) an interactive job, not rerunnable, with qsub's TERM", () => {
+    const term = { env: { ...ENV, TERM: 'xterm-256color' } };
+    expect(spec(['-I'], '', term)).toMatchObject({
+      interactive: { term: 'xterm-256color' },
+      rerunable: false,
+    });
+    expect(spec(['-I', '-r', 'y', 'job.sh']).interactive).toEqual({});
+    expect(spec(['-I', '-r', 'y', 'job.sh']).rerunable).toBe(false);
+    expect(spec(['-W', 'interactive=TRUE', 'job.sh'], SCRIPT, term).interactive).toEqual({
+      term: 'xterm-256color',
+    });
+    expect(spec(['job.sh'], '#PBS -I\necho hi\n').interactive).toEqual({});
+    expect(spec(['-W', 'interactive=false', 'job.sh'])).not.toHaveProperty('interactive');
+    expect(spec(['-I'], '', { env: { ...ENV, TERM: 'bad term' } }).interactive).toEqual({});
+    expect(refusal(['-W', 'interactive=maybe', 'job.sh'])).toEqual({
+      code: 'USAGE',
+      message: 'illegal -W value',
+      usage: true,
+    });
+  });
+
+  it('refuses -I with an array or --cron, and -X (PBS: DISPLAY first, then -I)', () => {
+    const interactiveArray = {
+      code: 'USAGE',
+      message: 'interactive and array job submission cannot be used together',
+      usage: true,
+    };
+    expect(refusal(['-I', '-J', '1-2', 'job.sh'])).toEqual(interactiveArray);
+    expect(refusal(['-J', '1-2', 'job.sh'], '#PBS -I\n')).toEqual(interactiveArray);
+    expect(refusal(['-I', '--cron', '0 * * * *', 'job.sh'])?.code).toBe('USAGE');
+    const display = { env: { ...ENV, DISPLAY: ':0' } };
+    expect(refusal(['-I', '-X', 'job.sh'])).toEqual({
+      code: 'USAGE',
+      message: 'DISPLAY not set',
+      usage: true,
+    });
+    expect(refusal(['-X', 'job.sh'], SCRIPT, display)).toEqual({
+      code: 'FAILED',
+      message: 'X11 Forwarding possible only for interactive jobs',
+    });
+    expect(refusal(['-I', '-X', 'job.sh'], SCRIPT, display)?.code).toBe('NOT_SUPPORTED');
   });
 
   it('makes an array of -J (PBS) or -t (Torque), with %N or -W max_run_subjobs', () => {
