@@ -1,6 +1,6 @@
 // Preemption in each scheduling pass, after the placements (inside the pass's transaction): the
-// first job of each express queue (priority at least preempt_queue_prio) that did not fit takes
-// the resources of running jobs of the other queues, as OpenPBS's scheduler does with
+// first job of each express queue that did not fit (head/scheduling/preemptors.ts) takes the
+// resources of running jobs of the other queues, as OpenPBS's scheduler does with
 // `preemptive_sched: true ALL`. core/scheduling/preemption.ts chooses the victims; here each one
 // is preempted with the first method of preempt_order that applies to it:
 // - C: checkpointed, then stopped and requeued once its checkpoint is safe (as qhold does it,
@@ -8,41 +8,33 @@
 // - R: killed and requeued (as qrerun does it, head/jobs/job-control.ts);
 // - S: suspended (as qsig -s suspend does it, head/jobs/suspension.ts): its resources are free at
 //   once; it waits, stopped, until its preemptor has left the queue, then resumes (at once if its
-//   slots are free, else before any other job takes them once they are: substate 45).
+//   slots are free, else before any other job takes them once they are: substate 45;
+//   head/scheduling/suspended-victims.ts).
 // The victims' resources go to the preemptor: it is considered first in the pass that follows
 // their release. A checkpoint that does not come within CHECKPOINT_WAIT_MS gives way to the
 // job's next method. The messages to the nodes go out after the pass's commit (`send`).
 import type { Logger } from 'pino';
 import { checkpointPolicy } from '../../core/lifecycle/checkpoint-policy.js';
-import { SUBSTATE } from '../../core/lifecycle/states.js';
 import type { ServerSettings } from '../../core/policy/server-settings.js';
 import type { HeadMessage } from '../../core/protocol/agent-protocol.js';
-import { AdvanceReservations } from '../../core/scheduling/advance-reservations.js';
 import { isExclusive } from '../../core/scheduling/placement.js';
 import { type PreemptMethod, parsePreemptOrder } from '../../core/scheduling/preempt-order.js';
-import {
-  choosePreemptions,
-  type Preemptor,
-  type RunningJob,
-  type Victim,
-} from '../../core/scheduling/preemption.js';
-import { QueueLimits, type SchedQueue } from '../../core/scheduling/queue-limits.js';
+import { choosePreemptions, type RunningJob, type Victim } from '../../core/scheduling/preemption.js';
+import type { SchedQueue } from '../../core/scheduling/queue-limits.js';
 import type { SchedJob } from '../../core/scheduling/scheduler.js';
 import type { Checkpoints } from '../agent-link/checkpoint-store.js';
 import type { StoredJob } from '../db/jobs-table.js';
 import type { Store } from '../db/store.js';
 import { requestRerun } from '../jobs/job-control.js';
 import { checkpointStop } from '../jobs/job-operands.js';
-import { hooksOf } from '../jobs/lifecycle-hooks.js';
-import { resumeJob, suspendJob } from '../jobs/suspension.js';
+import { suspendJob } from '../jobs/suspension.js';
 import { transition } from '../jobs/transitions.js';
 import type { Cluster } from '../nodes/cluster.js';
+import { expressPreemptors } from './preemptors.js';
+import { BY, SuspendedVictims } from './suspended-victims.js';
 
 /** How long a checkpoint may take before the job's next method is tried. */
 export const CHECKPOINT_WAIT_MS = 60_000;
-
-/** Who preempts, as the events name it (PBS's `at request of Scheduler`). */
-const BY = 'Scheduler';
 
 /** A victim whose preemption is under way. */
 interface Underway {
@@ -59,8 +51,7 @@ export class Preemptions {
   private readonly underway = new Map<number, Underway>();
   /** attempts none of whose methods worked: not preempted again (seq → attempt) */
   private readonly spared = new Map<number, number>();
-  /** suspended victims → the job they made room for (read from the jobs at the first pass) */
-  private suspended: Map<number, string> | undefined;
+  private readonly suspended: SuspendedVictims;
 
   constructor(
     private readonly store: Store,
@@ -69,28 +60,13 @@ export class Preemptions {
     private readonly checkpoints?: Checkpoints,
     /** ask for another pass (a suspension frees resources at once) */
     private readonly poke: () => void = () => undefined,
-  ) {}
+  ) {
+    this.suspended = new SuspendedVictims(store, cluster, log);
+  }
 
-  /**
-   * At the start of a pass: suspended victims whose preemptor has left the queue (it runs, or was
-   * deleted, held or moved) are resumed, at once when their slots are free, else once they are.
-   */
+  /** At the start of a pass: suspended victims whose preemptor has left the queue resume. */
   resumeFreed(now: number, send: (node: string, m: HeadMessage) => void): void {
-    this.suspended ??= new Map(
-      this.store.jobs
-        .inState('R')
-        .filter((j) => j.row.preempted?.method === 'S' && j.row.substate === SUBSTATE.suspended)
-        .map((j) => [j.seq, j.row.preempted!.for]),
-    );
-    for (const [seq, preemptor] of this.suspended) {
-      const job = this.store.jobs.get(seq);
-      const waits = job?.row.preempted?.method === 'S' && job.row.substate === SUBSTATE.suspended;
-      if (waits && this.store.jobs.byId(preemptor)?.row.state === 'Q') continue;
-      this.suspended.delete(seq);
-      if (!waits) continue;
-      const r = resumeJob({ store: this.store, cluster: this.cluster, send }, job.id, BY, now);
-      if (!r.ok) this.log.warn({ job: job.id, reason: r.error.message }, 'preempted job not resumed');
-    }
+    this.suspended.resumeFreed(now, send);
   }
 
   /**
@@ -123,7 +99,8 @@ export class Preemptions {
     queues: SchedQueue[],
     send: (node: string, m: HeadMessage) => void,
   ): void {
-    const preemptors = this.preemptors(
+    const preemptors = expressPreemptors(
+      this.store,
       Math.floor(now / 1000),
       jobs,
       waiting,
@@ -151,54 +128,6 @@ export class Preemptions {
       const p = preemptors.find((x) => x.seq === d.seq)!;
       for (const v of d.victims) this.preempt(byId.get(v.seq)!, v, p.id, now, send);
     }
-  }
-
-  /** The first job of each express queue that waits for resources (not for a limit). */
-  private preemptors(
-    now: number,
-    jobs: SchedJob[],
-    waiting: { seq: number }[],
-    queues: SchedQueue[],
-    expressPriority: number,
-  ): Preemptor[] {
-    const express = new Map(queues.filter((q) => q.priority >= expressPriority).map((q) => [q.name, q]));
-    if (express.size === 0) return [];
-    const bySeq = new Map(jobs.map((j) => [j.seq, j]));
-    const limits = new QueueLimits(queues);
-    const advance = new AdvanceReservations(
-      this.store.reservations.windows(),
-      this.store.allocations.holdings(),
-    );
-    const seen = new Set<string>();
-    const out: Preemptor[] = [];
-    for (const { seq } of waiting) {
-      const job = bySeq.get(seq);
-      const queue = job?.queue === undefined ? undefined : express.get(job.queue);
-      if (!job || !queue || seen.has(queue.name) || limits.blocked(job.queue, job.user)) continue;
-      if (job.array !== undefined && !this.arrayHasRoom(job)) continue;
-      // a reservation's job runs inside it; others keep out of what reservations keep
-      if (advance.of(job.queue)) continue;
-      seen.add(queue.name);
-      const walltime = job.resources.walltime;
-      out.push({
-        seq,
-        id: job.id,
-        resources: job.resources,
-        queuePriority: queue.priority,
-        ...(job.avoid ? { avoid: job.avoid } : {}),
-        around: (nodes) => advance.around(nodes, now, walltime) ?? nodes,
-      });
-    }
-    return out;
-  }
-
-  /** Whether more of the subjob's array may start (its `%N`). */
-  private arrayHasRoom(job: SchedJob): boolean {
-    for (const hooks of hooksOf(this.store)) {
-      const room = hooks.room?.(this.store, [job]).get(job.array!);
-      if (room !== undefined && room <= 0) return false;
-    }
-    return true;
   }
 
   /** A running job as the choice sees it; none for one that has not started yet. */
@@ -298,7 +227,7 @@ export class Preemptions {
       for: preemptor,
     };
     transition(this.store, job.seq, event, now);
-    this.suspended?.set(job.seq, preemptor);
+    this.suspended.add(job.seq, preemptor);
     this.poke();
     return true;
   }
