@@ -38,7 +38,9 @@ export function formatPrintServer(server: ServerRecord, queues: QueueRecord[]): 
     // PBS prints the server's attributes in its own order: scheduling comes first
     `set server scheduling = ${server.settings?.scheduling === false ? 'False' : 'True'}`,
     `set server default_queue = ${server.defaultQueue}`,
-    ...(server.settings ? settingAttributes(server.settings).map(([n, v]) => `set server ${n} = ${v}`) : []),
+    ...(server.settings
+      ? settingAttributes(server.settings).map(([n, v]) => `set server ${n} = ${/\s/.test(v) ? `"${v}"` : v}`)
+      : []),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -2,6 +2,7 @@
 // message): the tracejob command and the web view's job timeline both show these.
 import { formatDuration } from '../pbs/duration.js';
 import type { JobRecord } from '../record-types.js';
+import { PREEMPT_WORDS } from '../scheduling/preempt-order.js';
 import type { DependOutcome, TimedEvent } from './job-events.js';
 
 /** OpenPBS's server log lines on a dependent job, word for word. */
@@ -12,7 +13,7 @@ const DEPEND_LINES: Record<DependOutcome, (on: string) => string> = {
   rejected: (on) => `Dependency request for job rejected by ${on}`,
 };
 
-/** The log source letter (S server, M the node's agent) and the text of one event. */
+/** The log source letter (S server, M the node's agent, L the scheduler) and the text of one event. */
 export function describeEvent(e: TimedEvent, job: JobRecord): [string, string] {
   switch (e.type) {
     case 'queued':
@@ -50,6 +51,9 @@ export function describeEvent(e: TimedEvent, job: JobRecord): [string, string] {
       return ['S', `Job to be deleted at request of ${e.by}`];
     case 'rerun_requested':
       return ['S', `Job to be rerun at request of ${e.by}`];
+    case 'preempted':
+      // OpenPBS's scheduler log line (L), word for word
+      return ['L', `Job preempted by ${PREEMPT_WORDS[e.method]}`];
     case 'signalled':
       return ['S', `job signaled with ${e.signal} by ${e.by}`];
     case 'suspended':

@@ -2,6 +2,7 @@
 // log, and the changes qalter may make. The reducer over them is lifecycle.ts.
 import type { JobSpec } from '../job-spec-types.js';
 import type { ResourceUsage } from '../record-types.js';
+import type { PreemptMethod } from '../scheduling/preempt-order.js';
 import type { JobState } from './states.js';
 
 /** Fields of a job that its events decide. Times are epoch seconds. */
@@ -30,6 +31,9 @@ export interface JobRow {
   deleteRequestedBy?: string;
   /** who asked for a running job to be rerun (qrerun): its exit requeues it */
   rerunRequestedBy?: string;
+  /** how the scheduler last preempted the job, and for which job: its comment says so until it
+   * runs again (or, suspended, is resumed) */
+  preempted?: { method: PreemptMethod; for: string };
   /** suspended since (epoch s): the job shows S, its processes are stopped, its resources free */
   suspendedAt?: number;
   /** seconds this attempt spent suspended before (its walltime ends that much later) */
@@ -126,6 +130,8 @@ export type JobEvent =
   | { type: 'resumed'; attempt: number }
   /** qrerun of a running job: it is killed, and its exit requeues it */
   | { type: 'rerun_requested'; by: string }
+  /** the scheduler preempts the running attempt to make room for job `for` (an express queue's) */
+  | { type: 'preempted'; attempt: number; method: PreemptMethod; for: string }
   /** qdel -x of a job that has not finished: its record goes once it is F (head/jobs/job-history.ts) */
   | { type: 'purge_requested'; by: string }
   /** the attempt's node was fenced: software (its agent kills the attempt on sight) and the

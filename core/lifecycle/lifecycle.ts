@@ -3,6 +3,7 @@
 // `initialRow` reproduces its row. The row and the events are defined in job-events.ts.
 import { ok, type Result, refuse } from '../errors.js';
 import { ctime, runStamp } from '../pbs/time-format.js';
+import { PREEMPT_WORDS } from '../scheduling/preempt-order.js';
 import type { JobChanges, JobEvent, JobRow, TimedEvent } from './job-events.js';
 import { EXIT, type JobState, SUBSTATE } from './states.js';
 import { applySuspension } from './suspend-resume.js';
@@ -119,6 +120,13 @@ export function applyEvent(row: JobRow, event: TimedEvent): Result<JobRow> {
     case 'rerun_requested':
       if (row.state !== 'R') return refuseState(row, event.type);
       return ok({ ...base, rerunRequestedBy: event.by });
+    case 'preempted':
+      if (row.state !== 'R' || row.attempt !== event.attempt) return refuseState(row, event.type);
+      return ok({
+        ...base,
+        preempted: { method: event.method, for: event.for },
+        comment: `Job preempted by ${PREEMPT_WORDS[event.method]}`,
+      });
     case 'signalled':
       return row.state === 'R' ? ok(base) : refuseState(row, event.type);
     case 'suspended':
@@ -210,11 +218,13 @@ function run(row: JobRow, event: Extract<JobEvent, { type: 'run' }>, now: number
   delete next.exitStatus;
   delete next.sessionId;
   delete next.usage;
+  delete next.preempted;
   return next;
 }
 
 function requeue(row: JobRow, reason: string): JobRow {
-  const next: JobRow = { ...row, comment: `Job requeued: ${reason}` };
+  // a preempted job's comment says why it went back
+  const next: JobRow = { ...row, comment: row.preempted ? row.comment : `Job requeued: ${reason}` };
   const gone = [
     'node',
     'execHost',

@@ -38,6 +38,7 @@ export function applySuspension(row: JobRow, event: SuspensionEvent, now: number
         comment: `Job run at ${runStamp(now)} on ${row.execVnode}`,
       };
       delete next.suspendedAt;
+      delete next.preempted;
       return ok(next);
     }
   }

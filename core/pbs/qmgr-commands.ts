@@ -11,6 +11,7 @@ import {
   type ServerChanges,
 } from '../policy/server-settings.js';
 import type { QueueChanges } from '../record-types.js';
+import { formatPreemptOrder, parsePreemptOrder } from '../scheduling/preempt-order.js';
 import { parseDuration } from './duration.js';
 
 export type QmgrCommand =
@@ -111,10 +112,23 @@ function setServer(attr: string, op: ListChange['op'], value: string): Result<Se
       const size = parseScriptSize(value);
       return size.ok ? plain({ maxScriptSize: size.value }) : size;
     }
+    case 'preemptive_sched': {
+      // sched_config's `preemptive_sched: true ALL`: the ALL (every prime time) is implied
+      const b = boolean(value.replace(/\s+ALL$/i, ''));
+      return b === undefined ? bad() : plain({ preemptiveSched: b });
+    }
+    case 'preempt_order': {
+      const order = parsePreemptOrder(value);
+      return order.ok ? plain({ preemptOrder: formatPreemptOrder(order.value) }) : order;
+    }
+    case 'preempt_queue_prio':
+      return /^-?\d+$/.test(value) && Math.abs(Number(value)) <= 1024
+        ? plain({ preemptQueuePrio: Number(value) })
+        : bad();
   }
   return refuse(
     'INVALID_REQUEST',
-    `Unknown attribute ${attr} (Drover's server has scheduling, default_queue, managers, operators, acl_roots, query_other_jobs, max_queued, max_script_size)`,
+    `Unknown attribute ${attr} (Drover's server has scheduling, default_queue, managers, operators, acl_roots, query_other_jobs, max_queued, max_script_size, preemptive_sched, preempt_order, preempt_queue_prio)`,
   );
 }
 
@@ -124,6 +138,9 @@ function unsetServer(attr: string): ServerChanges | undefined {
   if (attr === 'scheduling') return { scheduling: null };
   if (attr === 'max_queued') return { maxQueued: null };
   if (attr === 'max_script_size') return { maxScriptSize: null };
+  if (attr === 'preemptive_sched') return { preemptiveSched: null };
+  if (attr === 'preempt_order') return { preemptOrder: null };
+  if (attr === 'preempt_queue_prio') return { preemptQueuePrio: null };
   return undefined;
 }
 

@@ -1,10 +1,12 @@
 // The server attributes an admin sets with qmgr besides the default queue: whether the scheduler
 // starts jobs (scheduling), who administers the server (managers, operators), who may see other
-// users' jobs (query_other_jobs), whose jobs may run as root (acl_roots), and how much one user
-// may submit (max_queued, max_script_size).
+// users' jobs (query_other_jobs), whose jobs may run as root (acl_roots), how much one user may
+// submit (max_queued, max_script_size), and preemption (preemptive_sched, preempt_order,
+// preempt_queue_prio: core/scheduling/preemption.ts).
 // Pure: defaults, qmgr's value syntax, and how a change is laid over the current settings.
 import { ok, type Result, refuse } from '../errors.js';
 import { formatSize, parseSize } from '../pbs/size.js';
+import { DEFAULT_PREEMPT_ORDER } from '../scheduling/preempt-order.js';
 
 /** PBS's entity limits `[o:PBS_ALL=N]`, `[u:PBS_GENERIC=N]`, `[u:alice=N]`. */
 export interface EntityLimits {
@@ -30,7 +32,16 @@ export interface ServerSettings {
   maxQueued: EntityLimits;
   /** bytes of a job script */
   maxScriptSize: number;
+  /** express queues' jobs may preempt others (PBS's sched_config `preemptive_sched`) */
+  preemptiveSched: boolean;
+  /** how preempted jobs are stopped, e.g. `SCR` (core/scheduling/preempt-order.ts) */
+  preemptOrder: string;
+  /** queues with at least this priority are express queues */
+  preemptQueuePrio: number;
 }
+
+/** PBS's preempt_queue_prio default. */
+export const DEFAULT_PREEMPT_QUEUE_PRIO = 150;
 
 export const DEFAULT_MAX_SCRIPT_SIZE = 4 * 2 ** 20;
 /** The largest max_script_size: a script must fit in one API request (head/api/app.ts). */
@@ -45,6 +56,9 @@ export function defaultSettings(): ServerSettings {
     queryOtherJobs: true,
     maxQueued: { users: {} },
     maxScriptSize: DEFAULT_MAX_SCRIPT_SIZE,
+    preemptiveSched: true,
+    preemptOrder: DEFAULT_PREEMPT_ORDER,
+    preemptQueuePrio: DEFAULT_PREEMPT_QUEUE_PRIO,
   };
 }
 
@@ -62,6 +76,10 @@ export interface ServerChanges {
   queryOtherJobs?: boolean | null;
   maxQueued?: LimitsChange | null;
   maxScriptSize?: number | null;
+  preemptiveSched?: boolean | null;
+  /** canonical (formatPreemptOrder) */
+  preemptOrder?: string | null;
+  preemptQueuePrio?: number | null;
 }
 
 const USER = '(?:\\*|[A-Za-z0-9._][A-Za-z0-9._-]*)';
@@ -159,6 +177,9 @@ export function applyServerChanges(s: ServerSettings, c: ServerChanges): ServerS
   if (c.queryOtherJobs !== undefined) next.queryOtherJobs = c.queryOtherJobs ?? d.queryOtherJobs;
   if (c.maxQueued !== undefined) next.maxQueued = changeLimits(s.maxQueued, c.maxQueued);
   if (c.maxScriptSize !== undefined) next.maxScriptSize = c.maxScriptSize ?? d.maxScriptSize;
+  if (c.preemptiveSched !== undefined) next.preemptiveSched = c.preemptiveSched ?? d.preemptiveSched;
+  if (c.preemptOrder !== undefined) next.preemptOrder = c.preemptOrder ?? d.preemptOrder;
+  if (c.preemptQueuePrio !== undefined) next.preemptQueuePrio = c.preemptQueuePrio ?? d.preemptQueuePrio;
   return next;
 }
 
@@ -183,6 +204,10 @@ export function settingAttributes(s: ServerSettings): [string, string][] {
   const queued = formatEntityLimits(s.maxQueued);
   if (queued !== '') attrs.push(['max_queued', queued]);
   attrs.push(['max_script_size', formatSize(s.maxScriptSize)]);
+  if (!s.preemptiveSched) attrs.push(['preemptive_sched', 'False']);
+  if (s.preemptOrder !== DEFAULT_PREEMPT_ORDER) attrs.push(['preempt_order', s.preemptOrder]);
+  if (s.preemptQueuePrio !== DEFAULT_PREEMPT_QUEUE_PRIO)
+    attrs.push(['preempt_queue_prio', String(s.preemptQueuePrio)]);
   return attrs;
 }
 

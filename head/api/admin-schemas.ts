@@ -142,6 +142,10 @@ export const serverBody = {
           ],
         },
         maxScriptSize: { anyOf: [{ type: 'null' }, whole(1024, MAX_SCRIPT_SIZE_CEILING)] },
+        preemptiveSched: { anyOf: [{ type: 'boolean' }, { type: 'null' }] },
+        // checked again by the head (core/scheduling/preempt-order.ts)
+        preemptOrder: { anyOf: [{ type: 'null' }, text(64, { minLength: 1 })] },
+        preemptQueuePrio: { anyOf: [{ type: 'null' }, whole(-1024, 1024)] },
       },
     },
   },

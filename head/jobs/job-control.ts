@@ -3,7 +3,9 @@
 import { ok, type Result, refuse } from '../../core/errors.js';
 import { cronId, cronSeq } from '../../core/pbs/cron-schedule.js';
 import { mayControl, mayHold, type Requester } from '../../core/policy/permissions.js';
+import type { HeadMessage } from '../../core/protocol/agent-protocol.js';
 import type { StoredJob } from '../db/jobs-table.js';
+import type { Store } from '../db/store.js';
 import { type Alteration, alterJob } from './alter-job.js';
 import { selectSubjobs } from './arrays.js';
 import { deleteCron } from './cron-jobs.js';
@@ -174,16 +176,8 @@ export class JobControl extends JobOperands {
         if (job.row.state !== 'R') return refuse('BAD_STATE', 'Request invalid for state of job');
         if (!job.spec.rerunable) return refuse('BAD_STATE', 'Job is not rerunnable');
         if (job.row.rerunRequestedBy) return ok(undefined);
-        const r = this.apply(job, { type: 'rerun_requested', by });
-        if (r.ok) {
-          const signal = {
-            jobId: job.id,
-            attempt: job.row.attempt,
-            signal: 'SIGTERM' as const,
-            reason: 'rerun' as const,
-          };
-          this.d.cluster.send(job.row.node!, { t: 'signal', ...signal });
-        }
+        const r = requestRerun(this.d.store, job, by, this.now());
+        if (r.ok) this.d.cluster.send(r.value.node, r.value.message);
         return r;
       },
     );
@@ -213,4 +207,26 @@ export class JobControl extends JobOperands {
     };
     return alterJob(ctx, job, a, by);
   }
+}
+
+/**
+ * qrerun of a running job, recorded: the SIGTERM to send its node (after the commit), whose exit
+ * puts the job back in the queue.
+ */
+export function requestRerun(
+  store: Store,
+  job: StoredJob,
+  by: string,
+  at: number,
+): Result<{ node: string; message: HeadMessage }> {
+  const r = transition(store, job.seq, { type: 'rerun_requested', by }, at);
+  if (!r.ok) return r;
+  const message = {
+    t: 'signal' as const,
+    jobId: job.id,
+    attempt: job.row.attempt,
+    signal: 'SIGTERM' as const,
+    reason: 'rerun' as const,
+  };
+  return ok({ node: job.row.node!, message });
 }

@@ -48,7 +48,8 @@ export function toJobRecord(
   addRunFacts(record, row);
   addArrayFacts(record, job, summary);
   if (row.state === 'Q' && job.estimatedStart !== undefined) record.estimatedStart = job.estimatedStart;
-  const comment = row.state === 'Q' && job.schedComment ? job.schedComment : row.comment;
+  // a preempted job says so until it runs again, rather than why it waits
+  const comment = row.state === 'Q' && job.schedComment && !row.preempted ? job.schedComment : row.comment;
   if (comment !== undefined) record.comment = comment;
   const usage = job.usage ?? row.usage;
   if (usage && (row.state === 'R' || row.state === 'E' || row.state === 'F')) record.usage = usage;

@@ -9,6 +9,7 @@ import {
   type ServerSettings,
 } from '../../core/policy/server-settings.js';
 import type { QueueChanges, QueueRecord, ServerRecord } from '../../core/record-types.js';
+import { formatPreemptOrder, parsePreemptOrder } from '../../core/scheduling/preempt-order.js';
 import { VERSION } from '../../platform/version.js';
 import { JobOperands } from './job-operands.js';
 import { changeQueue, createQueue, deleteQueue, setDefaultQueue } from './queue-admin.js';
@@ -30,6 +31,11 @@ export class ServerAdmin extends JobOperands {
     if (changes.aclRoots !== undefined && !(who.local && who.uid === 0))
       return refuse('READ_ONLY', 'Cannot set attribute, read only or insufficient permission acl_roots');
     const { defaultQueue, ...settings } = changes;
+    if (typeof settings.preemptOrder === 'string') {
+      const order = parsePreemptOrder(settings.preemptOrder);
+      if (!order.ok) return order;
+      settings.preemptOrder = formatPreemptOrder(order.value);
+    }
     if (defaultQueue !== undefined) {
       const r = setDefaultQueue(this.d.store, defaultQueue);
       if (!r.ok) return r;

@@ -6,6 +6,7 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { ok } from '../../core/errors.js';
 import type { JobRow, TimedEvent } from '../../core/lifecycle/job-events.js';
+import { PREEMPT_WORDS } from '../../core/scheduling/preempt-order.js';
 import type { StoredJob } from '../db/jobs-table.js';
 import type { Store } from '../db/store.js';
 import type { JobHooks } from '../jobs/lifecycle-hooks.js';
@@ -37,6 +38,7 @@ export class JobMetrics {
   readonly submitted: Counter<'queue'>;
   readonly started: Counter;
   readonly ended: Counter<'exit_class'>;
+  readonly preempted: Counter<'method'>;
   readonly wait: Histogram;
   readonly run: Histogram;
   readonly dispatch: Histogram;
@@ -66,6 +68,13 @@ export class JobMetrics {
       registers,
     });
     for (const c of EXIT_CLASSES) this.ended.inc({ exit_class: c }, 0);
+    this.preempted = new Counter({
+      name: 'drover_jobs_preempted_total',
+      help: 'Running jobs the scheduler preempted for an express queue, by method (suspension, checkpointing, requeuing)',
+      labelNames: ['method'],
+      registers,
+    });
+    for (const m of Object.values(PREEMPT_WORDS)) this.preempted.inc({ method: m }, 0);
     this.wait = new Histogram({
       name: 'drover_job_wait_seconds',
       help: "From a job's qtime to the head's decision to run an attempt (whole-second qtime)",
@@ -128,6 +137,9 @@ export class JobMetrics {
         break;
       case 'requeued':
         after(() => this.attemptEnded(seq, 'requeued'));
+        break;
+      case 'preempted':
+        after(() => this.preempted.inc({ method: PREEMPT_WORDS[event.method] }));
         break;
     }
     if (row.state === 'F' && job.row.state !== 'F' && !row.isArray) {

@@ -17,6 +17,7 @@ import { resumeWaiting } from '../jobs/suspension.js';
 import { eligibleCount, transition } from '../jobs/transitions.js';
 import type { Cluster } from '../nodes/cluster.js';
 import { PendingQueue } from './pending-queue.js';
+import { Preemptions } from './preemptions.js';
 import { buildRunRequest, execHost, execVnode, runMessages } from './run-request.js';
 
 /** One scheduling pass: when (epoch ms), how long it took, how many jobs it placed. */
@@ -28,7 +29,8 @@ export interface PassInfo {
   full: boolean;
 }
 
-/** What a pass decided to tell the agents, sent once it has committed: runs, and resumptions. */
+/** What a pass decided to tell the agents, sent once it has committed: runs, resumptions and
+ * preemptions. */
 interface PassOut {
   runs: { node: string; req: RunRequest }[];
   told: [string, HeadMessage][];
@@ -45,6 +47,7 @@ export class Dispatcher {
   private readonly passListeners: ((pass: PassInfo) => void)[] = [];
   /** the last scheduling pass, for the web view's overview */
   lastPass: PassInfo | undefined;
+  private readonly preemptions: Preemptions;
 
   constructor(
     private readonly store: Store,
@@ -57,6 +60,7 @@ export class Dispatcher {
     private readonly checkpoints?: Checkpoints,
   ) {
     this.pending = new PendingQueue(store);
+    this.preemptions = new Preemptions(store, cluster, log, checkpoints, () => this.poke());
   }
 
   /** Ask for a scheduling pass soon; many pokes in one turn of the event loop make one pass. */
@@ -108,15 +112,16 @@ export class Dispatcher {
     const started = performance.now();
     const at = this.clock();
     const told: PassOut['told'] = [];
+    this.preemptions.resumeFreed(at, (n, m) => told.push([n, m]));
     resumeWaiting({ store: this.store, cluster: this.cluster, send: (n, m) => told.push([n, m]) }, at);
-    const runs = this.place(full, at);
+    const runs = this.place(full, at, told);
     this.lastPass = { at, durationMs: performance.now() - started, placed: runs.length, full };
     for (const listener of this.passListeners) listener(this.lastPass);
     return { runs, told };
   }
 
   /** Place what fits now (inside the caller's transaction); returns the `run` messages to send. */
-  private place(full: boolean, now: number): { node: string; req: RunRequest }[] {
+  private place(full: boolean, now: number, told: PassOut['told']): { node: string; req: RunRequest }[] {
     this.promoteWaiting(now);
     // qmgr's `scheduling = False`: no job starts (running ones go on) until it is True again
     if (!this.store.meta.settings().scheduling) return [];
@@ -137,6 +142,8 @@ export class Dispatcher {
       reservations: this.store.reservations.windows(),
     });
     const placed = plan.placements.flatMap((p) => this.applyOrFail(p, now));
+    const tell = (n: string, m: HeadMessage) => told.push([n, m]);
+    this.preemptions.pass(now, jobs, plan.waiting, () => this.limits(queues), tell);
     for (const { seq, reason } of plan.waiting) {
       if (this.reasons.get(seq) === reason) continue;
       this.reasons.set(seq, reason);

@@ -204,6 +204,18 @@ const EVENTS: [string, JobEvent, Record<keyof typeof PATHS, Expected>][] = [
     },
   ],
   [
+    'preempted (attempt 1)',
+    { type: 'preempted', attempt: 1, method: 'R', for: '9.svr' },
+    {
+      Q: { code: 'BAD_STATE' },
+      H: { code: 'BAD_STATE' },
+      W: { code: 'BAD_STATE' },
+      R: { state: 'R' },
+      E: { code: 'BAD_STATE' },
+      F: { code: 'BAD_STATE' },
+    },
+  ],
+  [
     'delete_requested',
     { type: 'delete_requested', by: 'bob@h' },
     {
@@ -472,6 +484,39 @@ describe('run, attempts and requeue', () => {
     for (const key of ['node', 'execHost', 'execVnode', 'sessionId', 'stime', 'deleteRequestedBy'] as const) {
       expect(row[key], key).toBeUndefined();
     }
+  });
+
+  it('a preempted job says so in its comment while it waits, until it runs again', () => {
+    const running = value(replay([queued(), run(1), started(1)]));
+    const preempted = value(
+      applyEvent(running, { type: 'preempted', attempt: 1, method: 'C', for: '9.svr', at: at(20) }),
+    );
+    expect(preempted).toMatchObject({
+      state: 'R',
+      preempted: { method: 'C', for: '9.svr' },
+      comment: 'Job preempted by checkpointing',
+    });
+    expect(
+      errorCode(
+        applyEvent(running, { type: 'preempted', attempt: 2, method: 'R', for: '9.svr', at: at(20) }),
+      ),
+    ).toBe('BAD_STATE');
+    const requeued = value(
+      applyEvent(preempted, {
+        type: 'requeued',
+        attempt: 1,
+        reason: 'stopped after checkpoint 1',
+        at: at(25),
+      }),
+    );
+    expect(requeued).toMatchObject({
+      state: 'Q',
+      preempted: { method: 'C', for: '9.svr' },
+      comment: 'Job preempted by checkpointing',
+    });
+    const again = value(applyEvent(requeued, run(2, 30)));
+    expect(again.preempted).toBeUndefined();
+    expect(again.comment).toBe(`Job run at ${runStamp(T + 30)} on ${VNODE}`);
   });
 
   it('a requeued job runs again with a new attempt; facts of the old attempt are refused', () => {

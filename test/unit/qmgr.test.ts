@@ -62,6 +62,24 @@ describe('parseQmgr', () => {
       'set server max_script_size = 1mb',
       { verb: 'set', object: 'server', changes: { maxScriptSize: 2 ** 20 } },
     ],
+    [
+      'set server preempt_order = "SCR 80 SC  50 S"',
+      { verb: 'set', object: 'server', changes: { preemptOrder: 'SCR 80 SC 50 S' } },
+    ],
+    ['set server preempt_order = R', { verb: 'set', object: 'server', changes: { preemptOrder: 'R' } }],
+    [
+      'set server preempt_queue_prio = 100',
+      { verb: 'set', object: 'server', changes: { preemptQueuePrio: 100 } },
+    ],
+    [
+      'set server preemptive_sched = false',
+      { verb: 'set', object: 'server', changes: { preemptiveSched: false } },
+    ],
+    [
+      'set server preemptive_sched = "true ALL"',
+      { verb: 'set', object: 'server', changes: { preemptiveSched: true } },
+    ],
+    ['unset server preempt_order', { verb: 'unset', object: 'server', changes: { preemptOrder: null } }],
     ['set server scheduling = False', { verb: 'set', object: 'server', changes: { scheduling: false } }],
     ['s s scheduling = t', { verb: 'set', object: 'server', changes: { scheduling: true } }],
     ['unset server scheduling', { verb: 'unset', object: 'server', changes: { scheduling: null } }],
@@ -91,6 +109,12 @@ describe('parseQmgr', () => {
     ['set server max_queued = [g:staff=3]', 'BAD_RESOURCE_VALUE'],
     ['set server max_queued = [u:PBS_GENERIC=x]', 'BAD_RESOURCE_VALUE'],
     ['set server max_script_size = 100gb', 'BAD_RESOURCE_VALUE'],
+    ['set server preempt_order = SSR', 'BAD_RESOURCE_VALUE'],
+    ['set server preempt_order = SCRD', 'BAD_RESOURCE_VALUE'],
+    ['set server preempt_order += R', 'BAD_RESOURCE_VALUE'],
+    ['set server preempt_queue_prio = high', 'BAD_RESOURCE_VALUE'],
+    ['set server preempt_queue_prio = 5000', 'BAD_RESOURCE_VALUE'],
+    ['set server preemptive_sched = maybe', 'BAD_RESOURCE_VALUE'],
     ['unset server default_queue', 'INVALID_REQUEST'],
     ['unset queue x enabled', 'INVALID_REQUEST'],
   ])('refuses %s (%s)', (line, code) => {

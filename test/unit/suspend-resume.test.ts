@@ -56,6 +56,16 @@ describe('suspension in the lifecycle', () => {
     expect(rowAfter(suspended(20), resumed(50), suspended(60), resumed(65)).suspendedFor).toBe(35);
   });
 
+  it('a job suspended for preemption says so until it is resumed', () => {
+    const preempted: TimedEvent = { type: 'preempted', at: at(21), attempt: 1, method: 'S', for: '9.svr' };
+    const row = rowAfter(suspended(20), preempted);
+    expect(row).toMatchObject({ substate: 43, preempted: { method: 'S', for: '9.svr' } });
+    expect(row.comment).toBe('Job preempted by suspension');
+    const again = rowAfter(suspended(20), preempted, resumed(50));
+    expect(again.preempted).toBeUndefined();
+    expect(again.comment).toBe(`Job run at ${runStamp(T + 50)} on (n1:ncpus=1)`);
+  });
+
   it('refuses a second suspension, a resume of a running job, and both outside R or for another attempt', () => {
     const r = rowAfter(suspended(20));
     expect(code(applyEvent(r, suspended(21)))).toBe('BAD_STATE');
