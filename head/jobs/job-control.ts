@@ -3,14 +3,13 @@
 import { ok, type Result, refuse } from '../../core/errors.js';
 import { cronId, cronSeq } from '../../core/pbs/cron-schedule.js';
 import { mayControl, mayHold, type Requester } from '../../core/policy/permissions.js';
-import type { HeadMessage } from '../../core/protocol/agent-protocol.js';
 import type { StoredJob } from '../db/jobs-table.js';
-import type { Store } from '../db/store.js';
 import { type Alteration, alterJob } from './alter-job.js';
 import { selectSubjobs } from './arrays.js';
 import { deleteCron } from './cron-jobs.js';
 import { purgeJob } from './job-history.js';
 import { byOf, type Found, idOf, JobOperands, type OperandResult } from './job-operands.js';
+import { requestRerun } from './job-stops.js';
 import { transition } from './transitions.js';
 
 type JobEventInput = Parameters<typeof transition>[2];
@@ -207,26 +206,4 @@ export class JobControl extends JobOperands {
     };
     return alterJob(ctx, job, a, by);
   }
-}
-
-/**
- * qrerun of a running job, recorded: the SIGTERM to send its node (after the commit), whose exit
- * puts the job back in the queue.
- */
-export function requestRerun(
-  store: Store,
-  job: StoredJob,
-  by: string,
-  at: number,
-): Result<{ node: string; message: HeadMessage }> {
-  const r = transition(store, job.seq, { type: 'rerun_requested', by }, at);
-  if (!r.ok) return r;
-  const message = {
-    t: 'signal' as const,
-    jobId: job.id,
-    attempt: job.row.attempt,
-    signal: 'SIGTERM' as const,
-    reason: 'rerun' as const,
-  };
-  return ok({ node: job.row.node!, message });
 }

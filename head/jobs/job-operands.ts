@@ -2,11 +2,9 @@
 // user types it finds its job, and the answer given per operand, so that a command can print
 // PBS's message for each one.
 import { type ErrorCode, ok, type Refusal, type Result, refuse } from '../../core/errors.js';
-import { checkpointPolicy } from '../../core/lifecycle/checkpoint-policy.js';
 import type { ArraySelector } from '../../core/pbs/array-indices.js';
 import { parseJobId } from '../../core/pbs/jobid.js';
 import { type Requester, UNAUTHORIZED } from '../../core/policy/permissions.js';
-import type { HeadMessage } from '../../core/protocol/agent-protocol.js';
 import type { Checkpoints } from '../agent-link/checkpoint-store.js';
 import type { OutputTails } from '../agent-link/output-tails.js';
 import type { GroupCommit } from '../db/group-commit.js';
@@ -14,6 +12,7 @@ import type { StoredJob } from '../db/jobs-table.js';
 import type { Store } from '../db/store.js';
 import type { Cluster } from '../nodes/cluster.js';
 import type { Dispatcher } from '../scheduling/dispatcher.js';
+import { checkpointStop } from './job-stops.js';
 
 export interface OperandResult {
   operand: string;
@@ -78,21 +77,6 @@ export class JobOperands {
     const m = checkpointStop(this.d.checkpoints, job, by);
     if (m) this.d.cluster.send(job.row.node!, m);
   }
-}
-
-/**
- * The message that tells a running checkpointable job's node to checkpoint it and stop it once
- * the checkpoint is safe (its exit then requeues it); undefined for a job that cannot. `by` is
- * who (or what) stops it, for the requeue comment. Sent by the caller (after its commit).
- */
-export function checkpointStop(
-  checkpoints: Checkpoints | undefined,
-  job: StoredJob,
-  by: string,
-): HeadMessage | undefined {
-  if (job.row.state !== 'R' || !checkpoints || !checkpointPolicy(job.spec.checkpoint)) return undefined;
-  checkpoints.stops.set(job.id, by);
-  return { t: 'checkpoint', jobId: job.id, attempt: job.row.attempt, stop: true };
 }
 
 /** `user@host`, as events and comments name who did something. */
