@@ -100,6 +100,11 @@ export function begin(store: Store, r: StoredReservation, now: number): void {
 export function finish(store: Store, r: StoredReservation, now: number): string[] {
   store.reservations.setState(r.seq, 'deleting', now);
   store.queues.update(r.queue, { enabled: false, started: false });
+  return liveJobIds(store, r);
+}
+
+/** The ids of the reservation's unfinished jobs. */
+export function liveJobIds(store: Store, r: StoredReservation): string[] {
   return store.jobs
     .list(false)
     .filter((j) => j.queue === r.queue && j.row.state !== 'F')

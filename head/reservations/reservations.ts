@@ -14,7 +14,15 @@ import type { StoredReservation } from '../db/reservations-table.js';
 import type { Store } from '../db/store.js';
 import type { Cluster } from '../nodes/cluster.js';
 import { reservationRecord } from './reservation-records.js';
-import { begin, decide, finish, hasLiveJobs, purge, storeReservation } from './reservation-steps.js';
+import {
+  begin,
+  decide,
+  finish,
+  hasLiveJobs,
+  liveJobIds,
+  purge,
+  storeReservation,
+} from './reservation-steps.js';
 
 export interface ReservationsDeps {
   store: Store;
@@ -45,6 +53,8 @@ export interface ResvQueryResult {
 export class Reservations {
   private interval: NodeJS.Timeout | undefined;
   private exact: NodeJS.Timeout | undefined;
+  /** whether the first tick has deleted again the jobs of reservations a stopped head was ending */
+  private recovered = false;
 
   constructor(private readonly d: ReservationsDeps) {}
 
@@ -142,6 +152,19 @@ export class Reservations {
     this.purgeEmpty();
   }
 
+  /**
+   * A reservation's end commits before its jobs' deletion is asked for: a head that stopped in
+   * between asks for it again, once, at its first tick.
+   */
+  private recover(): void {
+    this.recovered = true;
+    const jobs = this.d.store.reservations
+      .all()
+      .filter((r) => r.state === 'deleting')
+      .flatMap((r) => liveJobIds(this.d.store, r));
+    if (jobs.length > 0) this.d.deleteJobs(jobs);
+  }
+
   /** Reservations being deleted whose jobs have all finished go, with their queues. */
   private purgeEmpty(): void {
     const { store } = this.d;
@@ -158,6 +181,7 @@ export class Reservations {
   tick(): void {
     const { store } = this.d;
     const now = this.nowSeconds();
+    if (!this.recovered) this.recover();
     let begun = false;
     const ended: StoredReservation[] = [];
     store.transaction(() => {
