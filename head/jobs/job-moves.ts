@@ -12,7 +12,7 @@ import { applyQueueWalltime } from '../../core/scheduling/queue-limits.js';
 import type { StoredJob } from '../db/jobs-table.js';
 import { admit } from './admission.js';
 import { byOf, type Found, idOf, JobOperands, type OperandResult } from './job-operands.js';
-import { queued } from './submit-job.js';
+import { entering, queued } from './submit-job.js';
 import { transition } from './transitions.js';
 
 const WAITING: readonly JobState[] = ['Q', 'H', 'W'];
@@ -111,16 +111,21 @@ export class JobMoves extends JobOperands {
     }
     const jobs = found.map((f) => f.job);
     const [a, b] = jobs as [StoredJob, StoredJob];
-    // across queues each must fit the other's walltime limits (PBS does not ask a queue across
-    // which two jobs swap to be enabled)
+    // across queues each must fit the other's walltime limits and be let in by the features (a
+    // reservation's users and size); PBS does not ask a queue across which two jobs swap to be
+    // enabled
     const into = (job: StoredJob, other: StoredJob) => {
       const limits = other.queue === job.queue ? undefined : this.d.store.queues.get(other.queue);
-      return limits ? applyQueueWalltime(job.row.resources, limits) : ok(job.row.resources);
+      if (!limits) return ok(job.row.resources);
+      const fit = applyQueueWalltime(job.row.resources, limits);
+      if (!fit.ok) return fit;
+      const entered = entering(this.d.store, { ...job.spec, queue: other.queue, resources: fit.value });
+      return entered.ok ? fit : entered;
     };
     const fitA = into(a, b);
+    if (!fitA.ok) return refusal(fitA.error);
     const fitB = into(b, a);
-    if (!fitA.ok || !fitB.ok)
-      return refusal({ code: 'EXCEEDS_LIMITS', message: 'Job violates queue and/or server resource limits' });
+    if (!fitB.ok) return refusal(fitB.error);
     this.swap([a, fitA.value], [b, fitB.value], byOf(who));
     this.d.dispatcher.poke();
     return ok(undefined);

@@ -44,12 +44,18 @@ export function queued(store: Store, spec: JobSpec): Result<{ spec: JobSpec; que
   if (!stored.enabled) return refuse('QUEUE_DISABLED', 'Queue is not enabled');
   const limited = applyQueueWalltime(spec.resources, stored);
   if (!limited.ok) return limited;
-  const entering = { ...spec, queue, resources: limited.value };
+  const entered = entering(store, { ...spec, queue, resources: limited.value });
+  if (!entered.ok) return entered;
+  return ok({ spec: { ...spec, resources: limited.value }, queue });
+}
+
+/** The features' say on a job of `spec` entering `spec.queue` (a submission, qmove, qorder). */
+export function entering(store: Store, spec: JobSpec): Result<void> {
   for (const hooks of hooksOf(store)) {
-    const r = hooks.entering?.(store, entering);
+    const r = hooks.entering?.(store, spec);
     if (r && !r.ok) return r;
   }
-  return ok({ spec: { ...spec, resources: limited.value }, queue });
+  return ok(undefined);
 }
 
 function plans(store: Store, spec: JobSpec, server: string): Result<SubmitPlan[]> {

@@ -63,8 +63,9 @@ export function suspendJob(ctx: SuspensionContext, id: string, how: SuspendOptio
   return r;
 }
 
-/** Resume the suspended job now if its slots are free: recorded, then its nodes told. */
+/** Resume the suspended job now if its slots are free and its nodes up: recorded, then its nodes told. */
 function resumeIfFree(ctx: SuspensionContext, job: StoredJob, at: number): boolean {
+  if (!nodesOf(ctx.store, job).every((node) => ctx.cluster.isUp(node))) return false;
   const slots = ctx.store.allocations.ofJob(job.seq);
   if (!stillFits({ slots, exclusive: isExclusive(job.row.resources) }, ctx.cluster.schedNodes()))
     return false;
@@ -88,6 +89,8 @@ export function resumeJob(
     if (!job) return refuse('UNKNOWN_JOB', `Unknown Job Id ${id}`);
     if (job.row.state !== 'R' || job.row.suspendedAt === undefined)
       return refuse('BAD_STATE', 'Request invalid for state of job');
+    // as a suspension, a resume needs the job's first node: a resume it could not hear is lost
+    if (!ctx.cluster.isUp(job.row.node!)) return refuse('NODE_NOT_ANSWERING', NO_MOM);
     if (resumeIfFree(ctx, job, at)) return ok('resumed');
     const r = transition(ctx.store, job.seq, { type: 'resume_requested', by }, at);
     return r.ok ? ok('waiting') : r;

@@ -103,6 +103,16 @@ describe('suspendJob and resumeJob', () => {
       ok: false,
       error: { code: 'NODE_NOT_ANSWERING', message: 'Server could not connect to MOM' },
     });
+    // nor is a resume asked of a node that cannot hear it: the job stays suspended
+    suspendJob(ctx(), a.id, { by: 'root@h' });
+    nodes.markDown('a', 'connection lost');
+    sent = [];
+    expect(resumeJob(ctx(), a.id, 'root@h')).toMatchObject({
+      ok: false,
+      error: { code: 'NODE_NOT_ANSWERING', message: 'Server could not connect to MOM' },
+    });
+    expect(sent).toEqual([]);
+    expect(fresh(a).row.suspendedAt).toBeDefined();
   });
 
   it('the scheduler’s suspension (substate 45) is resumed by the dispatcher once its CPU is free', () => {

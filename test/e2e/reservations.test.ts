@@ -189,6 +189,11 @@ describe('advance reservations', () => {
       stderr: `qmove: Job violates queue and/or server resource limits ${big}\n`,
     });
     expect((await head.json(big))?.queue).toBe('workq');
+    // and so is qorder's swap across the two queues
+    expect(await head.run('qorder', [big, waiting])).toMatchObject({
+      code: 188,
+      stderr: `qorder: Job violates queue and/or server resource limits ${big} or ${waiting}\n`,
+    });
     expect(await head.run('qdel', [bobs, big])).toMatchObject({ code: 0 });
     expect(await bob('pbs_rdel', [id])).toEqual({
       code: 159,
