@@ -1,5 +1,5 @@
 // Interactive jobs (`qsub -I`) as a lifecycle feature: a submission that is also an array, a
-// recurring template, a farm or a service is refused, and the qsub waiting on a job hears of its
+// recurring template, a farm or a service is refused, none is rerunnable or checkpointed, and the qsub waiting on a job hears of its
 // end (its attempt exited, or it was deleted or failed before that) once the end is committed
 // (head/agent-link/terminals.ts).
 import { ok, refuse } from '../../core/errors.js';
@@ -13,6 +13,12 @@ export interface InteractiveEnds {
 export function interactiveFeature(ends: InteractiveEnds): JobHooks {
   return {
     name: 'interactive',
+    // as PBS, an interactive job is never run again (its terminal is qsub's): not rerunnable and
+    // not checkpointed, whatever the request said, so neither qhold nor preemption requeues it
+    prepare(spec) {
+      if (!spec.interactive) return ok(spec);
+      return ok({ ...spec, rerunable: false, checkpoint: 'n' });
+    },
     plan(_store, spec) {
       if (!spec.interactive) return ok(undefined);
       if (spec.array) return refuse('USAGE', 'interactive and array job submission cannot be used together');

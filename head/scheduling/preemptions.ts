@@ -150,8 +150,11 @@ export class Preemptions {
         slots: this.store.allocations.ofJob(job.seq),
         exclusive: isExclusive(job.row.resources),
         queuePriority: priority.get(job.queue) ?? 0,
-        checkpointable: this.checkpoints !== undefined && checkpointPolicy(job.spec.checkpoint) !== undefined,
-        rerunnable: job.spec.rerunable,
+        checkpointable:
+          !job.spec.interactive &&
+          this.checkpoints !== undefined &&
+          checkpointPolicy(job.spec.checkpoint) !== undefined,
+        rerunnable: job.spec.rerunable && !job.spec.interactive,
         ...(job.row.stime !== undefined ? { stime: job.row.stime } : {}),
         ...(walltime !== undefined ? { walltime } : {}),
         ...(leaving ? { leaving } : {}),
