@@ -1,5 +1,5 @@
 // qsub -I: submit, wait for the job to start, then be its terminal, as PBS's qsub is
-// (OpenPBS src/cmds/qsub_sup.c, interactive()): `qsub: waiting for job ID to start`, then
+// (as OpenPBS's qsub): `qsub: waiting for job ID to start`, then
 // `qsub: job ID ready` and the job's login shell on its first node, this terminal raw and relayed
 // through the head (cli/terminal-link.ts, core/protocol/terminal.ts) until the shell exits, the
 // job's walltime runs out or it is deleted: `qsub: job ID completed`, and the shell's exit status

@@ -1,5 +1,5 @@
 // qsub's interactive jobs (`-I`, `-W interactive=true`) and X11 forwarding (`-X`): which
-// combinations PBS refuses, with its messages (OpenPBS src/cmds/qsub.c), and what the JobSpec
+// combinations PBS refuses, with its messages (as OpenPBS's qsub), and what the JobSpec
 // carries. The terminal itself is cli/qsub-interactive.ts's.
 import { ok, type Result, refuse } from '../errors.js';
 import type { JobSpec } from '../job-spec-types.js';

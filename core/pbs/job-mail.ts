@@ -1,4 +1,4 @@
-// The mail PBS's server sends about a job (OpenPBS's svr_mailowner): which event makes one, whether
+// The mail PBS's server sends about a job (as OpenPBS's server mails): which event makes one, whether
 // the job's Mail_Points (`-m`) want it, who gets it (`-M`, else the owner), and its text as the
 // mailer reads it on its standard input: `To:`, `Subject: PBS JOB <id>`, then `PBS Job Id:`,
 // `Job Name:`, the standard line of its kind and the event's own text.

@@ -41,7 +41,7 @@ const illegal = (letter: string, after?: string): QselectParsed => ({
 
 const isOp = (s: string): s is SelectOp => (SELECT_OPS as readonly string[]).includes(s);
 
-/** `.op.value` → op and value; a value without a leading dot is .eq. (check_op in qselect.c). */
+/** `.op.value` → op and value; a value without a leading dot is .eq. (as OpenPBS's qselect reads it). */
 export function splitOp(arg: string): { op: SelectOp; value: string } {
   if (!arg.startsWith('.')) return { op: 'eq', value: arg };
   const op = arg.slice(1, 3);

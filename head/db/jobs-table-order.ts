@@ -1,5 +1,5 @@
 // SQL of the jobs table for qmove and qorder: a job's queue, and its place among the jobs of its
-// priority (the qrank column, migration 0015: its seq until qorder swaps it with another's).
+// priority (the qrank column, migration 0017: its seq until qorder swaps it with another's).
 // Every write is told to the listeners of head/db/jobs-table.ts (the scheduler's pending queue).
 import type { Db } from './connection.js';
 

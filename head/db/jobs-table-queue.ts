@@ -7,7 +7,7 @@ import type { PendingRow } from './jobs-table.js';
 
 /** The queue and counts of jobs. */
 export function jobQueueSql(db: Db) {
-  // one covering index, read in order (migrations 0008 and 0015)
+  // one covering index, read in order (migrations 0008 and 0017)
   const pending = db
     .prepare(
       `SELECT seq, id, priority, queue, owner, array_parent AS arrayParent, resources, coalesce(qrank, seq)

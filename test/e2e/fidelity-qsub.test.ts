@@ -1,4 +1,4 @@
-// qsub answers as OpenPBS's qsub (src/cmds/qsub.c) where wrappers read its stderr: malformed
+// qsub answers as OpenPBS's qsub where wrappers read its stderr: malformed
 // operands get the usage alone; -r n with -J is an option error; -t is refused outside Torque
 // mode (and makes an array in it); a dependency on a subjob or range gets the library's line
 // without `qsub: `, then `illegal -W value` and the usage. qalter answers the same for the last.

@@ -84,7 +84,7 @@ describe('formatQueuesFull (qstat -Qf)', () => {
         '    queue_type = Execution',
         '    Priority = 0',
         '    total_jobs = 2',
-        // qstat.c breaks a comma-less value longer than the line mid-token.
+        // OpenPBS's qstat breaks a comma-less value longer than the line mid-token.
         '    state_count = Transit:0 Queued:1 Held:0 Waiting:0 Running:1 Exiting:0 Begun',
         '\t:0',
         '    enabled = True',
@@ -94,7 +94,7 @@ describe('formatQueuesFull (qstat -Qf)', () => {
         '    queue_type = Execution',
         '    Priority = 10',
         '    total_jobs = 2',
-        // qstat.c breaks a comma-less value longer than the line mid-token.
+        // OpenPBS's qstat breaks a comma-less value longer than the line mid-token.
         '    state_count = Transit:0 Queued:0 Held:0 Waiting:0 Running:0 Exiting:0 Begun',
         '\t:0',
         '    enabled = True',
@@ -141,7 +141,7 @@ describe('formatServerFull (qstat -Bf)', () => {
         '    server_host = svr',
         '    scheduling = True',
         '    total_jobs = 2',
-        // qstat.c breaks a comma-less value longer than the line mid-token.
+        // OpenPBS's qstat breaks a comma-less value longer than the line mid-token.
         '    state_count = Transit:0 Queued:1 Held:0 Waiting:0 Running:1 Exiting:0 Begun',
         '\t:0',
         '    default_queue = workq',

@@ -1,4 +1,4 @@
-// pbs_rstat's forms, as OpenPBS's pbs_rstat.c and convert_time print them.
+// pbs_rstat's forms, as OpenPBS's pbs_rstat prints them.
 import { describe, expect, it } from 'vitest';
 import {
   formatBrief,
