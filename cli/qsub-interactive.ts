@@ -17,6 +17,7 @@ import {
   type ClientFrame,
   type HeadFrame,
   interactiveExit,
+  TERMINAL_INPUT_FRAME_BYTES,
   type WindowSize,
 } from '../core/protocol/terminal.js';
 import { api } from './client.js';
@@ -78,6 +79,8 @@ class InteractiveSession {
   private finished = false;
   private asking = false;
   private interruptedAgain = false;
+  /** stdin is not read until the head's connection has sent what waits for it */
+  private inputHeld = false;
   private settle!: (code: number) => void;
   /** listeners to remove when qsub ends, and those of the wait (until the job starts) */
   private readonly cleanups: (() => void)[] = [];
@@ -208,7 +211,7 @@ class InteractiveSession {
       );
     process.stdout.write(`qsub: job ${this.id} ready\n\n`);
     rawTerminal();
-    this.on(process.stdin, 'data', (d: Buffer) => this.send({ t: 'in', data: d.toString('base64') }));
+    this.on(process.stdin, 'data', (d: Buffer) => this.input(d));
     process.stdin.resume();
     this.on(process.stdout, 'resize', () => this.send({ t: 'size', ...windowOf() }));
     this.send({ t: 'size', ...windowOf() });
@@ -239,9 +242,30 @@ class InteractiveSession {
     this.end(1);
   }
 
-  private send(frame: ClientFrame): void {
+  /** What was typed, in frames of at most TERMINAL_INPUT_FRAME_BYTES (the head takes no more);
+   * stdin waits while the head's connection is behind (the head stops reading it while the job's
+   * terminal is behind). */
+  private input(d: Buffer): void {
+    let behind = false;
+    for (let at = 0; at < d.length; at += TERMINAL_INPUT_FRAME_BYTES) {
+      const data = d.subarray(at, at + TERMINAL_INPUT_FRAME_BYTES).toString('base64');
+      behind = !this.send({ t: 'in', data }) || behind;
+    }
+    const socket = this.link?.socket;
+    if (!behind || this.inputHeld || !socket || socket.destroyed) return;
+    this.inputHeld = true;
+    process.stdin.pause();
+    socket.once('drain', () => {
+      this.inputHeld = false;
+      if (!this.finished) process.stdin.resume();
+    });
+  }
+
+  /** false: the connection holds the frame until it has sent what came before */
+  private send(frame: ClientFrame): boolean {
     const socket: Socket | undefined = this.link?.socket;
-    if (socket && !socket.destroyed) socket.write(`${JSON.stringify(frame)}\n`);
+    if (!socket || socket.destroyed) return true;
+    return socket.write(`${JSON.stringify(frame)}\n`);
   }
 
   private end(code: number): void {

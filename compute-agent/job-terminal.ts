@@ -23,6 +23,10 @@ const DRAIN_MS = 200;
 
 type State = 'waiting' | 'attached' | 'detached' | 'closed';
 
+/** The C0 and C1 control characters (and DEL) but tab and newline: qmsg's text shows none of them. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters removed
+const NOT_PRINTED = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
 /** The terminal each launcher runs on, for its exit (compute-agent/job-launch.ts, onExit). */
 const terminalOf = new WeakMap<ChildProcess, Terminal>();
 
@@ -108,8 +112,15 @@ export class Terminal {
     this.link.send({ t: 'pty-attached', jobId: this.jobId, attempt: this.attempt });
   }
 
+  /** qsub's keys on the terminal, acknowledged to the head once the master has taken them (the
+   * head holds qsub's input back meanwhile past TERMINAL_INPUT_WINDOW_BYTES). */
   input(data: string): void {
-    if (this.state !== 'closed') this.stream?.write(Buffer.from(data, 'base64'));
+    const bytes = Buffer.from(data, 'base64');
+    if (this.state === 'closed' || !this.stream || bytes.length === 0) return;
+    this.stream.write(bytes, (e) => {
+      if (!e)
+        this.link.send({ t: 'pty-in-ack', jobId: this.jobId, attempt: this.attempt, bytes: bytes.length });
+    });
   }
 
   resize(size: WindowSize): void {
@@ -148,10 +159,11 @@ export class Terminal {
       this.link.send({ t: 'pty-ready', jobId: this.jobId, attempt: this.attempt });
   }
 
-  /** qmsg's text on qsub's terminal (its lines end CR LF there); false when qsub is not there. */
+  /** qmsg's text on qsub's terminal (its lines end CR LF there, and no other control character
+   * reaches the user's terminal); false when qsub is not there. */
   message(text: string): boolean {
     if (this.state !== 'attached') return false;
-    this.send(Buffer.from(text.replace(/\r?\n/g, '\r\n')));
+    this.send(Buffer.from(text.replace(NOT_PRINTED, '').replace(/\n/g, '\r\n')));
     return true;
   }
 
@@ -171,12 +183,13 @@ export class Terminal {
   private output(chunk: Buffer): void {
     if (this.state !== 'attached') return;
     this.send(chunk);
-    this.unacked += chunk.length;
-    if (this.unacked >= TERMINAL_WINDOW_BYTES) this.stream?.pause();
   }
 
+  /** Output to qsub, the shell's and PBS's alike: the head acknowledges all of it. */
   private send(data: Buffer): void {
     this.link.send({ t: 'pty-out', jobId: this.jobId, attempt: this.attempt, data: data.toString('base64') });
+    this.unacked += data.length;
+    if (this.unacked >= TERMINAL_WINDOW_BYTES) this.stream?.pause();
   }
 
   private ended(): void {

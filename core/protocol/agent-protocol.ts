@@ -247,21 +247,34 @@ export type AgentMessage =
   | TerminalAgentMessage;
 
 /** Split a byte stream into messages, one JSON value a line (linear in the bytes: a checkpoint
- * of tens of megabytes arrives in thousands of chunks). */
+ * of tens of megabytes arrives in thousands of chunks). With `maxLine`, a line longer than that
+ * (in characters, complete or still waiting for its newline) throws, and the stream is to be closed. */
 export class LineDecoder<T> {
   private parts: string[] = [];
+  /** the characters of the line so far */
+  private held = 0;
+  constructor(private readonly maxLine = Number.POSITIVE_INFINITY) {}
   push(chunk: string): T[] {
     const out: T[] = [];
     let start = 0;
     for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', start)) {
+      this.check(this.held + nl - start);
       this.parts.push(chunk.slice(start, nl));
       const line = this.parts.join('');
       this.parts = [];
+      this.held = 0;
       if (line.trim() !== '') out.push(JSON.parse(line) as T);
       start = nl + 1;
     }
-    if (start < chunk.length) this.parts.push(chunk.slice(start));
+    if (start < chunk.length) {
+      this.check(this.held + chunk.length - start);
+      this.parts.push(chunk.slice(start));
+      this.held += chunk.length - start;
+    }
     return out;
+  }
+  private check(length: number): void {
+    if (length > this.maxLine) throw new Error(`a line longer than ${this.maxLine} characters`);
   }
 }
 

@@ -12,6 +12,18 @@ export const TERMINAL_GRACE_MS = 30_000;
  * in the pseudo-terminal, whose writer then blocks, as over any slow terminal. */
 export const TERMINAL_WINDOW_BYTES = 256 * 1024;
 
+/** The most bytes one `in` frame (and so one `pty-in`) carries, decoded: qsub splits what it reads
+ * to fit; the head closes the connection of a qsub that sends more. */
+export const TERMINAL_INPUT_FRAME_BYTES = 16 * 1024;
+
+/** Input bytes the head forwards before the agent acknowledges them (its pseudo-terminal has taken
+ * them): the head stops reading qsub's connection meanwhile, as a terminal stops a fast typist. */
+export const TERMINAL_INPUT_WINDOW_BYTES = 64 * 1024;
+
+/** The longest line (characters) the head reads from qsub's connection: one that grows past it
+ * without a newline closes that connection. */
+export const TERMINAL_LINE_MAX = 64 * 1024;
+
 /** Where qsub asks for a job's terminal (`GET`, `Upgrade: drover-terminal`). */
 export const terminalPath = (jobId: string): string => `/v1/jobs/${encodeURIComponent(jobId)}/terminal`;
 export const TERMINAL_UPGRADE = 'drover-terminal';
@@ -40,7 +52,9 @@ export type TerminalAgentMessage =
   | { t: 'pty-ready'; jobId: string; attempt: number }
   /** the terminal is attached: the shell runs on it */
   | { t: 'pty-attached'; jobId: string; attempt: number }
-  | { t: 'pty-out'; jobId: string; attempt: number; data: string };
+  | { t: 'pty-out'; jobId: string; attempt: number; data: string }
+  /** the terminal has taken `bytes` more of the input (its master's write called back) */
+  | { t: 'pty-in-ack'; jobId: string; attempt: number; bytes: number };
 
 /** qsub to the head, one JSON value a line. */
 export type ClientFrame = { t: 'in'; data: string } | ({ t: 'size' } & WindowSize);

@@ -4,7 +4,9 @@
 // every other message to that agent goes. Only the job's owner gets its terminal, and one at a time.
 // A terminal's bytes never enter a transaction: `take` picks the agents' terminal messages out of
 // each batch before its facts are handled (head/wiring.ts); the job's end reaches qsub through the
-// lifecycle (head/jobs/interactive-feature.ts), once committed.
+// lifecycle (head/jobs/interactive-feature.ts), once committed. What qsub sends is bounded: its
+// lines (TERMINAL_LINE_MAX), its input frames (TERMINAL_INPUT_FRAME_BYTES), and the input not yet
+// taken by the agent's terminal (TERMINAL_INPUT_WINDOW_BYTES, qsub's connection unread above it).
 import type { Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import type { Logger } from 'pino';
@@ -15,6 +17,9 @@ import { type AgentMessage, LineDecoder } from '../../core/protocol/agent-protoc
 import {
   type ClientFrame,
   type HeadFrame,
+  TERMINAL_INPUT_FRAME_BYTES,
+  TERMINAL_INPUT_WINDOW_BYTES,
+  TERMINAL_LINE_MAX,
   TERMINAL_UPGRADE,
   type TerminalAgentMessage,
   type WindowSize,
@@ -34,6 +39,10 @@ interface Client {
   attempt?: number;
   /** the job's shell runs on the terminal */
   ready: boolean;
+  /** input forwarded to the agent and not yet acknowledged; above TERMINAL_INPUT_WINDOW_BYTES
+   * qsub's connection is not read (`paused`) */
+  inFlight: number;
+  paused: boolean;
   /** the job ended and qsub was told */
   done: boolean;
   /** qsub went away before the shell ran: the job is deleted */
@@ -80,14 +89,27 @@ export class Terminals {
       `HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${TERMINAL_UPGRADE}\r\nConnection: Upgrade\r\n\r\n`,
     );
     socket.setKeepAlive?.(true, 30_000);
-    const client: Client = { jobId: job.id, socket, size, ready: false, done: false, abandon };
+    const client: Client = {
+      jobId: job.id,
+      socket,
+      size,
+      ready: false,
+      inFlight: 0,
+      paused: false,
+      done: false,
+      abandon,
+    };
     this.clients.set(job.id, client);
-    const decoder = new LineDecoder<ClientFrame>();
+    // (a line past the maximum, or a frame that is not JSON, closes this connection: see `frames`)
+    const decoder = new LineDecoder<ClientFrame>(TERMINAL_LINE_MAX);
     // (an HTTP server's socket keeps its encoding: the text is decoded here)
     const text = new StringDecoder('utf8');
     const frames = (chunk: Buffer) => {
       try {
-        for (const frame of decoder.push(text.write(chunk))) this.fromClient(client, frame);
+        for (const frame of decoder.push(text.write(chunk))) {
+          if (socket.destroyed) return;
+          this.fromClient(client, frame);
+        }
       } catch {
         socket.destroy();
       }
@@ -156,6 +178,13 @@ export class Terminals {
     if (m.t === 'pty-attached') {
       if (!client.ready) this.write(client, { t: 'ready' });
       client.ready = true;
+      // (attached again after the head's link to the agent was lost: the acks of the input sent
+      // before may be lost with it)
+      this.acknowledged(client, client.inFlight);
+      return;
+    }
+    if (m.t === 'pty-in-ack') {
+      if (Number.isSafeInteger(m.bytes) && m.bytes > 0) this.acknowledged(client, m.bytes);
       return;
     }
     if (typeof m.data !== 'string') return;
@@ -174,14 +203,29 @@ export class Terminals {
       client.size = size;
       if (node && attempt !== undefined)
         this.d.cluster.send(node, { t: 'pty-resize', jobId, attempt, ...size });
-    } else if (
-      frame.t === 'in' &&
-      typeof frame.data === 'string' &&
-      client.ready &&
-      node &&
-      attempt !== undefined
-    ) {
-      this.d.cluster.send(node, { t: 'pty-in', jobId, attempt, data: frame.data });
+    } else if (frame.t === 'in' && typeof frame.data === 'string') {
+      // (decoded and encoded again: the agent acknowledges the bytes counted here)
+      const bytes = Buffer.from(frame.data, 'base64');
+      if (bytes.length > TERMINAL_INPUT_FRAME_BYTES) {
+        client.socket.destroy();
+        return;
+      }
+      if (!client.ready || !node || attempt === undefined || bytes.length === 0) return;
+      this.d.cluster.send(node, { t: 'pty-in', jobId, attempt, data: bytes.toString('base64') });
+      client.inFlight += bytes.length;
+      if (client.inFlight >= TERMINAL_INPUT_WINDOW_BYTES && !client.paused) {
+        client.paused = true;
+        client.socket.pause();
+      }
+    }
+  }
+
+  /** The agent's terminal took `bytes` of qsub's input: qsub's connection is read again below the window. */
+  private acknowledged(client: Client, bytes: number): void {
+    client.inFlight = Math.max(0, client.inFlight - bytes);
+    if (client.paused && client.inFlight < TERMINAL_INPUT_WINDOW_BYTES) {
+      client.paused = false;
+      client.socket.resume();
     }
   }
 
@@ -210,5 +254,5 @@ export class Terminals {
 }
 
 function isTerminalMessage(m: AgentMessage): m is TerminalAgentMessage {
-  return m.t === 'pty-ready' || m.t === 'pty-attached' || m.t === 'pty-out';
+  return m.t === 'pty-ready' || m.t === 'pty-attached' || m.t === 'pty-out' || m.t === 'pty-in-ack';
 }

@@ -3,13 +3,14 @@
 // and the test types into it as a person would, reads the job's shell's answers back, resizes the
 // window, presses ^C and ^Z, deletes the job, lets its walltime run out, and checks after each way
 // of ending that qsub gave the terminal back as it found it (canonical mode, echo).
+import { createHash } from 'node:crypto';
 import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster, startCluster } from '../helpers/cluster.js';
-import { BIN, freePort } from '../helpers/head.js';
+import { BIN, freePort, ROOT } from '../helpers/head.js';
 import { TestMunged } from '../helpers/munged.js';
 import { TestTerminal } from '../helpers/terminal.js';
 import { ALICE, account, dirOf, ensureUsers, runAs } from '../helpers/users.js';
@@ -209,6 +210,93 @@ describe('qsub -I output', () => {
     expect(await t.exited).toBe(0);
   });
 });
+
+describe('qsub -I input', () => {
+  it('relays more input than the head forwards unacknowledged (64 KiB), all of it, in order', async () => {
+    const { t, id, at } = await ready(SSH_NODE);
+    // 2048 lines of 100 bytes, each its number and a letter that changes from line to line
+    const lines = Array.from(
+      { length: 2048 },
+      (_, i) => `${String(i).padStart(6, '0')} ${String.fromCharCode(97 + (i % 26)).repeat(92)}\n`,
+    );
+    const pasted = lines.join('');
+    const sha = createHash('sha256').update(pasted).digest('hex');
+    t.type('stty -echo; echo "paste"" now"; cat > "$TMPDIR/pasted"; stty echo; ');
+    t.type('echo "got $(wc -c < "$TMPDIR/pasted") $(sha256sum < "$TMPDIR/pasted")"; exit 0\r');
+    await t.waitFor(/[\r\n]paste now\r\n/, at);
+    t.type(`${pasted}\x04`); // ^D at the start of a line: cat's end of file
+    const got = await t.waitFor(/[\r\n]got (\d+) ([0-9a-f]+) {2}-\r\n/, at, 60_000);
+    expect(got.slice(1)).toEqual([String(pasted.length), sha]);
+    await t.waitFor(new RegExp(`qsub: job ${esc(id)} completed`), at);
+    expect(await t.exited).toBe(0);
+  });
+
+  it("qmsg's control characters (ESC, BEL, CR) do not reach the terminal; its newline does", async () => {
+    const { t, id, at } = await ready(LOCAL);
+    t.type('echo "in the"" shell"\r');
+    await t.waitFor(/[\r\n]in the shell\r\n/, at);
+    const from = t.output.length;
+    const text = 'red \x1b[31malert\x07 over\rwritten\x9b2J\ttab\nnext line';
+    expect((await runAs(ALICE, cluster.head, 'qmsg', [text, id], { cwd: dir })).code).toBe(0);
+    await t.waitFor(/next line\r\n/, from);
+    const shown = t.output.slice(
+      t.output.indexOf('red ', from),
+      t.output.indexOf('next line\r\n', from) + 'next line\r\n'.length,
+    );
+    expect(shown).toBe('red [31malert overwritten2J\ttab\r\nnext line\r\n');
+    t.type('exit\r');
+    await t.waitFor(new RegExp(`qsub: job ${esc(id)} completed`), at);
+    expect(await t.exited).toBe(0);
+  });
+
+  it.each([
+    ['a line without its newline past 64 KiB', `{"t":"in","data":"${'A'.repeat(100_000)}`],
+    ['an input frame of more than 16 KiB', `${JSON.stringify({ t: 'in', data: 'A'.repeat(24_000) })}\n`],
+  ])('%s closes that connection only: the head answers on', async (_what, sent) => {
+    const { id, closed } = await terminalClient(sent);
+    expect(closed).toBe(true);
+    // qsub went away before the job ran: the job is deleted, as when qsub is killed
+    expect((await cluster.head.waitState(id, 'F')).Exit_status).toBeUndefined();
+    const r = await runAs(ALICE, cluster.head, 'qstat', ['-x', id], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n').find((l) => l.startsWith(id.split('.')[0]!))).toMatch(/\sF\s/);
+  });
+});
+
+/**
+ * A terminal client as alice (who alone may have her job's terminal), made of qsub's own parts
+ * (dist/): it submits a held interactive job, upgrades to its terminal, sends `sent`, and says
+ * whether the head closed the connection (within 20 s).
+ */
+async function terminalClient(sent: string): Promise<{ id: string; closed: boolean }> {
+  const script = `
+    const d = (p) => import(${JSON.stringify(join(ROOT, 'dist'))} + '/' + p);
+    const { parseQsubCommandLine } = await d('core/pbs/qsub-command-line.js');
+    const { buildJobSpec } = await d('core/pbs/job-spec.js');
+    const { submitPlace } = await d('cli/command.js');
+    const { api } = await d('cli/client.js');
+    const { openTerminalLink } = await d('cli/terminal-link.js');
+    const argv = ['-I', '-h'];
+    const cmdline = parseQsubCommandLine(argv, { torque: false });
+    const spec = buildJobSpec({ cmdline: cmdline.value, scriptName: 'STDIN', env: process.env,
+      ...submitPlace(), argv, torque: false });
+    const reply = await api('POST', '/v1/jobs', { spec: spec.value });
+    if (!reply.ok) throw new Error(JSON.stringify(reply.error));
+    const link = await openTerminalLink(reply.body.id, { rows: 24, cols: 80 });
+    link.socket.on('error', () => {});
+    const closed = new Promise((resolve) => link.socket.on('close', () => resolve(true)));
+    link.socket.write(process.env.SENT);
+    const timeout = new Promise((resolve) => setTimeout(() => resolve(false), 20000));
+    console.log(JSON.stringify({ id: reply.body.id, closed: await Promise.race([closed, timeout]) }));
+    process.exit(0);
+  `;
+  const r = await runAs(ALICE, cluster.head, process.execPath, ['--input-type=module', '-e', script], {
+    cwd: dir,
+    env: { SENT: sent },
+  });
+  expect(r, r.stderr).toMatchObject({ code: 0, stderr: '' });
+  return JSON.parse(r.stdout) as { id: string; closed: boolean };
+}
 
 describe('qsub -I over TCP', () => {
   it('reaches its terminal with a MUNGE credential made for the upgrade, as every other request', async () => {
