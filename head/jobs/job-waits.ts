@@ -49,7 +49,7 @@ function outcome(store: Store, job: StoredJob): WaitAnswer {
 
 export class JobWaits {
   /** the requests waiting for each job: how to wake them */
-  private readonly waiters = new Map<number, Set<() => void>>();
+  private readonly waiters = new Map<number, Set<(answer?: WaitAnswer) => void>>();
 
   constructor(private readonly store: Store) {}
 
@@ -58,7 +58,11 @@ export class JobWaits {
     return {
       name: 'waits',
       transitioned: (store, job, _event, row) => {
-        if (row.state === 'F' && this.waiters.has(job.seq)) store.afterCommit(() => this.wake(job.seq));
+        if (row.state !== 'F' || !this.waiters.has(job.seq)) return;
+        // the answer as the job ended, in case its record is gone by the time it is read (qdel -x)
+        const ended = store.jobs.get(job.seq);
+        const answer = ended ? outcome(store, ended) : undefined;
+        store.afterCommit(() => this.wake(job.seq, answer));
       },
     };
   }
@@ -76,29 +80,35 @@ export class JobWaits {
     if (!job) return refuse('UNKNOWN_JOB', `Unknown Job Id ${id}`);
     if (!mayQuery(who, job.owner, this.store.meta.settings()))
       return refuse('UNAUTHORIZED', `${UNAUTHORIZED} ${id}`);
-    if (job.row.state !== 'F' && holdMs > 0 && !stop.aborted) await this.until(job.seq, holdMs, stop);
+    const woken =
+      job.row.state !== 'F' && holdMs > 0 && !stop.aborted
+        ? await this.until(job.seq, holdMs, stop)
+        : undefined;
     const now = this.store.jobs.get(job.seq);
-    return now ? ok(outcome(this.store, now)) : refuse('UNKNOWN_JOB', `Unknown Job Id ${id}`);
+    if (now) return ok(outcome(this.store, now));
+    return woken ? ok(woken) : refuse('UNKNOWN_JOB', `Unknown Job Id ${id}`);
   }
 
-  private until(seq: number, holdMs: number, stop: AbortSignal): Promise<void> {
+  /** Until the job ends (with the answer its end gave), `holdMs` pass or `stop` aborts. */
+  private until(seq: number, holdMs: number, stop: AbortSignal): Promise<WaitAnswer | undefined> {
     return new Promise((resolve) => {
-      const set = this.waiters.get(seq) ?? new Set<() => void>();
+      const set = this.waiters.get(seq) ?? new Set<(answer?: WaitAnswer) => void>();
       this.waiters.set(seq, set);
-      const done = () => {
+      const done = (answer?: WaitAnswer) => {
         clearTimeout(timer);
-        stop.removeEventListener('abort', done);
+        stop.removeEventListener('abort', aborted);
         set.delete(done);
         if (set.size === 0 && this.waiters.get(seq) === set) this.waiters.delete(seq);
-        resolve();
+        resolve(answer);
       };
+      const aborted = () => done();
       const timer = setTimeout(done, holdMs);
-      stop.addEventListener('abort', done, { once: true });
+      stop.addEventListener('abort', aborted, { once: true });
       set.add(done);
     });
   }
 
-  private wake(seq: number): void {
-    for (const done of [...(this.waiters.get(seq) ?? [])]) done();
+  private wake(seq: number, answer?: WaitAnswer): void {
+    for (const done of [...(this.waiters.get(seq) ?? [])]) done(answer);
   }
 }
