@@ -27,23 +27,14 @@ export interface StoredReservation {
   mtime: number;
 }
 
-interface RawReservation {
-  seq: number;
-  id: string;
-  queue: string;
-  name: string;
-  owner: string;
-  state: ResvState;
-  start: number;
-  end: number;
+/** A row as SQLite holds it: the structured fields as JSON text. */
+type RawReservation = Omit<StoredReservation, 'resources' | 'slots' | 'kept' | 'authUsers' | 'mail'> & {
   resources: string;
   slots: string | null;
   kept: string | null;
   authUsers: string;
   mail: string;
-  ctime: number;
-  mtime: number;
-}
+};
 
 const COLUMNS = `seq, id, queue, name, owner, state, start_time AS start, end_time AS end, resources,
   slots, kept, auth_users AS authUsers, mail, ctime, mtime`;
